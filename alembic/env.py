@@ -1,0 +1,58 @@
+"""Alembic runs on the app's async engine, against `HANDOVER_DATABASE_URL` unless told otherwise."""
+
+import asyncio
+from typing import Any, Literal
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import AutoString, SQLModel
+
+import app.models  # noqa: F401 - registers every table on SQLModel.metadata
+from app.models.base import UTCDateTime
+from app.settings import Settings, async_database_url
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _url() -> str:
+    return async_database_url(config.get_main_option("sqlalchemy.url") or Settings().database_url)
+
+
+def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render our column types as plain SQLAlchemy ones: migrations never import the app."""
+    if kind == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(item, AutoString):
+        return f"sa.String(length={item.length})" if item.length else "sa.String()"
+    return False
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        render_item=_render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    engine = create_async_engine(_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_online())

@@ -1,0 +1,62 @@
+"""API keys: issued, listed and revoked by an organization's admins."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import DISPLAY_PREFIX_LENGTH, Caller, Scope, generate_key, hash_key
+from app.core.errors import InvalidInput, NotFound
+from app.core.pagination import PageParams
+from app.models import ApiKey
+from app.models.base import utcnow
+
+
+class ApiKeyNotFound(NotFound):
+    pass
+
+
+async def issue_key(
+    session: AsyncSession,
+    organization_id: UUID,
+    name: str,
+    scopes: Iterable[Scope],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its secret; the secret is not stored, only its hash."""
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("expires_at must be in the future.")
+    secret = generate_key()
+    api_key = ApiKey(
+        organization_id=organization_id,
+        name=name,
+        display_prefix=secret[:DISPLAY_PREFIX_LENGTH],
+        key_hash=hash_key(secret),
+        scopes=sorted({scope.value for scope in scopes}),
+        expires_at=expires_at,
+    )
+    session.add(api_key)
+    await session.flush()
+    return api_key, secret
+
+
+async def list_keys(session: AsyncSession, caller: Caller, page: PageParams) -> Sequence[ApiKey]:
+    statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
+    return (await session.exec(page.keyset(statement, ApiKey.id))).all()  # type: ignore[arg-type]
+
+
+async def revoke_key(session: AsyncSession, caller: Caller, api_key_id: UUID) -> None:
+    """Revoked keys stay listed (with `revoked_at`) so that audits can tell who had access."""
+    found = await session.exec(
+        select(ApiKey).where(
+            ApiKey.id == api_key_id, ApiKey.organization_id == caller.organization_id
+        )
+    )
+    api_key = found.first()
+    if api_key is None:
+        raise ApiKeyNotFound("No API key with that id in your organization.")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        await session.flush()

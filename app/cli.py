@@ -1,0 +1,130 @@
+"""The `handover` command: serve, migrate, orgs, keys, openapi."""
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from alembic import command
+
+from app.api_keys.service import issue_key
+from app.core.auth import Scope
+from app.db import Database
+from app.operations.service import alembic_config
+from app.organizations import service as organizations
+from app.settings import Settings
+
+cli = typer.Typer(no_args_is_help=True, help="Handover: CRM deals in, planned projects out.")
+orgs_cli = typer.Typer(no_args_is_help=True, help="Organizations (tenants).")
+keys_cli = typer.Typer(no_args_is_help=True, help="API keys.")
+cli.add_typer(orgs_cli, name="orgs")
+cli.add_typer(keys_cli, name="keys")
+
+
+def _migrate(settings: Settings) -> None:
+    command.upgrade(alembic_config(settings.async_database_url), "head")
+
+
+async def _bootstrap(settings: Settings) -> str | None:
+    """On an empty database: a default organization and an admin key (returned once)."""
+    database = Database(settings)
+    try:
+        async with database.transaction() as session:
+            if await organizations.has_organizations(session):
+                return None
+            organization = await organizations.create_organization(
+                session, organizations.DEFAULT_ORGANIZATION
+            )
+            _, secret = await issue_key(session, organization.id, "bootstrap admin", [Scope.admin])
+            return secret
+    finally:
+        await database.dispose()
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the API (migrating the embedded SQLite database first)."""
+    settings = Settings()
+    if settings.should_auto_migrate:
+        _migrate(settings)
+    if settings.bootstrap:
+        secret = asyncio.run(_bootstrap(settings))
+        if secret is not None:
+            typer.echo(
+                f"Created organization '{organizations.DEFAULT_ORGANIZATION}' and an admin "
+                f"API key (shown once, store it now):\n\n    {secret}\n",
+                err=True,
+            )
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending migrations (`alembic upgrade head`) to the configured database."""
+    _migrate(Settings())
+
+
+async def _create_org(name: str) -> str:
+    database = Database(Settings())
+    try:
+        async with database.transaction() as session:
+            organization = await organizations.create_organization(session, name)
+            return str(organization.id)
+    finally:
+        await database.dispose()
+
+
+@orgs_cli.command("create")
+def orgs_create(name: Annotated[str, typer.Argument(help="Unique name.")]) -> None:
+    """Create an organization; prints its id."""
+    typer.echo(asyncio.run(_create_org(name)))
+
+
+async def _create_key(org: str, name: str, scopes: list[Scope]) -> str:
+    database = Database(Settings())
+    try:
+        async with database.transaction() as session:
+            organization = await organizations.find_organization(session, org)
+            _, secret = await issue_key(session, organization.id, name, scopes)
+            return secret
+    finally:
+        await database.dispose()
+
+
+@keys_cli.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option(help="Organization name or id.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    scope: Annotated[
+        list[Scope] | None, typer.Option(help="Repeat for several; default: admin.")
+    ] = None,
+) -> None:
+    """Issue an API key; prints the key alone (shown once, only its hash is stored)."""
+    typer.echo(asyncio.run(_create_key(org, name, scope or [Scope.admin])))
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the OpenAPI document (`handover openapi > openapi/openapi.json`)."""
+    from app.main import create_app
+
+    document = create_app(Settings()).openapi()
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+def main() -> None:
+    try:
+        cli()
+    except organizations.OrganizationExists as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc
+    except organizations.OrganizationNotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc

@@ -1,0 +1,140 @@
+"""API keys and scopes: who is calling, for which organization, allowed to do what.
+
+A key reads `hk_live_<43 url-safe characters>` (256 random bits). Only its SHA-256 is stored, so
+the key is looked up by hash; the first characters are kept to recognise it in a list.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import Forbidden, Unauthenticated
+from app.db import READ_METHODS, SessionDep, get_database
+from app.models import ApiKey
+from app.models.base import utcnow
+
+KEY_PREFIX = "hk_live_"
+DISPLAY_PREFIX_LENGTH = len(KEY_PREFIX) + 6
+
+
+class Scope(StrEnum):
+    """What a key may do. `admin` may do everything in its organization."""
+
+    admin = "admin"
+    members_read = "members:read"
+    members_write = "members:write"
+    customers_read = "customers:read"
+    customers_write = "customers:write"
+    projects_read = "projects:read"
+    projects_write = "projects:write"
+
+
+SCOPE_DESCRIPTIONS: dict[Scope, str] = {
+    Scope.admin: "Everything in the organization, including API keys.",
+    Scope.members_read: "List and read members.",
+    Scope.members_write: "Create, change and delete members.",
+    Scope.customers_read: "List and read customers.",
+    Scope.customers_write: "Create, change and delete customers.",
+    Scope.projects_read: "List and read projects.",
+    Scope.projects_write: "Create, change and archive projects.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The organization a request acts for, and what its key allows."""
+
+    organization_id: UUID
+    api_key_id: UUID
+    scopes: frozenset[str]
+
+    def allows(self, scope: str) -> bool:
+        return Scope.admin in self.scopes or scope in self.scopes
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer hk_live_…`. Each operation lists the "
+    "scopes it needs; a key with `admin` has them all.",
+)
+
+
+def _usable(key: ApiKey | None, now: datetime) -> ApiKey:
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated("The API key is unknown or revoked.")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthenticated("The API key has expired.")
+    return key
+
+
+async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> ApiKey:
+    found = await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    return _usable(found.first(), now)
+
+
+async def _lookup(request: Request, session: AsyncSession, key: str) -> ApiKey:
+    """Find the key and record `last_used_at` (at most once per `api_key_touch_seconds`).
+
+    A read request looks the key up in its own (read) transaction. A write request does it in a
+    short transaction of its own, before its real one begins: on SQLite the write transaction
+    takes the database's write lock, and the Idempotency-Key claim must commit before that.
+    """
+    database = get_database(request)
+    now = utcnow()
+    if request.method in READ_METHODS:
+        api_key = await _find_usable_key(session, key, now)
+    else:
+        async with database.transaction(write=False) as own_session:
+            api_key = await _find_usable_key(own_session, key, now)
+    every = timedelta(seconds=database.settings.api_key_touch_seconds)
+    if api_key.last_used_at is None or now - api_key.last_used_at >= every:
+        async with database.transaction() as own_session:
+            await own_session.exec(
+                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
+            )
+    return api_key
+
+
+async def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """Resolve the bearer key to a Caller, or 401; then check the operation's scopes, or 403."""
+    if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
+        raise Unauthenticated("Send an API key: `Authorization: Bearer hk_live_…`.")
+    key = await _lookup(request, session, credentials.credentials)
+    caller = Caller(key.organization_id, key.id, frozenset(key.scopes))
+    missing = [scope for scope in security_scopes.scopes if not caller.allows(scope)]
+    if missing:
+        raise Forbidden(f"This API key lacks the scope {', '.join(missing)}.")
+    request.state.caller = caller
+    return caller
+
+
+def requires(scope: Scope) -> Any:
+    """The dependency for an operation that needs `scope`; the scope appears in OpenAPI too.
+
+    Use through an alias: `MembersReader = Annotated[Caller, requires(Scope.members_read)]`.
+    """
+    return Security(authenticate, scopes=[scope.value])

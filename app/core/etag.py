@@ -1,0 +1,78 @@
+"""ETags from versions: `If-None-Match` → 304 on reads, `If-Match` → 412 on writes.
+
+Every mutable row carries a `version` that grows on each UPDATE; its ETag is `"<version>"`.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request, Response
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.core.errors import PreconditionFailed, problem_response
+
+
+class NotModified(Exception):
+    def __init__(self, etag: str) -> None:
+        self.etag = etag
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+class Conditional:
+    """Conditional-request handling for one resource representation."""
+
+    def __init__(self, request: Request, response: Response) -> None:
+        self._request = request
+        self._response = response
+
+    def tag(self, version: int) -> None:
+        """Send the current ETag with the response."""
+        self._response.headers["ETag"] = etag_of(version)
+
+    def respond(self, version: int) -> None:
+        """For a GET: send the ETag, or answer 304 when the client's copy is current."""
+        etag = etag_of(version)
+        header = self._request.headers.get("if-none-match")
+        if header is not None and (header.strip() == "*" or etag in _tags(header)):
+            raise NotModified(etag)
+        self.tag(version)
+
+    def require(self, version: int) -> None:
+        """For a PATCH or DELETE: 412 when `If-Match` names another version."""
+        header = self._request.headers.get("if-match")
+        if header is None or header.strip() == "*":
+            return
+        if etag_of(version) not in [tag.strip() for tag in header.split(",")]:
+            raise PreconditionFailed(
+                f"The resource is at version {etag_of(version)}; fetch it again and retry."
+            )
+
+
+ConditionalDep = Annotated[Conditional, Depends()]
+
+
+async def _not_modified(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotModified)
+    return Response(status_code=304, headers={"ETag": exc.etag})
+
+
+async def _stale(request: Request, _exc: Exception) -> Response:
+    """A concurrent writer got there first (the UPDATE matched no row at our version)."""
+    return problem_response(
+        request,
+        412,
+        slug="precondition-failed",
+        title="Precondition Failed",
+        detail="The resource changed while this request was being handled; fetch it and retry.",
+    )
+
+
+def install_etag_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotModified, _not_modified)
+    app.add_exception_handler(StaleDataError, _stale)

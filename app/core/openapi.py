@@ -1,0 +1,55 @@
+"""The OpenAPI document as a product: operation ids, problem schemas, scopes."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic.json_schema import models_json_schema
+
+from app.core.auth import SCOPE_DESCRIPTIONS
+from app.core.errors import Problem
+
+DESCRIPTION = """\
+Handover turns closed-won CRM deals into planned projects, and keeps sales and delivery on one
+page afterwards.
+
+Every error is `application/problem+json` (RFC 9457). Lists are cursor-paginated
+(`next_cursor`, `Link: rel="next"`). Single resources carry an `ETag`: send `If-None-Match` to get
+a 304, `If-Match` on PATCH/DELETE to get a 412 instead of overwriting a newer version. POSTs
+accept an `Idempotency-Key`.
+
+Scopes of the API keys:
+""" + "\n".join(f"- `{scope}`: {text}" for scope, text in SCOPE_DESCRIPTIONS.items())
+
+
+def operation_id(route: APIRoute) -> str:
+    """The route function's name: `list_projects`, `get_member` — stable and snake_case."""
+    return route.name
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=DESCRIPTION,
+        routes=app.routes,
+        tags=[
+            {"name": "projects", "description": "What was sold, being delivered."},
+            {"name": "members", "description": "The people who sell, plan and deliver."},
+            {"name": "customers", "description": "The buyers."},
+            {"name": "api-keys", "description": "Keys for programs (scope `admin`)."},
+            {"name": "operations", "description": "Probes and metrics."},
+        ],
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    _, problem_schemas = models_json_schema(
+        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    schemas.update(problem_schemas.get("$defs", {}))
+    app.openapi_schema = document
+    return document

@@ -1,0 +1,118 @@
+"""Cursor pagination: stable keyset pages over time-ordered ids, opaque signed cursors, `Link`.
+
+A cursor is the last id of the page, signed with the service's secret for one list and one
+organization: a cursor that was tampered with, or that comes from another list or another
+organization, is a 400, never a silently wrong page.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select
+
+from app.core.errors import InvalidCursor
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+Item = TypeVar("Item", bound=BaseModel)
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next one."""
+
+    items: list[Item]
+    next_cursor: str | None = Field(description="Opaque; absent (null) on the last page.")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+PageT = TypeVar("PageT", bound=Page[Any])
+
+
+class PageParams:
+    """`limit` and `cursor` query parameters, as a dependency that also writes the `Link` header."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        limit: Annotated[
+            int,
+            Query(
+                ge=1,
+                description=f"Page size; default {DEFAULT_PAGE_SIZE}, "
+                f"larger values are capped at {MAX_PAGE_SIZE}.",
+            ),
+        ] = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[
+            str | None,
+            Query(max_length=512, description="`next_cursor` of the previous page."),
+        ] = None,
+    ) -> None:
+        self._request = request
+        self._response = response
+        self.limit = min(limit, MAX_PAGE_SIZE)
+        self.cursor = cursor
+
+    def _signature(self, payload: bytes) -> bytes:
+        settings = self._request.app.state.settings
+        caller = self._request.state.caller
+        route = self._request.scope["route"].path
+        message = b"|".join([route.encode(), str(caller.organization_id).encode(), payload])
+        key = settings.secret_key.get_secret_value().encode()
+        return hmac.new(key, message, hashlib.sha256).digest()[:16]
+
+    def encode(self, last_id: UUID) -> str:
+        payload = json.dumps({"after": str(last_id)}, separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
+    def after(self) -> UUID | None:
+        """The id the page starts after, from a verified cursor (400 if it is not ours)."""
+        if self.cursor is None:
+            return None
+        try:
+            payload_text, signature_text = self.cursor.split(".")
+            payload, signature = _unb64(payload_text), _unb64(signature_text)
+        except (ValueError, binascii.Error) as exc:
+            raise InvalidCursor("The cursor is malformed.") from exc
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise InvalidCursor("The cursor was not issued for this list.")
+        return UUID(json.loads(payload)["after"])
+
+    def keyset(self, statement: SelectT, id_column: ColumnElement[UUID]) -> SelectT:
+        """Restrict `statement` to this page: ids after the cursor, in id order, one extra row."""
+        after = self.after()
+        if after is not None:
+            statement = statement.where(id_column > after)
+        return statement.order_by(id_column).limit(self.limit + 1)
+
+    def page(self, rows: Sequence[Identified], page_model: type[PageT]) -> PageT:
+        """The page from `limit + 1` rows (ORM objects or mappings); sets `Link: rel="next"`."""
+        next_cursor = self.encode(rows[self.limit - 1].id) if len(rows) > self.limit else None
+        if next_cursor is not None:
+            url = self._request.url.include_query_params(cursor=next_cursor, limit=self.limit)
+            self._response.headers["Link"] = f'<{url}>; rel="next"'
+        return page_model.model_validate(
+            {"items": rows[: self.limit], "next_cursor": next_cursor}, from_attributes=True
+        )

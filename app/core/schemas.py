@@ -1,0 +1,56 @@
+"""Bases for the contract's models: strict input, bounded text, readable output."""
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL or lone surrogates (`"\\ud800"`); refuse both everywhere."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
+]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
+Url = Annotated[
+    str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$"), AfterValidator(_no_nul)
+]
+
+
+class InputModel(BaseModel):
+    """A request body: unknown (or server-owned) fields are refused, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            _no_nul(value)
+        return value
+
+
+class PatchModel(InputModel):
+    """A JSON merge patch: absent fields stay as they are, `null` clears a nullable one.
+
+    Declare non-nullable fields as `name: Name = Field(default=None)`: an explicit `null` for
+    them fails validation (the type has no None), while leaving them out is fine.
+    """
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class OutputModel(BaseModel):
+    """A response body, read from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)

@@ -1,0 +1,88 @@
+"""`/v1/customers`: the buyers projects are delivered to."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.core.errors import problem_responses
+from app.core.etag import ConditionalDep
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.customers import service
+from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
+from app.customers.schemas import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
+from app.models import CrmSource
+
+router = APIRouter(
+    prefix="/v1/customers",
+    tags=["customers"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422),
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 413, 415),
+)
+async def create_customer(
+    session: SessionDep,
+    caller: CustomersWriter,
+    _: IdempotencyDep,
+    body: CustomerCreate,
+    conditional: ConditionalDep,
+) -> CustomerPublic:
+    """Add a customer."""
+    customer = await service.create_customer(session, caller, body)
+    conditional.tag(customer.version)
+    return CustomerPublic.model_validate(customer)
+
+
+@router.get("", responses=problem_responses(400))
+async def list_customers(
+    session: SessionDep,
+    caller: CustomersReader,
+    page: Annotated[PageParams, Depends()],
+    crm_source: CrmSource | None = None,
+    updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
+) -> CustomerPage:
+    """List the organization's customers, oldest first."""
+    rows = await service.list_customers(
+        session, caller, page, crm_source=crm_source, updated_since=updated_since
+    )
+    return page.page(rows, CustomerPage)
+
+
+@router.get("/{customer_id}", responses=problem_responses(404))
+async def get_customer(customer: ReadableCustomer, conditional: ConditionalDep) -> CustomerPublic:
+    """Read one customer."""
+    conditional.respond(customer.version)
+    return CustomerPublic.model_validate(customer)
+
+
+@router.patch("/{customer_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_customer(
+    session: SessionDep, customer: WritableCustomer, body: CustomerUpdate, conditional: ConditionalDep
+) -> CustomerPublic:
+    """Change a customer (JSON merge patch)."""
+    conditional.require(customer.version)
+    customer = await service.update_customer(session, customer, body)
+    conditional.tag(customer.version)
+    return CustomerPublic.model_validate(customer)
+
+
+@router.delete(
+    "/{customer_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_customer(
+    session: SessionDep, customer: WritableCustomer, conditional: ConditionalDep
+) -> None:
+    """Remove a customer that has no projects."""
+    conditional.require(customer.version)
+    await service.delete_customer(session, customer)

@@ -1,0 +1,112 @@
+"""The database: one async engine for SQLite and PostgreSQL, and one transaction per request.
+
+SQLite is tuned to serve an API: WAL (readers never wait for the writer), foreign keys on,
+a busy timeout, and `BEGIN IMMEDIATE` for write requests so that two writers queue for the
+lock at the start instead of failing with "database is locked" halfway through.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.settings import Settings
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_IMMEDIATE = "handover_sqlite_immediate"
+
+
+def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engine and the two session factories: reads (deferred) and writes (immediate)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        options: dict[str, Any] = {"pool_pre_ping": not settings.is_sqlite}
+        if settings.is_sqlite:
+            options["connect_args"] = {"timeout": settings.sqlite_busy_timeout_ms / 1000}
+        else:
+            options["pool_size"] = settings.db_pool_size
+            options["max_overflow"] = settings.db_max_overflow
+        self.engine = create_async_engine(settings.async_database_url, **options)
+        if settings.is_sqlite:
+            _configure_sqlite(self.engine, settings)
+        self._reads = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._writes = async_sessionmaker(
+            self.engine.execution_options(**{_IMMEDIATE: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
+
+    def session(self, *, write: bool = True) -> AsyncSession:
+        return (self._writes if write else self._reads)()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        async with self.session(write=write) as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction, committed after the route has built its response.
+
+    Used with `scope="function"`, so the commit happens before the response is sent: a client
+    never sees a 201 for a change that failed to commit. Services flush, never commit.
+    Callables in `request.state.after_rollback` run once the transaction has been rolled back
+    (the Idempotency-Key claim is released that way).
+    """
+    database = get_database(request)
+    request.state.after_rollback = []
+    try:
+        async with database.transaction(write=request.method not in READ_METHODS) as session:
+            request.state.session = session
+            yield session
+    except BaseException:
+        for hook in request.state.after_rollback:
+            await hook()
+        raise
+
+
+def insert_or_ignore(session: AsyncSession, table: Table) -> Insert:
+    """`INSERT … ON CONFLICT DO NOTHING` for the session's database: claims decided by a
+    unique constraint, never by a read-then-write."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]

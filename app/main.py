@@ -1,0 +1,60 @@
+"""The application: routers, middleware, error handlers, lifespan — nothing else."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api_keys.routes import router as api_keys_router
+from app.core.errors import install_error_handlers
+from app.core.etag import install_etag_handlers
+from app.core.idempotency import install_idempotency_handlers
+from app.core.logging import configure_logging
+from app.core.observability import ObservabilityMiddleware
+from app.core.openapi import build_openapi, operation_id
+from app.customers.routes import router as customers_router
+from app.db import Database
+from app.members.routes import router as members_router
+from app.operations.routes import router as operations_router
+from app.projects.routes import router as projects_router
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title="Handover",
+        version=__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        max_body_size=settings.max_body_bytes,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    install_etag_handlers(app)
+    install_idempotency_handlers(app)
+    app.add_middleware(ObservabilityMiddleware)
+    for router in (
+        projects_router,
+        members_router,
+        customers_router,
+        api_keys_router,
+        operations_router,
+    ):
+        app.include_router(router)
+    if not settings.metrics_enabled:
+        app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/metrics"]
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    return app

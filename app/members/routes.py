@@ -1,0 +1,88 @@
+"""`/v1/members`: the people of the organization."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.core.errors import problem_responses
+from app.core.etag import ConditionalDep
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.members import service
+from app.members.deps import MembersReader, MembersWriter, ReadableMember, WritableMember
+from app.members.schemas import MemberCreate, MemberPage, MemberPublic, MemberUpdate
+from app.models import MemberRole
+
+router = APIRouter(
+    prefix="/v1/members",
+    tags=["members"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422),
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 413, 415),
+)
+async def create_member(
+    session: SessionDep,
+    caller: MembersWriter,
+    _: IdempotencyDep,
+    body: MemberCreate,
+    conditional: ConditionalDep,
+) -> MemberPublic:
+    """Add a person to the organization."""
+    member = await service.create_member(session, caller, body)
+    conditional.tag(member.version)
+    return MemberPublic.model_validate(member)
+
+
+@router.get("", responses=problem_responses(400))
+async def list_members(
+    session: SessionDep,
+    caller: MembersReader,
+    page: Annotated[PageParams, Depends()],
+    role: MemberRole | None = None,
+    updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
+) -> MemberPage:
+    """List the organization's members, oldest first."""
+    rows = await service.list_members(
+        session, caller, page, role=role, updated_since=updated_since
+    )
+    return page.page(rows, MemberPage)
+
+
+@router.get("/{member_id}", responses=problem_responses(404))
+async def get_member(member: ReadableMember, conditional: ConditionalDep) -> MemberPublic:
+    """Read one member."""
+    conditional.respond(member.version)
+    return MemberPublic.model_validate(member)
+
+
+@router.patch("/{member_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_member(
+    session: SessionDep, member: WritableMember, body: MemberUpdate, conditional: ConditionalDep
+) -> MemberPublic:
+    """Change a member (JSON merge patch)."""
+    conditional.require(member.version)
+    member = await service.update_member(session, member, body)
+    conditional.tag(member.version)
+    return MemberPublic.model_validate(member)
+
+
+@router.delete(
+    "/{member_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_member(
+    session: SessionDep, member: WritableMember, conditional: ConditionalDep
+) -> None:
+    """Remove a member who is on no project."""
+    conditional.require(member.version)
+    await service.delete_member(session, member)

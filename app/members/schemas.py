@@ -1,0 +1,51 @@
+"""The members contract."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import EmailStr, Field
+
+from app.core.pagination import Page
+from app.core.schemas import InputModel, Name, OutputModel, PatchModel
+from app.models import MemberRole
+
+Capacity = Annotated[int, Field(ge=0, le=168, description="Hours a week this person can work.")]
+Email = Annotated[EmailStr, Field(max_length=320, description="Unique in the organization.")]
+
+
+class MemberCreate(InputModel):
+    name: Name
+    email: Email
+    role: MemberRole
+    weekly_capacity_hours: Capacity = 40
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"name": "Ada Lovelace", "email": "ada@example.com", "role": "project_manager"}
+            ]
+        }
+    }
+
+
+class MemberUpdate(PatchModel):
+    name: Name = Field(default=None)
+    email: Email = Field(default=None)
+    role: MemberRole = Field(default=None)
+    weekly_capacity_hours: Capacity = Field(default=None)
+
+
+class MemberPublic(OutputModel):
+    id: UUID
+    name: str
+    email: str
+    role: MemberRole
+    weekly_capacity_hours: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MemberPage(Page[MemberPublic]):
+    """A page of members."""

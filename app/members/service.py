@@ -1,0 +1,94 @@
+"""Members: the people who sell, plan and deliver."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams
+from app.members.schemas import MemberCreate, MemberUpdate
+from app.models import Member, MemberRole
+
+
+class MemberNotFound(NotFound):
+    pass
+
+
+class EmailTaken(Conflict):
+    slug = "email-taken"
+    title = "Email Taken"
+
+
+class MemberInUse(Conflict):
+    slug = "member-in-use"
+    title = "Member In Use"
+
+
+async def get_member(session: AsyncSession, caller: Caller, member_id: UUID) -> Member:
+    found = await session.exec(
+        select(Member).where(Member.id == member_id, Member.organization_id == caller.organization_id)
+    )
+    member = found.first()
+    if member is None:
+        raise MemberNotFound("No member with that id in your organization.")
+    return member
+
+
+async def list_members(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    role: MemberRole | None = None,
+    updated_since: datetime | None = None,
+) -> Sequence[Member]:
+    statement = select(Member).where(Member.organization_id == caller.organization_id)
+    if role is not None:
+        statement = statement.where(Member.role == role)
+    if updated_since is not None:
+        statement = statement.where(Member.updated_at >= updated_since)
+    return (await session.exec(page.keyset(statement, Member.id))).all()  # type: ignore[arg-type]
+
+
+async def _flush_unique_email(session: AsyncSession, email: str) -> None:
+    """Flush, turning the (organization, email) unique constraint into a 409."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise EmailTaken(f"A member with the email {email} already exists.") from exc
+
+
+async def create_member(session: AsyncSession, caller: Caller, data: MemberCreate) -> Member:
+    """Emails are compared case-insensitively: they are stored lower-cased."""
+    member = Member(
+        organization_id=caller.organization_id,
+        **data.model_dump(exclude={"email"}),
+        email=data.email.lower(),
+    )
+    session.add(member)
+    await _flush_unique_email(session, member.email)
+    return member
+
+
+async def update_member(session: AsyncSession, member: Member, data: MemberUpdate) -> Member:
+    changes = data.changes()
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+    for field, value in changes.items():
+        setattr(member, field, value)
+    await _flush_unique_email(session, member.email)
+    return member
+
+
+async def delete_member(session: AsyncSession, member: Member) -> None:
+    """A member who owns or manages a project stays: reassign the projects first."""
+    await session.delete(member)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise MemberInUse("This member is on projects; reassign them first.") from exc

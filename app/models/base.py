@@ -1,0 +1,91 @@
+"""What every table shares: constraint names, UTC timestamps, time-sortable ids, versions."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import uuid6
+from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+# Explicit constraint names, so migrations can name what they drop on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> UUID:
+    """UUIDv7: unique without coordination, and ordered by creation time (stable keyset pages)."""
+    value: UUID = uuid6.uuid7()
+    return UUID(bytes=value.bytes)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on PostgreSQL and on SQLite (which stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware (UTC) datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp_field(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Identified(SQLModel):
+    id: UUID = Field(default_factory=new_id, primary_key=True)
+
+
+class Timestamped(SQLModel):
+    created_at: datetime = timestamp_field(default_factory=utcnow)
+    updated_at: datetime = timestamp_field(
+        default_factory=utcnow, index=True, sa_column_kwargs={"onupdate": utcnow}
+    )
+
+
+class Versioned(SQLModel):
+    """`version` grows by one on every UPDATE (SQLAlchemy's version counter) and is the ETag.
+
+    A concurrent writer holding an older version gets no row to update: a 412, not a lost update.
+    """
+
+    version: int = Field(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+def enum_field(enum: type[StrEnum], **kwargs: Any) -> Any:
+    """A StrEnum stored as its value in a VARCHAR: new values need no database type change."""
+    column = Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+    return Field(sa_type=column, **kwargs)

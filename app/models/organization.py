@@ -1,0 +1,30 @@
+"""The tenant and the keys its programs call us with."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+from app.models.base import Identified, Timestamped, timestamp_field
+
+
+class Organization(Identified, Timestamped, table=True):
+    __tablename__ = "organizations"
+
+    name: str = Field(max_length=200, unique=True)
+
+
+class ApiKey(Identified, Timestamped, table=True):
+    """Only the SHA-256 of a key is stored: keys are 256-bit random, so a fast hash is enough."""
+
+    __tablename__ = "api_keys"
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    display_prefix: str = Field(max_length=32)
+    key_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = Field(sa_type=JSON)
+    expires_at: datetime | None = timestamp_field(default=None)
+    revoked_at: datetime | None = timestamp_field(default=None)
+    last_used_at: datetime | None = timestamp_field(default=None)

@@ -1,0 +1,54 @@
+"""A project: what was sold, being delivered."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import Numeric, Text
+from sqlmodel import Field
+
+from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+
+
+class Phase(StrEnum):
+    initiating = "initiating"
+    planning = "planning"
+    executing = "executing"
+    monitoring = "monitoring"
+    closing = "closing"
+    closed = "closed"
+
+
+class Health(StrEnum):
+    green = "green"
+    amber = "amber"
+    red = "red"
+
+
+class Project(Identified, Timestamped, Versioned, table=True):
+    __tablename__ = "projects"
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_type=Text)
+    customer_id: UUID = Field(foreign_key="customers.id", ondelete="RESTRICT", index=True)
+    sales_owner_id: UUID | None = Field(
+        default=None, foreign_key="members.id", ondelete="RESTRICT", index=True
+    )
+    project_manager_id: UUID | None = Field(
+        default=None, foreign_key="members.id", ondelete="RESTRICT", index=True
+    )
+    phase: Phase = enum_field(Phase, default=Phase.initiating)
+    health: Health = enum_field(Health, default=Health.green)
+    start_date: date | None = None
+    target_end_date: date | None = None
+    budget_amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))
+    budget_currency: str | None = Field(default=None, max_length=3)
+    archived_at: datetime | None = timestamp_field(default=None)
+
+    @property
+    def budget(self) -> dict[str, object] | None:
+        if self.budget_amount is None:
+            return None
+        return {"amount": self.budget_amount, "currency": self.budget_currency}

@@ -1,0 +1,48 @@
+"""Organizations: the tenants. Created from the command line, not over the API."""
+
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import Conflict, NotFound
+from app.models import Organization
+
+DEFAULT_ORGANIZATION = "default"
+
+
+class OrganizationExists(Conflict):
+    slug = "organization-exists"
+    title = "Organization Exists"
+
+
+class OrganizationNotFound(NotFound):
+    pass
+
+
+async def create_organization(session: AsyncSession, name: str) -> Organization:
+    organization = Organization(name=name)
+    session.add(organization)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise OrganizationExists(f"An organization named {name!r} already exists.") from exc
+    return organization
+
+
+async def find_organization(session: AsyncSession, name_or_id: str) -> Organization:
+    """By id or by name (names are unique)."""
+    condition = Organization.name == name_or_id
+    try:
+        condition = or_(condition, Organization.id == UUID(name_or_id))  # type: ignore[assignment]
+    except ValueError:
+        pass
+    organization = (await session.exec(select(Organization).where(condition))).first()
+    if organization is None:
+        raise OrganizationNotFound(f"No organization {name_or_id!r}.")
+    return organization
+
+
+async def has_organizations(session: AsyncSession) -> bool:
+    return (await session.exec(select(Organization.id).limit(1))).first() is not None

@@ -1,0 +1,99 @@
+"""`/v1/projects`: what was sold, being delivered."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.core.errors import problem_responses
+from app.core.etag import ConditionalDep
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import Health, Phase
+from app.projects import service
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.projects.schemas import ProjectCreate, ProjectPage, ProjectPublic, ProjectUpdate
+
+router = APIRouter(
+    prefix="/v1/projects",
+    tags=["projects"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422),
+)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))
+async def create_project(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    body: ProjectCreate,
+    conditional: ConditionalDep,
+) -> ProjectPublic:
+    """Start a project by hand (CRM deals start theirs on their own)."""
+    project = await service.create_project(session, caller, body)
+    conditional.tag(project.version)
+    return ProjectPublic.model_validate(project)
+
+
+@router.get("", responses=problem_responses(400))
+async def list_projects(
+    session: SessionDep,
+    caller: ProjectsReader,
+    page: Annotated[PageParams, Depends()],
+    phase: Phase | None = None,
+    health: Health | None = None,
+    customer_id: UUID | None = None,
+    project_manager_id: UUID | None = None,
+    updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
+    archived: Annotated[bool, Query(description="List archived projects instead.")] = False,
+) -> ProjectPage:
+    """List the organization's projects, oldest first."""
+    rows = await service.list_projects(
+        session,
+        caller,
+        page,
+        phase=phase,
+        health=health,
+        customer_id=customer_id,
+        project_manager_id=project_manager_id,
+        updated_since=updated_since,
+        archived=archived,
+    )
+    return page.page(rows, ProjectPage)
+
+
+@router.get("/{project_id}", responses=problem_responses(404))
+async def get_project(project: ReadableProject, conditional: ConditionalDep) -> ProjectPublic:
+    """Read one project."""
+    conditional.respond(project.version)
+    return ProjectPublic.model_validate(project)
+
+
+@router.patch("/{project_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_project(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    body: ProjectUpdate,
+    conditional: ConditionalDep,
+) -> ProjectPublic:
+    """Change a project (JSON merge patch); archived projects are read-only (409)."""
+    conditional.require(project.version)
+    project = await service.update_project(session, caller, project, body)
+    conditional.tag(project.version)
+    return ProjectPublic.model_validate(project)
+
+
+@router.delete(
+    "/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
+)
+async def archive_project(
+    session: SessionDep, project: WritableProject, conditional: ConditionalDep
+) -> None:
+    """Archive a project: it leaves the default list but keeps its history."""
+    conditional.require(project.version)
+    await service.archive_project(session, project)

@@ -1,0 +1,141 @@
+"""Projects: the delivery of what was sold."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.pagination import PageParams
+from app.models import Customer, Health, Member, Phase, Project
+from app.models.base import utcnow
+from app.projects.schemas import ProjectCreate, ProjectUpdate
+
+
+class ProjectNotFound(NotFound):
+    pass
+
+
+class ProjectArchived(Conflict):
+    slug = "project-archived"
+    title = "Project Archived"
+
+
+_REFERENCES: dict[str, type[Customer] | type[Member]] = {
+    "customer_id": Customer,
+    "sales_owner_id": Member,
+    "project_manager_id": Member,
+}
+
+
+async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -> Project:
+    found = await session.exec(
+        select(Project).where(
+            Project.id == project_id, Project.organization_id == caller.organization_id
+        )
+    )
+    project = found.first()
+    if project is None:
+        raise ProjectNotFound("No project with that id in your organization.")
+    return project
+
+
+async def list_projects(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    phase: Phase | None = None,
+    health: Health | None = None,
+    customer_id: UUID | None = None,
+    project_manager_id: UUID | None = None,
+    updated_since: datetime | None = None,
+    archived: bool = False,
+) -> Sequence[Project]:
+    statement = select(Project).where(Project.organization_id == caller.organization_id)
+    filters = {
+        Project.phase: phase,
+        Project.health: health,
+        Project.customer_id: customer_id,
+        Project.project_manager_id: project_manager_id,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            statement = statement.where(column == value)
+    if updated_since is not None:
+        statement = statement.where(Project.updated_at >= updated_since)
+    archived_at = Project.archived_at
+    statement = statement.where(archived_at.is_not(None) if archived else archived_at.is_(None))  # type: ignore[union-attr]
+    return (await session.exec(page.keyset(statement, Project.id))).all()  # type: ignore[arg-type]
+
+
+async def _check_references(session: AsyncSession, caller: Caller, values: dict[str, Any]) -> None:
+    """Customer and people must belong to the caller's organization (422 naming the field)."""
+    problems = []
+    for field, model in _REFERENCES.items():
+        referenced = values.get(field)
+        if referenced is None:
+            continue
+        found = await session.exec(
+            select(model.id).where(  # type: ignore[call-overload]
+                model.id == referenced, model.organization_id == caller.organization_id
+            )
+        )
+        if found.first() is None:
+            problems.append(
+                FieldProblem(loc=["body", field], message="No such id in your organization.",
+                             type="unknown_reference")
+            )
+    if problems:
+        raise InvalidInput("The project refers to something that does not exist.", errors=problems)
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Request fields → columns (the budget object is two columns)."""
+    if "budget" in values:
+        budget = values.pop("budget")
+        values["budget_amount"] = budget["amount"] if budget else None
+        values["budget_currency"] = budget["currency"] if budget else None
+    return values
+
+
+async def create_project(session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
+    values = data.model_dump()
+    await _check_references(session, caller, values)
+    project = Project(organization_id=caller.organization_id, **_columns(values))
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def update_project(
+    session: AsyncSession, caller: Caller, project: Project, data: ProjectUpdate
+) -> Project:
+    """Archived projects are read-only; dates must stay in order after the change."""
+    if project.archived_at is not None:
+        raise ProjectArchived("The project is archived and can no longer change.")
+    changes = data.changes()
+    await _check_references(session, caller, changes)
+    start = changes.get("start_date", project.start_date)
+    end = changes.get("target_end_date", project.target_end_date)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(
+            "target_end_date must not be before start_date.",
+            errors=[FieldProblem(loc=["body", "target_end_date"], message="before start_date",
+                                 type="date_order")],
+        )
+    for field, value in _columns(changes).items():
+        setattr(project, field, value)
+    await session.flush()
+    return project
+
+
+async def archive_project(session: AsyncSession, project: Project) -> None:
+    """Projects are archived, not deleted: their history stays. Archiving twice is harmless."""
+    if project.archived_at is None:
+        project.archived_at = utcnow()
+        await session.flush()

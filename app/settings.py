@@ -1,0 +1,91 @@
+"""Every knob of the service, read once from `HANDOVER_*` environment variables (or `.env`)."""
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEVELOPMENT_SECRET = "handover-development-secret-change-me"  # noqa: S105 - refused in production
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+def async_database_url(url: str) -> str:
+    """Add the async driver a plain URL leaves out: `postgresql://` → asyncpg, `sqlite://` → aiosqlite.
+
+    Both databases go through SQLAlchemy's async engine, so every query has one code path.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres") and parsed.drivername != "postgresql+asyncpg":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif backend == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HANDOVER_", env_file=".env", extra="ignore")
+
+    environment: Environment = Field(
+        Environment.development,
+        description="`production` refuses the development secret key and debug output.",
+    )
+    database_url: str = Field(
+        "sqlite:///./handover.db",
+        description="SQLite file (default) or PostgreSQL URL; the async driver is added for you.",
+    )
+    auto_migrate: bool | None = Field(
+        None,
+        description="Apply migrations on `serve`. Default: yes on SQLite, no on PostgreSQL "
+        "(replicas must not race; run `handover migrate` once per release).",
+    )
+    bootstrap: bool = Field(
+        True,
+        description="On the first start against an empty database, create a default "
+        "organization and print an admin key once.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SECRET),
+        description="Signs pagination cursors. Must be set (≥ 32 characters) in production.",
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
+    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
+    idempotency_lock_seconds: int = Field(
+        60, ge=5, description="After this, an in-flight Idempotency-Key whose request died is free."
+    )
+    api_key_touch_seconds: int = Field(
+        60, ge=0, description="`last_used_at` is written at most this often per key."
+    )
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(10, ge=0, le=200)
+    sqlite_busy_timeout_ms: int = Field(15_000, ge=0)
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_json: bool = Field(True, description="JSON log lines (false: human-readable console).")
+    metrics_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment is Environment.production:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+                raise ValueError("HANDOVER_SECRET_KEY must be set to 32+ characters in production")
+        return self
+
+    @cached_property
+    def async_database_url(self) -> str:
+        return async_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.async_database_url).get_backend_name() == "sqlite"
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
