@@ -10,6 +10,7 @@ from app.api_keys.routes import router as api_keys_router
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
 from app.core.idempotency import install_idempotency_handlers
+from app.core.limits import BodyLimitMiddleware
 from app.core.logging import configure_logging
 from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
@@ -36,7 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        max_body_size=settings.max_body_bytes,
         docs_url="/docs",
         redoc_url=None,
     )
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_etag_handlers(app)
     install_idempotency_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware)
     for router in (
         projects_router,

@@ -17,7 +17,7 @@ class Environment(StrEnum):
 
 
 def async_database_url(url: str) -> str:
-    """Add the async driver a plain URL leaves out: `postgresql://` → asyncpg, `sqlite://` → aiosqlite.
+    """Add the async driver a plain URL leaves out (`postgresql://` → asyncpg, SQLite → aiosqlite).
 
     Both databases go through SQLAlchemy's async engine, so every query has one code path.
     """

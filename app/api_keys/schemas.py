@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from app.core.auth import Scope
 from app.core.pagination import Page
@@ -16,11 +16,9 @@ class ApiKeyCreate(InputModel):
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
     expires_at: AwareDatetime | None = Field(None, description="No expiry when absent.")
 
-    model_config = {
-        "json_schema_extra": {
-            "examples": [{"name": "jira-sync", "scopes": ["projects:read"]}]
-        }
-    }
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "jira-sync", "scopes": ["projects:read"]}]}
+    )
 
 
 class ApiKeyPublic(OutputModel):

@@ -24,7 +24,7 @@ PROBLEM_TYPE_PREFIX = "urn:handover:problem:"
 class FieldProblem(BaseModel):
     """One invalid input: where it is, and what is wrong with it."""
 
-    loc: list[str | int] = Field(description="Path to the field, e.g. `[\"body\", \"email\"]`.")
+    loc: list[str | int] = Field(description='Path to the field, e.g. `["body", "email"]`.')
     message: str
     type: str = Field(description="Machine-readable kind, e.g. `missing`, `string_too_long`.")
 
@@ -60,7 +60,7 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "Bad Request"
-    headers: dict[str, str] | None = None
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str | None = None, *, errors: list[FieldProblem] | None = None):
         super().__init__(detail or self.title)
@@ -74,7 +74,7 @@ class NotFound(DomainError):
 
 class Unauthenticated(DomainError):
     status, slug, title = 401, "unauthenticated", "Unauthenticated"
-    headers = {"WWW-Authenticate": "Bearer"}
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(DomainError):

@@ -39,8 +39,12 @@ class IdempotencyKeyReused(DomainError):
 
 
 class Replay(Exception):
+    """Answers with the stored response (copied out: the claim's transaction ends on raise)."""
+
     def __init__(self, record: IdempotencyRecord) -> None:
-        self.record = record
+        self.status = record.response_status or 200
+        self.headers = {**(record.response_headers or {}), REPLAYED_HEADER: "true"}
+        self.body = record.response_body or b""
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -91,9 +95,12 @@ async def claim(
     record_id = new_id()
     async with database.transaction() as session:
         inserted = await session.exec(
-            insert_or_ignore(session, IdempotencyRecord.__table__).values(  # type: ignore[arg-type]
-                id=record_id, organization_id=caller.organization_id, key=idempotency_key,
-                created_at=now, **lease,
+            insert_or_ignore(session, IdempotencyRecord.__table__).values(  # type: ignore[attr-defined]
+                id=record_id,
+                organization_id=caller.organization_id,
+                key=idempotency_key,
+                created_at=now,
+                **lease,
             )
         )
         if inserted.rowcount == 0:
@@ -125,7 +132,9 @@ async def claim(
                 .values(created_at=now, **lease)
             )
             if taken.rowcount == 0:
-                raise IdempotencyKeyInFlight("Another retry with this Idempotency-Key just started.")
+                raise IdempotencyKeyInFlight(
+                    "Another retry with this Idempotency-Key just started."
+                )
             record_id = record.id
     request.state.idempotency_record_id = record_id
     request.state.after_rollback.append(lambda: _release(request, record_id))
@@ -142,7 +151,7 @@ async def record(request: Request, response: Response) -> None:
     headers = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
     await request.state.session.exec(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)  # type: ignore[arg-type]
+        .where(IdempotencyRecord.id == record_id)
         .values(
             state=IdempotencyState.completed,
             response_status=response.status_code,
@@ -154,12 +163,7 @@ async def record(request: Request, response: Response) -> None:
 
 async def _replay(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
-    stored = exc.record
-    return Response(
-        content=stored.response_body,
-        status_code=stored.response_status or 200,
-        headers={**(stored.response_headers or {}), REPLAYED_HEADER: "true"},
-    )
+    return Response(content=exc.body, status_code=exc.status, headers=exc.headers)
 
 
 def install_idempotency_handlers(app: FastAPI) -> None:

@@ -34,7 +34,9 @@ def _require_json_text(content_type: str | None, body: bytes) -> None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problem = FieldProblem(loc=["body"], message="Body is not valid UTF-8.", type="json_invalid")
+        problem = FieldProblem(
+            loc=["body"], message="Body is not valid UTF-8.", type="json_invalid"
+        )
         raise InvalidInput("The body is not valid UTF-8 JSON.", errors=[problem]) from exc
 
 

@@ -2,7 +2,14 @@
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 
 def _no_nul(value: str) -> str:
@@ -17,7 +24,9 @@ def _no_nul(value: str) -> str:
 
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_nul),
 ]
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
@@ -39,12 +48,17 @@ class InputModel(BaseModel):
         return value
 
 
-class PatchModel(InputModel):
-    """A JSON merge patch: absent fields stay as they are, `null` clears a nullable one.
+def unchanged() -> Any:
+    """The default of a non-nullable PATCH field: absent keeps the value, `null` is a 422.
 
-    Declare non-nullable fields as `name: Name = Field(default=None)`: an explicit `null` for
-    them fails validation (the type has no None), while leaving them out is fine.
+    Pydantic does not validate defaults, so the field's type can stay without `None`, and the
+    contract says what a client may send: `name: Name = unchanged()`.
     """
+    return Field(default=None)
+
+
+class PatchModel(InputModel):
+    """A JSON merge patch: absent fields stay as they are, `null` clears a nullable one."""
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

@@ -10,10 +10,10 @@ from app.core.etag import ConditionalDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.customers import service
 from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
 from app.customers.schemas import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
+from app.db import SessionDep
 from app.models import CrmSource
 
 router = APIRouter(
@@ -66,7 +66,10 @@ async def get_customer(customer: ReadableCustomer, conditional: ConditionalDep) 
 
 @router.patch("/{customer_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_customer(
-    session: SessionDep, customer: WritableCustomer, body: CustomerUpdate, conditional: ConditionalDep
+    session: SessionDep,
+    customer: WritableCustomer,
+    body: CustomerUpdate,
+    conditional: ConditionalDep,
 ) -> CustomerPublic:
     """Change a customer (JSON merge patch)."""
     conditional.require(customer.version)

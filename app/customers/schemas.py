@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
-from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, Url
+from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, Url, unchanged
 from app.models import CrmSource
 
 ExternalId = Annotated[ShortText, Field(min_length=1, description="The record's id in the CRM.")]
@@ -19,8 +19,8 @@ class CustomerCreate(InputModel):
     crm_source: CrmSource | None = Field(None, description="The CRM this customer comes from.")
     crm_external_id: ExternalId | None = None
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "name": "Globex Corporation",
@@ -30,7 +30,7 @@ class CustomerCreate(InputModel):
                 }
             ]
         }
-    }
+    )
 
     @model_validator(mode="after")
     def _source_and_id_together(self) -> Self:
@@ -40,7 +40,7 @@ class CustomerCreate(InputModel):
 
 
 class CustomerUpdate(PatchModel):
-    name: Name = Field(default=None)
+    name: Name = unchanged()
     website: Url | None = None
 
 

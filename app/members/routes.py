@@ -51,9 +51,7 @@ async def list_members(
     updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
 ) -> MemberPage:
     """List the organization's members, oldest first."""
-    rows = await service.list_members(
-        session, caller, page, role=role, updated_since=updated_since
-    )
+    rows = await service.list_members(session, caller, page, role=role, updated_since=updated_since)
     return page.page(rows, MemberPage)
 
 

@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from app.core.pagination import Page
-from app.core.schemas import InputModel, Name, OutputModel, PatchModel
+from app.core.schemas import InputModel, Name, OutputModel, PatchModel, unchanged
 from app.models import MemberRole
 
 Capacity = Annotated[int, Field(ge=0, le=168, description="Hours a week this person can work.")]
@@ -20,20 +20,20 @@ class MemberCreate(InputModel):
     role: MemberRole
     weekly_capacity_hours: Capacity = 40
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {"name": "Ada Lovelace", "email": "ada@example.com", "role": "project_manager"}
             ]
         }
-    }
+    )
 
 
 class MemberUpdate(PatchModel):
-    name: Name = Field(default=None)
-    email: Email = Field(default=None)
-    role: MemberRole = Field(default=None)
-    weekly_capacity_hours: Capacity = Field(default=None)
+    name: Name = unchanged()
+    email: Email = unchanged()
+    role: MemberRole = unchanged()
+    weekly_capacity_hours: Capacity = unchanged()
 
 
 class MemberPublic(OutputModel):

@@ -31,7 +31,9 @@ class MemberInUse(Conflict):
 
 async def get_member(session: AsyncSession, caller: Caller, member_id: UUID) -> Member:
     found = await session.exec(
-        select(Member).where(Member.id == member_id, Member.organization_id == caller.organization_id)
+        select(Member).where(
+            Member.id == member_id, Member.organization_id == caller.organization_id
+        )
     )
     member = found.first()
     if member is None:

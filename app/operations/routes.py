@@ -49,8 +49,13 @@ async def readyz(database: DatabaseDep, response: Response) -> Readiness:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
-                     "description": "Prometheus text exposition."}, **problem_responses()},
+    responses={
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            "description": "Prometheus text exposition.",
+        },
+        **problem_responses(),
+    },
 )
 async def metrics() -> Response:
     """Prometheus metrics of this process."""

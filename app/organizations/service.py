@@ -1,5 +1,6 @@
 """Organizations: the tenants. Created from the command line, not over the API."""
 
+from contextlib import suppress
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
@@ -34,10 +35,8 @@ async def create_organization(session: AsyncSession, name: str) -> Organization:
 async def find_organization(session: AsyncSession, name_or_id: str) -> Organization:
     """By id or by name (names are unique)."""
     condition = Organization.name == name_or_id
-    try:
+    with suppress(ValueError):
         condition = or_(condition, Organization.id == UUID(name_or_id))  # type: ignore[assignment]
-    except ValueError:
-        pass
     organization = (await session.exec(select(Organization).where(condition))).first()
     if organization is None:
         raise OrganizationNotFound(f"No organization {name_or_id!r}.")

@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
-from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel
+from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import Health, Phase
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. `EUR`.")]
@@ -40,8 +40,8 @@ class ProjectCreate(InputModel):
     target_end_date: date | None = None
     budget: MoneyInput | None = None
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [
                 {
                     "name": "Globex CRM rollout",
@@ -52,7 +52,7 @@ class ProjectCreate(InputModel):
                 }
             ]
         }
-    }
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> Self:
@@ -61,9 +61,9 @@ class ProjectCreate(InputModel):
 
 
 class ProjectUpdate(PatchModel):
-    name: Name = Field(default=None)
+    name: Name = unchanged()
     description: LongText | None = None
-    customer_id: UUID = Field(default=None)
+    customer_id: UUID = unchanged()
     sales_owner_id: UUID | None = None
     project_manager_id: UUID | None = None
     start_date: date | None = None

@@ -81,14 +81,17 @@ async def _check_references(session: AsyncSession, caller: Caller, values: dict[
         if referenced is None:
             continue
         found = await session.exec(
-            select(model.id).where(  # type: ignore[call-overload]
+            select(model.id).where(
                 model.id == referenced, model.organization_id == caller.organization_id
             )
         )
         if found.first() is None:
             problems.append(
-                FieldProblem(loc=["body", field], message="No such id in your organization.",
-                             type="unknown_reference")
+                FieldProblem(
+                    loc=["body", field],
+                    message="No such id in your organization.",
+                    type="unknown_reference",
+                )
             )
     if problems:
         raise InvalidInput("The project refers to something that does not exist.", errors=problems)
@@ -125,8 +128,11 @@ async def update_project(
     if start is not None and end is not None and end < start:
         raise InvalidInput(
             "target_end_date must not be before start_date.",
-            errors=[FieldProblem(loc=["body", "target_end_date"], message="before start_date",
-                                 type="date_order")],
+            errors=[
+                FieldProblem(
+                    loc=["body", "target_end_date"], message="before start_date", type="date_order"
+                )
+            ],
         )
     for field, value in _columns(changes).items():
         setattr(project, field, value)

@@ -1,0 +1,56 @@
+"""ETags: 304 for a current copy, 412 for a stale write, a new tag after every change."""
+
+import pytest
+
+from tests.factories import Tenant
+
+KINDS = ["members", "customers", "projects"]
+
+
+async def _create(tenant: Tenant, kind: str) -> dict[str, object]:
+    return await {
+        "members": tenant.member,
+        "customers": tenant.customer,
+        "projects": tenant.project,
+    }[kind]()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_if_none_match_with_the_current_tag_is_304(tenant: Tenant, kind: str) -> None:
+    created = await _create(tenant, kind)
+    url = f"/v1/{kind}/{created['id']}"
+    first = await tenant.get(url)
+    etag = first.headers["etag"]
+    cached = await tenant.get(url, headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["etag"] == etag
+    assert (await tenant.get(url, headers={"If-None-Match": '"999"'})).status_code == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_patch_with_a_stale_tag_is_412_and_changes_nothing(tenant: Tenant, kind: str) -> None:
+    created = await _create(tenant, kind)
+    url = f"/v1/{kind}/{created['id']}"
+    etag = (await tenant.get(url)).headers["etag"]
+    fresh = await tenant.patch(url, json={"name": "First"}, headers={"If-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] != etag
+    assert fresh.json()["version"] == 2
+    stale = await tenant.patch(url, json={"name": "Second"}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert (await tenant.get(url)).json()["name"] == "First"
+    # The old copy is no longer current: a conditional GET returns it in full.
+    assert (await tenant.get(url, headers={"If-None-Match": etag})).status_code == 200
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_delete_with_a_stale_tag_is_412(tenant: Tenant, kind: str) -> None:
+    created = await _create(tenant, kind)
+    url = f"/v1/{kind}/{created['id']}"
+    await tenant.patch(url, json={"name": "Changed"})
+    response = await tenant.delete(url, headers={"If-Match": '"1"'})
+    assert response.status_code == 412
+    assert (await tenant.get(url)).status_code == 200
+    assert (await tenant.delete(url, headers={"If-Match": '"2"'})).status_code == 204

@@ -1,0 +1,268 @@
+"""Every endpoint of the API, checked for the rules every endpoint must keep.
+
+401 without or with a bad, revoked or expired key; 403 without the scope; 404 for another
+organization's object (and none of its data); 413 for an oversized body; 415 for a body that is
+not JSON; 422 for invalid input; every error as problem+json.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from app.core.auth import Scope
+from app.models.base import utcnow
+from tests.factories import Tenant
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # `{id}` is replaced by an object of the path's kind
+    scope: Scope
+    body: dict[str, Any] | None = None
+    kind: str | None = None  # what `{id}` is: member, customer, project, api_key
+    invalid: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/v1/members", Scope.members_read),
+    Endpoint(
+        "POST",
+        "/v1/members",
+        Scope.members_write,
+        body={"name": "N", "email": "n@example.com", "role": "sales"},
+        invalid={"name": "N", "email": "not-an-email", "role": "sales"},
+    ),
+    Endpoint("GET", "/v1/members/{id}", Scope.members_read, kind="member"),
+    Endpoint(
+        "PATCH",
+        "/v1/members/{id}",
+        Scope.members_write,
+        kind="member",
+        body={"name": "M"},
+        invalid={"weekly_capacity_hours": 500},
+    ),
+    Endpoint("DELETE", "/v1/members/{id}", Scope.members_write, kind="member"),
+    Endpoint("GET", "/v1/customers", Scope.customers_read),
+    Endpoint(
+        "POST",
+        "/v1/customers",
+        Scope.customers_write,
+        body={"name": "C"},
+        invalid={"name": ""},
+    ),
+    Endpoint("GET", "/v1/customers/{id}", Scope.customers_read, kind="customer"),
+    Endpoint(
+        "PATCH",
+        "/v1/customers/{id}",
+        Scope.customers_write,
+        kind="customer",
+        body={"name": "D"},
+        invalid={"website": "ftp://x"},
+    ),
+    Endpoint("DELETE", "/v1/customers/{id}", Scope.customers_write, kind="customer"),
+    Endpoint("GET", "/v1/projects", Scope.projects_read),
+    Endpoint(
+        "POST",
+        "/v1/projects",
+        Scope.projects_write,
+        body={"name": "P", "customer_id": "{customer}"},
+        invalid={"name": "P", "customer_id": "not-a-uuid"},
+    ),
+    Endpoint("GET", "/v1/projects/{id}", Scope.projects_read, kind="project"),
+    Endpoint(
+        "PATCH",
+        "/v1/projects/{id}",
+        Scope.projects_write,
+        kind="project",
+        body={"name": "Q"},
+        invalid={"budget": {"amount": "-1", "currency": "EUR"}},
+    ),
+    Endpoint("DELETE", "/v1/projects/{id}", Scope.projects_write, kind="project"),
+    Endpoint("GET", "/v1/api-keys", Scope.admin),
+    Endpoint(
+        "POST",
+        "/v1/api-keys",
+        Scope.admin,
+        body={"name": "k", "scopes": ["projects:read"]},
+        invalid={"name": "k", "scopes": ["x"]},
+    ),
+    Endpoint("DELETE", "/v1/api-keys/{id}", Scope.admin, kind="api_key"),
+]
+BODY_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.body is not None]
+ID_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.kind is not None]
+
+
+async def _object_id(tenant: Tenant, kind: str) -> str:
+    if kind == "member":
+        return str((await tenant.member())["id"])
+    if kind == "customer":
+        return str((await tenant.customer())["id"])
+    if kind == "project":
+        return str((await tenant.project())["id"])
+    response = await tenant.post("/v1/api-keys", json={"name": "x", "scopes": ["admin"]})
+    return str(response.json()["id"])
+
+
+async def _url_and_body(tenant: Tenant, endpoint: Endpoint) -> tuple[str, Any]:
+    url = endpoint.path
+    if endpoint.kind is not None:
+        url = url.replace("{id}", await _object_id(tenant, endpoint.kind))
+    body = endpoint.body
+    if body is not None and "{customer}" in json.dumps(body):
+        customer_id = (await tenant.customer())["id"]
+        body = json.loads(json.dumps(body).replace("{customer}", customer_id))
+    return url, body
+
+
+def _is_problem(response: Any, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["type"].startswith("urn:handover:problem:")
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+async def test_refuses_callers_without_a_usable_key(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    revoked = await tenant.key_with(Scope.admin)
+    revoke = await tenant.delete(f"/v1/api-keys/{await _key_id(tenant, revoked)}")
+    assert revoke.status_code == 204
+    expired = await tenant.key_with(Scope.admin, expires_at=utcnow() + timedelta(seconds=1))
+    await _expire(tenant, expired)
+    attempts: list[dict[str, str]] = [
+        {},
+        {"Authorization": "Bearer hk_live_not-a-key"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        tenant.headers(revoked),
+        tenant.headers(expired),
+    ]
+    for headers in attempts:
+        response = await tenant.client.request(endpoint.method, url, json=body, headers=headers)
+        _is_problem(response, 401)
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def _key_id(tenant: Tenant, secret: str) -> str:
+    keys = (await tenant.get("/v1/api-keys", params={"limit": 200})).json()["items"]
+    return next(key["id"] for key in keys if secret.startswith(key["display_prefix"]))
+
+
+async def _expire(tenant: Tenant, secret: str) -> None:
+    from sqlalchemy import update
+
+    from app.core.auth import hash_key
+    from app.models import ApiKey
+
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(ApiKey)
+            .where(ApiKey.key_hash == hash_key(secret))  # type: ignore[arg-type]
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+async def test_refuses_keys_without_the_scope(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    others = [scope for scope in Scope if scope not in (endpoint.scope, Scope.admin)]
+    key = await tenant.key_with(*others)
+    response = await tenant.client.request(
+        endpoint.method, url, json=body, headers=tenant.headers(key)
+    )
+    _is_problem(response, 403)
+    assert endpoint.scope.value in response.json()["detail"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+async def test_the_scope_alone_is_enough(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    key = await tenant.key_with(endpoint.scope)
+    response = await tenant.client.request(
+        endpoint.method, url, json=body, headers=tenant.headers(key)
+    )
+    assert response.status_code in (200, 201, 204), response.text
+
+
+@pytest.mark.parametrize("endpoint", ID_ENDPOINTS, ids=str)
+async def test_another_organizations_object_is_not_found(
+    tenant: Tenant, other_tenant: Tenant, endpoint: Endpoint
+) -> None:
+    url, body = await _url_and_body(other_tenant, endpoint)
+    response = await tenant.request(endpoint.method, url, json=body)
+    _is_problem(response, 404)
+    assert url.rsplit("/", 1)[1] not in response.json().get("detail", "")
+    # …and it is untouched for its owner.
+    if endpoint.kind != "api_key":
+        assert (await other_tenant.get(url)).status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
+async def test_invalid_input_is_a_field_problem(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, _ = await _url_and_body(tenant, endpoint)
+    response = await tenant.request(endpoint.method, url, json=endpoint.invalid)
+    _is_problem(response, 422)
+    assert response.json()["errors"], "field problems are listed"
+
+
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
+async def test_unknown_or_server_owned_fields_are_refused(
+    tenant: Tenant, endpoint: Endpoint
+) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    for extra in (
+        {"colour": "blue"},
+        {"id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b"},
+        {"version": 7},
+        {"created_at": "2026-01-01T00:00:00Z"},
+    ):
+        response = await tenant.request(endpoint.method, url, json={**body, **extra})
+        _is_problem(response, 422)
+        assert response.json()["errors"][0]["type"] == "extra_forbidden"
+
+
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
+async def test_oversized_body_is_413(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, _ = await _url_and_body(tenant, endpoint)
+    huge = json.dumps({"name": "x" * (65 * 1024)})
+    response = await tenant.request(
+        endpoint.method, url, content=huge, headers={"Content-Type": "application/json"}
+    )
+    _is_problem(response, 413)
+
+
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
+async def test_body_that_is_not_json_is_415(tenant: Tenant, endpoint: Endpoint) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = await tenant.request(
+            endpoint.method, url, content=json.dumps(body).encode(), headers=headers
+        )
+        _is_problem(response, 415)
+
+
+@pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
+async def test_malformed_json_invalid_utf8_and_nul_are_422(
+    tenant: Tenant, endpoint: Endpoint
+) -> None:
+    url, body = await _url_and_body(tenant, endpoint)
+    text_field = "name"
+    bad_bodies = [
+        b'{"name": "unterminated',
+        b'{"name": "\xff\xfe broken utf-8"}',
+        json.dumps({**body, text_field: "nul \u0000 inside"}).encode(),
+        json.dumps({**body, text_field: "lone \ud800 surrogate"}).encode(),
+    ]
+    for raw in bad_bodies:
+        response = await tenant.request(
+            endpoint.method, url, content=raw, headers={"Content-Type": "application/json"}
+        )
+        _is_problem(response, 422)
