@@ -128,3 +128,7 @@ def main() -> None:
     except organizations.OrganizationNotFound as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

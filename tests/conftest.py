@@ -51,7 +51,7 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
         asyncio.run(_run_on_server(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+def settings_for(database_url: str, **overrides: object) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key=TEST_SECRET,
@@ -71,7 +71,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return test_settings(database_url, max_body_bytes=64 * 1024)
+    return settings_for(database_url, max_body_bytes=64 * 1024)
 
 
 @pytest.fixture(scope="session")
