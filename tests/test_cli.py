@@ -25,7 +25,8 @@ async def test_bootstrap_creates_one_admin_key_on_an_empty_database_only(
 ) -> None:
     settings = settings_for(migrated_url)
     first = await _bootstrap(settings)
-    assert first is not None and first.startswith("hk_live_")
+    assert first is not None
+    assert first.startswith("hk_live_")
     assert await _bootstrap(settings) is None
 
 

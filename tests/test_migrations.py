@@ -34,4 +34,5 @@ def test_migration_files_are_dated_and_import_no_app_code() -> None:
     assert files
     for path in files:
         assert path.name[:4].isdigit(), f"{path.name}: start with the date"
-        assert "from app" not in path.read_text() and "import app" not in path.read_text()
+        assert "from app" not in path.read_text()
+        assert "import app" not in path.read_text()

@@ -54,7 +54,10 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [*HANDOVER, "serve", "--port", str(port)],
-            env=environment, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+            env=environment,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -76,7 +79,8 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
         assert re.fullmatch(r"[0-9a-f-]{36}", organization_id)
         key = _run(
             ["keys", "create", "--org", "acme", "--name", "pm-tool", "--scope", "projects:read"],
-            environment, tmp_path,
+            environment,
+            tmp_path,
         ).strip()
         assert re.fullmatch(r"hk_live_[A-Za-z0-9_-]{43}", key)
 
