@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import AutoString, SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
-from app.models.base import UTCDateTime
+from app.models.base import Money, UTCDateTime
 from app.settings import Settings, async_database_url
 
 config = context.config
@@ -24,6 +24,8 @@ def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fa
     """Render our column types as plain SQLAlchemy ones: migrations never import the app."""
     if kind == "type" and isinstance(item, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(item, Money):
+        return 'sa.Numeric(precision=16, scale=2).with_variant(sa.BigInteger(), "sqlite")'
     if kind == "type" and isinstance(item, AutoString):
         return f"sa.String(length={item.length})" if item.length else "sa.String()"
     return False

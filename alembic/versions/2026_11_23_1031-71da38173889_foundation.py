@@ -119,7 +119,7 @@ def upgrade() -> None:
     sa.Column('health', sa.Enum('green', 'amber', 'red', name='health', native_enum=False, length=32), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('target_end_date', sa.Date(), nullable=True),
-    sa.Column('budget_amount', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('budget_amount', sa.Numeric(precision=16, scale=2).with_variant(sa.BigInteger(), "sqlite"), nullable=True),
     sa.Column('budget_currency', sa.String(length=3), nullable=True),
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_projects_customer_id_customers'), ondelete='RESTRICT'),

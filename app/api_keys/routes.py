@@ -19,7 +19,7 @@ router = APIRouter(
     prefix="/v1/api-keys",
     tags=["api-keys"],
     route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, 500),
 )
 
 

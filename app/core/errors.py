@@ -213,6 +213,7 @@ _DESCRIPTIONS = {
     413: "The request body is larger than the limit.",
     415: "The body is not `application/json`.",
     422: "The input is invalid; `errors` lists each field.",
+    500: "Unexpected error on our side; logged with the `request_id`, nothing internal shown.",
 }
 
 

@@ -1,9 +1,9 @@
 """`/v1/members`: the people of the organization."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import ConditionalDep
@@ -20,7 +20,7 @@ router = APIRouter(
     prefix="/v1/members",
     tags=["members"],
     route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, 500),
 )
 
 
@@ -48,7 +48,9 @@ async def list_members(
     caller: MembersReader,
     page: Annotated[PageParams, Depends()],
     role: MemberRole | None = None,
-    updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
 ) -> MemberPage:
     """List the organization's members, oldest first."""
     rows = await service.list_members(session, caller, page, role=role, updated_since=updated_since)

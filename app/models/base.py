@@ -1,14 +1,16 @@
 """What every table shares: constraint names, UTC timestamps, time-sortable ids, versions."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 import uuid6
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Enum, Numeric, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declared_attr
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
 
 # Explicit constraint names, so migrations can name what they drop on every database.
@@ -89,3 +91,31 @@ def enum_field(enum: type[StrEnum], **kwargs: Any) -> Any:
         values_callable=lambda members: [member.value for member in members],
     )
     return Field(sa_type=column, **kwargs)
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact amount with two decimals: NUMERIC(16, 2) on PostgreSQL, integer cents on SQLite.
+
+    SQLite's NUMERIC is a float and loses cents beyond 15 significant digits; integer cents stay
+    exact and still sort and sum in SQL.
+    """
+
+    impl = Numeric(16, 2)
+    cache_ok = True
+    _CENT = Decimal("0.01")
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(BigInteger() if dialect.name == "sqlite" else Numeric(16, 2))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | int | None:
+        if value is None:
+            return None
+        value = Decimal(value).quantize(self._CENT)
+        return int(value * 100) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(value) / 100).quantize(self._CENT)
+        return Decimal(value).quantize(self._CENT)

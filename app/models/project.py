@@ -5,10 +5,17 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import Numeric, Text
+from sqlalchemy import Text
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+from app.models.base import (
+    Identified,
+    Money,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+)
 
 
 class Phase(StrEnum):
@@ -43,7 +50,7 @@ class Project(Identified, Timestamped, Versioned, table=True):
     health: Health = enum_field(Health, default=Health.green)
     start_date: date | None = None
     target_end_date: date | None = None
-    budget_amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))
+    budget_amount: Decimal | None = Field(default=None, sa_type=Money)
     budget_currency: str | None = Field(default=None, max_length=3)
     archived_at: datetime | None = timestamp_field(default=None)
 

@@ -1,10 +1,10 @@
 """`/v1/projects`: what was sold, being delivered."""
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import ConditionalDep
@@ -21,7 +21,7 @@ router = APIRouter(
     prefix="/v1/projects",
     tags=["projects"],
     route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, 500),
 )
 
 
@@ -48,7 +48,9 @@ async def list_projects(
     health: Health | None = None,
     customer_id: UUID | None = None,
     project_manager_id: UUID | None = None,
-    updated_since: Annotated[datetime | None, Query(description="Changed at or after.")] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
     archived: Annotated[bool, Query(description="List archived projects instead.")] = False,
 ) -> ProjectPage:
     """List the organization's projects, oldest first."""

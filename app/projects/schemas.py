@@ -5,19 +5,24 @@ from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import Health, Phase
 
+CENT = Decimal("0.01")
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. `EUR`.")]
 
 
 class Money(OutputModel):
     """An amount in a currency; the amount is a decimal string, never a float."""
 
-    amount: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+    amount: Annotated[
+        Decimal,
+        Field(ge=0, max_digits=16, decimal_places=2),
+        AfterValidator(lambda amount: amount.quantize(CENT)),
+    ]
     currency: Currency
 
 

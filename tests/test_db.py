@@ -1,0 +1,43 @@
+"""The database is set up to serve an API."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.db import Database
+
+
+async def test_sqlite_runs_as_a_server_database(database: Database) -> None:
+    if not database.settings.is_sqlite:
+        pytest.skip("SQLite pragmas")
+    async with database.transaction(write=False) as session:
+
+        async def pragma(name: str) -> object:
+            return (await session.exec(text(f"PRAGMA {name}"))).one()[0]  # type: ignore[call-overload]
+
+        assert await pragma("journal_mode") == "wal"
+        assert await pragma("foreign_keys") == 1
+        assert await pragma("busy_timeout") == database.settings.sqlite_busy_timeout_ms
+
+
+async def test_write_transactions_take_the_lock_at_begin(database: Database) -> None:
+    """A write request holds the write lock from its first statement (BEGIN IMMEDIATE), so a
+    second writer waits for it instead of failing halfway with "database is locked"."""
+    if not database.settings.is_sqlite:
+        pytest.skip("SQLite locking")
+    path = make_url(database.settings.async_database_url).database
+    assert path is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with database.transaction(write=False) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            other.execute("BEGIN IMMEDIATE")  # a read transaction leaves the lock free
+            other.execute("ROLLBACK")
+        async with database.transaction(write=True) as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
