@@ -5,7 +5,7 @@ Every mutable row carries a `version` that grows on each UPDATE; its ETag is `"<
 
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import PreconditionFailed, problem_response
@@ -24,28 +24,62 @@ def _tags(header: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
 
 
-class Conditional:
-    """Conditional-request handling for one resource representation."""
-
-    def __init__(self, request: Request, response: Response) -> None:
-        self._request = request
+class _Conditional:
+    def __init__(self, response: Response) -> None:
         self._response = response
 
     def tag(self, version: int) -> None:
         """Send the current ETag with the response."""
         self._response.headers["ETag"] = etag_of(version)
 
+
+class CacheCheck(_Conditional):
+    """For a GET: `If-None-Match` → 304 when the client's copy is current."""
+
+    def __init__(
+        self,
+        response: Response,
+        if_none_match: Annotated[
+            str | None,
+            Header(
+                alias="If-None-Match",
+                max_length=1024,
+                description="ETags of your copies; a match answers 304.",
+            ),
+        ] = None,
+    ) -> None:
+        super().__init__(response)
+        self._if_none_match = if_none_match
+
     def respond(self, version: int) -> None:
-        """For a GET: send the ETag, or answer 304 when the client's copy is current."""
+        """Send the ETag, or answer 304 when the client's copy is current."""
         etag = etag_of(version)
-        header = self._request.headers.get("if-none-match")
+        header = self._if_none_match
         if header is not None and (header.strip() == "*" or etag in _tags(header)):
             raise NotModified(etag)
         self.tag(version)
 
+
+class WriteCheck(_Conditional):
+    """For a PATCH or DELETE: `If-Match` with another version → 412."""
+
+    def __init__(
+        self,
+        response: Response,
+        if_match: Annotated[
+            str | None,
+            Header(
+                alias="If-Match",
+                max_length=1024,
+                description="The ETag you read; another version answers 412.",
+            ),
+        ] = None,
+    ) -> None:
+        super().__init__(response)
+        self._if_match = if_match
+
     def require(self, version: int) -> None:
-        """For a PATCH or DELETE: 412 when `If-Match` names another version."""
-        header = self._request.headers.get("if-match")
+        header = self._if_match
         if header is None or header.strip() == "*":
             return
         if etag_of(version) not in [tag.strip() for tag in header.split(",")]:
@@ -54,7 +88,15 @@ class Conditional:
             )
 
 
-ConditionalDep = Annotated[Conditional, Depends()]
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag_of(version)
+
+
+CacheCheckDep = Annotated[CacheCheck, Depends()]
+WriteCheckDep = Annotated[WriteCheck, Depends()]
+NOT_MODIFIED: dict[int | str, dict[str, str]] = {
+    304: {"description": "Not Modified: the copy named in `If-None-Match` is current."}
+}
 
 
 async def _not_modified(_request: Request, exc: Exception) -> Response:

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
-from app.core.etag import ConditionalDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
@@ -34,11 +34,11 @@ async def create_customer(
     caller: CustomersWriter,
     _: IdempotencyDep,
     body: CustomerCreate,
-    conditional: ConditionalDep,
+    response: Response,
 ) -> CustomerPublic:
     """Add a customer."""
     customer = await service.create_customer(session, caller, body)
-    conditional.tag(customer.version)
+    set_etag(response, customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -59,10 +59,10 @@ async def list_customers(
     return page.page(rows, CustomerPage)
 
 
-@router.get("/{customer_id}", responses=problem_responses(404))
-async def get_customer(customer: ReadableCustomer, conditional: ConditionalDep) -> CustomerPublic:
+@router.get("/{customer_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_customer(customer: ReadableCustomer, cache: CacheCheckDep) -> CustomerPublic:
     """Read one customer."""
-    conditional.respond(customer.version)
+    cache.respond(customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -71,12 +71,12 @@ async def update_customer(
     session: SessionDep,
     customer: WritableCustomer,
     body: CustomerUpdate,
-    conditional: ConditionalDep,
+    precondition: WriteCheckDep,
 ) -> CustomerPublic:
     """Change a customer (JSON merge patch)."""
-    conditional.require(customer.version)
+    precondition.require(customer.version)
     customer = await service.update_customer(session, customer, body)
-    conditional.tag(customer.version)
+    precondition.tag(customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -86,8 +86,8 @@ async def update_customer(
     responses=problem_responses(404, 409, 412),
 )
 async def delete_customer(
-    session: SessionDep, customer: WritableCustomer, conditional: ConditionalDep
+    session: SessionDep, customer: WritableCustomer, precondition: WriteCheckDep
 ) -> None:
     """Remove a customer that has no projects."""
-    conditional.require(customer.version)
+    precondition.require(customer.version)
     await service.delete_customer(session, customer)

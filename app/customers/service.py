@@ -80,9 +80,11 @@ async def update_customer(
 
 
 async def delete_customer(session: AsyncSession, customer: Customer) -> None:
-    """A customer with projects stays: its projects would lose who they are for."""
+    """A customer with projects, archived ones too, stays: they must keep who they are for."""
     await session.delete(customer)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise CustomerInUse("This customer has projects; archive or delete them first.") from exc
+        raise CustomerInUse(
+            "This customer has projects (archived ones included); it stays on record with them."
+        ) from exc

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
-from app.core.etag import ConditionalDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
@@ -34,11 +34,11 @@ async def create_member(
     caller: MembersWriter,
     _: IdempotencyDep,
     body: MemberCreate,
-    conditional: ConditionalDep,
+    response: Response,
 ) -> MemberPublic:
     """Add a person to the organization."""
     member = await service.create_member(session, caller, body)
-    conditional.tag(member.version)
+    set_etag(response, member.version)
     return MemberPublic.model_validate(member)
 
 
@@ -57,21 +57,21 @@ async def list_members(
     return page.page(rows, MemberPage)
 
 
-@router.get("/{member_id}", responses=problem_responses(404))
-async def get_member(member: ReadableMember, conditional: ConditionalDep) -> MemberPublic:
+@router.get("/{member_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_member(member: ReadableMember, cache: CacheCheckDep) -> MemberPublic:
     """Read one member."""
-    conditional.respond(member.version)
+    cache.respond(member.version)
     return MemberPublic.model_validate(member)
 
 
 @router.patch("/{member_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_member(
-    session: SessionDep, member: WritableMember, body: MemberUpdate, conditional: ConditionalDep
+    session: SessionDep, member: WritableMember, body: MemberUpdate, precondition: WriteCheckDep
 ) -> MemberPublic:
     """Change a member (JSON merge patch)."""
-    conditional.require(member.version)
+    precondition.require(member.version)
     member = await service.update_member(session, member, body)
-    conditional.tag(member.version)
+    precondition.tag(member.version)
     return MemberPublic.model_validate(member)
 
 
@@ -81,8 +81,8 @@ async def update_member(
     responses=problem_responses(404, 409, 412),
 )
 async def delete_member(
-    session: SessionDep, member: WritableMember, conditional: ConditionalDep
+    session: SessionDep, member: WritableMember, precondition: WriteCheckDep
 ) -> None:
     """Remove a member who is on no project."""
-    conditional.require(member.version)
+    precondition.require(member.version)
     await service.delete_member(session, member)

@@ -88,9 +88,12 @@ async def update_member(session: AsyncSession, member: Member, data: MemberUpdat
 
 
 async def delete_member(session: AsyncSession, member: Member) -> None:
-    """A member who owns or manages a project stays: reassign the projects first."""
+    """A member named on a project stays: the project's history must keep its people."""
     await session.delete(member)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise MemberInUse("This member is on projects; reassign them first.") from exc
+        raise MemberInUse(
+            "This member sold or manages projects (archived ones included): reassign the active "
+            "ones; a member of an archived project stays on record."
+        ) from exc

@@ -12,7 +12,7 @@ from app.operations import service
 router = APIRouter(tags=["operations"])
 
 
-class Health(BaseModel):
+class Liveness(BaseModel):
     status: str
 
 
@@ -23,9 +23,9 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz")
-async def healthz() -> Health:
+async def healthz() -> Liveness:
     """The process is up (liveness)."""
-    return Health(status="ok")
+    return Liveness(status="ok")
 
 
 @router.get(

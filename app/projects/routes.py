@@ -3,11 +3,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
-from app.core.etag import ConditionalDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
@@ -31,11 +31,11 @@ async def create_project(
     caller: ProjectsWriter,
     _: IdempotencyDep,
     body: ProjectCreate,
-    conditional: ConditionalDep,
+    response: Response,
 ) -> ProjectPublic:
     """Start a project by hand (CRM deals start theirs on their own)."""
     project = await service.create_project(session, caller, body)
-    conditional.tag(project.version)
+    set_etag(response, project.version)
     return ProjectPublic.model_validate(project)
 
 
@@ -68,10 +68,10 @@ async def list_projects(
     return page.page(rows, ProjectPage)
 
 
-@router.get("/{project_id}", responses=problem_responses(404))
-async def get_project(project: ReadableProject, conditional: ConditionalDep) -> ProjectPublic:
+@router.get("/{project_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_project(project: ReadableProject, cache: CacheCheckDep) -> ProjectPublic:
     """Read one project."""
-    conditional.respond(project.version)
+    cache.respond(project.version)
     return ProjectPublic.model_validate(project)
 
 
@@ -81,12 +81,12 @@ async def update_project(
     caller: ProjectsWriter,
     project: WritableProject,
     body: ProjectUpdate,
-    conditional: ConditionalDep,
+    precondition: WriteCheckDep,
 ) -> ProjectPublic:
     """Change a project (JSON merge patch); archived projects are read-only (409)."""
-    conditional.require(project.version)
+    precondition.require(project.version)
     project = await service.update_project(session, caller, project, body)
-    conditional.tag(project.version)
+    precondition.tag(project.version)
     return ProjectPublic.model_validate(project)
 
 
@@ -94,8 +94,8 @@ async def update_project(
     "/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
 )
 async def archive_project(
-    session: SessionDep, project: WritableProject, conditional: ConditionalDep
+    session: SessionDep, project: WritableProject, precondition: WriteCheckDep
 ) -> None:
     """Archive a project: it leaves the default list but keeps its history."""
-    conditional.require(project.version)
+    precondition.require(project.version)
     await service.archive_project(session, project)
