@@ -15,6 +15,7 @@ import pytest
 from app.core.auth import Scope
 from app.models.base import utcnow
 from tests.factories import Tenant
+from tests.problems import assert_problem
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,6 @@ async def _url_and_body(tenant: Tenant, endpoint: Endpoint) -> tuple[str, Any]:
     return url, body
 
 
-def _is_problem(response: Any, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["type"].startswith("urn:handover:problem:")
-
-
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 async def test_refuses_callers_without_a_usable_key(tenant: Tenant, endpoint: Endpoint) -> None:
     url, body = await _url_and_body(tenant, endpoint)
@@ -146,7 +139,7 @@ async def test_refuses_callers_without_a_usable_key(tenant: Tenant, endpoint: En
     ]
     for headers in attempts:
         response = await tenant.client.request(endpoint.method, url, json=body, headers=headers)
-        _is_problem(response, 401)
+        assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -177,7 +170,7 @@ async def test_refuses_keys_without_the_scope(tenant: Tenant, endpoint: Endpoint
     response = await tenant.client.request(
         endpoint.method, url, json=body, headers=tenant.headers(key)
     )
-    _is_problem(response, 403)
+    assert_problem(response, 403)
     assert endpoint.scope.value in response.json()["detail"]
 
 
@@ -197,7 +190,7 @@ async def test_another_organizations_object_is_not_found(
 ) -> None:
     url, body = await _url_and_body(other_tenant, endpoint)
     response = await tenant.request(endpoint.method, url, json=body)
-    _is_problem(response, 404)
+    assert_problem(response, 404)
     assert url.rsplit("/", 1)[1] not in response.json().get("detail", "")
     # …and it is untouched for its owner.
     if endpoint.kind != "api_key":
@@ -208,7 +201,7 @@ async def test_another_organizations_object_is_not_found(
 async def test_invalid_input_is_a_field_problem(tenant: Tenant, endpoint: Endpoint) -> None:
     url, _ = await _url_and_body(tenant, endpoint)
     response = await tenant.request(endpoint.method, url, json=endpoint.invalid)
-    _is_problem(response, 422)
+    assert_problem(response, 422)
     assert response.json()["errors"], "field problems are listed"
 
 
@@ -224,7 +217,7 @@ async def test_unknown_or_server_owned_fields_are_refused(
         {"created_at": "2026-01-01T00:00:00Z"},
     ):
         response = await tenant.request(endpoint.method, url, json={**body, **extra})
-        _is_problem(response, 422)
+        assert_problem(response, 422)
         assert response.json()["errors"][0]["type"] == "extra_forbidden"
 
 
@@ -235,7 +228,7 @@ async def test_oversized_body_is_413(tenant: Tenant, endpoint: Endpoint) -> None
     response = await tenant.request(
         endpoint.method, url, content=huge, headers={"Content-Type": "application/json"}
     )
-    _is_problem(response, 413)
+    assert_problem(response, 413)
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
@@ -246,7 +239,7 @@ async def test_body_that_is_not_json_is_415(tenant: Tenant, endpoint: Endpoint) 
         response = await tenant.request(
             endpoint.method, url, content=json.dumps(body).encode(), headers=headers
         )
-        _is_problem(response, 415)
+        assert_problem(response, 415)
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS, ids=str)
@@ -265,4 +258,4 @@ async def test_malformed_json_invalid_utf8_and_nul_are_422(
         response = await tenant.request(
             endpoint.method, url, content=raw, headers={"Content-Type": "application/json"}
         )
-        _is_problem(response, 422)
+        assert_problem(response, 422)

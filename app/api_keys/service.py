@@ -10,12 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import DISPLAY_PREFIX_LENGTH, Caller, Scope, generate_key, hash_key
 from app.core.errors import InvalidInput, NotFound
 from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
 from app.models import ApiKey
 from app.models.base import utcnow
 
 
 class ApiKeyNotFound(NotFound):
-    pass
+    subject = "API key"
 
 
 async def issue_key(
@@ -49,14 +50,7 @@ async def list_keys(session: AsyncSession, caller: Caller, page: PageParams) -> 
 
 async def revoke_key(session: AsyncSession, caller: Caller, api_key_id: UUID) -> None:
     """Revoked keys stay listed (with `revoked_at`) so that audits can tell who had access."""
-    found = await session.exec(
-        select(ApiKey).where(
-            ApiKey.id == api_key_id, ApiKey.organization_id == caller.organization_id
-        )
-    )
-    api_key = found.first()
-    if api_key is None:
-        raise ApiKeyNotFound("No API key with that id in your organization.")
+    api_key = await get_owned(session, caller, ApiKey, api_key_id, ApiKeyNotFound)
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
         await session.flush()

@@ -70,6 +70,7 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status, slug, title = 404, "not-found", "Not Found"
+    subject: ClassVar[str] = "object"
 
 
 class Unauthenticated(DomainError):

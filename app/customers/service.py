@@ -11,12 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
 from app.customers.schemas import CustomerCreate, CustomerUpdate
 from app.models import CrmSource, Customer
 
 
 class CustomerNotFound(NotFound):
-    pass
+    subject = "customer"
 
 
 class CustomerExists(Conflict):
@@ -30,15 +31,7 @@ class CustomerInUse(Conflict):
 
 
 async def get_customer(session: AsyncSession, caller: Caller, customer_id: UUID) -> Customer:
-    found = await session.exec(
-        select(Customer).where(
-            Customer.id == customer_id, Customer.organization_id == caller.organization_id
-        )
-    )
-    customer = found.first()
-    if customer is None:
-        raise CustomerNotFound("No customer with that id in your organization.")
-    return customer
+    return await get_owned(session, caller, Customer, customer_id, CustomerNotFound)
 
 
 async def list_customers(

@@ -11,12 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
 from app.members.schemas import MemberCreate, MemberUpdate
 from app.models import Member, MemberRole
 
 
 class MemberNotFound(NotFound):
-    pass
+    subject = "member"
 
 
 class EmailTaken(Conflict):
@@ -30,15 +31,7 @@ class MemberInUse(Conflict):
 
 
 async def get_member(session: AsyncSession, caller: Caller, member_id: UUID) -> Member:
-    found = await session.exec(
-        select(Member).where(
-            Member.id == member_id, Member.organization_id == caller.organization_id
-        )
-    )
-    member = found.first()
-    if member is None:
-        raise MemberNotFound("No member with that id in your organization.")
-    return member
+    return await get_owned(session, caller, Member, member_id, MemberNotFound)
 
 
 async def list_members(

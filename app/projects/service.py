@@ -11,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
 from app.projects.schemas import ProjectCreate, ProjectUpdate
 
 
 class ProjectNotFound(NotFound):
-    pass
+    subject = "project"
 
 
 class ProjectArchived(Conflict):
@@ -33,15 +34,7 @@ _REFERENCES: dict[str, type[Customer] | type[Member]] = {
 
 
 async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -> Project:
-    found = await session.exec(
-        select(Project).where(
-            Project.id == project_id, Project.organization_id == caller.organization_id
-        )
-    )
-    project = found.first()
-    if project is None:
-        raise ProjectNotFound("No project with that id in your organization.")
-    return project
+    return await get_owned(session, caller, Project, project_id, ProjectNotFound)
 
 
 async def list_projects(

@@ -3,21 +3,13 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from app.core.auth import DISPLAY_PREFIX_LENGTH, hash_key
 from app.models import ApiKey
 from tests.factories import Tenant
-
-
-def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["type"] == f"urn:handover:problem:{slug}"
-    return problem
+from tests.problems import assert_problem
 
 
 async def _create(tenant: Tenant, **body: Any) -> dict[str, Any]:
@@ -131,7 +123,7 @@ async def test_revoked_key_stops_working_and_stays_listed(tenant: Tenant) -> Non
     assert revoke.status_code == 204
     assert revoke.content == b""
     refused = await tenant.client.get("/v1/projects", headers=headers)
-    _problem(refused, 401, "unauthenticated")
+    assert_problem(refused, 401, "unauthenticated")
     assert refused.headers["www-authenticate"] == "Bearer"
 
     listed = (await _listed(tenant))[created["id"]]
@@ -146,7 +138,7 @@ async def test_revoking_ones_own_key_locks_it_out_at_once(tenant: Tenant) -> Non
     headers = tenant.headers(created["key"])
     response = await tenant.client.delete(f"/v1/api-keys/{created['id']}", headers=headers)
     assert response.status_code == 204
-    _problem(await tenant.client.get("/v1/api-keys", headers=headers), 401, "unauthenticated")
+    assert_problem(await tenant.client.get("/v1/api-keys", headers=headers), 401, "unauthenticated")
     assert (await tenant.get("/v1/api-keys")).status_code == 200
 
 
@@ -166,7 +158,7 @@ async def test_expiry_in_the_past_is_422_and_creates_no_key(tenant: Tenant) -> N
     response = await tenant.post(
         "/v1/api-keys", json={"name": "k", "scopes": ["admin"], "expires_at": past}
     )
-    _problem(response, 422, "invalid-input")
+    assert_problem(response, 422, "invalid-input")
     assert "expires_at" in response.json()["detail"]
     assert len(await _stored_keys(tenant)) == count
 
@@ -176,7 +168,7 @@ async def test_expiry_without_a_time_zone_is_422(tenant: Tenant) -> None:
         "/v1/api-keys",
         json={"name": "k", "scopes": ["admin"], "expires_at": "2099-01-01T00:00:00"},
     )
-    problem = _problem(response, 422, "validation")
+    problem = assert_problem(response, 422, "validation")
     assert [error["loc"] for error in problem["errors"]] == [["body", "expires_at"]]
 
 
@@ -186,13 +178,15 @@ async def test_expiry_without_a_time_zone_is_422(tenant: Tenant) -> None:
 async def test_scopes_must_be_known_and_not_empty(tenant: Tenant, scopes: Any) -> None:
     count = len(await _stored_keys(tenant))
     response = await tenant.post("/v1/api-keys", json={"name": "k", "scopes": scopes})
-    problem = _problem(response, 422, "validation")
+    problem = assert_problem(response, 422, "validation")
     assert all(error["loc"][:2] == ["body", "scopes"] for error in problem["errors"])
     assert len(await _stored_keys(tenant)) == count
 
 
 async def test_scopes_are_required(tenant: Tenant) -> None:
-    problem = _problem(await tenant.post("/v1/api-keys", json={"name": "k"}), 422, "validation")
+    problem = assert_problem(
+        await tenant.post("/v1/api-keys", json={"name": "k"}), 422, "validation"
+    )
     assert [error["loc"] for error in problem["errors"]] == [["body", "scopes"]]
 
 

@@ -3,20 +3,12 @@
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from app.models import Customer
 from tests.factories import Tenant
-
-
-def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["type"] == f"urn:handover:problem:{slug}"
-    return problem
+from tests.problems import assert_problem
 
 
 async def _stored_names(tenant: Tenant) -> list[str]:
@@ -59,7 +51,7 @@ async def test_customer_round_trip_create_list_change_delete(tenant: Tenant) -> 
     assert (await tenant.get(url)).json() == body
 
     assert (await tenant.delete(url)).status_code == 204
-    _problem(await tenant.get(url), 404, "not-found")
+    assert_problem(await tenant.get(url), 404, "not-found")
     assert await _stored_names(tenant) == ["Initech"]
 
 
@@ -77,14 +69,14 @@ async def test_crm_source_and_external_id_go_together(
     tenant: Tenant, crm_fields: dict[str, Any]
 ) -> None:
     response = await tenant.post("/v1/customers", json={"name": "Globex", **crm_fields})
-    _problem(response, 422, "validation")
+    assert_problem(response, 422, "validation")
     assert await _stored_names(tenant) == []
 
 
 async def test_second_customer_for_the_same_crm_record_is_409(tenant: Tenant) -> None:
     first = await tenant.customer(**HUBSPOT_GLOBEX)
     response = await tenant.post("/v1/customers", json={**HUBSPOT_GLOBEX, "name": "Globex again"})
-    problem = _problem(response, 409, "customer-exists")
+    problem = assert_problem(response, 409, "customer-exists")
     assert "9876543210" in problem["detail"]
     listed = (await tenant.get("/v1/customers")).json()["items"]
     assert [customer["id"] for customer in listed] == [first["id"]]
@@ -132,18 +124,18 @@ async def test_website_may_be_http_or_https(tenant: Tenant, website: str) -> Non
 )
 async def test_website_that_is_not_an_http_url_is_422(tenant: Tenant, website: str) -> None:
     response = await tenant.post("/v1/customers", json={"name": "Globex", "website": website})
-    problem = _problem(response, 422, "validation")
+    problem = assert_problem(response, 422, "validation")
     assert [error["loc"] for error in problem["errors"]] == [["body", "website"]]
     customer = await tenant.customer(website="https://globex.example")
     url = f"/v1/customers/{customer['id']}"
-    _problem(await tenant.patch(url, json={"website": website}), 422, "validation")
+    assert_problem(await tenant.patch(url, json={"website": website}), 422, "validation")
     assert (await tenant.get(url)).json() == customer
 
 
 async def test_null_name_in_patch_is_422(tenant: Tenant) -> None:
     customer = await tenant.customer()
     url = f"/v1/customers/{customer['id']}"
-    problem = _problem(await tenant.patch(url, json={"name": None}), 422, "validation")
+    problem = assert_problem(await tenant.patch(url, json={"name": None}), 422, "validation")
     assert problem["errors"][0]["loc"] == ["body", "name"]
     assert (await tenant.get(url)).json() == customer
 
@@ -153,7 +145,7 @@ async def test_the_crm_link_cannot_be_changed_by_patch(tenant: Tenant, field: st
     customer = await tenant.customer(**HUBSPOT_GLOBEX)
     url = f"/v1/customers/{customer['id']}"
     response = await tenant.patch(url, json={field: None})
-    problem = _problem(response, 422, "validation")
+    problem = assert_problem(response, 422, "validation")
     assert problem["errors"][0]["type"] == "extra_forbidden"
     assert (await tenant.get(url)).json() == customer
 
@@ -172,7 +164,7 @@ async def test_list_filters_by_crm_source(tenant: Tenant) -> None:
     assert await ids("pipedrive") == [pipedrive["id"]]
     assert await ids("salesforce") == []
     response = await tenant.get("/v1/customers", params={"crm_source": "excel"})
-    _problem(response, 422, "validation")
+    assert_problem(response, 422, "validation")
 
 
 async def test_list_filters_by_updated_since(tenant: Tenant) -> None:
@@ -195,7 +187,7 @@ async def test_deleting_a_customer_with_projects_is_409_and_keeps_it(tenant: Ten
     customer = await tenant.customer()
     await tenant.project(customer_id=customer["id"])
     url = f"/v1/customers/{customer['id']}"
-    _problem(await tenant.delete(url), 409, "customer-in-use")
+    assert_problem(await tenant.delete(url), 409, "customer-in-use")
     assert (await tenant.get(url)).json() == customer
 
 
@@ -203,7 +195,7 @@ async def test_a_customer_whose_projects_are_archived_is_still_in_use(tenant: Te
     customer = await tenant.customer()
     project = await tenant.project(customer_id=customer["id"])
     assert (await tenant.delete(f"/v1/projects/{project['id']}")).status_code == 204
-    _problem(await tenant.delete(f"/v1/customers/{customer['id']}"), 409, "customer-in-use")
+    assert_problem(await tenant.delete(f"/v1/customers/{customer['id']}"), 409, "customer-in-use")
     assert (await tenant.get(f"/v1/customers/{customer['id']}")).status_code == 200
 
 

@@ -1,26 +1,13 @@
 """Members: the people of an organization, one per email, kept while they are on a project."""
 
 import asyncio
-from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
 
 from app.models import Member
 from tests.factories import Tenant
-
-
-def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["type"] == f"urn:handover:problem:{slug}"
-    return problem
-
-
-def _locations(problem: dict[str, Any]) -> set[tuple[str | int, ...]]:
-    return {tuple(error["loc"]) for error in problem["errors"]}
+from tests.problems import assert_problem, locations
 
 
 async def _stored_emails(tenant: Tenant) -> list[str]:
@@ -67,7 +54,7 @@ async def test_member_round_trip_create_list_change_delete(tenant: Tenant) -> No
     assert (await tenant.get(url)).json() == body
 
     assert (await tenant.delete(url)).status_code == 204
-    _problem(await tenant.get(url), 404, "not-found")
+    assert_problem(await tenant.get(url), 404, "not-found")
     remaining = (await tenant.get("/v1/members")).json()["items"]
     assert [member["id"] for member in remaining] == [grace["id"]]
 
@@ -90,7 +77,7 @@ async def test_second_member_with_the_same_email_is_409(tenant: Tenant) -> None:
         response = await tenant.post(
             "/v1/members", json={"name": "Other Ada", "email": email, "role": "sales"}
         )
-        problem = _problem(response, 409, "email-taken")
+        problem = assert_problem(response, 409, "email-taken")
         assert "ada@example.com" in problem["detail"]
     assert await _stored_emails(tenant) == ["ada@example.com"]
 
@@ -121,7 +108,7 @@ async def test_changing_the_email_to_a_taken_one_is_409_and_changes_nothing(
     grace = await tenant.member(name="Grace", email="grace@example.com", role="delivery")
     url = f"/v1/members/{grace['id']}"
     response = await tenant.patch(url, json={"name": "Grace H.", "email": "Ada@example.com"})
-    _problem(response, 409, "email-taken")
+    assert_problem(response, 409, "email-taken")
     after = await tenant.get(url)
     assert after.json() == grace
     assert after.headers["etag"] == '"1"'
@@ -149,8 +136,8 @@ async def test_null_for_a_required_field_in_patch_is_422_and_changes_nothing(
     ada = await tenant.member()
     url = f"/v1/members/{ada['id']}"
     response = await tenant.patch(url, json={field: None})
-    problem = _problem(response, 422, "validation")
-    assert ("body", field) in _locations(problem)
+    problem = assert_problem(response, 422, "validation")
+    assert ("body", field) in locations(problem)
     assert (await tenant.get(url)).json() == ada
 
 
@@ -177,12 +164,12 @@ async def test_weekly_capacity_may_be_anything_from_0_to_168(tenant: Tenant, hou
 async def test_weekly_capacity_outside_0_to_168_is_422(tenant: Tenant, hours: int) -> None:
     body = {"name": "Ada", "email": "ada@example.com", "role": "delivery"}
     response = await tenant.post("/v1/members", json={**body, "weekly_capacity_hours": hours})
-    problem = _problem(response, 422, "validation")
-    assert _locations(problem) == {("body", "weekly_capacity_hours")}
+    problem = assert_problem(response, 422, "validation")
+    assert locations(problem) == {("body", "weekly_capacity_hours")}
     other = await tenant.member(email="grace@example.com")
     url = f"/v1/members/{other['id']}"
     response = await tenant.patch(url, json={"weekly_capacity_hours": hours})
-    _problem(response, 422, "validation")
+    assert_problem(response, 422, "validation")
     assert (await tenant.get(url)).json()["weekly_capacity_hours"] == 40
     assert await _stored_emails(tenant) == ["grace@example.com"]
 
@@ -194,7 +181,7 @@ async def test_deleting_a_member_who_is_on_a_project_is_409_and_keeps_them(
     ada = await tenant.member()
     project = await tenant.project(**{field: ada["id"]})
     url = f"/v1/members/{ada['id']}"
-    _problem(await tenant.delete(url), 409, "member-in-use")
+    assert_problem(await tenant.delete(url), 409, "member-in-use")
     assert (await tenant.get(url)).json() == ada
     # Reassigned, the member can go.
     reassigned = await tenant.patch(f"/v1/projects/{project['id']}", json={field: None})
@@ -207,7 +194,7 @@ async def test_a_member_on_an_archived_project_is_still_in_use(tenant: Tenant) -
     ada = await tenant.member()
     project = await tenant.project(project_manager_id=ada["id"])
     assert (await tenant.delete(f"/v1/projects/{project['id']}")).status_code == 204
-    _problem(await tenant.delete(f"/v1/members/{ada['id']}"), 409, "member-in-use")
+    assert_problem(await tenant.delete(f"/v1/members/{ada['id']}"), 409, "member-in-use")
     assert (await tenant.get(f"/v1/members/{ada['id']}")).status_code == 200
 
 
@@ -215,4 +202,4 @@ async def test_updated_since_without_a_time_zone_is_422(tenant: Tenant) -> None:
     await tenant.member()
     response = await tenant.get("/v1/members", params={"updated_since": "2026-01-01T00:00:00"})
     assert response.status_code == 422, response.text
-    assert ("query", "updated_since") in _locations(response.json())
+    assert ("query", "updated_since") in locations(response.json())

@@ -6,24 +6,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
 from app.models import Health, Phase, Project
 from tests.factories import Tenant
+from tests.problems import assert_problem
 
 
-def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["type"] == f"urn:handover:problem:{slug}"
-    return problem
-
-
-def _locations(problem: dict[str, Any]) -> list[list[str | int]]:
+def _field_paths(problem: dict[str, Any]) -> list[list[str | int]]:
     return [error["loc"] for error in problem["errors"]]
 
 
@@ -87,12 +79,12 @@ async def test_phase_health_and_archiving_are_not_set_by_the_client(
     response = await tenant.post(
         "/v1/projects", json={"name": "P", "customer_id": customer["id"], field: value}
     )
-    problem = _problem(response, 422, "validation")
+    problem = assert_problem(response, 422, "validation")
     assert problem["errors"][0]["type"] == "extra_forbidden"
     assert await _stored_projects(tenant) == []
     project = await tenant.project(customer_id=customer["id"])
     url = f"/v1/projects/{project['id']}"
-    problem = _problem(await tenant.patch(url, json={field: value}), 422, "validation")
+    problem = assert_problem(await tenant.patch(url, json={field: value}), 422, "validation")
     assert problem["errors"][0]["type"] == "extra_forbidden"
     assert (await tenant.get(url)).json() == project
 
@@ -107,8 +99,8 @@ async def test_reference_to_another_organization_is_422_naming_the_field(
         "project_manager_id": (await other_tenant.member())["id"],
     }
     body = {"name": "P", "customer_id": (await tenant.customer())["id"], field: foreign[field]}
-    problem = _problem(await tenant.post("/v1/projects", json=body), 422, "invalid-input")
-    assert _locations(problem) == [["body", field]]
+    problem = assert_problem(await tenant.post("/v1/projects", json=body), 422, "invalid-input")
+    assert _field_paths(problem) == [["body", field]]
     assert problem["errors"][0]["type"] == "unknown_reference"
     assert foreign[field] not in str(problem)
     assert await _stored_projects(tenant) == []
@@ -122,8 +114,8 @@ async def test_every_foreign_reference_is_listed(tenant: Tenant, other_tenant: T
         "sales_owner_id": (await other_tenant.member())["id"],
         "project_manager_id": str(UUID(int=7)),
     }
-    problem = _problem(await tenant.post("/v1/projects", json=body), 422, "invalid-input")
-    assert sorted(_locations(problem)) == [
+    problem = assert_problem(await tenant.post("/v1/projects", json=body), 422, "invalid-input")
+    assert sorted(_field_paths(problem)) == [
         ["body", "customer_id"],
         ["body", "project_manager_id"],
         ["body", "sales_owner_id"],
@@ -140,8 +132,10 @@ async def test_patch_to_another_organizations_reference_is_422_and_changes_nothi
         await other_tenant.customer() if field == "customer_id" else await other_tenant.member()
     )
     url = f"/v1/projects/{project['id']}"
-    problem = _problem(await tenant.patch(url, json={field: foreign["id"]}), 422, "invalid-input")
-    assert _locations(problem) == [["body", field]]
+    problem = assert_problem(
+        await tenant.patch(url, json={field: foreign["id"]}), 422, "invalid-input"
+    )
+    assert _field_paths(problem) == [["body", field]]
     assert (await tenant.get(url)).json() == project
 
 
@@ -168,8 +162,8 @@ async def test_patch_moves_a_project_to_other_people_and_another_customer(
 async def test_null_for_a_required_field_in_patch_is_422(tenant: Tenant, field: str) -> None:
     project = await tenant.project()
     url = f"/v1/projects/{project['id']}"
-    problem = _problem(await tenant.patch(url, json={field: None}), 422, "validation")
-    assert _locations(problem) == [["body", field]]
+    problem = assert_problem(await tenant.patch(url, json={field: None}), 422, "validation")
+    assert _field_paths(problem) == [["body", field]]
     assert (await tenant.get(url)).json() == project
 
 
@@ -236,12 +230,12 @@ async def test_invalid_budget_is_422_naming_the_field(
 ) -> None:
     customer = await tenant.customer()
     body = {"name": "P", "customer_id": customer["id"], "budget": budget}
-    problem = _problem(await tenant.post("/v1/projects", json=body), 422, "validation")
-    assert _locations(problem) == [["body", "budget", field]]
+    problem = assert_problem(await tenant.post("/v1/projects", json=body), 422, "validation")
+    assert _field_paths(problem) == [["body", "budget", field]]
     assert await _stored_projects(tenant) == []
     project = await tenant.project(customer_id=customer["id"])
     url = f"/v1/projects/{project['id']}"
-    _problem(await tenant.patch(url, json={"budget": budget}), 422, "validation")
+    assert_problem(await tenant.patch(url, json={"budget": budget}), 422, "validation")
     assert (await tenant.get(url)).json()["budget"] is None
 
 
@@ -272,7 +266,7 @@ async def test_target_end_date_before_start_date_is_422_on_create(tenant: Tenant
         "start_date": "2026-12-01",
         "target_end_date": "2026-11-30",
     }
-    _problem(await tenant.post("/v1/projects", json=body), 422, "validation")
+    assert_problem(await tenant.post("/v1/projects", json=body), 422, "validation")
     assert await _stored_projects(tenant) == []
     same_day = await tenant.project(start_date="2026-12-01", target_end_date="2026-12-01")
     assert same_day["target_end_date"] == "2026-12-01"
@@ -286,7 +280,7 @@ async def test_patch_that_puts_the_dates_out_of_order_is_422_and_changes_nothing
 ) -> None:
     project = await tenant.project(start_date="2026-12-01", target_end_date="2027-03-31")
     url = f"/v1/projects/{project['id']}"
-    problem = _problem(await tenant.patch(url, json=change), 422, "invalid-input")
+    problem = assert_problem(await tenant.patch(url, json=change), 422, "invalid-input")
     assert problem["errors"]
     assert (await tenant.get(url)).json() == project
 
@@ -302,7 +296,7 @@ async def test_patch_may_move_both_dates_at_once(tenant: Tenant) -> None:
         "2027-06-30",
     )
     swapped = {"start_date": "2027-06-30", "target_end_date": "2027-05-01"}
-    _problem(await tenant.patch(url, json=swapped), 422, "invalid-input")
+    assert_problem(await tenant.patch(url, json=swapped), 422, "invalid-input")
 
 
 async def test_delete_archives_the_project(tenant: Tenant) -> None:
@@ -337,8 +331,8 @@ async def test_archived_project_cannot_be_changed(tenant: Tenant) -> None:
     url = f"/v1/projects/{project['id']}"
     await tenant.delete(url)
     archived = (await tenant.get(url)).json()
-    _problem(await tenant.patch(url, json={"name": "Revived"}), 409, "project-archived")
-    _problem(await tenant.patch(url, json={}), 409, "project-archived")
+    assert_problem(await tenant.patch(url, json={"name": "Revived"}), 409, "project-archived")
+    assert_problem(await tenant.patch(url, json={}), 409, "project-archived")
     assert (await tenant.get(url)).json() == archived
 
 
@@ -374,7 +368,9 @@ async def test_list_filters_by_phase_and_health(tenant: Tenant) -> None:
     assert await _ids(tenant, phase="closed") == []
     assert await _ids(tenant, health="amber") == [running["id"]]
     assert await _ids(tenant, phase="executing", health="green") == []
-    _problem(await tenant.get("/v1/projects", params={"phase": "dreaming"}), 422, "validation")
+    assert_problem(
+        await tenant.get("/v1/projects", params={"phase": "dreaming"}), 422, "validation"
+    )
 
 
 async def test_list_filters_by_updated_since(tenant: Tenant) -> None:
@@ -394,4 +390,4 @@ async def test_updated_since_without_a_time_zone_is_422(tenant: Tenant) -> None:
     await tenant.project()
     response = await tenant.get("/v1/projects", params={"updated_since": "2026-01-01T00:00:00"})
     assert response.status_code == 422, response.text
-    assert ["query", "updated_since"] in _locations(response.json())
+    assert ["query", "updated_since"] in _field_paths(response.json())
