@@ -28,9 +28,7 @@ async def get_owned(
     """The object if it exists in the caller's organization; otherwise `not_found` (a 404 that
     never says whether another organization has it)."""
     found = await session.exec(
-        select(model).where(
-            model.id == object_id, model.organization_id == caller.organization_id
-        )
+        select(model).where(model.id == object_id, model.organization_id == caller.organization_id)
     )
     instance: OwnedT | None = found.first()
     if instance is None:
