@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.allocations.routes import router as allocations_router
 from app.api_keys.routes import router as api_keys_router
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
@@ -17,9 +18,13 @@ from app.core.openapi import build_openapi, operation_id
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.members.routes import router as members_router
+from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
 from app.projects.routes import router as projects_router
+from app.raci.routes import router as raci_router
+from app.risks.routes import router as risks_router
 from app.settings import Settings
+from app.status_reports.routes import router as status_reports_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware)
     for router in (
         projects_router,
+        milestones_router,
+        raci_router,
+        allocations_router,
+        risks_router,
+        status_reports_router,
         members_router,
         customers_router,
         api_keys_router,

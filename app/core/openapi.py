@@ -38,6 +38,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=[
             {"name": "projects", "description": "What was sold, being delivered."},
+            {"name": "milestones", "description": "What is due when; dependencies; timeline."},
+            {"name": "raci", "description": "Responsible, Accountable, Consulted, Informed."},
+            {"name": "allocations", "description": "People's time on projects; conflicts."},
+            {"name": "risks", "description": "The risk register and its history."},
+            {"name": "status-reports", "description": "Reports, frozen at publication."},
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
             {"name": "api-keys", "description": "Keys for programs (scope `admin`)."},

@@ -5,11 +5,11 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.schemas import MemberCreate, MemberUpdate
@@ -90,3 +90,32 @@ async def delete_member(session: AsyncSession, member: Member) -> None:
             "This member sold or manages projects (archived ones included): reassign the active "
             "ones; a member of an archived project stays on record."
         ) from exc
+
+
+async def require_members(
+    session: AsyncSession, caller: Caller, member_ids: dict[str, UUID | None]
+) -> None:
+    """Every named member belongs to the caller's organization: else a 422 naming each field.
+
+    `member_ids` maps a field path (e.g. `owner_id`, `assignments.2.member_id`) to an id.
+    """
+    wanted = {member_id for member_id in member_ids.values() if member_id is not None}
+    if not wanted:
+        return
+    found = await session.exec(
+        select(Member.id).where(
+            col(Member.id).in_(wanted), Member.organization_id == caller.organization_id
+        )
+    )
+    known = set(found.all())
+    problems = [
+        FieldProblem(
+            loc=["body", *field.split(".")],
+            message="No such member in your organization.",
+            type="unknown_reference",
+        )
+        for field, member_id in member_ids.items()
+        if member_id is not None and member_id not in known
+    ]
+    if problems:
+        raise InvalidInput("A member named here does not exist.", errors=problems)

@@ -1,21 +1,44 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
+from app.models.allocation import Allocation
 from app.models.customer import CrmSource, Customer
+from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
 from app.models.member import Member, MemberRole
+from app.models.milestone import Milestone, MilestoneDependency, MilestoneStatus
 from app.models.organization import ApiKey, Organization
-from app.models.project import Health, Phase, Project
+from app.models.project import Health, Phase, Project, ProjectTransition
+from app.models.raci import Activity, RaciAssignment, RaciRole
+from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskStatus
+from app.models.status_report import ReportKind, ReportState, StatusReport
 
 __all__ = [
+    "Activity",
+    "Allocation",
     "ApiKey",
     "CrmSource",
     "Customer",
+    "Event",
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
     "Member",
     "MemberRole",
+    "Milestone",
+    "MilestoneDependency",
+    "MilestoneStatus",
     "Organization",
     "Phase",
     "Project",
+    "ProjectTransition",
+    "RaciAssignment",
+    "RaciRole",
+    "ReportKind",
+    "ReportState",
+    "Risk",
+    "RiskCategory",
+    "RiskChange",
+    "RiskResponse",
+    "RiskStatus",
+    "StatusReport",
 ]

@@ -15,6 +15,7 @@ from app.models.base import (
     Versioned,
     enum_field,
     timestamp_field,
+    utcnow,
 )
 
 
@@ -53,9 +54,26 @@ class Project(Identified, Timestamped, Versioned, table=True):
     budget_amount: Decimal | None = Field(default=None, sa_type=Money)
     budget_currency: str | None = Field(default=None, max_length=3)
     archived_at: datetime | None = timestamp_field(default=None)
+    customer_acceptance_date: date | None = None
+    health_override: Health | None = enum_field(Health, default=None, nullable=True)
+    health_override_reason: str | None = Field(default=None, max_length=2000)
 
     @property
     def budget(self) -> dict[str, object] | None:
         if self.budget_amount is None:
             return None
         return {"amount": self.budget_amount, "currency": self.budget_currency}
+
+
+class ProjectTransition(Identified, table=True):
+    """Who moved a project from one phase to the next, and when."""
+
+    __tablename__ = "project_transitions"
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+    project_id: UUID = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
+    from_phase: Phase = enum_field(Phase)
+    to_phase: Phase = enum_field(Phase)
+    moved_at: datetime = timestamp_field(default_factory=utcnow)
+    moved_by_api_key_id: UUID | None = Field(default=None, foreign_key="api_keys.id")
+    note: str | None = Field(default=None, max_length=2000)

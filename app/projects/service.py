@@ -133,6 +133,13 @@ async def update_project(
     return project
 
 
+async def touch_project(session: AsyncSession, project: Project) -> None:
+    """Something of the project changed (a milestone, a risk…): a new version and `updated_at`,
+    so PM tools polling `updated_since` or holding an ETag see it."""
+    project.updated_at = utcnow()
+    await session.flush()
+
+
 async def archive_project(session: AsyncSession, project: Project) -> None:
     """Projects are archived, not deleted: their history stays. Archiving twice is harmless."""
     if project.archived_at is None:

@@ -1,0 +1,12 @@
+"""Allocations: who works on what, and who is over 100%."""
+
+from fastapi import APIRouter
+
+from app.core.errors import problem_responses
+from app.core.routing import HandoverRoute
+
+router = APIRouter(
+    tags=["allocations"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)

@@ -1,0 +1,63 @@
+"""The outbox writer: `record_event` adds an event to the caller's transaction.
+
+Nothing is sent from a request. The event commits (or rolls back) with the change that caused it;
+the webhook dispatcher and the `/v1/events` feed read the stored payload later.
+"""
+
+import json
+from datetime import UTC
+from typing import Any
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Event
+from app.models.base import new_id, utcnow
+
+
+def _json_default(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)  # UUID, Decimal, StrEnum
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    organization_id: UUID,
+    type: str,
+    aggregate_type: str,
+    aggregate_id: UUID,
+    data: dict[str, Any],
+    aggregate_version: int | None = None,
+    project_id: UUID | None = None,
+) -> Event:
+    """Record that `type` happened to an aggregate, in the current transaction.
+
+    `data` carries ids, the changed fields and the aggregate's version, so a consumer can drop
+    stale updates. The payload is serialised here, once; its bytes never change afterwards.
+    """
+    occurred_at = utcnow()
+    body = {
+        "type": type,
+        "timestamp": occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "data": {
+            f"{aggregate_type}_id": aggregate_id,
+            "version": aggregate_version,
+            **({"project_id": project_id} if project_id and aggregate_type != "project" else {}),
+            **data,
+        },
+    }
+    event = Event(
+        id=new_id(),
+        organization_id=organization_id,
+        type=type,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        aggregate_version=aggregate_version,
+        project_id=project_id,
+        occurred_at=occurred_at,
+        payload=json.dumps(body, default=_json_default, separators=(",", ":")).encode(),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,12 @@
+"""Milestones: what is due when, and what depends on what."""
+
+from fastapi import APIRouter
+
+from app.core.errors import problem_responses
+from app.core.routing import HandoverRoute
+
+router = APIRouter(
+    tags=["milestones"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)

@@ -1,0 +1,12 @@
+"""The RACI matrix: who is Responsible, Accountable, Consulted, Informed."""
+
+from fastapi import APIRouter
+
+from app.core.errors import problem_responses
+from app.core.routing import HandoverRoute
+
+router = APIRouter(
+    tags=["raci"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
