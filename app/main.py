@@ -20,6 +20,7 @@ from app.db import Database
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
+from app.projects.lifecycle_routes import router as project_lifecycle_router
 from app.projects.routes import router as projects_router
 from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware)
     for router in (
         projects_router,
+        project_lifecycle_router,
         milestones_router,
         raci_router,
         allocations_router,

@@ -45,7 +45,7 @@ async def issue_key(
 
 async def list_keys(session: AsyncSession, caller: Caller, page: PageParams) -> Sequence[ApiKey]:
     statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
-    return (await session.exec(page.keyset(statement, ApiKey.id))).all()  # type: ignore[arg-type]
+    return (await session.exec(page.keyset(statement, ApiKey.id))).all()
 
 
 async def revoke_key(session: AsyncSession, caller: Caller, api_key_id: UUID) -> None:

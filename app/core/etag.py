@@ -16,7 +16,7 @@ class NotModified(Exception):
         self.etag = etag
 
 
-def etag_of(version: int) -> str:
+def etag_of(version: int | str) -> str:
     return f'"{version}"'
 
 
@@ -28,7 +28,7 @@ class _Conditional:
     def __init__(self, response: Response) -> None:
         self._response = response
 
-    def tag(self, version: int) -> None:
+    def tag(self, version: int | str) -> None:
         """Send the current ETag with the response."""
         self._response.headers["ETag"] = etag_of(version)
 
@@ -51,7 +51,7 @@ class CacheCheck(_Conditional):
         super().__init__(response)
         self._if_none_match = if_none_match
 
-    def respond(self, version: int) -> None:
+    def respond(self, version: int | str) -> None:
         """Send the ETag, or answer 304 when the client's copy is current."""
         etag = etag_of(version)
         header = self._if_none_match

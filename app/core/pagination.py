@@ -16,7 +16,7 @@ from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select
 
 from app.core.errors import InvalidCursor
 
@@ -100,7 +100,7 @@ class PageParams:
             raise InvalidCursor("The cursor was not issued for this list.")
         return UUID(json.loads(payload)["after"])
 
-    def keyset(self, statement: SelectT, id_column: ColumnElement[UUID]) -> SelectT:
+    def keyset(self, statement: SelectT, id_column: Any) -> SelectT:
         """Restrict `statement` to this page: ids after the cursor, in id order, one extra row."""
         after = self.after()
         if after is not None:

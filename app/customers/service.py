@@ -47,7 +47,7 @@ async def list_customers(
         statement = statement.where(Customer.crm_source == crm_source)
     if updated_since is not None:
         statement = statement.where(Customer.updated_at >= updated_since)
-    return (await session.exec(page.keyset(statement, Customer.id))).all()  # type: ignore[arg-type]
+    return (await session.exec(page.keyset(statement, Customer.id))).all()
 
 
 async def create_customer(session: AsyncSession, caller: Caller, data: CustomerCreate) -> Customer:

@@ -47,7 +47,7 @@ async def list_members(
         statement = statement.where(Member.role == role)
     if updated_since is not None:
         statement = statement.where(Member.updated_at >= updated_since)
-    return (await session.exec(page.keyset(statement, Member.id))).all()  # type: ignore[arg-type]
+    return (await session.exec(page.keyset(statement, Member.id))).all()
 
 
 async def _flush_unique_email(session: AsyncSession, email: str) -> None:

@@ -8,8 +8,17 @@ from uuid import UUID
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
-from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
-from app.models import Health, Phase
+from app.core.schemas import (
+    InputModel,
+    LongText,
+    Name,
+    OutputModel,
+    PatchModel,
+    ShortText,
+    unchanged,
+)
+from app.models import Health, MilestoneStatus, Phase, ReportKind, RiskStatus
+from app.projects.health import HealthSource
 
 CENT = Decimal("0.01")
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. `EUR`.")]
@@ -66,6 +75,8 @@ class ProjectCreate(InputModel):
 
 
 class ProjectUpdate(PatchModel):
+    """`health_override` (with a reason) pins the health; `null` returns to the derived one."""
+
     name: Name = unchanged()
     description: LongText | None = None
     customer_id: UUID = unchanged()
@@ -74,6 +85,8 @@ class ProjectUpdate(PatchModel):
     start_date: date | None = None
     target_end_date: date | None = None
     budget: MoneyInput | None = None
+    health_override: Health | None = None
+    health_override_reason: Annotated[ShortText, Field(min_length=1)] | None = None
 
 
 class ProjectPublic(OutputModel):
@@ -84,7 +97,13 @@ class ProjectPublic(OutputModel):
     sales_owner_id: UUID | None
     project_manager_id: UUID | None
     phase: Phase = Field(description="Moved only by transitions.")
-    health: Health
+    health: Health = Field(
+        description="Effective health: the manager's override if set, else derived from "
+        "milestones and risks (as of the last change; `/status` derives it live)."
+    )
+    health_override: Health | None
+    health_override_reason: str | None
+    customer_acceptance_date: date | None
     start_date: date | None
     target_end_date: date | None
     budget: Money | None
@@ -96,3 +115,80 @@ class ProjectPublic(OutputModel):
 
 class ProjectPage(Page[ProjectPublic]):
     """A page of projects."""
+
+
+class TransitionCreate(InputModel):
+    to_phase: Phase
+    note: LongText | None = None
+    customer_acceptance_date: date | None = Field(
+        None, description="When the customer accepted the delivery; needed to close."
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to_phase": "planning"}]})
+
+
+class TransitionPublic(OutputModel):
+    id: UUID
+    project_id: UUID
+    from_phase: Phase
+    to_phase: Phase
+    moved_at: datetime
+    moved_by_api_key_id: UUID | None = Field(description="The API key that made the move.")
+    note: str | None
+
+
+class TransitionPage(Page[TransitionPublic]):
+    """A page of a project's phase changes, oldest first."""
+
+
+class Progress(OutputModel):
+    milestones_total: int
+    milestones_done: int
+    percent: int = Field(description="Done milestones out of all, 0–100.")
+
+
+class MilestoneBrief(OutputModel):
+    id: UUID
+    name: str
+    due_date: date
+    status: MilestoneStatus
+
+
+class OverdueMilestone(OutputModel):
+    id: UUID
+    name: str
+    due_date: date
+    days_overdue: int
+
+
+class RiskBrief(OutputModel):
+    id: UUID
+    title: str
+    score: int
+    status: RiskStatus
+
+
+class ReportBrief(OutputModel):
+    id: UUID
+    kind: ReportKind
+    published_at: datetime | None
+    summary: str | None
+
+
+class ProjectStatus(OutputModel):
+    """Where a project stands, for PM tools: derived live, cheap to poll (ETag, 304)."""
+
+    project_id: UUID
+    name: str
+    phase: Phase
+    health: Health
+    health_source: HealthSource = Field(description="`override` when a manager pinned it.")
+    health_reasons: list[str] = Field(description="Why the health is what it is.")
+    progress: Progress
+    next_milestone: MilestoneBrief | None
+    overdue_milestones: list[OverdueMilestone] = Field(description="The 20 oldest.")
+    top_risks: list[RiskBrief] = Field(description="The 5 highest-scoring live risks.")
+    open_risk_count: int
+    latest_status_report: ReportBrief | None
+    version: int
+    updated_at: datetime

@@ -9,21 +9,21 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.events import record_event
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
+from app.projects.lifecycle import (
+    ProjectArchived as ProjectArchived,  # re-exported for sub-resources
+)
+from app.projects.lifecycle import ensure_active, refresh_health
 from app.projects.schemas import ProjectCreate, ProjectUpdate
 
 
 class ProjectNotFound(NotFound):
     subject = "project"
-
-
-class ProjectArchived(Conflict):
-    slug = "project-archived"
-    title = "Project Archived"
 
 
 _REFERENCES: dict[str, type[Customer] | type[Member]] = {
@@ -63,7 +63,7 @@ async def list_projects(
         statement = statement.where(Project.updated_at >= updated_since)
     archived_at = Project.archived_at
     statement = statement.where(archived_at.is_not(None) if archived else archived_at.is_(None))  # type: ignore[union-attr]
-    return (await session.exec(page.keyset(statement, Project.id))).all()  # type: ignore[arg-type]
+    return (await session.exec(page.keyset(statement, Project.id))).all()
 
 
 async def _check_references(session: AsyncSession, caller: Caller, values: dict[str, Any]) -> None:
@@ -99,22 +99,54 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+async def _record(session: AsyncSession, project: Project, type: str, data: dict[str, Any]) -> None:
+    await record_event(
+        session,
+        organization_id=project.organization_id,
+        type=type,
+        aggregate_type="project",
+        aggregate_id=project.id,
+        aggregate_version=project.version,
+        data=data,
+    )
+
+
 async def create_project(session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
     values = data.model_dump()
     await _check_references(session, caller, values)
     project = Project(organization_id=caller.organization_id, **_columns(values))
     session.add(project)
     await session.flush()
+    await _record(session, project, "project.created", data.model_dump(mode="json"))
     return project
+
+
+def _check_override(project: Project, changes: dict[str, Any]) -> None:
+    """An override needs a reason; clearing the override clears its reason."""
+    if "health_override" in changes and changes["health_override"] is None:
+        changes["health_override_reason"] = None
+    override = changes.get("health_override", project.health_override)
+    reason = changes.get("health_override_reason", project.health_override_reason)
+    if (override is None) != (reason is None):
+        raise InvalidInput(
+            "A health override and its reason go together.",
+            errors=[
+                FieldProblem(
+                    loc=["body", "health_override_reason"],
+                    message="required with health_override (and only with it)",
+                    type="missing",
+                )
+            ],
+        )
 
 
 async def update_project(
     session: AsyncSession, caller: Caller, project: Project, data: ProjectUpdate
 ) -> Project:
     """Archived projects are read-only; dates must stay in order after the change."""
-    if project.archived_at is not None:
-        raise ProjectArchived("The project is archived and can no longer change.")
+    ensure_active(project)
     changes = data.changes()
+    _check_override(project, changes)
     await _check_references(session, caller, changes)
     start = changes.get("start_date", project.start_date)
     end = changes.get("target_end_date", project.target_end_date)
@@ -130,6 +162,10 @@ async def update_project(
     for field, value in _columns(changes).items():
         setattr(project, field, value)
     await session.flush()
+    await _record(
+        session, project, "project.updated", data.model_dump(mode="json", exclude_unset=True)
+    )
+    await refresh_health(session, project)
     return project
 
 
@@ -138,6 +174,7 @@ async def touch_project(session: AsyncSession, project: Project) -> None:
     so PM tools polling `updated_since` or holding an ETag see it."""
     project.updated_at = utcnow()
     await session.flush()
+    await refresh_health(session, project)
 
 
 async def archive_project(session: AsyncSession, project: Project) -> None:
@@ -145,3 +182,4 @@ async def archive_project(session: AsyncSession, project: Project) -> None:
     if project.archived_at is None:
         project.archived_at = utcnow()
         await session.flush()
+        await _record(session, project, "project.archived", {"archived_at": project.archived_at})

@@ -1,0 +1,90 @@
+"""A project's health, derived from its milestones and risks unless a manager overrides it.
+
+Rules (the first that applies wins):
+- **red**: a milestone was missed or is overdue by more than 14 days, or an open risk scores
+  15 or more (critical), or a risk has occurred and is not closed;
+- **amber**: a milestone is overdue, or an open risk scores 10 or more (high);
+- **green**: otherwise.
+KPI targets will add their misses here once they exist. Overdue depends on the date, so health
+can change overnight without any write: `/status` derives it live; the stored `health` column
+(used to filter lists) is refreshed on every change of the project or its parts.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import and_, case, func, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import Health, MilestoneStatus, Project, RiskStatus
+from app.models.milestone import Milestone
+from app.models.risk import Risk
+
+RED_OVERDUE_DAYS = 14
+HIGH_RISK_SCORE = 10
+CRITICAL_RISK_SCORE = 15
+OPEN_MILESTONE = (MilestoneStatus.planned, MilestoneStatus.in_progress)
+LIVE_RISK = (RiskStatus.open, RiskStatus.mitigating, RiskStatus.occurred)
+
+
+class HealthSource(StrEnum):
+    derived = "derived"
+    override = "override"
+
+
+@dataclass(frozen=True)
+class HealthAssessment:
+    health: Health
+    source: HealthSource
+    derived: Health
+    reasons: list[str] = field(default_factory=list)
+
+
+async def assess_health(session: AsyncSession, project: Project, today: date) -> HealthAssessment:
+    """Derive health in one statement; an override, if set, wins (and says so)."""
+    overdue = and_(col(Milestone.status).in_(OPEN_MILESTONE), col(Milestone.due_date) < today)
+    milestone_facts = (
+        select(
+            func.count().filter(col(Milestone.status) == MilestoneStatus.missed),
+            func.count().filter(overdue),
+            func.min(case((overdue, Milestone.due_date))),
+        )
+        .where(Milestone.project_id == project.id)
+        .subquery()
+    )
+    live = col(Risk.status).in_(LIVE_RISK)
+    risk_facts = (
+        select(
+            func.max(case((live & (col(Risk.status) != RiskStatus.occurred), Risk.score))),
+            func.count().filter(col(Risk.status) == RiskStatus.occurred),
+        )
+        .where(Risk.project_id == project.id)
+        .subquery()
+    )
+    both = milestone_facts.join(risk_facts, true())  # one row each: a deliberate cross join
+    row = (await session.exec(select(milestone_facts, risk_facts).select_from(both))).one()  # type: ignore[call-overload]
+    missed, overdue_count, oldest_due, top_score, occurred = row
+    reasons_red: list[str] = []
+    reasons_amber: list[str] = []
+    if missed:
+        reasons_red.append(f"{missed} milestone(s) missed")
+    if overdue_count:
+        days = (today - oldest_due).days
+        message = f"{overdue_count} milestone(s) overdue, the oldest by {days} day(s)"
+        (reasons_red if days > RED_OVERDUE_DAYS else reasons_amber).append(message)
+    if occurred:
+        reasons_red.append(f"{occurred} risk(s) occurred")
+    if top_score is not None and top_score >= CRITICAL_RISK_SCORE:
+        reasons_red.append(f"a critical open risk (score {top_score})")
+    elif top_score is not None and top_score >= HIGH_RISK_SCORE:
+        reasons_amber.append(f"a high open risk (score {top_score})")
+    derived = Health.red if reasons_red else Health.amber if reasons_amber else Health.green
+    reasons = reasons_red + reasons_amber
+    if project.health_override is not None:
+        override_reason = f"set by a manager: {project.health_override_reason}"
+        return HealthAssessment(
+            project.health_override, HealthSource.override, derived, [override_reason, *reasons]
+        )
+    return HealthAssessment(derived, HealthSource.derived, derived, reasons)

@@ -1,0 +1,63 @@
+"""`/v1/projects/{project_id}/transitions` and `/status`: phases and where a project stands."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.projects import lifecycle
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
+from app.projects.status import project_status, status_etag
+
+router = APIRouter(
+    prefix="/v1/projects/{project_id}",
+    tags=["projects"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 404, 422, 500),
+)
+
+
+@router.post(
+    "/transitions",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 412, 413, 415),
+)
+async def move_project(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    project: WritableProject,
+    body: TransitionCreate,
+    precondition: WriteCheckDep,
+    response: Response,
+) -> TransitionPublic:
+    """Move the project to another phase (409 if the lifecycle does not allow the jump)."""
+    precondition.require(project.version)
+    transition = await lifecycle.move_project(session, caller, project, body)
+    set_etag(response, project.version)
+    return TransitionPublic.model_validate(transition)
+
+
+@router.get("/transitions", responses=problem_responses(400))
+async def list_transitions(
+    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+) -> TransitionPage:
+    """The project's phase changes: who moved it, when, from where to where."""
+    return page.page(await lifecycle.list_transitions(session, project, page), TransitionPage)
+
+
+@router.get("/status", responses=NOT_MODIFIED)
+async def get_project_status(
+    session: SessionDep, project: ReadableProject, cache: CacheCheckDep
+) -> ProjectStatus:
+    """Where the project stands: phase, health and why, progress, what is late, top risks."""
+    today = date.today()
+    cache.respond(status_etag(project, today))
+    return await project_status(session, project, today)

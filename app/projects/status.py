@@ -1,0 +1,104 @@
+"""The status document PM tools poll: small, derived live, a fixed number of queries."""
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models import MilestoneStatus, Project, ReportState
+from app.models.milestone import Milestone
+from app.models.risk import Risk
+from app.models.status_report import StatusReport
+from app.projects.health import LIVE_RISK, OPEN_MILESTONE, assess_health
+from app.projects.schemas import (
+    MilestoneBrief,
+    OverdueMilestone,
+    Progress,
+    ProjectStatus,
+    ReportBrief,
+    RiskBrief,
+)
+
+OVERDUE_SHOWN = 20
+TOP_RISKS_SHOWN = 5
+
+
+def status_etag(project: Project, today: date) -> str:
+    """The status changes with the project's version and, through overdue dates, with the day."""
+    return f"{project.version}.{today:%Y%m%d}"
+
+
+async def _progress(session: AsyncSession, project: Project) -> Progress:
+    total, done = (
+        await session.exec(
+            select(
+                func.count(),
+                func.count().filter(col(Milestone.status) == MilestoneStatus.done),
+            ).where(Milestone.project_id == project.id)
+        )
+    ).one()
+    percent = round(100 * done / total) if total else 0
+    return Progress(milestones_total=total, milestones_done=done, percent=percent)
+
+
+async def project_status(session: AsyncSession, project: Project, today: date) -> ProjectStatus:
+    open_milestones = select(Milestone).where(
+        Milestone.project_id == project.id, col(Milestone.status).in_(OPEN_MILESTONE)
+    )
+    overdue = (
+        await session.exec(
+            open_milestones.where(Milestone.due_date < today)
+            .order_by(col(Milestone.due_date), col(Milestone.id))
+            .limit(OVERDUE_SHOWN)
+        )
+    ).all()
+    upcoming = (
+        await session.exec(
+            open_milestones.where(Milestone.due_date >= today)
+            .order_by(col(Milestone.due_date), col(Milestone.id))
+            .limit(1)
+        )
+    ).first()
+    live_risks = select(Risk).where(Risk.project_id == project.id, col(Risk.status).in_(LIVE_RISK))
+    top_risks = (
+        await session.exec(
+            live_risks.order_by(col(Risk.score).desc(), col(Risk.id)).limit(TOP_RISKS_SHOWN)
+        )
+    ).all()
+    open_risk_count = (
+        await session.exec(select(func.count()).select_from(live_risks.subquery()))
+    ).one()
+    latest = (
+        await session.exec(
+            select(StatusReport)
+            .where(
+                StatusReport.project_id == project.id,
+                StatusReport.state == ReportState.published,
+            )
+            .order_by(col(StatusReport.published_at).desc())
+            .limit(1)
+        )
+    ).first()
+    health = await assess_health(session, project, today)
+    return ProjectStatus(
+        project_id=project.id,
+        name=project.name,
+        phase=project.phase,
+        health=health.health,
+        health_source=health.source,
+        health_reasons=health.reasons,
+        progress=await _progress(session, project),
+        next_milestone=MilestoneBrief.model_validate(upcoming) if upcoming else None,
+        overdue_milestones=[
+            OverdueMilestone(
+                id=m.id, name=m.name, due_date=m.due_date, days_overdue=(today - m.due_date).days
+            )
+            for m in overdue
+        ],
+        top_risks=[RiskBrief.model_validate(risk) for risk in top_risks],
+        open_risk_count=open_risk_count,
+        latest_status_report=ReportBrief.model_validate(latest) if latest else None,
+        version=project.version,
+        updated_at=project.updated_at,
+    )
