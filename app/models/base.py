@@ -1,6 +1,6 @@
 """What every table shares: constraint names, UTC timestamps, time-sortable ids, versions."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -25,6 +25,11 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today in UTC: what "overdue" and "due" are measured against, on every replica alike."""
+    return utcnow().date()
 
 
 def new_id() -> UUID:

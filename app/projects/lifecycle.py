@@ -1,7 +1,6 @@
 """How a project moves through its phases, and how its stored health is kept current."""
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +10,7 @@ from app.core.errors import Conflict, FieldProblem, InvalidInput
 from app.core.events import record_event
 from app.core.pagination import PageParams
 from app.models import Phase, Project, ProjectTransition
-from app.models.base import utcnow
+from app.models.base import today, utcnow
 from app.projects.health import assess_health
 from app.projects.schemas import TransitionCreate
 
@@ -44,7 +43,7 @@ def ensure_active(project: Project) -> None:
 
 async def refresh_health(session: AsyncSession, project: Project) -> None:
     """Store the project's current effective health; record `project.health_changed` on a change."""
-    assessment = await assess_health(session, project, date.today())
+    assessment = await assess_health(session, project, today())
     if assessment.health == project.health:
         return
     before = project.health

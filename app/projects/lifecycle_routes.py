@@ -1,6 +1,5 @@
 """`/v1/projects/{project_id}/transitions` and `/status`: phases and where a project stands."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
@@ -11,6 +10,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
+from app.models.base import today as today_utc
 from app.projects import lifecycle
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
@@ -58,6 +58,6 @@ async def get_project_status(
     session: SessionDep, project: ReadableProject, cache: CacheCheckDep
 ) -> ProjectStatus:
     """Where the project stands: phase, health and why, progress, what is late, top risks."""
-    today = date.today()
+    today = today_utc()
     cache.respond(status_etag(project, today))
     return await project_status(session, project, today)

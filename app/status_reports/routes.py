@@ -1,12 +1,107 @@
 """Status reports: what was reported, frozen at publication."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import ReportKind, ReportState
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+from app.status_reports import service
+from app.status_reports.deps import ReadableReport, WritableReport
+from app.status_reports.schemas import (
+    StatusReportCreate,
+    StatusReportPage,
+    StatusReportPublic,
+    StatusReportUpdate,
+)
 
 router = APIRouter(
     tags=["status-reports"],
     route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
+    responses=problem_responses(401, 403, 404, 422, 500),
 )
+
+
+@router.post(
+    "/v1/projects/{project_id}/status-reports",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 413, 415),
+)
+async def create_status_report(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    project: WritableProject,
+    body: StatusReportCreate,
+    response: Response,
+) -> StatusReportPublic:
+    """Start a status report as a draft."""
+    report = await service.create_report(session, project, body)
+    set_etag(response, report.version)
+    return StatusReportPublic.model_validate(report)
+
+
+@router.get("/v1/projects/{project_id}/status-reports", responses=problem_responses(400))
+async def list_status_reports(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    kind: ReportKind | None = None,
+    state: ReportState | None = None,
+) -> StatusReportPage:
+    """List the project's status reports, oldest first."""
+    rows = await service.list_reports(session, project, page, kind=kind, state=state)
+    return page.page(rows, StatusReportPage)
+
+
+@router.get("/v1/status-reports/{status_report_id}", responses=NOT_MODIFIED)
+async def get_status_report(report: ReadableReport, cache: CacheCheckDep) -> StatusReportPublic:
+    """Read one status report."""
+    cache.respond(report.version)
+    return StatusReportPublic.model_validate(report)
+
+
+@router.patch(
+    "/v1/status-reports/{status_report_id}", responses=problem_responses(409, 412, 413, 415)
+)
+async def update_status_report(
+    session: SessionDep,
+    report: WritableReport,
+    body: StatusReportUpdate,
+    precondition: WriteCheckDep,
+) -> StatusReportPublic:
+    """Change a draft (JSON merge patch); published reports are immutable (409)."""
+    precondition.require(report.version)
+    report = await service.update_report(session, report, body)
+    precondition.tag(report.version)
+    return StatusReportPublic.model_validate(report)
+
+
+@router.delete(
+    "/v1/status-reports/{status_report_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(409, 412),
+)
+async def delete_status_report(
+    session: SessionDep, report: WritableReport, precondition: WriteCheckDep
+) -> None:
+    """Delete a draft; published reports stay (409)."""
+    precondition.require(report.version)
+    await service.delete_report(session, report)
+
+
+@router.post("/v1/status-reports/{status_report_id}/publish", responses=problem_responses(409, 412))
+async def publish_status_report(
+    session: SessionDep, report: WritableReport, precondition: WriteCheckDep
+) -> StatusReportPublic:
+    """Publish a draft: snapshot the project, compare with the last report, freeze it."""
+    precondition.require(report.version)
+    report = await service.publish_report(session, report)
+    precondition.tag(report.version)
+    return StatusReportPublic.model_validate(report)
