@@ -1,9 +1,9 @@
 """A project's health, derived from its milestones and risks unless a manager overrides it.
 
 Rules (the first that applies wins):
-- **red**: a milestone was missed or is overdue by more than 14 days, or an open risk scores
-  15 or more (critical), or a risk has occurred and is not closed;
-- **amber**: a milestone is overdue, or an open risk scores 10 or more (high);
+- **red**: a milestone was missed or is overdue by more than 14 days, or an open risk is in the
+  critical band, or a risk has occurred and is not closed;
+- **amber**: a milestone is overdue, or an open risk is in the high band;
 - **green**: otherwise.
 KPI targets will add their misses here once they exist. Overdue depends on the date, so health
 can change overnight without any write: `/status` derives it live; the stored `health` column
@@ -21,10 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models import Health, MilestoneStatus, Project, RiskStatus
 from app.models.milestone import Milestone
 from app.models.risk import Risk
+from app.risks.bands import RiskBand, band_of
 
 RED_OVERDUE_DAYS = 14
-HIGH_RISK_SCORE = 10
-CRITICAL_RISK_SCORE = 15
 OPEN_MILESTONE = (MilestoneStatus.planned, MilestoneStatus.in_progress)
 LIVE_RISK = (RiskStatus.open, RiskStatus.mitigating, RiskStatus.occurred)
 
@@ -76,9 +75,10 @@ async def assess_health(session: AsyncSession, project: Project, today: date) ->
         (reasons_red if days > RED_OVERDUE_DAYS else reasons_amber).append(message)
     if occurred:
         reasons_red.append(f"{occurred} risk(s) occurred")
-    if top_score is not None and top_score >= CRITICAL_RISK_SCORE:
+    top_band = band_of(top_score) if top_score is not None else None
+    if top_band is RiskBand.critical:
         reasons_red.append(f"a critical open risk (score {top_score})")
-    elif top_score is not None and top_score >= HIGH_RISK_SCORE:
+    elif top_band is RiskBand.high:
         reasons_amber.append(f"a high open risk (score {top_score})")
     derived = Health.red if reasons_red else Health.amber if reasons_amber else Health.green
     reasons = reasons_red + reasons_amber
