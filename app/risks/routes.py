@@ -1,12 +1,110 @@
-"""The risk register."""
+"""The risk register: `/v1/projects/{project_id}/risks`, `/v1/risks` and each risk's history."""
 
-from fastapi import APIRouter
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.risks import service
+from app.risks.deps import ReadableRisk, RiskFilterDep, WritableRisk
+from app.risks.schemas import RiskChangePage, RiskCreate, RiskPage, RiskPublic, RiskUpdate
 
 router = APIRouter(
     tags=["risks"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+
+@router.post(
+    "/v1/projects/{project_id}/risks",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_risk(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: RiskCreate,
+    response: Response,
+) -> RiskPublic:
+    """Register a risk of a project; its score is probability × impact."""
+    risk = await service.create_risk(session, caller, project, body)
+    set_etag(response, risk.version)
+    return RiskPublic.model_validate(risk)
+
+
+@router.get("/v1/projects/{project_id}/risks", responses=problem_responses(400, 404))
+async def list_project_risks(
+    session: SessionDep,
+    caller: ProjectsReader,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    risk_filter: RiskFilterDep,
+) -> RiskPage:
+    """List a project's risks, oldest first."""
+    rows = await service.list_risks(session, caller, page, risk_filter, project_id=project.id)
+    return page.page(rows, RiskPage)
+
+
+@router.get("/v1/risks", responses=problem_responses(400))
+async def list_risks(
+    session: SessionDep,
+    caller: ProjectsReader,
+    page: Annotated[PageParams, Depends()],
+    risk_filter: RiskFilterDep,
+    project_id: Annotated[UUID | None, Query(description="Only this project's risks.")] = None,
+) -> RiskPage:
+    """List the risks of every project of the organization, oldest first."""
+    rows = await service.list_risks(session, caller, page, risk_filter, project_id=project_id)
+    return page.page(rows, RiskPage)
+
+
+@router.get("/v1/risks/{risk_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_risk(risk: ReadableRisk, cache: CacheCheckDep) -> RiskPublic:
+    """Read one risk."""
+    cache.respond(risk.version)
+    return RiskPublic.model_validate(risk)
+
+
+@router.patch("/v1/risks/{risk_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_risk(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    risk: WritableRisk,
+    body: RiskUpdate,
+    precondition: WriteCheckDep,
+) -> RiskPublic:
+    """Change a risk (JSON merge patch); a closed risk is reopened by setting `status: open`."""
+    precondition.require(risk.version)
+    risk = await service.update_risk(session, caller, risk, body)
+    precondition.tag(risk.version)
+    return RiskPublic.model_validate(risk)
+
+
+@router.delete(
+    "/v1/risks/{risk_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_risk(session: SessionDep, risk: WritableRisk, precondition: WriteCheckDep) -> None:
+    """Delete a risk and its history (to keep it on record, close it instead)."""
+    precondition.require(risk.version)
+    await service.delete_risk(session, risk)
+
+
+@router.get("/v1/risks/{risk_id}/history", responses=problem_responses(400, 404))
+async def list_risk_history(
+    risk: ReadableRisk, session: SessionDep, page: Annotated[PageParams, Depends()]
+) -> RiskChangePage:
+    """List the changes of a risk's probability, impact or status, oldest first."""
+    rows = await service.list_risk_history(session, risk, page)
+    return page.page(rows, RiskChangePage)

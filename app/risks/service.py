@@ -1,0 +1,182 @@
+"""Risks: what could go wrong on a project, how bad it would be, and what is done about it."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.members.service import require_members
+from app.models import Project, Risk, RiskChange, RiskResponse, RiskStatus
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+from app.projects.service import touch_project
+from app.risks import events
+from app.risks.schemas import RiskCreate, RiskFilter, RiskUpdate
+
+# A change of one of these is a new line in the risk's history.
+TRACKED = frozenset({"probability", "impact", "status"})
+
+
+class RiskNotFound(NotFound):
+    subject = "risk"
+
+
+def today() -> date:
+    """Review dates are compared with today's date in UTC."""
+    return utcnow().date()
+
+
+async def get_risk(session: AsyncSession, caller: Caller, risk_id: UUID) -> Risk:
+    return await get_owned(session, caller, Risk, risk_id, RiskNotFound)
+
+
+def review_overdue_clause() -> ColumnElement[bool]:
+    """Past its review date and not closed."""
+    return and_(
+        col(Risk.review_date).is_not(None),
+        col(Risk.review_date) < today(),
+        col(Risk.status) != RiskStatus.closed,
+    )
+
+
+async def list_risks(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    risk_filter: RiskFilter,
+    *,
+    project_id: UUID | None = None,
+) -> Sequence[Risk]:
+    statement = select(Risk).where(Risk.organization_id == caller.organization_id)
+    if project_id is not None:
+        statement = statement.where(Risk.project_id == project_id)
+    if risk_filter.statuses:
+        statement = statement.where(col(Risk.status).in_(risk_filter.statuses))
+    if risk_filter.min_score is not None:
+        statement = statement.where(Risk.score >= risk_filter.min_score)
+    if risk_filter.max_score is not None:
+        statement = statement.where(Risk.score <= risk_filter.max_score)
+    if risk_filter.review_overdue is not None:
+        overdue = review_overdue_clause()
+        statement = statement.where(overdue if risk_filter.review_overdue else ~overdue)
+    if risk_filter.updated_since is not None:
+        statement = statement.where(Risk.updated_at >= risk_filter.updated_since)
+    return (await session.exec(page.keyset(statement, Risk.id))).all()
+
+
+async def list_risk_history(
+    session: AsyncSession, risk: Risk, page: PageParams
+) -> Sequence[RiskChange]:
+    statement = select(RiskChange).where(
+        RiskChange.risk_id == risk.id, RiskChange.organization_id == risk.organization_id
+    )
+    return (await session.exec(page.keyset(statement, RiskChange.id))).all()
+
+
+def _require_mitigation_plan(response: RiskResponse, mitigation_plan: str | None) -> None:
+    """A risk being mitigated says how: `mitigate` without a (non-blank) plan is a 422."""
+    if response == RiskResponse.mitigate and not (mitigation_plan or "").strip():
+        raise InvalidInput(
+            "A risk whose response is `mitigate` needs a mitigation plan.",
+            errors=[
+                FieldProblem(
+                    loc=["body", "mitigation_plan"],
+                    message="Required when response is `mitigate`.",
+                    type="missing",
+                )
+            ],
+        )
+
+
+async def _project_of(session: AsyncSession, risk: Risk) -> Project:
+    """The risk's project, which must not be archived (an archived project is read-only, its
+    risks included: 409)."""
+    project = await session.get(Project, risk.project_id)
+    assert project is not None  # the foreign key guarantees it
+    ensure_active(project)
+    return project
+
+
+def _record_change(session: AsyncSession, caller: Caller, risk: Risk) -> None:
+    session.add(
+        RiskChange(
+            organization_id=risk.organization_id,
+            risk_id=risk.id,
+            probability=risk.probability,
+            impact=risk.impact,
+            score=risk.score,
+            status=risk.status,
+            changed_by_api_key_id=caller.api_key_id,
+        )
+    )
+
+
+async def create_risk(
+    session: AsyncSession, caller: Caller, project: Project, data: RiskCreate
+) -> Risk:
+    """The score is the server's: probability × impact. The first line of history is written."""
+    ensure_active(project)
+    await require_members(session, caller, {"owner_id": data.owner_id})
+    _require_mitigation_plan(data.response, data.mitigation_plan)
+    risk = Risk(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        score=data.probability * data.impact,
+        **data.model_dump(),
+    )
+    session.add(risk)
+    await session.flush()
+    _record_change(session, caller, risk)
+    await events.created(session, risk)
+    await touch_project(session, project)
+    return risk
+
+
+def _changes(risk: Risk, data: RiskUpdate) -> dict[str, Any]:
+    """The fields whose value really changes (sending the current value is no change)."""
+    return {
+        field: value for field, value in data.changes().items() if getattr(risk, field) != value
+    }
+
+
+async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: RiskUpdate) -> Risk:
+    """Apply a merge patch. The score follows probability and impact; a change of either or of
+    the status adds a line to the history; a text-only edit does not. A patch that changes
+    nothing writes nothing (no version, no event)."""
+    project = await _project_of(session, risk)
+    changes = _changes(risk, data)
+    if "owner_id" in changes:
+        await require_members(session, caller, {"owner_id": changes["owner_id"]})
+    _require_mitigation_plan(
+        changes.get("response", risk.response),
+        changes.get("mitigation_plan", risk.mitigation_plan),
+    )
+    if not changes:
+        return risk
+    old_score, old_status = risk.score, risk.status
+    for field, value in changes.items():
+        setattr(risk, field, value)
+    risk.score = risk.probability * risk.impact
+    await session.flush()
+    if TRACKED & changes.keys():
+        _record_change(session, caller, risk)
+    await events.updated(session, risk, changes, old_score=old_score, old_status=old_status)
+    await touch_project(session, project)
+    return risk
+
+
+async def delete_risk(session: AsyncSession, risk: Risk) -> None:
+    """The risk and its history go; the `risk.deleted` event stays in the feed."""
+    project = await _project_of(session, risk)
+    await events.deleted(session, risk)
+    await session.delete(risk)
+    await session.flush()
+    await touch_project(session, project)
