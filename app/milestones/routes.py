@@ -1,12 +1,127 @@
 """Milestones: what is due when, and what depends on what."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.milestones import service, timeline
+from app.milestones.deps import ReadableMilestone, WritableMilestone
+from app.milestones.schemas import (
+    MilestoneCreate,
+    MilestonePage,
+    MilestonePublic,
+    MilestoneUpdate,
+    ProjectTimeline,
+)
+from app.models import MilestoneStatus
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 router = APIRouter(
     tags=["milestones"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+
+@router.post(
+    "/v1/projects/{project_id}/milestones",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_milestone(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    project: WritableProject,
+    body: MilestoneCreate,
+    response: Response,
+) -> MilestonePublic:
+    """Add a milestone to a project (409 if the project is archived)."""
+    milestone = await service.create_milestone(session, caller, project, body)
+    set_etag(response, milestone.version)
+    return milestone
+
+
+@router.get("/v1/projects/{project_id}/milestones", responses=problem_responses(400, 404))
+async def list_milestones(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    status: MilestoneStatus | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only overdue (or, with false, only not overdue) ones.")
+    ] = None,
+    customer_visible: bool | None = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> MilestonePage:
+    """List a project's milestones, oldest first."""
+    rows = await service.list_milestones(
+        session,
+        project,
+        page,
+        status=status,
+        overdue=overdue,
+        customer_visible=customer_visible,
+        updated_since=updated_since,
+    )
+    return page.page(rows, MilestonePage)
+
+
+@router.get(
+    "/v1/projects/{project_id}/timeline", responses={**problem_responses(404), **NOT_MODIFIED}
+)
+async def get_project_timeline(
+    session: SessionDep, project: ReadableProject, cache: CacheCheckDep
+) -> ProjectTimeline:
+    """Read a project's milestones as a Gantt chart, with its critical path."""
+    cache.respond(project.version)
+    return await timeline.project_timeline(session, project)
+
+
+@router.get("/v1/milestones/{milestone_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_milestone(
+    session: SessionDep, milestone: ReadableMilestone, cache: CacheCheckDep
+) -> MilestonePublic:
+    """Read one milestone."""
+    cache.respond(milestone.version)
+    return await service.describe_milestone(session, milestone)
+
+
+@router.patch("/v1/milestones/{milestone_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_milestone(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    milestone: WritableMilestone,
+    body: MilestoneUpdate,
+    precondition: WriteCheckDep,
+) -> MilestonePublic:
+    """Change a milestone (JSON merge patch; `depends_on` replaces the set)."""
+    precondition.require(milestone.version)
+    changed = await service.update_milestone(session, caller, milestone, body)
+    precondition.tag(changed.version)
+    return changed
+
+
+@router.delete(
+    "/v1/milestones/{milestone_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_milestone(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    milestone: WritableMilestone,
+    precondition: WriteCheckDep,
+) -> None:
+    """Remove a milestone; milestones that depended on it no longer do."""
+    precondition.require(milestone.version)
+    await service.delete_milestone(session, caller, milestone)

@@ -1,0 +1,300 @@
+"""Milestones: what is due when, who answers for it, and what must be finished first."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, not_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.events import record_event
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.members.service import require_members
+from app.milestones import dependencies
+from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUpdate
+from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+from app.projects.service import get_project, touch_project
+
+DONE = MilestoneStatus.done
+_STATE_FIELDS = ("start_date", "due_date", "status", "completed_date")
+_EVENT_FIELDS = (
+    "name",
+    "start_date",
+    "due_date",
+    "baseline_due_date",
+    "owner_id",
+    "status",
+    "completed_date",
+    "customer_visible",
+)
+
+
+class MilestoneNotFound(NotFound):
+    subject = "milestone"
+
+
+def is_overdue(milestone: Milestone, today: date) -> bool:
+    """Past its due date and not done (a missed milestone stays overdue)."""
+    return milestone.status != DONE and milestone.due_date < today
+
+
+def slip_days(milestone: Milestone, today: date) -> int:
+    """Days the (expected) finish is behind the baseline, never negative.
+
+    Done: its completion date. Otherwise it cannot finish before its due date, nor before today.
+    """
+    if milestone.status == DONE and milestone.completed_date is not None:
+        finish = milestone.completed_date
+    else:
+        finish = max(today, milestone.due_date)
+    return max(0, (finish - milestone.baseline_due_date).days)
+
+
+def present(milestone: Milestone, depends_on: Sequence[UUID], today: date) -> MilestonePublic:
+    return MilestonePublic.model_validate(
+        {
+            **milestone.model_dump(),
+            "depends_on": sorted(depends_on),
+            "overdue": is_overdue(milestone, today),
+            "slip_days": slip_days(milestone, today),
+        }
+    )
+
+
+async def get_milestone(session: AsyncSession, caller: Caller, milestone_id: UUID) -> Milestone:
+    return await get_owned(session, caller, Milestone, milestone_id, MilestoneNotFound)
+
+
+async def describe_milestone(session: AsyncSession, milestone: Milestone) -> MilestonePublic:
+    found = await dependencies.dependencies_of(session, [milestone.id])
+    return present(milestone, found[milestone.id], date.today())
+
+
+async def list_milestones(
+    session: AsyncSession,
+    project: Project,
+    page: PageParams,
+    *,
+    status: MilestoneStatus | None = None,
+    overdue: bool | None = None,
+    customer_visible: bool | None = None,
+    updated_since: datetime | None = None,
+) -> list[MilestonePublic]:
+    """A page of the project's milestones with their dependencies: two queries in all."""
+    today = date.today()
+    statement = select(Milestone).where(Milestone.project_id == project.id)
+    if status is not None:
+        statement = statement.where(Milestone.status == status)
+    if customer_visible is not None:
+        statement = statement.where(Milestone.customer_visible == customer_visible)
+    if updated_since is not None:
+        statement = statement.where(Milestone.updated_at >= updated_since)
+    if overdue is not None:
+        late = and_(col(Milestone.status) != DONE, col(Milestone.due_date) < today)
+        statement = statement.where(late if overdue else not_(late))
+    rows = (await session.exec(page.keyset(statement, col(Milestone.id)))).all()
+    found = await dependencies.dependencies_of(session, [row.id for row in rows])
+    return [present(row, found[row.id], today) for row in rows]
+
+
+def _settle_state(
+    values: dict[str, Any], today: date, *, given: bool, cleared: bool, moved: str
+) -> None:
+    """`done` comes with a completion date (today unless given), other statuses without one;
+    a milestone does not start after it is due. Settles `completed_date` in `values`.
+
+    `given`: the request sent a completion date; `cleared`: it sent null for it;
+    `moved`: the date field to blame when the dates are out of order.
+    """
+    problems = []
+    if values["status"] == DONE and values["completed_date"] is None:
+        if cleared:
+            message = "A done milestone keeps its completion date."
+            problems.append(_field_problem("completed_date", message, "missing"))
+        values["completed_date"] = today
+    elif values["status"] != DONE and values["completed_date"] is not None:
+        if given:
+            message = "Only a done milestone has a completion date."
+            problems.append(_field_problem("completed_date", message, "requires_done"))
+        values["completed_date"] = None
+    start, due = values["start_date"], values["due_date"]
+    if start is not None and start > due:
+        message = f"Starts {start.isoformat()}, after it is due ({due.isoformat()})."
+        problems.append(_field_problem(moved, message, "date_order"))
+    if problems:
+        raise InvalidInput("The milestone's status and dates do not fit together.", errors=problems)
+
+
+def _field_problem(field: str, message: str, kind: str) -> FieldProblem:
+    return FieldProblem(loc=["body", field], message=message, type=kind)
+
+
+def _raise_if(problems: list[FieldProblem], detail: str | None = None) -> None:
+    if problems:
+        detail = detail or "The dependencies do not fit the due dates: " + "; ".join(
+            problem.message for problem in problems
+        )
+        raise InvalidInput(detail, errors=problems)
+
+
+async def _record(
+    session: AsyncSession, milestone: Milestone, type: str, data: dict[str, Any]
+) -> None:
+    await record_event(
+        session,
+        organization_id=milestone.organization_id,
+        type=type,
+        aggregate_type="milestone",
+        aggregate_id=milestone.id,
+        aggregate_version=milestone.version,
+        project_id=milestone.project_id,
+        data=data,
+    )
+
+
+async def _record_status(session: AsyncSession, milestone: Milestone, today: date) -> None:
+    """`milestone.completed` / `milestone.missed` when the status becomes done / missed."""
+    dates = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
+    if milestone.status == DONE:
+        data = {
+            "completed_date": milestone.completed_date,
+            **dates,
+            "slip_days": slip_days(milestone, today),
+        }
+        await _record(session, milestone, "milestone.completed", data)
+    elif milestone.status == MilestoneStatus.missed:
+        await _record(session, milestone, "milestone.missed", dates)
+
+
+async def create_milestone(
+    session: AsyncSession, caller: Caller, project: Project, data: MilestoneCreate
+) -> MilestonePublic:
+    """A new milestone: its baseline is its due date; it may depend on milestones of the
+    project that are due no later than it."""
+    ensure_active(project)
+    today = date.today()
+    values = data.model_dump(exclude={"depends_on"})
+    given = data.completed_date is not None
+    _settle_state(values, today, given=given, cleared=False, moved="start_date")
+    await require_members(session, caller, {"owner_id": data.owner_id})
+    depends_on = sorted(set(data.depends_on))
+    dues = await dependencies.check_references(session, caller, project.id, depends_on)
+    _raise_if(dependencies.due_problems(data.due_date, dues))
+    milestone = Milestone(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        baseline_due_date=data.due_date,
+        **values,
+    )
+    session.add(milestone)
+    await session.flush()
+    await dependencies.add_dependencies(session, milestone.id, depends_on)
+    await touch_project(session, project)
+    created = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
+    await _record(session, milestone, "milestone.created", {**created, "depends_on": depends_on})
+    await _record_status(session, milestone, today)
+    return present(milestone, depends_on, today)
+
+
+async def _check_dependencies(
+    session: AsyncSession,
+    caller: Caller,
+    milestone: Milestone,
+    due_date: date,
+    depends_on: list[UUID],
+    current: list[UUID],
+) -> None:
+    """The rules of a changed dependency set or due date: references, cycles, and due dates
+    in both directions (what it depends on, and what depends on it)."""
+    added = set(depends_on) - set(current)
+    moved = due_date != milestone.due_date
+    if not added and not moved:
+        return
+    dues = await dependencies.check_references(
+        session, caller, milestone.project_id, depends_on, milestone_id=milestone.id
+    )
+    problems: list[FieldProblem] = []
+    detail: str | None = None
+    if added:
+        edges = await dependencies.project_edges(session, milestone.project_id)
+        problems, detail = dependencies.cycle_problems(edges, milestone.id, depends_on)
+    problems += dependencies.due_problems(due_date, dues)
+    if moved:
+        problems += await dependencies.dependent_problems(session, milestone.id, due_date)
+    _raise_if(problems, detail)
+
+
+async def update_milestone(
+    session: AsyncSession, caller: Caller, milestone: Milestone, data: MilestoneUpdate
+) -> MilestonePublic:
+    """Change a milestone; `depends_on` replaces the set. The baseline never moves here."""
+    project = await get_project(session, caller, milestone.project_id)
+    ensure_active(project)
+    today = date.today()
+    changes = data.changes()
+    current = (await dependencies.dependencies_of(session, [milestone.id]))[milestone.id]
+    requested = changes.pop("depends_on", None)
+    depends_on = sorted(set(requested)) if requested is not None else current
+    state = {field: changes.get(field, getattr(milestone, field)) for field in _STATE_FIELDS}
+    _settle_state(
+        state,
+        today,
+        given=changes.get("completed_date") is not None,
+        cleared="completed_date" in changes and changes["completed_date"] is None,
+        moved="start_date" if "start_date" in changes else "due_date",
+    )
+    if "owner_id" in changes:
+        await require_members(session, caller, {"owner_id": changes["owner_id"]})
+    await _check_dependencies(session, caller, milestone, state["due_date"], depends_on, current)
+    changed = {
+        field: value
+        for field, value in {**changes, **state}.items()
+        if getattr(milestone, field) != value
+    }
+    if set(depends_on) != set(current):
+        await dependencies.replace_dependencies(session, milestone.id, depends_on)
+        changed["depends_on"] = depends_on
+    if not changed:
+        return present(milestone, current, today)
+    for field, value in changed.items():
+        if field != "depends_on":
+            setattr(milestone, field, value)
+    milestone.updated_at = utcnow()  # a new version even when only the dependencies changed
+    await session.flush()
+    await touch_project(session, project)
+    await _record(session, milestone, "milestone.updated", changed)
+    if "status" in changed:
+        await _record_status(session, milestone, today)
+    return present(milestone, depends_on, today)
+
+
+async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Milestone) -> None:
+    """Remove a milestone; what depended on it no longer does (and gets a new version)."""
+    project = await get_project(session, caller, milestone.project_id)
+    ensure_active(project)
+    dependents = (
+        await session.exec(
+            select(Milestone)
+            .join(MilestoneDependency, col(MilestoneDependency.milestone_id) == col(Milestone.id))
+            .where(MilestoneDependency.depends_on_id == milestone.id)
+        )
+    ).all()
+    remaining = await dependencies.dependencies_of(session, [row.id for row in dependents])
+    await _record(session, milestone, "milestone.deleted", {"name": milestone.name})
+    await session.delete(milestone)
+    await session.flush()  # the database drops its dependency edges (ON DELETE CASCADE)
+    now = utcnow()
+    for dependent in dependents:
+        dependent.updated_at = now
+    await session.flush()
+    for dependent in dependents:
+        depends_on = [needed for needed in remaining[dependent.id] if needed != milestone.id]
+        await _record(session, dependent, "milestone.updated", {"depends_on": depends_on})
+    await touch_project(session, project)
