@@ -1,8 +1,12 @@
 """ETags from versions: `If-None-Match` → 304 on reads, `If-Match` → 412 on writes.
 
 Every mutable row carries a `version` that grows on each UPDATE; its ETag is `"<version>"`.
+A representation with fields derived from today's date (`overdue`, `slip_days`, health) is tagged
+`"<version>.<YYYYMMDD>"`, so a cached copy expires at midnight UTC; `If-Match` compares the
+version part only, so such a tag is good for a write all day.
 """
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
@@ -16,8 +20,12 @@ class NotModified(Exception):
         self.etag = etag
 
 
-def etag_of(version: int | str) -> str:
-    return f'"{version}"'
+def etag_of(version: int, as_of: date | None = None) -> str:
+    return f'"{version}"' if as_of is None else f'"{version}.{as_of:%Y%m%d}"'
+
+
+def _version_part(tag: str) -> str:
+    return tag.strip().removeprefix("W/").strip('"').split(".", 1)[0]
 
 
 def _tags(header: str) -> list[str]:
@@ -28,9 +36,9 @@ class _Conditional:
     def __init__(self, response: Response) -> None:
         self._response = response
 
-    def tag(self, version: int | str) -> None:
-        """Send the current ETag with the response."""
-        self._response.headers["ETag"] = etag_of(version)
+    def tag(self, version: int, *, as_of: date | None = None) -> None:
+        """Send the current ETag with the response (`as_of`: the date derived fields used)."""
+        self._response.headers["ETag"] = etag_of(version, as_of)
 
 
 class CacheCheck(_Conditional):
@@ -51,13 +59,13 @@ class CacheCheck(_Conditional):
         super().__init__(response)
         self._if_none_match = if_none_match
 
-    def respond(self, version: int | str) -> None:
+    def respond(self, version: int, *, as_of: date | None = None) -> None:
         """Send the ETag, or answer 304 when the client's copy is current."""
-        etag = etag_of(version)
+        etag = etag_of(version, as_of)
         header = self._if_none_match
         if header is not None and (header.strip() == "*" or etag in _tags(header)):
             raise NotModified(etag)
-        self.tag(version)
+        self.tag(version, as_of=as_of)
 
 
 class WriteCheck(_Conditional):
@@ -82,14 +90,14 @@ class WriteCheck(_Conditional):
         header = self._if_match
         if header is None or header.strip() == "*":
             return
-        if etag_of(version) not in [tag.strip() for tag in header.split(",")]:
+        if str(version) not in [_version_part(tag) for tag in header.split(",")]:
             raise PreconditionFailed(
                 f"The resource is at version {etag_of(version)}; fetch it again and retry."
             )
 
 
-def set_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag_of(version)
+def set_etag(response: Response, version: int, *, as_of: date | None = None) -> None:
+    response.headers["ETag"] = etag_of(version, as_of)
 
 
 CacheCheckDep = Annotated[CacheCheck, Depends()]

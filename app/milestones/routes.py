@@ -21,6 +21,7 @@ from app.milestones.schemas import (
     ProjectTimeline,
 )
 from app.models import MilestoneStatus
+from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 router = APIRouter(
@@ -45,7 +46,7 @@ async def create_milestone(
 ) -> MilestonePublic:
     """Add a milestone to a project (409 if the project is archived)."""
     milestone = await service.create_milestone(session, caller, project, body)
-    set_etag(response, milestone.version)
+    set_etag(response, milestone.version, as_of=today())
     return milestone
 
 
@@ -92,7 +93,7 @@ async def get_milestone(
     session: SessionDep, milestone: ReadableMilestone, cache: CacheCheckDep
 ) -> MilestonePublic:
     """Read one milestone."""
-    cache.respond(milestone.version)
+    cache.respond(milestone.version, as_of=today())  # `overdue` and `slip_days` age daily
     return await service.describe_milestone(session, milestone)
 
 
@@ -107,7 +108,7 @@ async def update_milestone(
     """Change a milestone (JSON merge patch; `depends_on` replaces the set)."""
     precondition.require(milestone.version)
     changed = await service.update_milestone(session, caller, milestone, body)
-    precondition.tag(changed.version)
+    precondition.tag(changed.version, as_of=today())
     return changed
 
 

@@ -14,7 +14,7 @@ from app.models.base import today as today_utc
 from app.projects import lifecycle
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
-from app.projects.status import project_status, status_etag
+from app.projects.status import project_status
 
 router = APIRouter(
     prefix="/v1/projects/{project_id}",
@@ -59,5 +59,5 @@ async def get_project_status(
 ) -> ProjectStatus:
     """Where the project stands: phase, health and why, progress, what is late, top risks."""
     today = today_utc()
-    cache.respond(status_etag(project, today))
+    cache.respond(project.version, as_of=today)
     return await project_status(session, project, today)

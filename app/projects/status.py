@@ -24,11 +24,6 @@ OVERDUE_SHOWN = 20
 TOP_RISKS_SHOWN = 5
 
 
-def status_etag(project: Project, today: date) -> str:
-    """The status changes with the project's version and, through overdue dates, with the day."""
-    return f"{project.version}.{today:%Y%m%d}"
-
-
 async def _progress(session: AsyncSession, project: Project) -> Progress:
     total, done = (
         await session.exec(

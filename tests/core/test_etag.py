@@ -54,3 +54,27 @@ async def test_delete_with_a_stale_tag_is_412(tenant: Tenant, kind: str) -> None
     assert response.status_code == 412
     assert (await tenant.get(url)).status_code == 200
     assert (await tenant.delete(url, headers={"If-Match": '"2"'})).status_code == 204
+
+
+async def test_date_derived_representations_expire_daily_but_stay_writable(
+    tenant: Tenant,
+) -> None:
+    from datetime import timedelta
+
+    from app.models.base import today
+
+    project = await tenant.project()
+    created = await tenant.post(
+        f"/v1/projects/{project['id']}/milestones", json={"name": "M", "due_date": "2030-01-01"}
+    )
+    url = f"/v1/milestones/{created.json()['id']}"
+    etag = (await tenant.get(url)).headers["etag"]
+    assert etag == f'"1.{today():%Y%m%d}"'
+    assert (await tenant.get(url, headers={"If-None-Match": etag})).status_code == 304
+    yesterday = f'"1.{today() - timedelta(days=1):%Y%m%d}"'
+    assert (await tenant.get(url, headers={"If-None-Match": yesterday})).status_code == 200
+    # The tag names version 1 whatever its date: good for a write, until the version moves.
+    assert (await tenant.patch(url, json={"name": "N"}, headers={"If-Match": etag})).is_success
+    assert (
+        await tenant.patch(url, json={"name": "O"}, headers={"If-Match": etag})
+    ).status_code == 412

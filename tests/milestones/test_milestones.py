@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import Event
+from app.models.base import today
 from tests.factories import Tenant
 from tests.milestones.helpers import count_statements, day, make_milestone
 from tests.problems import assert_problem, locations
@@ -40,7 +41,7 @@ async def test_created_milestone_can_be_read_back(tenant: Tenant) -> None:
     response = await tenant.post(f"/v1/projects/{project['id']}/milestones", json=body)
     assert response.status_code == 201, response.text
     created = response.json()
-    assert response.headers["etag"] == '"1"'
+    assert response.headers["etag"] == f'"1.{today():%Y%m%d}"'
     assert {key: created[key] for key in body} == body
     assert created["project_id"] == project["id"]
     assert created["baseline_due_date"] == day(40)
@@ -51,7 +52,7 @@ async def test_created_milestone_can_be_read_back(tenant: Tenant) -> None:
     fetched = await tenant.get(f"/v1/milestones/{created['id']}")
     assert fetched.status_code == 200
     assert fetched.json() == created
-    assert fetched.headers["etag"] == '"1"'
+    assert fetched.headers["etag"] == f'"1.{today():%Y%m%d}"'
 
 
 async def test_milestone_round_trip_list_change_delete(tenant: Tenant) -> None:
@@ -68,7 +69,7 @@ async def test_milestone_round_trip_list_change_delete(tenant: Tenant) -> None:
     assert changed.status_code == 200, changed.text
     body = changed.json()
     assert (body["name"], body["customer_visible"], body["version"]) == ("Kick-off", True, 2)
-    assert changed.headers["etag"] == '"2"'
+    assert changed.headers["etag"] == f'"2.{today():%Y%m%d}"'
     assert (await tenant.get(f"/v1/milestones/{first['id']}")).json() == body
 
     assert (await tenant.delete(f"/v1/milestones/{first['id']}")).status_code == 204
@@ -301,12 +302,13 @@ async def test_conditional_get_and_stale_write(tenant: Tenant) -> None:
     project = await tenant.project()
     milestone = await make_milestone(tenant, project["id"])
     url = f"/v1/milestones/{milestone['id']}"
-    cached = await tenant.get(url, headers={"If-None-Match": '"1"'})
-    assert (cached.status_code, cached.headers["etag"]) == (304, '"1"')
+    current = f'"1.{today():%Y%m%d}"'
+    cached = await tenant.get(url, headers={"If-None-Match": current})
+    assert (cached.status_code, cached.headers["etag"]) == (304, current)
     assert (await tenant.patch(url, json={"name": "A"}, headers={"If-Match": '"1"'})).is_success
     stale = await tenant.patch(url, json={"name": "B"}, headers={"If-Match": '"1"'})
     assert_problem(stale, 412, "precondition-failed")
-    assert (await tenant.get(url, headers={"If-None-Match": '"1"'})).status_code == 200
+    assert (await tenant.get(url, headers={"If-None-Match": current})).status_code == 200
     assert_problem(await tenant.delete(url, headers={"If-Match": '"1"'}), 412)
     assert (await tenant.delete(url, headers={"If-Match": '"2"'})).status_code == 204
 
