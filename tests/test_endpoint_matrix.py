@@ -26,10 +26,14 @@ class Endpoint:
     body: dict[str, Any] | None = None
     kind: str | None = None  # what `{id}` is: member, customer, project, api_key
     invalid: dict[str, Any] = field(default_factory=dict)
+    text_field: str = "name"  # a free-text field of the body, for the NUL and Unicode checks
+    readable: bool = True  # whether GET on the same URL shows the object to its owner
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
+
+RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
 
 ENDPOINTS = [
     Endpoint("GET", "/v1/members", Scope.members_read),
@@ -95,12 +99,110 @@ ENDPOINTS = [
         invalid={"name": "k", "scopes": ["x"]},
     ),
     Endpoint("DELETE", "/v1/api-keys/{id}", Scope.admin, kind="api_key"),
+    # The delivery workspace: everything under a project needs the projects scopes.
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/transitions",
+        Scope.projects_write,
+        kind="project",
+        body={"to_phase": "planning"},
+        invalid={"to_phase": "dreaming"},
+        text_field="note",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/transitions", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/projects/{id}/status", Scope.projects_read, kind="project"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/milestones",
+        Scope.projects_write,
+        kind="project",
+        body={"name": "M", "due_date": "2030-01-01"},
+        invalid={"name": "M", "due_date": "nope"},
+    ),
+    Endpoint("GET", "/v1/projects/{id}/milestones", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/projects/{id}/timeline", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/milestones/{id}", Scope.projects_read, kind="milestone"),
+    Endpoint(
+        "PATCH",
+        "/v1/milestones/{id}",
+        Scope.projects_write,
+        kind="milestone",
+        body={"name": "N"},
+        invalid={"depends_on": None},
+    ),
+    Endpoint("DELETE", "/v1/milestones/{id}", Scope.projects_write, kind="milestone"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/risks",
+        Scope.projects_write,
+        kind="project",
+        body=RISK,
+        invalid={**RISK, "probability": 9},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/risks", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/risks", Scope.projects_read),
+    Endpoint("GET", "/v1/risks/{id}", Scope.projects_read, kind="risk"),
+    Endpoint(
+        "PATCH",
+        "/v1/risks/{id}",
+        Scope.projects_write,
+        kind="risk",
+        body={"title": "T"},
+        invalid={"impact": 0},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/risks/{id}", Scope.projects_write, kind="risk"),
+    Endpoint("GET", "/v1/risks/{id}/history", Scope.projects_read, kind="risk"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/status-reports",
+        Scope.projects_write,
+        kind="project",
+        body={"kind": "periodic"},
+        invalid={"kind": "weekly"},
+        text_field="summary",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/status-reports", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/status-reports/{id}", Scope.projects_read, kind="status_report"),
+    Endpoint(
+        "PATCH",
+        "/v1/status-reports/{id}",
+        Scope.projects_write,
+        kind="status_report",
+        body={"summary": "S"},
+        invalid={"kind": "weekly"},
+        text_field="summary",
+    ),
+    Endpoint("DELETE", "/v1/status-reports/{id}", Scope.projects_write, kind="status_report"),
+    Endpoint(
+        "POST",
+        "/v1/status-reports/{id}/publish",
+        Scope.projects_write,
+        kind="status_report",
+        readable=False,
+    ),
 ]
 BODY_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.body is not None]
 ID_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.kind is not None]
 
 
+async def _created_under_a_project(tenant: Tenant, path: str, body: dict[str, Any]) -> str:
+    project = await tenant.project()
+    response = await tenant.post(f"/v1/projects/{project['id']}/{path}", json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def _object_id(tenant: Tenant, kind: str) -> str:
+    if kind == "milestone":
+        return await _created_under_a_project(
+            tenant, "milestones", {"name": "M", "due_date": "2030-01-01"}
+        )
+    if kind == "risk":
+        return await _created_under_a_project(tenant, "risks", RISK)
+    if kind == "status_report":
+        return await _created_under_a_project(tenant, "status-reports", {"kind": "periodic"})
     if kind == "member":
         return str((await tenant.member())["id"])
     if kind == "customer":
@@ -193,7 +295,7 @@ async def test_another_organizations_object_is_not_found(
     assert_problem(response, 404)
     assert url.rsplit("/", 1)[1] not in response.json().get("detail", "")
     # …and it is untouched for its owner.
-    if endpoint.kind != "api_key":
+    if endpoint.kind != "api_key" and endpoint.readable:
         assert (await other_tenant.get(url)).status_code == 200
 
 
@@ -247,15 +349,13 @@ async def test_malformed_json_invalid_utf8_and_nul_are_422(
     tenant: Tenant, endpoint: Endpoint
 ) -> None:
     url, body = await _url_and_body(tenant, endpoint)
-    text_field = "name"
-    bad_bodies = [
-        b'{"name": "unterminated',
-        b'{"name": "\xff\xfe broken utf-8"}',
-        json.dumps({**body, text_field: "nul \u0000 inside"}).encode(),
-        json.dumps({**body, text_field: "lone \ud800 surrogate"}).encode(),
-    ]
-    for raw in bad_bodies:
-        response = await tenant.request(
-            endpoint.method, url, content=raw, headers={"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json"}
+    for raw in (b'{"name": "unterminated', b'{"name": "\xff\xfe broken utf-8"}'):
+        assert_problem(
+            await tenant.request(endpoint.method, url, content=raw, headers=headers), 422
         )
-        assert_problem(response, 422)
+    for text in ("nul \u0000 inside", "lone \ud800 surrogate"):
+        raw = json.dumps({**body, endpoint.text_field: text}).encode()
+        response = await tenant.request(endpoint.method, url, content=raw, headers=headers)
+        problem = assert_problem(response, 422)
+        assert [error["loc"][-1] for error in problem["errors"]] == [endpoint.text_field]
