@@ -1,12 +1,161 @@
 """Allocations: who works on what, and who is over 100%."""
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
+from uuid import UUID
 
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
+
+from app.allocations import conflicts, service
+from app.allocations.deps import AllocatedMember, ReadableAllocation, WritableAllocation
+from app.allocations.schemas import (
+    AllocationConflicts,
+    AllocationCreate,
+    AllocationPage,
+    AllocationPublic,
+    AllocationUpdate,
+)
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
 router = APIRouter(
     tags=["allocations"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+UpdatedSince = Annotated[
+    AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+]
+WindowStart = Annotated[
+    date | None, Query(alias="from", description="Only allocations ending on or after this day.")
+]
+WindowEnd = Annotated[
+    date | None, Query(alias="to", description="Only allocations starting on or before this day.")
+]
+
+
+@router.post(
+    "/v1/projects/{project_id}/allocations",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_allocation(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: AllocationCreate,
+    response: Response,
+) -> AllocationPublic:
+    """Put a member on the project for a date range, at a share of their capacity."""
+    allocation = await service.create_allocation(session, caller, project, body)
+    set_etag(response, allocation.version)
+    return AllocationPublic.model_validate(allocation)
+
+
+@router.get("/v1/projects/{project_id}/allocations", responses=problem_responses(400, 404))
+async def list_project_allocations(
+    session: SessionDep,
+    caller: ProjectsReader,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    member_id: UUID | None = None,
+    from_date: WindowStart = None,
+    to_date: WindowEnd = None,
+    updated_since: UpdatedSince = None,
+) -> AllocationPage:
+    """List the project's allocations, oldest first."""
+    rows = await service.list_allocations(
+        session,
+        caller,
+        page,
+        project_id=project.id,
+        member_id=member_id,
+        from_date=from_date,
+        to_date=to_date,
+        updated_since=updated_since,
+    )
+    return page.page(rows, AllocationPage)
+
+
+@router.get("/v1/members/{member_id}/allocations", responses=problem_responses(400, 404))
+async def list_member_allocations(
+    session: SessionDep,
+    caller: ProjectsReader,
+    member: AllocatedMember,
+    page: Annotated[PageParams, Depends()],
+    project_id: UUID | None = None,
+    from_date: WindowStart = None,
+    to_date: WindowEnd = None,
+    updated_since: UpdatedSince = None,
+) -> AllocationPage:
+    """List a member's allocations on every project (archived ones included), oldest first."""
+    rows = await service.list_allocations(
+        session,
+        caller,
+        page,
+        member_id=member.id,
+        project_id=project_id,
+        from_date=from_date,
+        to_date=to_date,
+        updated_since=updated_since,
+    )
+    return page.page(rows, AllocationPage)
+
+
+@router.get("/v1/allocations/{allocation_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_allocation(allocation: ReadableAllocation, cache: CacheCheckDep) -> AllocationPublic:
+    """Read one allocation."""
+    cache.respond(allocation.version)
+    return AllocationPublic.model_validate(allocation)
+
+
+@router.patch(
+    "/v1/allocations/{allocation_id}", responses=problem_responses(404, 409, 412, 413, 415)
+)
+async def update_allocation(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    allocation: WritableAllocation,
+    body: AllocationUpdate,
+    precondition: WriteCheckDep,
+) -> AllocationPublic:
+    """Change an allocation (JSON merge patch)."""
+    precondition.require(allocation.version)
+    allocation = await service.update_allocation(session, caller, allocation, body)
+    precondition.tag(allocation.version)
+    return AllocationPublic.model_validate(allocation)
+
+
+@router.delete(
+    "/v1/allocations/{allocation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_allocation(
+    session: SessionDep, allocation: WritableAllocation, precondition: WriteCheckDep
+) -> None:
+    """Take a member off a project for that range."""
+    precondition.require(allocation.version)
+    await service.delete_allocation(session, allocation)
+
+
+@router.get("/v1/allocation-conflicts")
+async def list_allocation_conflicts(
+    session: SessionDep,
+    caller: ProjectsReader,
+    from_date: Annotated[date, Query(alias="from", description="First day of the window.")],
+    to_date: Annotated[
+        date, Query(alias="to", description="Last day of the window; at most 366 days in all.")
+    ],
+    member_id: Annotated[UUID | None, Query(description="Only this member.")] = None,
+) -> AllocationConflicts:
+    """List every member's over-allocated days (over 100%) in a window, with their causes."""
+    return await conflicts.find_conflicts(session, caller, from_date, to_date, member_id)

@@ -1,12 +1,173 @@
 """The RACI matrix: who is Responsible, Accountable, Consulted, Informed."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import Phase
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.raci import matrix as matrix_service
+from app.raci import service
+from app.raci.deps import ReadableActivity, WritableActivity
+from app.raci.export import CSV_MEDIA_TYPE, matrix_csv, wants_csv
+from app.raci.schemas import (
+    ActivityCreate,
+    ActivityPage,
+    ActivityPublic,
+    ActivityUpdate,
+    RaciMatrix,
+    RaciMatrixUpdate,
+)
 
 router = APIRouter(
     tags=["raci"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+MATRIX_AS_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The matrix; with `Accept: text/csv`, as CSV: a header `activity,phase,"
+        "<member names…>`, then one line per activity with its letters.",
+        "content": {
+            CSV_MEDIA_TYPE: {
+                "schema": {"type": "string"},
+                "example": "activity,phase,Ada Lovelace,Grace Hopper\r\n"
+                "Sign off the scope,planning,A,R\r\n",
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/projects/{project_id}/activities",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_activity(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: ActivityCreate,
+    response: Response,
+) -> ActivityPublic:
+    """Add an activity to the RACI matrix, with its letters (exactly one A, at least one R)."""
+    activity = await service.create_activity(session, caller, project, body)
+    set_etag(response, activity.version)
+    return activity
+
+
+@router.get("/v1/projects/{project_id}/activities", responses=problem_responses(400, 404))
+async def list_activities(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    phase: Phase | None = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> ActivityPage:
+    """List the project's activities with their letters, oldest first."""
+    rows = await service.list_activities(
+        session, project, page, phase=phase, updated_since=updated_since
+    )
+    return page.page(rows, ActivityPage)
+
+
+@router.get("/v1/activities/{activity_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_activity(
+    session: SessionDep, activity: ReadableActivity, cache: CacheCheckDep
+) -> ActivityPublic:
+    """Read one activity with its letters."""
+    cache.respond(activity.version)
+    return await service.describe_activity(session, activity)
+
+
+@router.patch("/v1/activities/{activity_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_activity(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    activity: WritableActivity,
+    body: ActivityUpdate,
+    precondition: WriteCheckDep,
+) -> ActivityPublic:
+    """Change an activity (JSON merge patch); `assignments` replaces all of its letters."""
+    precondition.require(activity.version)
+    updated = await service.update_activity(session, caller, activity, body)
+    precondition.tag(updated.version)
+    return updated
+
+
+@router.delete(
+    "/v1/activities/{activity_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_activity(
+    session: SessionDep, activity: WritableActivity, precondition: WriteCheckDep
+) -> None:
+    """Remove an activity and its letters from the matrix."""
+    precondition.require(activity.version)
+    await service.delete_activity(session, activity)
+
+
+@router.get(
+    "/v1/projects/{project_id}/raci",
+    response_model=RaciMatrix,
+    responses={**MATRIX_AS_CSV, **problem_responses(404), **NOT_MODIFIED},
+)
+async def get_raci_matrix(
+    session: SessionDep,
+    caller: ProjectsReader,
+    project: ReadableProject,
+    cache: CacheCheckDep,
+    response: Response,
+    member_id: Annotated[
+        UUID | None,
+        Query(description="Only the activities where this member has a letter, and which."),
+    ] = None,
+    accept: Annotated[
+        str | None,
+        Header(max_length=1024, description="`text/csv` for a CSV export; JSON otherwise."),
+    ] = None,
+) -> RaciMatrix | Response:
+    """Read the project's RACI matrix as columns and rows ready to render, or as CSV."""
+    response.headers["Vary"] = "Accept"
+    cache.respond(project.version)
+    matrix = await matrix_service.read_matrix(session, caller, project, member_id)
+    if not wants_csv(accept):
+        return matrix
+    return Response(
+        matrix_csv(matrix),
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={
+            "ETag": etag_of(project.version),
+            "Vary": "Accept",
+            "Content-Disposition": f'attachment; filename="raci-{project.id}.csv"',
+        },
+    )
+
+
+@router.put("/v1/projects/{project_id}/raci", responses=problem_responses(404, 409, 412, 413, 415))
+async def replace_raci_matrix(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    body: RaciMatrixUpdate,
+    precondition: WriteCheckDep,
+) -> RaciMatrix:
+    """Replace every letter of the project's matrix at once; one 422 lists every broken rule."""
+    precondition.require(project.version)
+    matrix = await matrix_service.replace_matrix(session, caller, project, body)
+    precondition.tag(matrix.version)
+    return matrix

@@ -1,0 +1,266 @@
+"""Activities: the rows of a project's RACI matrix, each created with its letters.
+
+An activity always keeps the rules (exactly one A, at least one R, a member at most once): it is
+created with its letters and every change of them is checked in full, so the matrix never has a
+half-filled row. Every change moves the project's version, which is the matrix's ETag.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import Conflict, NotFound
+from app.core.events import record_event
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.models import Activity, Phase, Project, RaciAssignment, RaciRole
+from app.models.base import utcnow
+from app.projects.service import ProjectArchived, touch_project
+from app.raci.rules import check_rows
+from app.raci.schemas import (
+    MAX_ACTIVITIES_PER_PROJECT,
+    ActivityCreate,
+    ActivityPublic,
+    ActivityUpdate,
+    AssignmentInput,
+    AssignmentPublic,
+)
+
+LETTER_ORDER = {role: rank for rank, role in enumerate("ARCI")}
+Letters = dict[UUID, RaciRole]  # member id → letter, for one activity
+
+
+class ActivityNotFound(NotFound):
+    subject = "activity"
+
+
+class TooManyActivities(Conflict):
+    slug = "too-many-activities"
+    title = "Too Many Activities"
+
+
+def writable(project: Project) -> Project:
+    """An archived project is read-only, its RACI matrix included (409)."""
+    if project.archived_at is not None:
+        raise ProjectArchived("The project is archived: it can no longer change.")
+    return project
+
+
+async def project_of(session: AsyncSession, activity: Activity) -> Project:
+    project = await session.get(Project, activity.project_id)
+    assert project is not None  # the foreign key guarantees it
+    return writable(project)
+
+
+async def get_activity(session: AsyncSession, caller: Caller, activity_id: UUID) -> Activity:
+    return await get_owned(session, caller, Activity, activity_id, ActivityNotFound)
+
+
+async def letters_of(session: AsyncSession, activity_ids: Iterable[UUID]) -> dict[UUID, Letters]:
+    """The letters of these activities, in one query."""
+    ids = list(activity_ids)
+    letters: dict[UUID, Letters] = {activity_id: {} for activity_id in ids}
+    if ids:
+        rows = await session.exec(
+            select(RaciAssignment.activity_id, RaciAssignment.member_id, RaciAssignment.role).where(
+                col(RaciAssignment.activity_id).in_(ids)
+            )
+        )
+        for activity_id, member_id, role in rows:
+            letters[activity_id][member_id] = RaciRole(role)
+    return letters
+
+
+def public_assignments(letters: Letters) -> list[AssignmentPublic]:
+    ordered = sorted(letters.items(), key=lambda item: (LETTER_ORDER[item[1]], item[0]))
+    return [AssignmentPublic(member_id=member_id, role=role) for member_id, role in ordered]
+
+
+def public(activity: Activity, letters: Letters) -> ActivityPublic:
+    return ActivityPublic.model_validate(
+        {**activity.model_dump(), "assignments": public_assignments(letters)}
+    )
+
+
+def as_letters(assignments: Sequence[AssignmentInput]) -> Letters:
+    return {assignment.member_id: assignment.role for assignment in assignments}
+
+
+async def describe_activity(session: AsyncSession, activity: Activity) -> ActivityPublic:
+    letters = await letters_of(session, [activity.id])
+    return public(activity, letters[activity.id])
+
+
+async def list_activities(
+    session: AsyncSession,
+    project: Project,
+    page: PageParams,
+    *,
+    phase: Phase | None = None,
+    updated_since: datetime | None = None,
+) -> list[ActivityPublic]:
+    """A page of the project's activities with their letters: two queries, whatever the page."""
+    statement = select(Activity).where(
+        Activity.project_id == project.id, Activity.organization_id == project.organization_id
+    )
+    if phase is not None:
+        statement = statement.where(Activity.phase == phase)
+    if updated_since is not None:
+        statement = statement.where(Activity.updated_at >= updated_since)
+    activities = (await session.exec(page.keyset(statement, Activity.id))).all()
+    letters = await letters_of(session, [activity.id for activity in activities])
+    return [public(activity, letters[activity.id]) for activity in activities]
+
+
+async def replace_letters(session: AsyncSession, letters: Mapping[UUID, Letters]) -> None:
+    """Replace all letters of these activities (the rules were checked before)."""
+    if not letters:
+        return
+    await session.exec(
+        delete(RaciAssignment).where(col(RaciAssignment.activity_id).in_(list(letters)))
+    )
+    rows = [
+        {"activity_id": activity_id, "member_id": member_id, "role": role}
+        for activity_id, by_member in letters.items()
+        for member_id, role in by_member.items()
+    ]
+    if rows:
+        await session.exec(insert(RaciAssignment).values(rows))
+
+
+async def raci_changed(
+    session: AsyncSession, project: Project, activity_ids: Sequence[UUID]
+) -> None:
+    """`raci.changed` names the activities whose letters changed (the project's new version)."""
+    await record_event(
+        session,
+        organization_id=project.organization_id,
+        type="raci.changed",
+        aggregate_type="project",
+        aggregate_id=project.id,
+        aggregate_version=project.version,
+        project_id=project.id,
+        data={"activity_ids": sorted(activity_ids)},
+    )
+
+
+async def _activity_event(
+    session: AsyncSession, type: str, activity: Activity, data: dict[str, Any]
+) -> None:
+    await record_event(
+        session,
+        organization_id=activity.organization_id,
+        type=type,
+        aggregate_type="activity",
+        aggregate_id=activity.id,
+        aggregate_version=activity.version,
+        project_id=activity.project_id,
+        data=data,
+    )
+
+
+def _assignments_data(letters: Letters) -> list[dict[str, Any]]:
+    return [item.model_dump() for item in public_assignments(letters)]
+
+
+async def _next_position(session: AsyncSession, project: Project, phase: Phase) -> int:
+    found = await session.exec(
+        select(func.max(Activity.position)).where(
+            Activity.project_id == project.id, Activity.phase == phase
+        )
+    )
+    last = found.one()
+    return 0 if last is None else last + 1
+
+
+async def create_activity(
+    session: AsyncSession, caller: Caller, project: Project, data: ActivityCreate
+) -> ActivityPublic:
+    """An activity is born complete: its letters keep the rules, or nothing is written (422).
+    A project has at most MAX_ACTIVITIES_PER_PROJECT activities (409), so that its whole matrix
+    fits in one PUT."""
+    writable(project)
+    await check_rows(session, caller, [(["body", "assignments"], data.assignments)])
+    count = await session.exec(
+        select(func.count()).select_from(Activity).where(Activity.project_id == project.id)
+    )
+    if count.one() >= MAX_ACTIVITIES_PER_PROJECT:
+        raise TooManyActivities(
+            f"A project has at most {MAX_ACTIVITIES_PER_PROJECT} activities; delete one first."
+        )
+    await touch_project(session, project)
+    position = data.position
+    if position is None:
+        position = await _next_position(session, project, data.phase)
+    activity = Activity(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        name=data.name,
+        phase=data.phase,
+        position=position,
+    )
+    session.add(activity)
+    await session.flush()
+    letters = as_letters(data.assignments)
+    await replace_letters(session, {activity.id: letters})
+    await _activity_event(
+        session,
+        "activity.created",
+        activity,
+        {
+            "name": activity.name,
+            "phase": activity.phase,
+            "position": activity.position,
+            "assignments": _assignments_data(letters),
+        },
+    )
+    return public(activity, letters)
+
+
+async def update_activity(
+    session: AsyncSession, caller: Caller, activity: Activity, data: ActivityUpdate
+) -> ActivityPublic:
+    """Rename, move, or replace the letters (checked in full). Changing nothing writes nothing;
+    new letters give the activity a new version and a `raci.changed` event."""
+    project = await project_of(session, activity)
+    changes = data.changes()
+    current = (await letters_of(session, [activity.id]))[activity.id]
+    new_letters: Letters | None = None
+    if "assignments" in changes:
+        await check_rows(session, caller, [(["body", "assignments"], data.assignments)])
+        new_letters = as_letters(data.assignments)
+        del changes["assignments"]
+    fields = {name: value for name, value in changes.items() if getattr(activity, name) != value}
+    letters_change = new_letters is not None and new_letters != current
+    if not fields and not letters_change:
+        return public(activity, current)
+    await touch_project(session, project)
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    if letters_change and new_letters is not None:
+        await replace_letters(session, {activity.id: new_letters})
+        activity.updated_at = utcnow()  # the letters are part of the activity: a new version
+        current = new_letters
+    await session.flush()
+    if fields:
+        await _activity_event(session, "activity.updated", activity, fields)
+    if letters_change:
+        await raci_changed(session, project, [activity.id])
+    return public(activity, current)
+
+
+async def delete_activity(session: AsyncSession, activity: Activity) -> None:
+    """The row and its letters go; `activity.deleted` stays in the feed."""
+    project = await project_of(session, activity)
+    await touch_project(session, project)
+    await _activity_event(
+        session, "activity.deleted", activity, {"name": activity.name, "phase": activity.phase}
+    )
+    await session.delete(activity)
+    await session.flush()
