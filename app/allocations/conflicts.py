@@ -50,18 +50,6 @@ class Booking:
     percent: int
 
 
-async def _require_member_filter(session: AsyncSession, caller: Caller, member_id: UUID) -> None:
-    """A `member_id` query filter names a member of the organization (else a 422 on the query)."""
-    try:
-        await require_members(session, caller, {"member_id": member_id})
-    except InvalidInput as exc:
-        problems = [
-            problem.model_copy(update={"loc": ["query", "member_id"]})
-            for problem in exc.errors or []
-        ]
-        raise InvalidInput(exc.detail, errors=problems) from exc
-
-
 def _check_window(from_date: date, to_date: date) -> None:
     if to_date < from_date:
         problem = FieldProblem(loc=["query", "to"], message="Before `from`.", type="date_order")
@@ -142,7 +130,7 @@ async def find_conflicts(
         .order_by(col(Allocation.member_id), col(Allocation.start_date))
     )
     if member_id is not None:
-        await _require_member_filter(session, caller, member_id)
+        await require_members(session, caller, {"member_id": member_id}, location="query")
         statement = statement.where(Allocation.member_id == member_id)
     bookings = [Booking(*row) for row in await session.exec(statement)]
     conflicts: list[AllocationConflict] = []

@@ -93,11 +93,16 @@ async def delete_member(session: AsyncSession, member: Member) -> None:
 
 
 async def require_members(
-    session: AsyncSession, caller: Caller, member_ids: dict[str, UUID | None]
+    session: AsyncSession,
+    caller: Caller,
+    member_ids: dict[str, UUID | None],
+    *,
+    location: str = "body",
 ) -> None:
     """Every named member belongs to the caller's organization: else a 422 naming each field.
 
-    `member_ids` maps a field path (e.g. `owner_id`, `assignments.2.member_id`) to an id.
+    `member_ids` maps a field path (e.g. `owner_id`, `assignments.2.member_id`) to an id;
+    `location` is where the fields are (`body`, or `query` for a filter).
     """
     wanted = {member_id for member_id in member_ids.values() if member_id is not None}
     if not wanted:
@@ -110,7 +115,7 @@ async def require_members(
     known = set(found.all())
     problems = [
         FieldProblem(
-            loc=["body", *field.split(".")],
+            loc=[location, *field.split(".")],
             message="No such member in your organization.",
             type="unknown_reference",
         )

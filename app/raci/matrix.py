@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import FieldProblem, InvalidInput
+from app.core.errors import FieldProblem
 from app.members.service import require_members
 from app.models import Activity, Member, Phase, Project, RaciAssignment, RaciRole
 from app.models.base import utcnow
@@ -25,18 +25,6 @@ from app.raci.service import (
 PHASE_ORDER = {phase: rank for rank, phase in enumerate(Phase)}
 
 
-async def require_member_filter(session: AsyncSession, caller: Caller, member_id: UUID) -> None:
-    """A `member_id` query filter names a member of the organization (else a 422 on the query)."""
-    try:
-        await require_members(session, caller, {"member_id": member_id})
-    except InvalidInput as exc:
-        problems = [
-            problem.model_copy(update={"loc": ["query", "member_id"]})
-            for problem in exc.errors or []
-        ]
-        raise InvalidInput(exc.detail, errors=problems) from exc
-
-
 async def read_matrix(
     session: AsyncSession, caller: Caller, project: Project, member_id: UUID | None = None
 ) -> RaciMatrix:
@@ -44,7 +32,7 @@ async def read_matrix(
     by name. With `member_id`, only the rows where that member has a letter, and which letter.
     Two queries whatever the size of the matrix (three with `member_id`)."""
     if member_id is not None:
-        await require_member_filter(session, caller, member_id)
+        await require_members(session, caller, {"member_id": member_id}, location="query")
     activities = (
         await session.exec(select(Activity).where(Activity.project_id == project.id))
     ).all()
