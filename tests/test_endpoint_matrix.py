@@ -26,13 +26,27 @@ class Endpoint:
     body: dict[str, Any] | None = None
     kind: str | None = None  # what `{id}` is: member, customer, project, api_key
     invalid: dict[str, Any] = field(default_factory=dict)
-    text_field: str = "name"  # a free-text field of the body, for the NUL and Unicode checks
+    text_field: str | None = "name"  # a free-text field of the body, for NUL and Unicode checks
     readable: bool = True  # whether GET on the same URL shows the object to its owner
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
 
+ACTIVITY = {
+    "name": "Data migration",
+    "phase": "executing",
+    "assignments": [
+        {"member_id": "{member}", "role": "A"},
+        {"member_id": "{member2}", "role": "R"},
+    ],
+}
+ALLOCATION = {
+    "member_id": "{member}",
+    "start_date": "2027-01-04",
+    "end_date": "2027-01-29",
+    "percent": 50,
+}
 RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
 
 ENDPOINTS = [
@@ -182,6 +196,58 @@ ENDPOINTS = [
         kind="status_report",
         readable=False,
     ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/activities",
+        Scope.projects_write,
+        kind="project",
+        body=ACTIVITY,
+        invalid={**ACTIVITY, "assignments": []},
+    ),
+    Endpoint("GET", "/v1/projects/{id}/activities", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/activities/{id}", Scope.projects_read, kind="activity"),
+    Endpoint(
+        "PATCH",
+        "/v1/activities/{id}",
+        Scope.projects_write,
+        kind="activity",
+        body={"name": "Cutover"},
+        invalid={"phase": "dreaming"},
+    ),
+    Endpoint("DELETE", "/v1/activities/{id}", Scope.projects_write, kind="activity"),
+    Endpoint("GET", "/v1/projects/{id}/raci", Scope.projects_read, kind="project"),
+    Endpoint(
+        "PUT",
+        "/v1/projects/{id}/raci",
+        Scope.projects_write,
+        kind="project",
+        body={"activities": []},
+        invalid={"activities": "all of them"},
+        text_field=None,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/allocations",
+        Scope.projects_write,
+        kind="project",
+        body=ALLOCATION,
+        invalid={**ALLOCATION, "percent": 150},
+        text_field=None,
+    ),
+    Endpoint("GET", "/v1/projects/{id}/allocations", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/members/{id}/allocations", Scope.projects_read, kind="member"),
+    Endpoint("GET", "/v1/allocations/{id}", Scope.projects_read, kind="allocation"),
+    Endpoint(
+        "PATCH",
+        "/v1/allocations/{id}",
+        Scope.projects_write,
+        kind="allocation",
+        body={"percent": 40},
+        invalid={"percent": 0},
+        text_field=None,
+    ),
+    Endpoint("DELETE", "/v1/allocations/{id}", Scope.projects_write, kind="allocation"),
+    Endpoint("GET", "/v1/allocation-conflicts?from=2027-01-01&to=2027-03-31", Scope.projects_read),
 ]
 BODY_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.body is not None]
 ID_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.kind is not None]
@@ -201,6 +267,11 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         )
     if kind == "risk":
         return await _created_under_a_project(tenant, "risks", RISK)
+    if kind == "activity":
+        return await _created_under_a_project(tenant, "activities", await _fill(tenant, ACTIVITY))
+    if kind == "allocation":
+        allocation = await _fill(tenant, ALLOCATION)
+        return await _created_under_a_project(tenant, "allocations", allocation)
     if kind == "status_report":
         return await _created_under_a_project(tenant, "status-reports", {"kind": "periodic"})
     if kind == "member":
@@ -217,11 +288,19 @@ async def _url_and_body(tenant: Tenant, endpoint: Endpoint) -> tuple[str, Any]:
     url = endpoint.path
     if endpoint.kind is not None:
         url = url.replace("{id}", await _object_id(tenant, endpoint.kind))
-    body = endpoint.body
-    if body is not None and "{customer}" in json.dumps(body):
-        customer_id = (await tenant.customer())["id"]
-        body = json.loads(json.dumps(body).replace("{customer}", customer_id))
-    return url, body
+    return url, None if endpoint.body is None else await _fill(tenant, endpoint.body)
+
+
+async def _fill(tenant: Tenant, body: dict[str, Any]) -> dict[str, Any]:
+    """The body with `{customer}`, `{member}`, `{member2}` replaced by new objects' ids."""
+    text = json.dumps(body)
+    if "{customer}" in text:
+        text = text.replace("{customer}", (await tenant.customer())["id"])
+    for placeholder in ("{member}", "{member2}"):
+        if placeholder in text:
+            text = text.replace(placeholder, (await tenant.member())["id"])
+    filled: dict[str, Any] = json.loads(text)
+    return filled
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
@@ -354,6 +433,8 @@ async def test_malformed_json_invalid_utf8_and_nul_are_422(
         assert_problem(
             await tenant.request(endpoint.method, url, content=raw, headers=headers), 422
         )
+    if endpoint.text_field is None:
+        return
     for text in ("nul \u0000 inside", "lone \ud800 surrogate"):
         raw = json.dumps({**body, endpoint.text_field: text}).encode()
         response = await tenant.request(endpoint.method, url, content=raw, headers=headers)
