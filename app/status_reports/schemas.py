@@ -20,7 +20,7 @@ class ReportIssue(InputModel):
     solution: LongText | None = None
 
 
-class ReportIssueOut(OutputModel):
+class ReportIssuePublic(OutputModel):
     issue: str
     solution: str | None
 
@@ -86,7 +86,7 @@ class Snapshot(OutputModel):
     open_risks_by_band: dict[str, int] = Field(description="`low`, `medium`, `high`, `critical`.")
 
 
-class Change(OutputModel):
+class FieldChange(OutputModel):
     previous: str | int | None
     current: str | int | None
 
@@ -95,9 +95,9 @@ class ChangesSincePrevious(OutputModel):
     """How this report's snapshot differs from the previous published report's."""
 
     previous_report_id: UUID
-    health: Change | None = Field(description="Absent (null) when unchanged.")
-    phase: Change | None
-    progress_percent: Change | None
+    health: FieldChange | None = Field(description="Absent (null) when unchanged.")
+    phase: FieldChange | None
+    progress_percent: FieldChange | None
     open_risks_by_band: dict[str, int] = Field(description="Change in count per band.")
     newly_overdue: list[UUID]
     no_longer_overdue: list[UUID]
@@ -112,7 +112,7 @@ class StatusReportPublic(OutputModel):
     period_end: date | None
     summary: str | None
     accomplishments: str | None
-    issues: list[ReportIssueOut]
+    issues: list[ReportIssuePublic]
     next_steps: str | None
     lessons_learned: str | None
     published_at: datetime | None
