@@ -6,7 +6,6 @@ and is levelled afterwards.
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from sqlmodel import select
@@ -15,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.allocations.schemas import MAX_ALLOCATION_DAYS, AllocationCreate, AllocationUpdate
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.service import require_members
@@ -87,21 +86,6 @@ def _check_range(start: date, end: date) -> None:
     raise InvalidInput("The allocation's dates are not a valid range.", errors=[problem])
 
 
-async def _event(
-    session: AsyncSession, type: str, allocation: Allocation, data: dict[str, Any]
-) -> None:
-    await record_event(
-        session,
-        organization_id=allocation.organization_id,
-        type=type,
-        aggregate_type="allocation",
-        aggregate_id=allocation.id,
-        aggregate_version=allocation.version,
-        project_id=allocation.project_id,
-        data=data,
-    )
-
-
 async def create_allocation(
     session: AsyncSession, caller: Caller, project: Project, data: AllocationCreate
 ) -> Allocation:
@@ -114,7 +98,7 @@ async def create_allocation(
     )
     session.add(allocation)
     await session.flush()
-    await _event(session, "allocation.created", allocation, data.model_dump())
+    await record_change(session, "allocation.created", allocation, data.model_dump())
     await touch_project(session, project)
     return allocation
 
@@ -140,14 +124,16 @@ async def update_allocation(
     for field, value in changes.items():
         setattr(allocation, field, value)
     await session.flush()
-    await _event(session, "allocation.updated", allocation, changes)
+    await record_change(session, "allocation.updated", allocation, changes)
     await touch_project(session, project)
     return allocation
 
 
 async def delete_allocation(session: AsyncSession, allocation: Allocation) -> None:
     project = await _project_of(session, allocation)
-    await _event(session, "allocation.deleted", allocation, {"member_id": allocation.member_id})
+    await record_change(
+        session, "allocation.deleted", allocation, {"member_id": allocation.member_id}
+    )
     await session.delete(allocation)
     await session.flush()
     await touch_project(session, project)

@@ -6,7 +6,7 @@ the webhook dispatcher and the `/v1/events` feed read the stored payload later.
 
 import json
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,3 +61,36 @@ async def record_event(
     )
     session.add(event)
     return event
+
+
+class Aggregate(Protocol):
+    """A row events are about: it has an id, an organization and a version."""
+
+    id: UUID
+    organization_id: UUID
+    version: int
+
+
+async def record_change(
+    session: AsyncSession,
+    type: str,
+    aggregate: Aggregate,
+    data: dict[str, Any],
+    *,
+    aggregate_type: str | None = None,
+    version: int | None = None,
+) -> Event:
+    """`record_event` for a row: the aggregate type is the event type's prefix
+    (`risk.created` → `risk`) unless given; the project is the row's own or the row itself."""
+    kind = aggregate_type or type.split(".", 1)[0]
+    project_id = aggregate.id if kind == "project" else getattr(aggregate, "project_id", None)
+    return await record_event(
+        session,
+        organization_id=aggregate.organization_id,
+        type=type,
+        aggregate_type=kind,
+        aggregate_id=aggregate.id,
+        aggregate_version=aggregate.version if version is None else version,
+        project_id=project_id,
+        data=data,
+    )

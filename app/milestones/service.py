@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.service import require_members
@@ -144,21 +144,6 @@ def _raise_if(problems: list[FieldProblem], detail: str | None = None) -> None:
         raise InvalidInput(detail, errors=problems)
 
 
-async def _record(
-    session: AsyncSession, milestone: Milestone, type: str, data: dict[str, Any]
-) -> None:
-    await record_event(
-        session,
-        organization_id=milestone.organization_id,
-        type=type,
-        aggregate_type="milestone",
-        aggregate_id=milestone.id,
-        aggregate_version=milestone.version,
-        project_id=milestone.project_id,
-        data=data,
-    )
-
-
 async def _record_status(session: AsyncSession, milestone: Milestone, today: date) -> None:
     """`milestone.completed` / `milestone.missed` when the status becomes done / missed."""
     dates = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
@@ -168,9 +153,9 @@ async def _record_status(session: AsyncSession, milestone: Milestone, today: dat
             **dates,
             "slip_days": slip_days(milestone, today),
         }
-        await _record(session, milestone, "milestone.completed", data)
+        await record_change(session, "milestone.completed", milestone, data)
     elif milestone.status == MilestoneStatus.missed:
-        await _record(session, milestone, "milestone.missed", dates)
+        await record_change(session, "milestone.missed", milestone, dates)
 
 
 async def create_milestone(
@@ -198,7 +183,9 @@ async def create_milestone(
     await dependencies.add_dependencies(session, milestone.id, depends_on)
     await touch_project(session, project)
     created = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
-    await _record(session, milestone, "milestone.created", {**created, "depends_on": depends_on})
+    await record_change(
+        session, "milestone.created", milestone, {**created, "depends_on": depends_on}
+    )
     await _record_status(session, milestone, today)
     return present(milestone, depends_on, today)
 
@@ -269,7 +256,7 @@ async def update_milestone(
     milestone.updated_at = utcnow()  # a new version even when only the dependencies changed
     await session.flush()
     await touch_project(session, project)
-    await _record(session, milestone, "milestone.updated", changed)
+    await record_change(session, "milestone.updated", milestone, changed)
     if "status" in changed:
         await _record_status(session, milestone, today)
     return present(milestone, depends_on, today)
@@ -287,7 +274,7 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
         )
     ).all()
     remaining = await dependencies.dependencies_of(session, [row.id for row in dependents])
-    await _record(session, milestone, "milestone.deleted", {"name": milestone.name})
+    await record_change(session, "milestone.deleted", milestone, {"name": milestone.name})
     await session.delete(milestone)
     await session.flush()  # the database drops its dependency edges (ON DELETE CASCADE)
     now = utcnow()
@@ -296,5 +283,5 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
     await session.flush()
     for dependent in dependents:
         depends_on = [needed for needed in remaining[dependent.id] if needed != milestone.id]
-        await _record(session, dependent, "milestone.updated", {"depends_on": depends_on})
+        await record_change(session, "milestone.updated", dependent, {"depends_on": depends_on})
     await touch_project(session, project)

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.models import Phase, Project, ProjectTransition
 from app.models.base import today, utcnow
@@ -49,14 +49,11 @@ async def refresh_health(session: AsyncSession, project: Project) -> None:
     before = project.health
     project.health = assessment.health
     await session.flush()
-    await record_event(
+    await record_change(
         session,
-        organization_id=project.organization_id,
-        type="project.health_changed",
-        aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        data={
+        "project.health_changed",
+        project,
+        {
             "from": before,
             "to": assessment.health,
             "source": assessment.source,
@@ -104,14 +101,11 @@ async def move_project(
     project.customer_acceptance_date = acceptance
     session.add(transition)
     await session.flush()
-    await record_event(
+    await record_change(
         session,
-        organization_id=project.organization_id,
-        type="project.phase_changed",
-        aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        data={
+        "project.phase_changed",
+        project,
+        {
             "from": transition.from_phase,
             "to": transition.to_phase,
             "customer_acceptance_date": acceptance,

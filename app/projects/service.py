@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Customer, Health, Member, Phase, Project
@@ -99,25 +99,13 @@ def _columns(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _record(session: AsyncSession, project: Project, type: str, data: dict[str, Any]) -> None:
-    await record_event(
-        session,
-        organization_id=project.organization_id,
-        type=type,
-        aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        data=data,
-    )
-
-
 async def create_project(session: AsyncSession, caller: Caller, data: ProjectCreate) -> Project:
     values = data.model_dump()
     await _check_references(session, caller, values)
     project = Project(organization_id=caller.organization_id, **_columns(values))
     session.add(project)
     await session.flush()
-    await _record(session, project, "project.created", data.model_dump(mode="json"))
+    await record_change(session, "project.created", project, data.model_dump(mode="json"))
     return project
 
 
@@ -162,8 +150,8 @@ async def update_project(
     for field, value in _columns(changes).items():
         setattr(project, field, value)
     await session.flush()
-    await _record(
-        session, project, "project.updated", data.model_dump(mode="json", exclude_unset=True)
+    await record_change(
+        session, "project.updated", project, data.model_dump(mode="json", exclude_unset=True)
     )
     await refresh_health(session, project)
     return project
@@ -182,4 +170,6 @@ async def archive_project(session: AsyncSession, project: Project) -> None:
     if project.archived_at is None:
         project.archived_at = utcnow()
         await session.flush()
-        await _record(session, project, "project.archived", {"archived_at": project.archived_at})
+        await record_change(
+            session, "project.archived", project, {"archived_at": project.archived_at}
+        )

@@ -1,6 +1,7 @@
 """The status document PM tools poll: small, derived live, a fixed number of queries."""
 
 from datetime import date
+from uuid import UUID
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -22,6 +23,17 @@ from app.projects.schemas import (
 
 OVERDUE_SHOWN = 20
 TOP_RISKS_SHOWN = 5
+
+
+async def latest_published_report(session: AsyncSession, project_id: UUID) -> StatusReport | None:
+    """The project's most recently published status report, if any."""
+    found = await session.exec(
+        select(StatusReport)
+        .where(StatusReport.project_id == project_id, StatusReport.state == ReportState.published)
+        .order_by(col(StatusReport.published_at).desc())
+        .limit(1)
+    )
+    return found.first()
 
 
 async def _progress(session: AsyncSession, project: Project) -> Progress:
@@ -64,17 +76,7 @@ async def project_status(session: AsyncSession, project: Project, today: date) -
     open_risk_count = (
         await session.exec(select(func.count()).select_from(live_risks.subquery()))
     ).one()
-    latest = (
-        await session.exec(
-            select(StatusReport)
-            .where(
-                StatusReport.project_id == project.id,
-                StatusReport.state == ReportState.published,
-            )
-            .order_by(col(StatusReport.published_at).desc())
-            .limit(1)
-        )
-    ).first()
+    latest = await latest_published_report(session, project.id)
     health = await assess_health(session, project, today)
     return ProjectStatus(
         project_id=project.id,

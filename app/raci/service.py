@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Activity, Phase, Project, RaciAssignment, RaciRole
@@ -138,30 +138,12 @@ async def raci_changed(
     session: AsyncSession, project: Project, activity_ids: Sequence[UUID]
 ) -> None:
     """`raci.changed` names the activities whose letters changed (the project's new version)."""
-    await record_event(
+    await record_change(
         session,
-        organization_id=project.organization_id,
-        type="raci.changed",
+        "raci.changed",
+        project,
+        {"activity_ids": sorted(activity_ids)},
         aggregate_type="project",
-        aggregate_id=project.id,
-        aggregate_version=project.version,
-        project_id=project.id,
-        data={"activity_ids": sorted(activity_ids)},
-    )
-
-
-async def _activity_event(
-    session: AsyncSession, type: str, activity: Activity, data: dict[str, Any]
-) -> None:
-    await record_event(
-        session,
-        organization_id=activity.organization_id,
-        type=type,
-        aggregate_type="activity",
-        aggregate_id=activity.id,
-        aggregate_version=activity.version,
-        project_id=activity.project_id,
-        data=data,
     )
 
 
@@ -209,7 +191,7 @@ async def create_activity(
     await session.flush()
     letters = as_letters(data.assignments)
     await replace_letters(session, {activity.id: letters})
-    await _activity_event(
+    await record_change(
         session,
         "activity.created",
         activity,
@@ -249,7 +231,7 @@ async def update_activity(
         current = new_letters
     await session.flush()
     if fields:
-        await _activity_event(session, "activity.updated", activity, fields)
+        await record_change(session, "activity.updated", activity, fields)
     if letters_change:
         await raci_changed(session, project, [activity.id])
     return public(activity, current)
@@ -259,7 +241,7 @@ async def delete_activity(session: AsyncSession, activity: Activity) -> None:
     """The row and its letters go; `activity.deleted` stays in the feed."""
     project = await project_of(session, activity)
     await touch_project(session, project)
-    await _activity_event(
+    await record_change(
         session, "activity.deleted", activity, {"name": activity.name, "phase": activity.phase}
     )
     await session.delete(activity)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.events import record_event
+from app.core.events import record_change
 from app.models import Risk, RiskStatus
 from app.risks.bands import band_of, escalates
 
@@ -36,16 +36,7 @@ _STATUS_EVENTS = {RiskStatus.occurred: "risk.occurred", RiskStatus.closed: "risk
 async def _record(
     session: AsyncSession, risk: Risk, type: str, data: dict[str, Any], version: int | None = None
 ) -> None:
-    await record_event(
-        session,
-        organization_id=risk.organization_id,
-        type=type,
-        aggregate_type="risk",
-        aggregate_id=risk.id,
-        aggregate_version=risk.version if version is None else version,
-        project_id=risk.project_id,
-        data=data,
-    )
+    await record_change(session, type, risk, data, version=version)
 
 
 async def _status_became(session: AsyncSession, risk: Risk, old_status: RiskStatus | None) -> None:

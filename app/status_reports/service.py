@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
+from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Project, ReportKind, ReportState, Risk, StatusReport
@@ -18,7 +18,7 @@ from app.models.base import today, utcnow
 from app.projects.health import LIVE_RISK
 from app.projects.lifecycle import ensure_active
 from app.projects.service import touch_project
-from app.projects.status import project_status
+from app.projects.status import latest_published_report, project_status
 from app.risks.bands import RiskBand, band_of
 from app.status_reports.schemas import (
     ChangesSincePrevious,
@@ -162,17 +162,7 @@ async def publish_report(session: AsyncSession, report: StatusReport) -> StatusR
     _ensure_draft(report)
     project = (await session.exec(select(Project).where(Project.id == report.project_id))).one()
     ensure_active(project)
-    previous = (
-        await session.exec(
-            select(StatusReport)
-            .where(
-                StatusReport.project_id == report.project_id,
-                StatusReport.state == ReportState.published,
-            )
-            .order_by(col(StatusReport.published_at).desc())
-            .limit(1)
-        )
-    ).first()
+    previous = await latest_published_report(session, report.project_id)
     snapshot = await _snapshot(session, project)
     report.snapshot = snapshot.model_dump(mode="json")
     report.changes_since_previous = (
@@ -183,15 +173,11 @@ async def publish_report(session: AsyncSession, report: StatusReport) -> StatusR
     report.published_at = utcnow()
     await session.flush()
     await touch_project(session, project)
-    await record_event(
+    await record_change(
         session,
-        organization_id=report.organization_id,
-        type="status_report.published",
-        aggregate_type="status_report",
-        aggregate_id=report.id,
-        aggregate_version=report.version,
-        project_id=report.project_id,
-        data={
+        "status_report.published",
+        report,
+        {
             "kind": report.kind,
             "health": snapshot.health,
             "progress_percent": snapshot.progress.percent,

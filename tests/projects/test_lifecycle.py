@@ -95,6 +95,7 @@ async def test_moves_record_a_phase_changed_event(tenant: Tenant) -> None:
         ).all()
     assert len(events) == 1
     assert b'"from":"initiating","to":"planning"' in events[0].payload
+    assert str(events[0].project_id) == project["id"]  # a feed filtered by project finds it
 
 
 async def test_a_stale_if_match_blocks_the_move(tenant: Tenant) -> None:
