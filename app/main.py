@@ -17,6 +17,7 @@ from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
 from app.customers.routes import router as customers_router
 from app.db import Database
+from app.events.routes import router as events_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
@@ -26,6 +27,7 @@ from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
 from app.status_reports.routes import router as status_reports_router
+from app.webhooks.routes import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allocations_router,
         risks_router,
         status_reports_router,
+        events_router,
+        webhooks_router,
         members_router,
         customers_router,
         api_keys_router,

@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -69,6 +70,35 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console).")
     metrics_enabled: bool = True
+    webhook_allow_http: bool = Field(
+        False, description="Allow plain-http webhook URLs (development and tests only)."
+    )
+    webhook_allowed_cidrs: str = Field(
+        "",
+        description="Comma-separated networks webhooks may reach although not public "
+        "(e.g. `127.0.0.0/8` for a local receiver). Empty: public addresses only.",
+    )
+    webhook_retry_schedule: str = Field(
+        "5,300,1800,7200,18000,36000,50400,72000,86400",
+        description="Seconds to wait before each retry (±20% jitter); after the last, failed.",
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_disable_after_days: float = Field(
+        5, gt=0, description="An endpoint failing continuously this long is disabled."
+    )
+    webhook_encryption_key: SecretStr | None = Field(
+        None,
+        description="Fernet key encrypting webhook secrets at rest; default: derived from "
+        "HANDOVER_SECRET_KEY.",
+    )
+    dispatcher_enabled: bool = Field(
+        True,
+        description="Run the webhook dispatcher inside `serve` (`handover worker` also runs it).",
+    )
+    dispatcher_batch_size: int = Field(50, ge=1, le=1000)
+    dispatcher_concurrency: int = Field(20, ge=1, le=500)
+    dispatcher_lease_seconds: int = Field(60, ge=5)
+    dispatcher_poll_seconds: float = Field(1.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
@@ -77,6 +107,15 @@ class Settings(BaseSettings):
             if secret == DEVELOPMENT_SECRET or len(secret) < 32:
                 raise ValueError("HANDOVER_SECRET_KEY must be set to 32+ characters in production")
         return self
+
+    @property
+    def retry_delays(self) -> list[float]:
+        return [float(part) for part in self.webhook_retry_schedule.split(",") if part.strip()]
+
+    @property
+    def allowed_networks(self) -> list[IPv4Network | IPv6Network]:
+        parts = [part.strip() for part in self.webhook_allowed_cidrs.split(",") if part.strip()]
+        return [ip_network(part, strict=False) for part in parts]
 
     @cached_property
     def async_database_url(self) -> str:

@@ -37,6 +37,9 @@ class Scope(StrEnum):
     customers_write = "customers:write"
     projects_read = "projects:read"
     projects_write = "projects:write"
+    events_read = "events:read"
+    webhooks_read = "webhooks:read"
+    webhooks_write = "webhooks:write"
 
 
 SCOPE_DESCRIPTIONS: dict[Scope, str] = {
@@ -47,6 +50,9 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.customers_write: "Create, change and delete customers.",
     Scope.projects_read: "List and read projects.",
     Scope.projects_write: "Create, change and archive projects.",
+    Scope.events_read: "Read the events feed and the event catalogue.",
+    Scope.webhooks_read: "List webhook endpoints, deliveries and attempts.",
+    Scope.webhooks_write: "Manage webhook endpoints and secrets; retry and recover deliveries.",
 }
 
 

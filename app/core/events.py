@@ -1,7 +1,8 @@
 """The outbox writer: `record_event` adds an event to the caller's transaction.
 
-Nothing is sent from a request. The event commits (or rolls back) with the change that caused it;
-the webhook dispatcher and the `/v1/events` feed read the stored payload later.
+Nothing is sent from a request. The event, and one delivery row per webhook endpoint that wants
+it, commit (or roll back) with the change that caused them; the webhook dispatcher and the
+`/v1/events` feed read the stored payload later.
 """
 
 import json
@@ -9,9 +10,10 @@ from datetime import UTC
 from typing import Any, Protocol
 from uuid import UUID
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models import Event
+from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import new_id, utcnow
 
 
@@ -31,11 +33,13 @@ async def record_event(
     data: dict[str, Any],
     aggregate_version: int | None = None,
     project_id: UUID | None = None,
+    only_endpoint_id: UUID | None = None,
 ) -> Event:
     """Record that `type` happened to an aggregate, in the current transaction.
 
     `data` carries ids, the changed fields and the aggregate's version, so a consumer can drop
     stale updates. The payload is serialised here, once; its bytes never change afterwards.
+    `only_endpoint_id` delivers to that endpoint alone (the `webhook.test` event).
     """
     occurred_at = utcnow()
     body = {
@@ -60,7 +64,28 @@ async def record_event(
         payload=json.dumps(body, default=_json_default, separators=(",", ":")).encode(),
     )
     session.add(event)
+    await _fan_out(session, event, only_endpoint_id)
     return event
+
+
+async def _fan_out(session: AsyncSession, event: Event, only_endpoint_id: UUID | None) -> None:
+    """One pending delivery per enabled endpoint whose filter takes this type (none = all)."""
+    statement = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
+        WebhookEndpoint.organization_id == event.organization_id,
+        WebhookEndpoint.enabled == True,  # noqa: E712 - SQL
+    )
+    if only_endpoint_id is not None:
+        statement = statement.where(WebhookEndpoint.id == only_endpoint_id)
+    for endpoint_id, event_types in await session.exec(statement):
+        if not event_types or event.type in event_types or only_endpoint_id is not None:
+            session.add(
+                WebhookDelivery(
+                    organization_id=event.organization_id,
+                    event_id=event.id,
+                    endpoint_id=endpoint_id,
+                    next_attempt_at=event.occurred_at,
+                )
+            )
 
 
 class Aggregate(Protocol):

@@ -45,6 +45,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             {"name": "status-reports", "description": "Reports, frozen at publication."},
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
+            {"name": "events", "description": "What happened, in order; the event catalogue."},
+            {"name": "webhooks", "description": "Signed, retried deliveries of events."},
             {"name": "api-keys", "description": "Keys for programs (scope `admin`)."},
             {"name": "operations", "description": "Probes and metrics."},
         ],

@@ -11,13 +11,22 @@ from app.models.project import Health, Phase, Project, ProjectTransition
 from app.models.raci import Activity, RaciAssignment, RaciRole
 from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskStatus
 from app.models.status_report import ReportKind, ReportState, StatusReport
+from app.models.webhook import (
+    AlertCrossing,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Activity",
+    "AlertCrossing",
     "Allocation",
     "ApiKey",
     "CrmSource",
     "Customer",
+    "DeliveryStatus",
     "Event",
     "Health",
     "IdempotencyRecord",
@@ -41,4 +50,7 @@ __all__ = [
     "RiskResponse",
     "RiskStatus",
     "StatusReport",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

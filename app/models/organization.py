@@ -13,6 +13,11 @@ class Organization(Identified, Timestamped, table=True):
     __tablename__ = "organizations"
 
     name: str = Field(max_length=200, unique=True)
+    risk_alert_threshold: int = Field(
+        default=15,
+        sa_column_kwargs={"server_default": "15"},
+        description="A risk scoring this or more raises a `risk.alert`.",
+    )
 
 
 class ApiKey(Identified, Timestamped, table=True):

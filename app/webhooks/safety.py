@@ -1,0 +1,86 @@
+"""Where webhooks may go: `https` to public addresses only (no SSRF into our own network).
+
+The host is resolved and every address checked, at registration and again at each send, and the
+request connects to an address that was checked (DNS cannot change between check and use).
+Private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved ranges, IPv4 and
+IPv6, are refused unless listed in `HANDOVER_WEBHOOK_ALLOWED_CIDRS`.
+"""
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from app.core.errors import InvalidInput
+from app.settings import Settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class UnsafeWebhookUrl(InvalidInput):
+    slug = "unsafe-webhook-url"
+    title = "Unsafe Webhook URL"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A URL with the address to connect to (one that passed the checks)."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: IPAddress
+
+
+def _allowed(address: IPAddress, settings: Settings) -> bool:
+    if any(address in network for network in settings.allowed_networks):
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _allowed(address.ipv4_mapped, settings)
+    return address.is_global and not address.is_multicast
+
+
+def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:
+    """Scheme, host and port of an acceptable URL, or UnsafeWebhookUrl."""
+    parts = urlsplit(url)
+    allowed_schemes = {"https", "http"} if settings.webhook_allow_http else {"https"}
+    if parts.scheme not in allowed_schemes:
+        raise UnsafeWebhookUrl(f"Webhook URLs must use {' or '.join(sorted(allowed_schemes))}.")
+    if not parts.hostname:
+        raise UnsafeWebhookUrl("The webhook URL has no host.")
+    if parts.username or parts.password:
+        raise UnsafeWebhookUrl("Credentials in webhook URLs are not accepted.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeWebhookUrl("The webhook URL has an invalid port.") from exc
+    return parts.scheme, parts.hostname, port
+
+
+async def resolve_target(url: str, settings: Settings) -> Target:
+    """Resolve the URL's host; every address must be allowed (else UnsafeWebhookUrl)."""
+    scheme, host, port = check_url_shape(url, settings)
+    try:
+        literal: IPAddress | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses: list[IPAddress] = [literal]
+    else:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            raise UnsafeWebhookUrl(f"The host {host} does not resolve.") from exc
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    refused = [address for address in addresses if not _allowed(address, settings)]
+    if refused or not addresses:
+        raise UnsafeWebhookUrl(
+            f"The host {host} resolves to an address that is not public ({refused[0]})."
+            if refused
+            else f"The host {host} has no address."
+        )
+    return Target(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
