@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import signal
 import sys
 from typing import Annotated
 
@@ -11,10 +12,12 @@ from alembic import command
 
 from app.api_keys.service import issue_key
 from app.core.auth import Scope
+from app.core.logging import configure_logging
 from app.db import Database
 from app.operations.service import alembic_config
 from app.organizations import service as organizations
 from app.settings import Settings
+from app.webhooks import dispatcher
 
 cli = typer.Typer(no_args_is_help=True, help="Handover: CRM deals in, planned projects out.")
 orgs_cli = typer.Typer(no_args_is_help=True, help="Organizations (tenants).")
@@ -63,6 +66,26 @@ def serve(
     from app.main import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+
+
+async def _work(settings: Settings) -> None:
+    database = Database(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    try:
+        await dispatcher.run(database, stop)
+    finally:
+        await database.dispose()
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver webhooks (run several against PostgreSQL to share the work)."""
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    asyncio.run(_work(settings))
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The application: routers, middleware, error handlers, lifespan — nothing else."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
 from app.status_reports.routes import router as status_reports_router
+from app.webhooks import dispatcher
 from app.webhooks.routes import router as webhooks_router
 
 
@@ -37,7 +39,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(dispatcher.run(database, stop))
+            if settings.dispatcher_enabled
+            else None
+        )
         yield
+        stop.set()
+        if worker is not None:
+            await worker
         await database.dispose()
 
     app = FastAPI(

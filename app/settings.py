@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="Comma-separated networks webhooks may reach although not public "
         "(e.g. `127.0.0.0/8` for a local receiver). Empty: public addresses only.",
     )
+    webhook_allow_public: bool = Field(
+        True,
+        description="Send to public addresses (false confines deliveries to "
+        "HANDOVER_WEBHOOK_ALLOWED_CIDRS: tests, air-gapped installs).",
+    )
     webhook_retry_schedule: str = Field(
         "5,300,1800,7200,18000,36000,50400,72000,86400",
         description="Seconds to wait before each retry (±20% jitter); after the last, failed.",

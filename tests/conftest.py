@@ -27,6 +27,9 @@ from tests.factories import Tenant, make_tenant
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
+# No test sends a webhook off this machine, whatever URL it registers (inherited by `serve`).
+os.environ["HANDOVER_WEBHOOK_ALLOW_PUBLIC"] = "false"
+
 
 async def _run_on_server(url: str, statement: str) -> None:
     server = make_url(url).set(drivername="postgresql", database="postgres")

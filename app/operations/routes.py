@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.errors import problem_responses
 from app.db import DatabaseDep
 from app.operations import service
+from app.webhooks import metrics as webhook_metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -57,6 +58,7 @@ async def readyz(database: DatabaseDep, response: Response) -> Readiness:
         **problem_responses(),
     },
 )
-async def metrics() -> Response:
-    """Prometheus metrics of this process."""
+async def metrics(database: DatabaseDep) -> Response:
+    """Prometheus metrics of this process, and the webhook backlog from the database."""
+    await webhook_metrics.refresh(database)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -34,11 +34,13 @@ class Target:
     address: IPAddress
 
 
-def _allowed(address: IPAddress, settings: Settings) -> bool:
+def _allowed(address: IPAddress, settings: Settings, sending: bool) -> bool:
     if any(address in network for network in settings.allowed_networks):
         return True
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _allowed(address.ipv4_mapped, settings)
+        return _allowed(address.ipv4_mapped, settings, sending)
+    if sending and not settings.webhook_allow_public:
+        return False
     return address.is_global and not address.is_multicast
 
 
@@ -59,8 +61,12 @@ def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port
 
 
-async def resolve_target(url: str, settings: Settings) -> Target:
-    """Resolve the URL's host; every address must be allowed (else UnsafeWebhookUrl)."""
+async def resolve_target(url: str, settings: Settings, *, sending: bool = False) -> Target:
+    """Resolve the URL's host; every address must be allowed (else UnsafeWebhookUrl).
+
+    `sending`: the check before a request, which `HANDOVER_WEBHOOK_ALLOW_PUBLIC=false` also
+    confines to the allowed networks.
+    """
     scheme, host, port = check_url_shape(url, settings)
     try:
         literal: IPAddress | None = ipaddress.ip_address(host)
@@ -76,7 +82,7 @@ async def resolve_target(url: str, settings: Settings) -> Target:
         except socket.gaierror as exc:
             raise UnsafeWebhookUrl(f"The host {host} does not resolve.") from exc
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    refused = [address for address in addresses if not _allowed(address, settings)]
+    refused = [address for address in addresses if not _allowed(address, settings, sending)]
     if refused or not addresses:
         raise UnsafeWebhookUrl(
             f"The host {host} resolves to an address that is not public ({refused[0]})."

@@ -1,0 +1,43 @@
+"""Webhook metrics: attempts counted as they happen, the backlog read at scrape time."""
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.db import Database
+from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from app.models.base import utcnow
+
+ATTEMPTS = Counter(
+    "handover_webhook_attempts_total", "Webhook delivery attempts, by outcome.", ["outcome"]
+)
+PENDING = Gauge("handover_webhook_deliveries_pending", "Deliveries waiting to be sent.")
+OLDEST_PENDING = Gauge(
+    "handover_webhook_oldest_pending_seconds", "Age of the oldest pending delivery."
+)
+FAILED = Gauge("handover_webhook_deliveries_failed", "Deliveries that gave up (all retries).")
+DISABLED = Gauge("handover_webhook_endpoints_disabled", "Endpoints disabled (410 or failing).")
+
+
+async def refresh(database: Database) -> None:
+    """Read the backlog (all organizations: these are the operator's numbers)."""
+    async with database.transaction(write=False) as session:
+        pending, oldest = (
+            await session.exec(
+                select(func.count(), func.min(WebhookDelivery.created_at)).where(
+                    WebhookDelivery.status == DeliveryStatus.pending
+                )
+            )
+        ).one()
+        failed = (
+            await session.exec(
+                select(func.count()).where(WebhookDelivery.status == DeliveryStatus.failed)
+            )
+        ).one()
+        disabled = (
+            await session.exec(select(func.count()).where(col(WebhookEndpoint.enabled).is_(False)))
+        ).one()
+    PENDING.set(pending)
+    OLDEST_PENDING.set((utcnow() - oldest).total_seconds() if oldest is not None else 0)
+    FAILED.set(failed)
+    DISABLED.set(disabled)

@@ -1,0 +1,121 @@
+"""One HTTP attempt: sign the stored payload (Standard Webhooks) and POST it to a checked address.
+
+No database here: the dispatcher reads what to send before, and records the outcome after.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from standardwebhooks import Webhook
+
+from app.models.base import utcnow
+from app.settings import Settings
+from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
+
+EXCERPT_BYTES = 1024
+USER_AGENT = "Handover-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    excerpt: str | None
+    retry_after_seconds: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+def sign(event_id: str, sent_at: datetime, body: bytes, secrets: list[str]) -> str:
+    """One `v1,<signature>` per live secret, space-separated (rotation signs with both)."""
+    text = body.decode()
+    return " ".join(Webhook(secret).sign(event_id, sent_at, text) for secret in secrets)
+
+
+def signed_headers(event_id: str, body: bytes, secrets: list[str]) -> dict[str, str]:
+    sent_at = utcnow()
+    return {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": sign(event_id, sent_at, body, secrets),
+    }
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _pinned_request(
+    client: httpx.AsyncClient, target: Target, headers: dict[str, str], body: bytes
+) -> httpx.Request:
+    """A request to the checked address, with the URL's host for `Host` and TLS (SNI, cert)."""
+    address = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+    url = httpx.URL(target.url).copy_with(host=address.strip("[]"), port=target.port)
+    host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return client.build_request(
+        "POST", url, headers={**headers, "host": host}, content=body, extensions=extensions
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    url: str,
+    event_id: str,
+    body: bytes,
+    secrets: list[str],
+) -> Outcome:
+    """POST once. Redirects are not followed (a 3xx is a failure); the answer is read only up
+    to a small excerpt."""
+    started = time.perf_counter()
+
+    def elapsed() -> int:
+        return int((time.perf_counter() - started) * 1000)
+
+    try:
+        target = await resolve_target(url, settings, sending=True)
+    except UnsafeWebhookUrl as exc:
+        return Outcome(None, elapsed(), f"refused: {exc.detail}"[:500], None)
+    request = _pinned_request(client, target, signed_headers(event_id, body, secrets), body)
+    try:
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            excerpt = b""
+            async for chunk in response.aiter_bytes():
+                excerpt += chunk
+                if len(excerpt) >= EXCERPT_BYTES:
+                    break
+        finally:
+            await response.aclose()
+    except httpx.TimeoutException:
+        return Outcome(None, elapsed(), "timeout", None)
+    except httpx.HTTPError as exc:
+        return Outcome(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], None)
+    return Outcome(
+        response.status_code,
+        elapsed(),
+        None if response.is_success else f"HTTP {response.status_code}",
+        excerpt[:EXCERPT_BYTES].decode(errors="replace"),
+        _retry_after(response),
+    )
