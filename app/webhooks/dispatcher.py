@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.events import record_event
 from app.db import Database
@@ -85,50 +87,63 @@ def _live_secrets(endpoint: WebhookEndpoint, settings: Settings, now: datetime) 
 
 async def deliver(database: Database, client: httpx.AsyncClient, delivery_id: UUID) -> None:
     """Send one claimed delivery and record the outcome."""
+    await deliver_batch(database, client, [delivery_id])
+
+
+async def deliver_batch(
+    database: Database, client: httpx.AsyncClient, delivery_ids: list[UUID]
+) -> None:
+    """Send claimed deliveries concurrently: one read before, one write after, none between."""
     settings = database.settings
     async with database.transaction(write=False) as session:
-        row = (
+        rows = (
             await session.exec(
                 select(WebhookDelivery, Event, WebhookEndpoint)
                 .join(Event, col(Event.id) == WebhookDelivery.event_id)
                 .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.id == delivery_id)
+                .where(
+                    col(WebhookDelivery.id).in_(delivery_ids),
+                    WebhookDelivery.status == DeliveryStatus.pending,
+                )
             )
-        ).first()
-    if row is None or row[0].status is not DeliveryStatus.pending:
-        return
-    delivery, event, endpoint = row
-    if not endpoint.enabled:
-        await _finish(database, delivery, DeliveryStatus.failed, None)
-        return
-    outcome = await send(
-        client,
-        settings,
-        endpoint.url,
-        str(event.id),
-        event.payload,
-        _live_secrets(endpoint, settings, utcnow()),
-    )
-    await _record(database, delivery, endpoint, outcome)
+        ).all()
+    gate = asyncio.Semaphore(settings.dispatcher_concurrency)
+    now = utcnow()
 
+    async def attempt(event: Event, endpoint: WebhookEndpoint) -> Outcome | None:
+        if not endpoint.enabled:
+            return None
+        try:
+            secrets = _live_secrets(endpoint, settings, now)
+        except InvalidToken:
+            error = "The endpoint's secret cannot be decrypted: was the encryption key changed?"
+            return Outcome(None, 0, error, None)
+        async with gate:
+            return await send(client, settings, endpoint.url, str(event.id), event.payload, secrets)
 
-async def _finish(
-    database: Database, delivery: WebhookDelivery, status: DeliveryStatus, code: int | None
-) -> None:
+    outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
     async with database.transaction() as session:
-        await session.exec(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery.id)
-            .values(status=status, completed_at=utcnow(), lease_until=None, last_status_code=code)
-        )
+        for (delivery, _, endpoint), outcome in zip(rows, outcomes, strict=True):
+            await _record(session, settings, delivery, endpoint.id, outcome)
 
 
 async def _record(
-    database: Database, delivery: WebhookDelivery, endpoint: WebhookEndpoint, outcome: Outcome
+    session: AsyncSession,
+    settings: Settings,
+    delivery: WebhookDelivery,
+    endpoint_id: UUID,
+    outcome: Outcome | None,
 ) -> None:
-    """The attempt, the delivery's next state and the endpoint's health, in one transaction."""
-    settings = database.settings
+    """The attempt, the delivery's next state and the endpoint's health (`None`: the endpoint
+    was disabled meanwhile, so the delivery fails without a request; `recover` re-sends it)."""
     now = utcnow()
+    if outcome is None:
+        await session.exec(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id) == delivery.id)
+            .values(status=DeliveryStatus.failed, completed_at=now, lease_until=None)
+        )
+        return
     attempts = delivery.attempt_count + 1
     metrics.ATTEMPTS.labels(
         "succeeded" if outcome.succeeded else "gone" if outcome.gone else "failed"
@@ -149,47 +164,55 @@ async def _record(
         values.update(status=DeliveryStatus.failed, completed_at=now)
     else:
         values["next_attempt_at"] = now + timedelta(seconds=delay)
-    async with database.transaction() as session:
-        session.add(
-            WebhookAttempt(
-                organization_id=delivery.organization_id,
-                delivery_id=delivery.id,
-                attempted_at=now,
-                status_code=outcome.status_code,
-                duration_ms=outcome.duration_ms,
-                error=outcome.error,
-                response_excerpt=outcome.excerpt,
-            )
+    session.add(
+        WebhookAttempt(
+            organization_id=delivery.organization_id,
+            delivery_id=delivery.id,
+            attempted_at=now,
+            status_code=outcome.status_code,
+            duration_ms=outcome.duration_ms,
+            error=outcome.error,
+            response_excerpt=outcome.excerpt,
         )
-        await session.exec(
-            update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery.id).values(**values)
-        )
-        current = await session.get(WebhookEndpoint, endpoint.id)
-        if current is None or not current.enabled:
-            return
-        if outcome.succeeded:
-            current.failing_since = None
-            return
-        current.failing_since = current.failing_since or now
-        reason = None
-        if outcome.gone:
-            reason = "The receiver answered 410 Gone."
-        elif now - current.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-            reason = f"Every delivery failed for {settings.webhook_disable_after_days:g} days."
-        if reason is not None:
-            current.enabled = False
-            current.disabled_reason = reason
-            current.disabled_at = now
-            await session.flush()
-            await record_event(
-                session,
-                organization_id=current.organization_id,
-                type="endpoint.disabled",
-                aggregate_type="webhook_endpoint",
-                aggregate_id=current.id,
-                aggregate_version=current.version,
-                data={"endpoint_id": current.id, "reason": reason},
-            )
+    )
+    await session.exec(
+        update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery.id).values(**values)
+    )
+    await _endpoint_health(session, settings, endpoint_id, outcome, now)
+
+
+async def _endpoint_health(
+    session: AsyncSession, settings: Settings, endpoint_id: UUID, outcome: Outcome, now: datetime
+) -> None:
+    """Success clears `failing_since`; a 410, or failing for days, disables the endpoint."""
+    endpoint = await session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or not endpoint.enabled:
+        return
+    if outcome.succeeded:
+        if endpoint.failing_since is not None:
+            endpoint.failing_since = None
+        return
+    endpoint.failing_since = endpoint.failing_since or now
+    reason = None
+    if outcome.gone:
+        reason = "The receiver answered 410 Gone."
+    elif now - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+        reason = f"Every delivery failed for {settings.webhook_disable_after_days:g} days."
+    if reason is None:
+        return
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    endpoint.disabled_at = now
+    await session.flush()
+    await record_event(
+        session,
+        organization_id=endpoint.organization_id,
+        type="endpoint.disabled",
+        aggregate_type="webhook_endpoint",
+        aggregate_id=endpoint.id,
+        aggregate_version=endpoint.version,
+        data={"endpoint_id": endpoint.id, "reason": reason},
+    )
 
 
 def http_client(settings: Settings) -> httpx.AsyncClient:
@@ -202,19 +225,10 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
 
 
 async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
-    """Claim one batch and deliver it concurrently; the number of deliveries handled."""
-    settings = database.settings
-    ids = await claim_due(database, settings.dispatcher_batch_size)
-    gate = asyncio.Semaphore(settings.dispatcher_concurrency)
-
-    async def one(delivery_id: UUID) -> None:
-        async with gate:
-            try:
-                await deliver(database, client, delivery_id)
-            except Exception:  # one bad delivery must not stop the others; its lease expires
-                logger.exception("delivery failed unexpectedly", extra={"delivery": delivery_id})
-
-    await asyncio.gather(*(one(delivery_id) for delivery_id in ids))
+    """Claim one batch and deliver it; the number of deliveries handled."""
+    ids = await claim_due(database, database.settings.dispatcher_batch_size)
+    if ids:
+        await deliver_batch(database, client, ids)
     return len(ids)
 
 

@@ -1,6 +1,7 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests: records requests, answers as scripted."""
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ class Received:
 class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.delay_seconds = 0.0  # a slower receiver, so that work is still under way
         self.script: deque[tuple[int, dict[str, str]]] = deque()
         self.lock = threading.Lock()
         receiver = self
@@ -26,6 +28,8 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
+                if receiver.delay_seconds:
+                    time.sleep(receiver.delay_seconds)
                 with receiver.lock:
                     receiver.received.append(
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)

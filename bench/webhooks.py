@@ -1,0 +1,230 @@
+"""Webhook delivery throughput: the dispatcher (1 and 2 workers) next to a plain httpx loop.
+
+    python -m bench.webhooks [--deliveries 2000] [--database-url postgresql://…]
+
+Everything runs on 127.0.0.1 and stops by itself: a uvicorn receiver, the seeded database, and,
+alternating, (a) a plain httpx loop posting the same stored bodies to the same receiver — once
+one at a time, once with the dispatcher's concurrency — and (b) `handover worker` processes
+draining the same number of pending deliveries. Printed: deliveries per second and the ratios.
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from alembic import command
+from sqlalchemy import func, update
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from app.core.events import record_event
+from app.db import Database
+from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from app.models.base import utcnow
+from app.operations.service import alembic_config
+from app.organizations.service import create_organization
+from app.settings import Settings
+from app.webhooks.secrets import encrypt_secret, generate_secret
+from app.webhooks.sending import signed_headers
+
+SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
+CONCURRENCY = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _settings(url: str) -> Settings:
+    return Settings(database_url=url, secret_key=SECRET, log_level="WARNING")
+
+
+async def _seed(url: str, receiver_url: str, count: int) -> None:
+    database = Database(_settings(url))
+    try:
+        async with database.transaction() as session:
+            organization = await create_organization(session, f"bench-{uuid.uuid4().hex[:8]}")
+            session.add(
+                WebhookEndpoint(
+                    organization_id=organization.id,
+                    url=receiver_url,
+                    secret_encrypted=encrypt_secret(generate_secret(), database.settings),
+                )
+            )
+        for _ in range(0, count, 500):
+            async with database.transaction() as session:
+                for _ in range(500):
+                    await record_event(
+                        session,
+                        organization_id=organization.id,
+                        type="webhook.test",
+                        aggregate_type="webhook_endpoint",
+                        aggregate_id=organization.id,
+                        data={"message": "benchmark " + "x" * 200},
+                    )
+    finally:
+        await database.dispose()
+
+
+async def _bodies(url: str) -> list[tuple[str, bytes]]:
+    database = Database(_settings(url))
+    try:
+        async with database.transaction(write=False) as session:
+            rows = await session.exec(select(Event.id, Event.payload))
+            return [(str(event_id), payload) for event_id, payload in rows.all()]
+    finally:
+        await database.dispose()
+
+
+async def _set_all(database: Database, status: DeliveryStatus) -> None:
+    """Park every delivery (`succeeded`) or release them all, due now (`pending`)."""
+    async with database.transaction() as session:
+        await session.exec(
+            update(WebhookDelivery).values(
+                status=status,
+                attempt_count=0,
+                lease_until=None,
+                next_attempt_at=utcnow(),
+                completed_at=None,
+            )
+        )
+
+
+async def _pending(database: Database) -> int:
+    async with database.transaction(write=False) as session:
+        found = await session.exec(
+            select(func.count()).where(WebhookDelivery.status == DeliveryStatus.pending)
+        )
+        return int(found.one())
+
+
+async def plain_loop(receiver_url: str, bodies: list[tuple[str, bytes]], parallel: int) -> float:
+    """Post the same signed bodies with httpx, `parallel` at a time; seconds taken."""
+    secret = generate_secret()
+    gate = asyncio.Semaphore(parallel)
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def post(event_id: str, body: bytes) -> None:
+            async with gate:
+                response = await client.post(
+                    receiver_url, content=body, headers=signed_headers(event_id, body, [secret])
+                )
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(post(event_id, body) for event_id, body in bodies))
+        return time.perf_counter() - started
+
+
+async def workers(url: str, count: int) -> float:
+    """Boot `count` workers on a parked backlog, release it, time until it is drained."""
+    env = {
+        **os.environ,
+        "HANDOVER_DATABASE_URL": url,
+        "HANDOVER_SECRET_KEY": SECRET,
+        "HANDOVER_WEBHOOK_ALLOW_HTTP": "true",
+        "HANDOVER_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8",
+        "HANDOVER_WEBHOOK_ALLOW_PUBLIC": "false",
+        "HANDOVER_DISPATCHER_CONCURRENCY": str(CONCURRENCY),
+        "HANDOVER_DISPATCHER_POLL_SECONDS": "0.05",
+        "HANDOVER_LOG_LEVEL": "WARNING",
+    }
+    database = Database(_settings(url))
+    await _set_all(database, DeliveryStatus.succeeded)
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env) for _ in range(count)
+    ]
+    try:
+        await asyncio.sleep(4)  # imports and first polls: not part of the measure
+        started = time.perf_counter()
+        await _set_all(database, DeliveryStatus.pending)
+        deadline = time.monotonic() + 600
+        while await _pending(database) > 0:
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not finish within 10 minutes")
+            await asyncio.sleep(0.02)
+        return time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--database-url", default=os.environ.get("HANDOVER_BENCH_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="handover-bench-"))
+    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    command.upgrade(alembic_config(url), "head")
+    port = _free_port()
+    receiver = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.receiver:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+    )
+    receiver_url = f"http://127.0.0.1:{port}/hooks"
+    try:
+        time.sleep(1.5)
+        asyncio.run(_seed(url, receiver_url, args.deliveries))
+        bodies = asyncio.run(_bodies(url))
+        total = len(bodies)
+        multi_worker = 2 if make_url(url).get_backend_name() == "postgresql" else 1
+        results: dict[str, list[float]] = {}
+        for _ in range(args.rounds):  # alternate contenders so that drift hits all of them
+            for name, run in [
+                (
+                    "plain httpx loop, 1 at a time",
+                    lambda: asyncio.run(plain_loop(receiver_url, bodies, 1)),
+                ),
+                (
+                    f"plain httpx loop, {CONCURRENCY} at a time",
+                    lambda: asyncio.run(plain_loop(receiver_url, bodies, CONCURRENCY)),
+                ),
+                ("dispatcher, 1 worker", lambda: asyncio.run(workers(url, 1))),
+                (
+                    f"dispatcher, {multi_worker} workers",
+                    lambda: asyncio.run(workers(url, multi_worker)),
+                ),
+            ]:
+                results.setdefault(name, []).append(total / run())
+        print(
+            f"{total} deliveries to a local receiver, database {make_url(url).get_backend_name()}, best of {args.rounds}"
+        )
+        best = {name: max(rates) for name, rates in results.items()}
+        floor = best["plain httpx loop, 1 at a time"]
+        for name, rate in best.items():
+            print(
+                f"  {name:<34} {rate:8.0f} deliveries/s   ratio to the plain loop {rate / floor:5.2f}"
+            )
+    finally:
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
