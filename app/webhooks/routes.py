@@ -1,12 +1,208 @@
-"""Webhook endpoints, their deliveries and attempts."""
+"""Webhook endpoints, their deliveries and attempts (scopes `webhooks:read` / `webhooks:write`)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import DeliveryStatus
+from app.webhooks import deliveries, endpoints
+from app.webhooks.deps import (
+    ReadableDelivery,
+    ReadableEndpoint,
+    SettingsDep,
+    WebhooksReader,
+    WebhooksWriter,
+    WritableDelivery,
+    WritableEndpoint,
+)
+from app.webhooks.schemas import (
+    DeliveriesRecovered,
+    DeliveryRecovery,
+    SecretRotation,
+    WebhookAttemptPage,
+    WebhookDeliveryPage,
+    WebhookDeliveryPublic,
+    WebhookEndpointCreate,
+    WebhookEndpointPage,
+    WebhookEndpointPublic,
+    WebhookEndpointUpdate,
+    WebhookEndpointWithSecret,
+    WebhookTestSent,
+)
 
 router = APIRouter(
     tags=["webhooks"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+ENDPOINTS = "/v1/webhook-endpoints"
+ENDPOINT = ENDPOINTS + "/{webhook_endpoint_id}"
+DELIVERY = "/v1/webhook-deliveries/{webhook_delivery_id}"
+
+
+@router.post(ENDPOINTS, status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+async def create_webhook_endpoint(
+    session: SessionDep,
+    caller: WebhooksWriter,
+    settings: SettingsDep,
+    body: WebhookEndpointCreate,
+    response: Response,
+) -> WebhookEndpointWithSecret:
+    """Register an endpoint; its signing secret is in this response only.
+
+    No Idempotency-Key here: replaying would mean storing the secret.
+    """
+    endpoint, secret = await endpoints.create_endpoint(session, caller, body, settings)
+    set_etag(response, endpoint.version)
+    return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
+
+
+@router.get(ENDPOINTS, responses=problem_responses(400))
+async def list_webhook_endpoints(
+    session: SessionDep,
+    caller: WebhooksReader,
+    page: Annotated[PageParams, Depends()],
+    enabled: bool | None = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> WebhookEndpointPage:
+    """List the organization's webhook endpoints, oldest first."""
+    rows = await endpoints.list_endpoints(
+        session, caller, page, enabled=enabled, updated_since=updated_since
+    )
+    return page.page(rows, WebhookEndpointPage)
+
+
+@router.get(ENDPOINT, responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_webhook_endpoint(
+    endpoint: ReadableEndpoint, cache: CacheCheckDep
+) -> WebhookEndpointPublic:
+    """Read one webhook endpoint (never its secret)."""
+    cache.respond(endpoint.version)
+    return WebhookEndpointPublic.model_validate(endpoint)
+
+
+@router.patch(ENDPOINT, responses=problem_responses(404, 412, 413, 415))
+async def update_webhook_endpoint(
+    session: SessionDep,
+    endpoint: WritableEndpoint,
+    settings: SettingsDep,
+    body: WebhookEndpointUpdate,
+    precondition: WriteCheckDep,
+) -> WebhookEndpointPublic:
+    """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
+    precondition.require(endpoint.version)
+    endpoint = await endpoints.update_endpoint(session, endpoint, body, settings)
+    precondition.tag(endpoint.version)
+    return WebhookEndpointPublic.model_validate(endpoint)
+
+
+@router.delete(
+    ENDPOINT, status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
+)
+async def delete_webhook_endpoint(
+    session: SessionDep, endpoint: WritableEndpoint, precondition: WriteCheckDep
+) -> None:
+    """Delete an endpoint with its deliveries and attempts."""
+    precondition.require(endpoint.version)
+    await endpoints.delete_endpoint(session, endpoint)
+
+
+@router.post(ENDPOINT + "/rotate-secret", responses=problem_responses(404, 412, 413, 415))
+async def rotate_webhook_secret(
+    session: SessionDep,
+    endpoint: WritableEndpoint,
+    settings: SettingsDep,
+    precondition: WriteCheckDep,
+    body: SecretRotation = SecretRotation(),
+) -> WebhookEndpointWithSecret:
+    """Replace the signing secret; the new one is in this response only.
+
+    The replaced secret keeps signing (alongside) for the grace period. No Idempotency-Key here:
+    replaying would mean storing the secret.
+    """
+    precondition.require(endpoint.version)
+    secret = await endpoints.rotate_secret(session, endpoint, body.grace_period_seconds, settings)
+    precondition.tag(endpoint.version)
+    return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
+
+
+@router.post(
+    ENDPOINT + "/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409),
+)
+async def send_webhook_test(
+    session: SessionDep, caller: WebhooksWriter, _: IdempotencyDep, endpoint: WritableEndpoint
+) -> WebhookTestSent:
+    """Queue a `webhook.test` event for this endpoint alone (409 if it is disabled)."""
+    event, delivery_id = await endpoints.send_test(session, endpoint)
+    return WebhookTestSent(event_id=event.id, delivery_id=delivery_id)
+
+
+@router.get(ENDPOINT + "/deliveries", responses=problem_responses(400, 404))
+async def list_webhook_deliveries(
+    session: SessionDep,
+    endpoint: ReadableEndpoint,
+    page: Annotated[PageParams, Depends()],
+    status: DeliveryStatus | None = None,
+) -> WebhookDeliveryPage:
+    """List an endpoint's deliveries, oldest first."""
+    rows = await deliveries.list_deliveries(session, endpoint, page, status=status)
+    return page.page(rows, WebhookDeliveryPage)
+
+
+@router.post(
+    ENDPOINT + "/recover",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def recover_webhook_deliveries(
+    session: SessionDep,
+    caller: WebhooksWriter,
+    _: IdempotencyDep,
+    endpoint: WritableEndpoint,
+    body: DeliveryRecovery,
+) -> DeliveriesRecovered:
+    """Re-send the endpoint's failed deliveries created since a time (409 if it is disabled)."""
+    recovered = await deliveries.recover_deliveries(session, endpoint, body.since)
+    return DeliveriesRecovered(recovered=recovered)
+
+
+@router.get(DELIVERY, responses=problem_responses(404))
+async def get_webhook_delivery(
+    session: SessionDep, delivery: ReadableDelivery
+) -> WebhookDeliveryPublic:
+    """Read one delivery: its status, attempts made and when the next is due."""
+    return await deliveries.describe(session, delivery)
+
+
+@router.get(DELIVERY + "/attempts", responses=problem_responses(400, 404))
+async def list_webhook_attempts(
+    session: SessionDep, delivery: ReadableDelivery, page: Annotated[PageParams, Depends()]
+) -> WebhookAttemptPage:
+    """List a delivery's attempts, oldest first: status code, duration, error, response start."""
+    rows = await deliveries.list_attempts(session, delivery, page)
+    return page.page(rows, WebhookAttemptPage)
+
+
+@router.post(
+    DELIVERY + "/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409),
+)
+async def retry_webhook_delivery(
+    session: SessionDep, caller: WebhooksWriter, _: IdempotencyDep, delivery: WritableDelivery
+) -> WebhookDeliveryPublic:
+    """Send a delivery again now, with the same `webhook-id` (409 if its endpoint is disabled)."""
+    delivery = await deliveries.retry_delivery(session, delivery)
+    return await deliveries.describe(session, delivery)

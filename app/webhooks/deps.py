@@ -1,0 +1,53 @@
+"""Load a webhook endpoint or delivery of the caller's organization, or 404; the settings."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from app.core.auth import Caller, Scope, requires
+from app.db import SessionDep
+from app.models import WebhookDelivery, WebhookEndpoint
+from app.settings import Settings
+from app.webhooks import deliveries, endpoints
+
+WebhooksReader = Annotated[Caller, requires(Scope.webhooks_read)]
+WebhooksWriter = Annotated[Caller, requires(Scope.webhooks_write)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _readable_endpoint(
+    session: SessionDep, caller: WebhooksReader, webhook_endpoint_id: UUID
+) -> WebhookEndpoint:
+    return await endpoints.get_endpoint(session, caller, webhook_endpoint_id)
+
+
+async def _writable_endpoint(
+    session: SessionDep, caller: WebhooksWriter, webhook_endpoint_id: UUID
+) -> WebhookEndpoint:
+    return await endpoints.get_endpoint(session, caller, webhook_endpoint_id)
+
+
+async def _readable_delivery(
+    session: SessionDep, caller: WebhooksReader, webhook_delivery_id: UUID
+) -> WebhookDelivery:
+    return await deliveries.get_delivery(session, caller, webhook_delivery_id)
+
+
+async def _writable_delivery(
+    session: SessionDep, caller: WebhooksWriter, webhook_delivery_id: UUID
+) -> WebhookDelivery:
+    return await deliveries.get_delivery(session, caller, webhook_delivery_id)
+
+
+ReadableEndpoint = Annotated[WebhookEndpoint, Depends(_readable_endpoint)]
+WritableEndpoint = Annotated[WebhookEndpoint, Depends(_writable_endpoint)]
+ReadableDelivery = Annotated[WebhookDelivery, Depends(_readable_delivery)]
+WritableDelivery = Annotated[WebhookDelivery, Depends(_writable_delivery)]
