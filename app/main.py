@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.api_keys.routes import router as api_keys_router
 from app.core.errors import install_error_handlers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         members_router,
         customers_router,
         api_keys_router,
+        organization_router,
         operations_router,
     ):
         app.include_router(router)

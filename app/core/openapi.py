@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 from app.core.auth import SCOPE_DESCRIPTIONS
 from app.core.errors import Problem
+from app.events.openapi import webhook_operations
 
 DESCRIPTION = """\
 Handover turns closed-won CRM deals into planned projects, and keeps sales and delivery on one
@@ -48,6 +49,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             {"name": "events", "description": "What happened, in order; the event catalogue."},
             {"name": "webhooks", "description": "Signed, retried deliveries of events."},
             {"name": "api-keys", "description": "Keys for programs (scope `admin`)."},
+            {"name": "organization", "description": "The caller's organization and its settings."},
             {"name": "operations", "description": "Probes and metrics."},
         ],
     )
@@ -58,5 +60,17 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
     )
     schemas.update(problem_schemas.get("$defs", {}))
+    add_webhooks(document)
     app.openapi_schema = document
     return document
+
+
+def add_webhooks(document: dict[str, Any]) -> None:
+    """OpenAPI 3.1 `webhooks`: what is POSTed to subscribers, one entry per event type of
+    `app.events.catalogue`, with the payload schemas added to the components."""
+    webhooks, payload_schemas = webhook_operations()
+    schemas = document["components"]["schemas"]
+    for name, schema in payload_schemas.items():
+        if schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"Two different schemas are named {name}.")
+    document["webhooks"] = webhooks

@@ -1,12 +1,79 @@
 """The events feed: everything that happened, in order, for those who poll."""
 
-from fastapi import APIRouter
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, StringConstraints
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.events import service
+from app.events.deps import EventsReader, ReadableEvent
+from app.events.schemas import EventPage, EventPublic, EventTypeList
+
+MAX_TYPE_FILTERS = 50
+# An event never changes after it is recorded: one version, one ETag, for ever.
+EVENT_VERSION = 1
+
+TypePattern = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.([a-z_]+|\*)$")]
 
 router = APIRouter(
     tags=["events"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+
+@router.get("/v1/events", responses=problem_responses(400))
+async def list_events(
+    session: SessionDep,
+    caller: EventsReader,
+    page: Annotated[PageParams, Depends()],
+    types: Annotated[
+        list[TypePattern] | None,
+        Query(
+            alias="type",
+            max_length=MAX_TYPE_FILTERS,
+            description="Only these types (repeat the parameter): exact, like "
+            "`milestone.missed`, or every type of a prefix, like `risk.*`. A type the "
+            f"catalogue does not list is a 422. At most {MAX_TYPE_FILTERS}.",
+        ),
+    ] = None,
+    project_id: Annotated[
+        UUID | None, Query(description="Only the events of this project and its parts.")
+    ] = None,
+    aggregate_id: Annotated[
+        UUID | None, Query(description="Only the events about this object (a risk, say).")
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Occurred at or after (with a time zone).")
+    ] = None,
+) -> EventPage:
+    """List the organization's events in the order they were recorded."""
+    rows = await service.list_events(
+        session,
+        caller,
+        page,
+        types=types or (),
+        project_id=project_id,
+        aggregate_id=aggregate_id,
+        since=since,
+    )
+    return page.page(rows, EventPage)
+
+
+@router.get("/v1/events/{event_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_event(event: ReadableEvent, cache: CacheCheckDep) -> EventPublic:
+    """Read one event."""
+    cache.respond(EVENT_VERSION)
+    return EventPublic.model_validate(event)
+
+
+@router.get("/v1/event-types")
+async def list_event_types(_: EventsReader) -> EventTypeList:
+    """List every event type, with what it is about and an example payload."""
+    return EventTypeList(items=service.event_types())

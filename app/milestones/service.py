@@ -9,6 +9,7 @@ from sqlalchemy import and_, not_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import service as alerts
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
@@ -145,7 +146,8 @@ def _raise_if(problems: list[FieldProblem], detail: str | None = None) -> None:
 
 
 async def _record_status(session: AsyncSession, milestone: Milestone, today: date) -> None:
-    """`milestone.completed` / `milestone.missed` when the status becomes done / missed."""
+    """`milestone.completed` / `milestone.missed` when the status becomes done / missed (and a
+    `risk.alert` on the miss)."""
     dates = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
     if milestone.status == DONE:
         data = {
@@ -156,6 +158,7 @@ async def _record_status(session: AsyncSession, milestone: Milestone, today: dat
         await record_change(session, "milestone.completed", milestone, data)
     elif milestone.status == MilestoneStatus.missed:
         await record_change(session, "milestone.missed", milestone, dates)
+    await alerts.milestone_changed(session, milestone)
 
 
 async def create_milestone(
@@ -275,6 +278,7 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
     ).all()
     remaining = await dependencies.dependencies_of(session, [row.id for row in dependents])
     await record_change(session, "milestone.deleted", milestone, {"name": milestone.name})
+    await alerts.forget(session, milestone.organization_id, milestone.id)
     await session.delete(milestone)
     await session.flush()  # the database drops its dependency edges (ON DELETE CASCADE)
     now = utcnow()

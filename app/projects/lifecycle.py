@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import service as alerts
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput
 from app.core.events import record_change
@@ -60,6 +61,7 @@ async def refresh_health(session: AsyncSession, project: Project) -> None:
             "reasons": assessment.reasons,
         },
     )
+    await alerts.project_health_changed(session, project, assessment.health, assessment.reasons)
 
 
 async def move_project(

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import service as alerts
 from app.core.events import record_change
 from app.models import Risk, RiskStatus
 from app.risks.bands import band_of, escalates
@@ -49,6 +50,7 @@ async def created(session: AsyncSession, risk: Risk) -> None:
     snapshot = {field: getattr(risk, field) for field in _SNAPSHOT}
     await _record(session, risk, "risk.created", {**snapshot, "band": band_of(risk.score)})
     await _status_became(session, risk, None)
+    await alerts.risk_changed(session, risk)
 
 
 async def updated(
@@ -76,7 +78,9 @@ async def updated(
             },
         )
     await _status_became(session, risk, old_status)
+    await alerts.risk_changed(session, risk)
 
 
 async def deleted(session: AsyncSession, risk: Risk) -> None:
     await _record(session, risk, "risk.deleted", {"title": risk.title}, version=risk.version + 1)
+    await alerts.forget(session, risk.organization_id, risk.id)

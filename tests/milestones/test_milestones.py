@@ -371,6 +371,7 @@ async def test_every_change_is_recorded_as_an_event(tenant: Tenant) -> None:
         "milestone.completed",
         "milestone.updated",
         "milestone.missed",
+        "risk.alert",
         "milestone.deleted",
     ]
     created = events[1][1]
@@ -386,4 +387,4 @@ async def test_every_change_is_recorded_as_an_event(tenant: Tenant) -> None:
     assert events[3][1]["completed_date"] == date.today().isoformat()
     assert events[4][1]["completed_date"] == day(0)
     assert events[6][1]["milestone_id"] == first["id"]
-    assert UUID(events[7][1]["milestone_id"]) == UUID(second["id"])
+    assert UUID(events[8][1]["milestone_id"]) == UUID(second["id"])

@@ -91,7 +91,7 @@ async def test_escalation_only_when_the_score_crosses_into_a_higher_band(tenant:
 async def test_creating_a_critical_risk_is_not_an_escalation(tenant: Tenant) -> None:
     project = await tenant.project()
     risk = await make_risk(tenant, project["id"], probability=5, impact=5)
-    assert await event_types(tenant, risk["id"]) == ["risk.created"]
+    assert await event_types(tenant, risk["id"]) == ["risk.created", "risk.alert"]  # no escalation
 
 
 async def test_occurrence_is_announced_once(tenant: Tenant) -> None:
@@ -101,7 +101,7 @@ async def test_occurrence_is_announced_once(tenant: Tenant) -> None:
     await tenant.patch(url, json={"status": "occurred"})
     await tenant.patch(url, json={"status": "occurred", "title": "It happened"})
     types = await event_types(tenant, risk["id"])
-    assert types == ["risk.created", "risk.updated", "risk.occurred", "risk.updated"]
+    assert types == ["risk.created", "risk.updated", "risk.occurred", "risk.alert", "risk.updated"]
     occurred = (await risk_events(tenant, risk["id"]))[2]["data"]
     assert (occurred["status"], occurred["previous_status"], occurred["version"]) == (
         "occurred",
@@ -113,7 +113,7 @@ async def test_occurrence_is_announced_once(tenant: Tenant) -> None:
 async def test_a_risk_registered_as_occurred_is_announced(tenant: Tenant) -> None:
     project = await tenant.project()
     risk = await make_risk(tenant, project["id"], status="occurred")
-    assert await event_types(tenant, risk["id"]) == ["risk.created", "risk.occurred"]
+    assert await event_types(tenant, risk["id"]) == ["risk.created", "risk.occurred", "risk.alert"]
 
 
 async def test_closing_and_reopening(tenant: Tenant) -> None:

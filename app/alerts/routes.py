@@ -1,0 +1,36 @@
+"""`/v1/organization`: the caller's organization and its settings (scope `admin`)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from app.alerts import organization as service
+from app.alerts.schemas import OrganizationPublic, OrganizationUpdate
+from app.core.auth import Caller, Scope, requires
+from app.core.errors import problem_responses
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+
+Admin = Annotated[Caller, requires(Scope.admin)]
+
+router = APIRouter(
+    prefix="/v1/organization",
+    tags=["organization"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.get("")
+async def get_organization(session: SessionDep, caller: Admin) -> OrganizationPublic:
+    """Read the organization of the calling key, with its settings."""
+    return OrganizationPublic.model_validate(await service.get_organization(session, caller))
+
+
+@router.patch("", responses=problem_responses(413, 415))
+async def update_organization(
+    session: SessionDep, caller: Admin, body: OrganizationUpdate
+) -> OrganizationPublic:
+    """Change the organization's settings, such as the risk alert threshold (JSON merge patch)."""
+    organization = await service.update_organization(session, caller, body)
+    return OrganizationPublic.model_validate(organization)

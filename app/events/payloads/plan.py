@@ -1,0 +1,159 @@
+"""`data` of the events of a project's plan: milestones and allocations."""
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import Field
+
+from app.core.schemas import unchanged
+from app.events.payloads.base import (
+    ALLOCATION_ID,
+    MEMBER_ID,
+    MILESTONE_ID,
+    OTHER_MILESTONE_ID,
+    PROJECT_ID,
+    EventData,
+    ProjectId,
+    Version,
+    example,
+)
+from app.models import MilestoneStatus
+
+
+class MilestoneEventData(EventData):
+    milestone_id: UUID = Field(description="The milestone.")
+    version: Version
+    project_id: ProjectId
+
+
+class MilestoneCreatedData(MilestoneEventData):
+    name: str
+    start_date: date | None
+    due_date: date
+    baseline_due_date: date = Field(description="The due date as first planned.")
+    owner_id: UUID | None
+    status: MilestoneStatus
+    completed_date: date | None
+    customer_visible: bool
+    depends_on: list[UUID] = Field(description="Milestones that must be finished first.")
+
+    model_config = example(
+        milestone_id=MILESTONE_ID,
+        version=1,
+        project_id=PROJECT_ID,
+        name="Data migration signed off",
+        start_date="2027-01-11",
+        due_date="2027-02-05",
+        baseline_due_date="2027-02-05",
+        owner_id=MEMBER_ID,
+        status="planned",
+        completed_date=None,
+        customer_visible=True,
+        depends_on=[OTHER_MILESTONE_ID],
+    )
+
+
+class MilestoneUpdatedData(MilestoneEventData):
+    """The fields that changed, with their new values (`null`: cleared); absent: unchanged.
+    `depends_on`, when present, is the whole new set (also sent when a milestone it depended on
+    was deleted)."""
+
+    name: str = unchanged()
+    description: str | None = None
+    start_date: date | None = None
+    due_date: date = unchanged()
+    owner_id: UUID | None = None
+    status: MilestoneStatus = unchanged()
+    completed_date: date | None = None
+    customer_visible: bool = unchanged()
+    depends_on: list[UUID] = unchanged()
+
+    model_config = example(
+        milestone_id=MILESTONE_ID,
+        version=3,
+        project_id=PROJECT_ID,
+        due_date="2027-02-12",
+        status="in_progress",
+    )
+
+
+class MilestoneCompletedData(MilestoneEventData):
+    completed_date: date
+    due_date: date
+    baseline_due_date: date
+    slip_days: int = Field(description="Days the completion was behind the baseline, never < 0.")
+
+    model_config = example(
+        milestone_id=MILESTONE_ID,
+        version=4,
+        project_id=PROJECT_ID,
+        completed_date="2027-02-09",
+        due_date="2027-02-12",
+        baseline_due_date="2027-02-05",
+        slip_days=4,
+    )
+
+
+class MilestoneMissedData(MilestoneEventData):
+    due_date: date
+    baseline_due_date: date
+
+    model_config = example(
+        milestone_id=MILESTONE_ID,
+        version=4,
+        project_id=PROJECT_ID,
+        due_date="2027-02-12",
+        baseline_due_date="2027-02-05",
+    )
+
+
+class MilestoneDeletedData(MilestoneEventData):
+    name: str
+
+    model_config = example(
+        milestone_id=MILESTONE_ID, version=5, project_id=PROJECT_ID, name="Data migration"
+    )
+
+
+class AllocationEventData(EventData):
+    allocation_id: UUID = Field(description="The allocation.")
+    version: Version
+    project_id: ProjectId
+
+
+class AllocationCreatedData(AllocationEventData):
+    member_id: UUID
+    start_date: date = Field(description="First day, included.")
+    end_date: date = Field(description="Last day, included.")
+    percent: int = Field(description="Share of the member's capacity, every day of the range.")
+
+    model_config = example(
+        allocation_id=ALLOCATION_ID,
+        version=1,
+        project_id=PROJECT_ID,
+        member_id=MEMBER_ID,
+        start_date="2027-01-04",
+        end_date="2027-02-26",
+        percent=80,
+    )
+
+
+class AllocationUpdatedData(AllocationEventData):
+    """The fields that changed, with their new values."""
+
+    member_id: UUID = unchanged()
+    start_date: date = unchanged()
+    end_date: date = unchanged()
+    percent: int = unchanged()
+
+    model_config = example(
+        allocation_id=ALLOCATION_ID, version=2, project_id=PROJECT_ID, percent=50
+    )
+
+
+class AllocationDeletedData(AllocationEventData):
+    member_id: UUID
+
+    model_config = example(
+        allocation_id=ALLOCATION_ID, version=3, project_id=PROJECT_ID, member_id=MEMBER_ID
+    )

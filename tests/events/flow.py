@@ -1,0 +1,146 @@
+"""A project's life through the API, touching every domain that records events, and a test
+event sent to a webhook endpoint."""
+
+from typing import Any
+
+import httpx
+
+from tests.factories import Tenant
+from tests.webhooks.api_helpers import PUBLIC_URL
+
+
+def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return dict(response.json()) if response.content else {}
+
+
+async def project_life(tenant: Tenant) -> dict[str, Any]:
+    """Plan, run, report and archive a project (which it returns)."""
+    manager = await tenant.member(name="Ada", role="project_manager")
+    developer = await tenant.member(name="Linus", role="delivery")
+    sponsor = await tenant.member(name="Grace", role="executive")
+    project = await tenant.project(
+        project_manager_id=manager["id"],
+        start_date="2027-01-04",
+        budget={"amount": "120000.00", "currency": "EUR"},
+    )
+    p = f"/v1/projects/{project['id']}"
+    _ok(await tenant.patch(p, json={"target_end_date": "2027-06-30", "description": "CRM"}))
+    _ok(await tenant.patch(p, json={"health_override": "amber", "health_override_reason": "Late"}))
+    _ok(await tenant.patch(p, json={"health_override": None, "budget": None}))
+    _ok(await tenant.post(f"{p}/transitions", json={"to_phase": "planning"}), 201)
+
+    letters = [
+        {"member_id": manager["id"], "role": "A"},
+        {"member_id": developer["id"], "role": "R"},
+    ]
+    activity = _ok(
+        await tenant.post(
+            f"{p}/activities",
+            json={"name": "Data migration", "phase": "executing", "assignments": letters},
+        ),
+        201,
+    )
+    a = f"/v1/activities/{activity['id']}"
+    _ok(await tenant.patch(a, json={"name": "Data migration (CRM)", "position": 3}))
+    swapped = [{**letters[0], "role": "R"}, {**letters[1], "role": "A"}]
+    _ok(await tenant.patch(a, json={"assignments": swapped}))
+    matrix = {"activities": [{"activity_id": activity["id"], "assignments": letters}]}
+    _ok(await tenant.request("PUT", f"{p}/raci", json=matrix))
+    _ok(await tenant.delete(a), 204)
+    kept = [*letters, {"member_id": sponsor["id"], "role": "I"}]
+    _ok(
+        await tenant.post(
+            f"{p}/activities", json={"name": "Cutover", "phase": "planning", "assignments": kept}
+        ),
+        201,
+    )  # alerts from here on name their accountable and informed people
+
+    design = _ok(
+        await tenant.post(
+            f"{p}/milestones",
+            json={"name": "Design", "due_date": "2027-01-15", "owner_id": manager["id"]},
+        ),
+        201,
+    )
+    go_live = _ok(
+        await tenant.post(
+            f"{p}/milestones",
+            json={"name": "Go-live", "due_date": "2027-03-01", "depends_on": [design["id"]]},
+        ),
+        201,
+    )
+    m = f"/v1/milestones/{design['id']}"
+    _ok(await tenant.patch(m, json={"due_date": "2027-01-22", "description": "Specs"}))
+    _ok(await tenant.patch(m, json={"status": "done", "completed_date": "2027-01-20"}))
+    _ok(await tenant.patch(f"/v1/milestones/{go_live['id']}", json={"owner_id": None}))
+    _ok(
+        await tenant.post(
+            f"{p}/milestones",
+            json={"name": "Training", "due_date": "2027-02-01", "status": "missed"},
+        ),
+        201,
+    )
+    _ok(await tenant.delete(m), 204)  # Go-live no longer depends on it: milestone.updated
+
+    allocation = _ok(
+        await tenant.post(
+            f"{p}/allocations",
+            json={
+                "member_id": developer["id"],
+                "start_date": "2027-01-04",
+                "end_date": "2027-02-26",
+                "percent": 80,
+            },
+        ),
+        201,
+    )
+    al = f"/v1/allocations/{allocation['id']}"
+    _ok(await tenant.patch(al, json={"percent": 50, "end_date": "2027-03-31"}))
+    _ok(await tenant.delete(al), 204)
+
+    risk = _ok(
+        await tenant.post(
+            f"{p}/risks",
+            json={
+                "title": "Legacy data is dirty",
+                "category": "technical",
+                "probability": 3,
+                "impact": 3,
+                "response": "mitigate",
+                "mitigation_plan": "Profile the data in week 1",
+                "owner_id": developer["id"],
+                "review_date": "2027-01-15",
+            },
+        ),
+        201,
+    )
+    r = f"/v1/risks/{risk['id']}"
+    _ok(await tenant.patch(r, json={"impact": 5, "probability": 4, "contingency_plan": "Delay"}))
+    _ok(await tenant.patch(r, json={"status": "occurred", "owner_id": None}))
+    _ok(await tenant.patch(r, json={"status": "closed", "review_date": None}))
+    _ok(await tenant.delete(r), 204)
+    _ok(
+        await tenant.post(
+            f"{p}/risks",
+            json={
+                "title": "Key user left",
+                "category": "resource",
+                "probability": 5,
+                "impact": 4,
+                "response": "accept",
+                "status": "occurred",
+            },
+        ),
+        201,
+    )
+
+    report = _ok(
+        await tenant.post(f"{p}/status-reports", json={"kind": "kickoff", "summary": "Held"}), 201
+    )
+    _ok(await tenant.post(f"/v1/status-reports/{report['id']}/publish"))
+    _ok(await tenant.delete(p), 204)
+
+    endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
+    _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)
+    return project
