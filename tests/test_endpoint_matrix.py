@@ -248,6 +248,18 @@ ENDPOINTS = [
     ),
     Endpoint("DELETE", "/v1/allocations/{id}", Scope.projects_write, kind="allocation"),
     Endpoint("GET", "/v1/allocation-conflicts?from=2027-01-01&to=2027-03-31", Scope.projects_read),
+    Endpoint("GET", "/v1/events", Scope.events_read),
+    Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
+    Endpoint("GET", "/v1/event-types", Scope.events_read),
+    Endpoint("GET", "/v1/organization", Scope.admin),
+    Endpoint(
+        "PATCH",
+        "/v1/organization",
+        Scope.admin,
+        body={"risk_alert_threshold": 12},
+        invalid={"risk_alert_threshold": 26},
+        text_field=None,
+    ),
     Endpoint("GET", "/v1/webhook-endpoints", Scope.webhooks_read),
     Endpoint(
         "POST",
@@ -341,6 +353,10 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "allocations", allocation)
     if kind == "status_report":
         return await _created_under_a_project(tenant, "status-reports", {"kind": "periodic"})
+    if kind == "event":
+        project = await tenant.project()
+        events = await tenant.get("/v1/events", params={"project_id": project["id"]})
+        return str(events.json()["items"][0]["id"])
     if kind == "webhook_endpoint":
         response = await tenant.post(
             "/v1/webhook-endpoints", json={"url": "https://93.184.216.34/hooks"}

@@ -296,3 +296,37 @@ async def test_default_settings_refuse_private_targets_when_sending(url: str) ->
 
     with pytest.raises(UnsafeWebhookUrl):
         await resolve_target(url, Settings(webhook_allow_public=True), sending=True)
+
+
+async def test_a_risk_crossing_the_threshold_is_one_verified_alert(
+    tenant: Tenant, hooks_database: Database, http: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    _, secret = await _endpoint(tenant, hooks_database, receiver.url, "risk.alert")
+    project = await tenant.project()
+    risk = (
+        await tenant.post(
+            f"/v1/projects/{project['id']}/risks",
+            json={
+                "title": "Vendor",
+                "category": "resource",
+                "probability": 3,
+                "impact": 3,
+                "response": "accept",
+            },
+        )
+    ).json()
+    url = f"/v1/risks/{risk['id']}"
+    await tenant.patch(url, json={"probability": 4, "impact": 4})  # 16: crosses 15
+    await tenant.patch(url, json={"title": "Vendor goes bust"})  # still above: no new alert
+    await tenant.patch(url, json={"impact": 5})  # 20: still the same crossing
+    await _drain(hooks_database, http)
+    alerts: list[Any] = [Webhook(secret).verify(r.body, r.headers) for r in receiver.received]
+    assert {alert["type"] for alert in alerts} == {"risk.alert"}
+    # One alert for the risk's crossing, one for the project turning red because of it.
+    by_reason = {alert["data"]["reason"]: alert["data"] for alert in alerts}
+    assert sorted(by_reason) == ["project_red", "risk_score"]
+    assert len(alerts) == 2
+    assert (by_reason["risk_score"]["score"], by_reason["risk_score"]["risk_id"]) == (
+        16,
+        risk["id"],
+    )
