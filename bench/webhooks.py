@@ -20,6 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
+import asyncpg
 import httpx
 from alembic import command
 from sqlalchemy import func, update
@@ -45,6 +46,22 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+async def _on_server(server_url: str, statement: str) -> None:
+    server = make_url(server_url).set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(server.render_as_string(hide_password=False))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _fresh_database(server_url: str) -> str:
+    """A new database on the PostgreSQL server, dropped at the end: the bench owns all rows."""
+    name = f"handover_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_on_server(server_url, f'CREATE DATABASE "{name}"'))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _settings(url: str) -> Settings:
@@ -165,13 +182,19 @@ async def workers(url: str, count: int) -> float:
 
 
 def main() -> None:
+    global CONCURRENCY
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=2000)
     parser.add_argument("--database-url", default=os.environ.get("HANDOVER_BENCH_DATABASE_URL"))
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="requests in flight (2 suits 2 cores)"
+    )
     args = parser.parse_args()
+    CONCURRENCY = args.concurrency
     folder = Path(tempfile.mkdtemp(prefix="handover-bench-"))
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    server_url = args.database_url
+    url = _fresh_database(server_url) if server_url else f"sqlite:///{folder / 'bench.db'}"
     command.upgrade(alembic_config(url), "head")
     port = _free_port()
     receiver = subprocess.Popen(
@@ -224,6 +247,12 @@ def main() -> None:
     finally:
         receiver.send_signal(signal.SIGTERM)
         receiver.wait(timeout=10)
+        if server_url:
+            asyncio.run(
+                _on_server(
+                    server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
+                )
+            )
 
 
 if __name__ == "__main__":

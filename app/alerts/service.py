@@ -146,7 +146,11 @@ async def _settle(
     conditions: dict[AlertReason, Alert | None],
 ) -> None:
     """Clear the crossings of the conditions that do not hold; for each that holds, claim its
-    crossing and, if this transaction claimed it, record the `risk.alert`."""
+    crossing and, if this transaction claimed it, record the `risk.alert`.
+
+    One change, one alert: when a risk or a milestone alerted, the project turning red in the
+    same transaction (because of it) claims its crossing silently.
+    """
     cleared = [reason for reason, alert in conditions.items() if alert is None]
     if cleared:
         await session.exec(
@@ -160,10 +164,14 @@ async def _settle(
     for reason, alert in conditions.items():
         if alert is None or not await _claim(session, aggregate, reason, alert):
             continue
+        alerted: set[UUID] = session.info.setdefault("alerted_projects", set())
+        if reason is AlertReason.project_red and project.id in alerted:
+            continue
         if people is None:
             people = await recipients(session, project)
         data = {"reason": reason, "message": alert.message, **alert.data, **people}
         await record_change(session, ALERT, aggregate, data, aggregate_type=aggregate_type)
+        alerted.add(project.id)
 
 
 async def _claim(

@@ -14,22 +14,24 @@ import contextlib
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import httpx
 from cryptography.fernet import InvalidToken
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.events import record_event
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, new_id, utcnow
 from app.settings import Settings
 from app.webhooks import metrics
+from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
 from app.webhooks.secrets import decrypt_secret
-from app.webhooks.sending import Outcome, send
+from app.webhooks.sending import Outcome, refused, send
 
 logger = logging.getLogger("handover.webhooks")
 
@@ -108,93 +110,140 @@ async def deliver_batch(
             )
         ).all()
     gate = asyncio.Semaphore(settings.dispatcher_concurrency)
-    now = utcnow()
+    endpoints = {endpoint.id: endpoint for _, _, endpoint in rows}
+    routes = {key: await _route(endpoint, settings) for key, endpoint in endpoints.items()}
 
     async def attempt(event: Event, endpoint: WebhookEndpoint) -> Outcome | None:
-        if not endpoint.enabled:
-            return None
-        try:
-            secrets = _live_secrets(endpoint, settings, now)
-        except InvalidToken:
-            error = "The endpoint's secret cannot be decrypted: was the encryption key changed?"
-            return Outcome(None, 0, error, None)
+        route = routes[endpoint.id]
+        if route is None or isinstance(route, Outcome):
+            return route
+        target, secrets = route
         async with gate:
-            return await send(client, settings, endpoint.url, str(event.id), event.payload, secrets)
+            return await send(client, target, str(event.id), event.payload, secrets)
 
     outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
+    deliveries = [delivery for delivery, _, _ in rows]
     async with database.transaction() as session:
-        for (delivery, _, endpoint), outcome in zip(rows, outcomes, strict=True):
-            await _record(session, settings, delivery, endpoint.id, outcome)
+        await _record(session, settings, deliveries, outcomes)
+        for endpoint_id in endpoints:
+            results = [
+                outcome
+                for delivery, outcome in zip(deliveries, outcomes, strict=True)
+                if delivery.endpoint_id == endpoint_id and outcome is not None
+            ]
+            if results:
+                await _endpoint_health(session, settings, endpoint_id, results)
+
+
+async def _route(
+    endpoint: WebhookEndpoint, settings: Settings
+) -> tuple[Target, list[str]] | Outcome | None:
+    """Where and with what to send, once per endpoint and batch: the checked address and the
+    live secrets; an Outcome when that already fails; None when the endpoint is disabled."""
+    if not endpoint.enabled:
+        return None
+    try:
+        secrets = _live_secrets(endpoint, settings, utcnow())
+    except InvalidToken:
+        error = "The endpoint's secret cannot be decrypted: was the encryption key changed?"
+        return Outcome(None, 0, error, None)
+    try:
+        target = await resolve_target(endpoint.url, settings, sending=True)
+    except UnsafeWebhookUrl as exc:
+        return refused(exc)
+    return target, secrets
+
+
+def _next_state(
+    settings: Settings, delivery: WebhookDelivery, outcome: Outcome | None, now: datetime
+) -> dict[str, Any]:
+    """The delivery's columns after this outcome (`None`: the endpoint was disabled meanwhile,
+    so it fails without a request; `recover` re-sends it)."""
+    state: dict[str, Any] = {
+        "delivery_id": delivery.id,
+        "new_status": DeliveryStatus.failed.value,
+        "new_attempt_count": delivery.attempt_count,
+        "new_last_status_code": delivery.last_status_code,
+        "new_next_attempt_at": delivery.next_attempt_at,
+        "new_completed_at": now,
+    }
+    if outcome is None:
+        return state
+    attempts = delivery.attempt_count + 1
+    state.update(new_attempt_count=attempts, new_last_status_code=outcome.status_code)
+    if outcome.succeeded:
+        state["new_status"] = DeliveryStatus.succeeded.value
+        return state
+    delay = None if outcome.gone else retry_delay(settings, attempts, outcome.retry_after_seconds)
+    if delay is not None:
+        state.update(
+            new_status=DeliveryStatus.pending.value,
+            new_next_attempt_at=now + timedelta(seconds=delay),
+            new_completed_at=None,
+        )
+    return state
 
 
 async def _record(
     session: AsyncSession,
     settings: Settings,
-    delivery: WebhookDelivery,
-    endpoint_id: UUID,
-    outcome: Outcome | None,
+    deliveries: list[WebhookDelivery],
+    outcomes: list[Outcome | None],
 ) -> None:
-    """The attempt, the delivery's next state and the endpoint's health (`None`: the endpoint
-    was disabled meanwhile, so the delivery fails without a request; `recover` re-sends it)."""
+    """Every attempt and every delivery's next state: two statements for the whole batch."""
     now = utcnow()
-    if outcome is None:
-        await session.exec(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery.id)
-            .values(status=DeliveryStatus.failed, completed_at=now, lease_until=None)
-        )
-        return
-    attempts = delivery.attempt_count + 1
-    metrics.ATTEMPTS.labels(
-        "succeeded" if outcome.succeeded else "gone" if outcome.gone else "failed"
-    ).inc()
-    values: dict[str, object] = {
-        "attempt_count": attempts,
-        "last_status_code": outcome.status_code,
-        "lease_until": None,
-    }
-    delay = (
-        None
-        if outcome.succeeded or outcome.gone
-        else retry_delay(settings, attempts, outcome.retry_after_seconds)
+    attempts = [
+        {
+            "id": new_id(),
+            "organization_id": delivery.organization_id,
+            "delivery_id": delivery.id,
+            "attempted_at": now,
+            "status_code": outcome.status_code,
+            "duration_ms": outcome.duration_ms,
+            "error": outcome.error,
+            "response_excerpt": outcome.excerpt,
+        }
+        for delivery, outcome in zip(deliveries, outcomes, strict=True)
+        if outcome is not None
+    ]
+    for outcome in outcomes:
+        if outcome is not None:
+            kind = "succeeded" if outcome.succeeded else "gone" if outcome.gone else "failed"
+            metrics.ATTEMPTS.labels(kind).inc()
+    table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    if attempts:
+        await connection.execute(insert(WebhookAttempt.__table__), attempts)  # type: ignore[attr-defined]
+    await connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempt_count=bindparam("new_attempt_count"),
+            last_status_code=bindparam("new_last_status_code"),
+            next_attempt_at=bindparam("new_next_attempt_at", type_=UTCDateTime()),
+            completed_at=bindparam("new_completed_at", type_=UTCDateTime()),
+            lease_until=None,
+        ),
+        [_next_state(settings, d, o, now) for d, o in zip(deliveries, outcomes, strict=True)],
     )
-    if outcome.succeeded:
-        values.update(status=DeliveryStatus.succeeded, completed_at=now)
-    elif delay is None:
-        values.update(status=DeliveryStatus.failed, completed_at=now)
-    else:
-        values["next_attempt_at"] = now + timedelta(seconds=delay)
-    session.add(
-        WebhookAttempt(
-            organization_id=delivery.organization_id,
-            delivery_id=delivery.id,
-            attempted_at=now,
-            status_code=outcome.status_code,
-            duration_ms=outcome.duration_ms,
-            error=outcome.error,
-            response_excerpt=outcome.excerpt,
-        )
-    )
-    await session.exec(
-        update(WebhookDelivery).where(col(WebhookDelivery.id) == delivery.id).values(**values)
-    )
-    await _endpoint_health(session, settings, endpoint_id, outcome, now)
 
 
 async def _endpoint_health(
-    session: AsyncSession, settings: Settings, endpoint_id: UUID, outcome: Outcome, now: datetime
+    session: AsyncSession, settings: Settings, endpoint_id: UUID, outcomes: list[Outcome]
 ) -> None:
-    """Success clears `failing_since`; a 410, or failing for days, disables the endpoint."""
+    """A success clears `failing_since`; a 410, or failing for days, disables the endpoint."""
     endpoint = await session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or not endpoint.enabled:
         return
-    if outcome.succeeded:
+    now = utcnow()
+    if any(outcome.succeeded for outcome in outcomes):
         if endpoint.failing_since is not None:
             endpoint.failing_since = None
         return
     endpoint.failing_since = endpoint.failing_since or now
     reason = None
-    if outcome.gone:
+    if any(outcome.gone for outcome in outcomes):
         reason = "The receiver answered 410 Gone."
     elif now - endpoint.failing_since >= timedelta(days=settings.webhook_disable_after_days):
         reason = f"Every delivery failed for {settings.webhook_disable_after_days:g} days."

@@ -12,8 +12,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from app.models.base import utcnow
-from app.settings import Settings
-from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
+from app.webhooks.safety import Target, UnsafeWebhookUrl
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "Handover-Webhooks/1"
@@ -78,25 +77,25 @@ def _pinned_request(
     )
 
 
+def refused(error: UnsafeWebhookUrl) -> Outcome:
+    """No request: the target failed the checks (see app/webhooks/safety.py)."""
+    return Outcome(None, 0, f"refused: {error.detail}"[:500], None)
+
+
 async def send(
     client: httpx.AsyncClient,
-    settings: Settings,
-    url: str,
+    target: Target,
     event_id: str,
     body: bytes,
     secrets: list[str],
 ) -> Outcome:
-    """POST once. Redirects are not followed (a 3xx is a failure); the answer is read only up
-    to a small excerpt."""
+    """POST once to a checked target. Redirects are not followed (a 3xx is a failure); the
+    answer is read only up to a small excerpt."""
     started = time.perf_counter()
 
     def elapsed() -> int:
         return int((time.perf_counter() - started) * 1000)
 
-    try:
-        target = await resolve_target(url, settings, sending=True)
-    except UnsafeWebhookUrl as exc:
-        return Outcome(None, elapsed(), f"refused: {exc.detail}"[:500], None)
     request = _pinned_request(client, target, signed_headers(event_id, body, secrets), body)
     try:
         response = await client.send(request, stream=True, follow_redirects=False)
