@@ -49,29 +49,30 @@ async def test_deleting_a_missed_milestone_clears_its_crossing(tenant: Tenant) -
     assert await crossings(tenant) == []
 
 
-async def test_a_project_turning_red_alerts_once_while_it_stays_red(tenant: Tenant) -> None:
+async def test_a_project_turned_red_by_an_alerted_risk_is_one_alert(tenant: Tenant) -> None:
+    """One change, one alert: the risk's alert covers the project turning red with it, and the
+    project's crossing is claimed all the same, so it does not alert later while still red."""
     project = await tenant.project(name="Globex rollout")
     first = await make_risk(tenant, project["id"], probability=5, impact=5)
+    assert await alerts(tenant, "project_red") == []
+    assert (project["id"], "project_red") in await crossings(tenant)
     second = await make_risk(tenant, project["id"], probability=4, impact=4)
-    [alert] = await alerts(tenant, "project_red")
-    assert (alert["project_id"], alert["reason"]) == (project["id"], "project_red")
-    expected = "Project 'Globex rollout' turned red: a critical open risk (score 25)."
-    assert alert["message"] == expected
-    assert "risk_id" not in alert
-    # The risks that made it red raise their own alerts, each once.
+    assert await alerts(tenant, "project_red") == []
     assert [a["risk_id"] for a in await alerts(tenant, "risk_score")] == [first["id"], second["id"]]
 
 
 async def test_a_project_red_again_after_recovering_alerts_again(tenant: Tenant) -> None:
-    project = await tenant.project()
-    risk = await make_risk(tenant, project["id"], probability=5, impact=5)
-    await tenant.patch(f"/v1/risks/{risk['id']}", json={"status": "closed"})
+    project = await tenant.project(name="Globex rollout")
+    url = f"/v1/projects/{project['id']}"
+    red = {"health_override": "red", "health_override_reason": "Customer escalation"}
+    await tenant.patch(url, json=red)
+    await tenant.patch(url, json={"name": "Globex rollout, phase 2"})  # still red: no alert
+    await tenant.patch(url, json={"health_override": None})
     assert (project["id"], "project_red") not in await crossings(tenant)
-    await make_milestone(tenant, project["id"], status="missed")
+    await tenant.patch(url, json=red)
     reds = await alerts(tenant, "project_red")
     assert len(reds) == 2
-    assert reds[1]["message"].endswith("turned red: 1 milestone(s) missed.")
-    assert len(await alerts(tenant, "milestone_missed")) == 1
+    assert reds[1]["message"].endswith("turned red: set by a manager: Customer escalation.")
 
 
 async def test_a_red_health_override_alerts(tenant: Tenant) -> None:
