@@ -2,12 +2,9 @@
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event as sqlalchemy_event
 from sqlmodel import select
 
 from app.core.auth import Scope
@@ -15,6 +12,7 @@ from app.db import Database
 from app.models import Event
 from tests.factories import Tenant
 from tests.problems import assert_problem, locations
+from tests.statements import count_statements
 
 
 async def _feed(tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
@@ -44,21 +42,6 @@ async def _busy_project(tenant: Tenant, name: str = "Rollout") -> dict[str, Any]
     done = {"status": "done", "completed_date": "2027-01-10"}
     assert (await tenant.patch(f"/v1/milestones/{milestone.json()['id']}", json=done)).is_success
     return {**project, "milestone_id": milestone.json()["id"]}
-
-
-@contextmanager
-def _statements(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = database.engine.sync_engine
-    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
 
 
 async def _stored(tenant: Tenant) -> list[Event]:
@@ -114,7 +97,7 @@ async def test_a_page_costs_the_same_few_statements_whatever_its_size(
     await tenant.get("/v1/events")  # the key's `last_used_at` is written once a minute
     counts = []
     for limit in (1, 50):
-        with _statements(database) as statements:
+        with count_statements(database) as statements:
             assert (await tenant.get("/v1/events", params={"limit": limit})).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 4

@@ -5,9 +5,8 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import event
-
 from tests.factories import Tenant
+from tests.statements import count_statements as counting
 
 
 def day(offset: int) -> str:
@@ -25,14 +24,5 @@ async def make_milestone(tenant: Tenant, project_id: str, **overrides: Any) -> d
 @contextmanager
 def count_statements(tenant: Tenant) -> Iterator[list[str]]:
     """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-    engine = tenant.database.engine.sync_engine
-
-    def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with counting(tenant.database) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)

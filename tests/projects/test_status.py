@@ -1,33 +1,14 @@
 """The status document PM tools poll: complete, cheap (ETag/304) and a fixed number of queries."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from app.db import Database
 from app.models import MilestoneStatus, RiskStatus
 from tests.factories import Tenant
 from tests.projects.workspace import add_milestone, add_risk
+from tests.statements import count_statements
 
 TODAY = date.today()
-
-
-@contextmanager
-def count_statements(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_status_tells_where_the_project_stands(tenant: Tenant) -> None:

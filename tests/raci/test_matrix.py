@@ -2,15 +2,11 @@
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import event
 
-from app.db import Database
 from tests.factories import Tenant
 from tests.problems import assert_problem
 from tests.raci.helpers import (
@@ -22,6 +18,7 @@ from tests.raci.helpers import (
     stored_activities,
     stored_letters,
 )
+from tests.statements import count_statements
 
 
 @pytest.fixture
@@ -311,26 +308,11 @@ async def test_json_stays_the_default_representation(
     assert len(response.json()["rows"]) == 1
 
 
-@contextmanager
-def _counting(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 async def test_the_matrix_is_read_in_a_fixed_number_of_queries(tenant: Tenant, team: Team) -> None:
     url = f"{team.url}/raci"
     await add_activity(tenant, team)
     await tenant.get(url)  # the key's `last_used_at` is written on first use only
-    with _counting(tenant.database) as small:
+    with count_statements(tenant.database) as small:
         assert (await tenant.get(url)).status_code == 200
     for index in range(6):
         member = await tenant.member(name=f"Extra {index}")
@@ -340,7 +322,7 @@ async def test_the_matrix_is_read_in_a_fixed_number_of_queries(tenant: Tenant, t
             f"Row {index}",
             assignments=letters(**{member["id"]: "A", team.linus["id"]: "R", team.ada["id"]: "C"}),
         )
-    with _counting(tenant.database) as large:
+    with count_statements(tenant.database) as large:
         response = await tenant.get(url)
     assert len(response.json()["rows"]) == 7
     assert len(large) == len(small)
