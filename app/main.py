@@ -20,6 +20,7 @@ from app.core.openapi import build_openapi, operation_id
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.events.routes import router as events_router
+from app.feedback.routes import router as feedback_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
@@ -29,6 +30,7 @@ from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
 from app.status_reports.routes import router as status_reports_router
+from app.surveys.routes import router as surveys_router
 from app.webhooks import dispatcher
 from app.webhooks.routes import router as webhooks_router
 
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allocations_router,
         risks_router,
         status_reports_router,
+        feedback_router,
+        surveys_router,
         events_router,
         webhooks_router,
         members_router,

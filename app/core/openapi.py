@@ -44,6 +44,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             {"name": "allocations", "description": "People's time on projects; conflicts."},
             {"name": "risks", "description": "The risk register and its history."},
             {"name": "status-reports", "description": "Reports, frozen at publication."},
+            {"name": "feedback", "description": "What the customer said, and what was done."},
+            {"name": "surveys", "description": "CSAT and NPS responses."},
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
             {"name": "events", "description": "What happened, in order; the event catalogue."},

@@ -11,6 +11,15 @@ from app.models.project import Health, Phase, Project, ProjectTransition
 from app.models.raci import Activity, RaciAssignment, RaciRole
 from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskStatus
 from app.models.status_report import ReportKind, ReportState, StatusReport
+from app.models.voice import (
+    Feedback,
+    FeedbackCategory,
+    FeedbackSource,
+    FeedbackStatus,
+    Sentiment,
+    SurveyKind,
+    SurveyResponse,
+)
 from app.models.webhook import (
     AlertCrossing,
     DeliveryStatus,
@@ -28,6 +37,10 @@ __all__ = [
     "Customer",
     "DeliveryStatus",
     "Event",
+    "Feedback",
+    "FeedbackCategory",
+    "FeedbackSource",
+    "FeedbackStatus",
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
@@ -49,7 +62,10 @@ __all__ = [
     "RiskChange",
     "RiskResponse",
     "RiskStatus",
+    "Sentiment",
     "StatusReport",
+    "SurveyKind",
+    "SurveyResponse",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
