@@ -47,6 +47,7 @@ ALLOCATION = {
     "end_date": "2027-01-29",
     "percent": 50,
 }
+FEEDBACK = {"source": "customer", "category": "quality", "sentiment": "negative", "text": "Slow"}
 RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
 
 ENDPOINTS = [
@@ -248,6 +249,50 @@ ENDPOINTS = [
     ),
     Endpoint("DELETE", "/v1/allocations/{id}", Scope.projects_write, kind="allocation"),
     Endpoint("GET", "/v1/allocation-conflicts?from=2027-01-01&to=2027-03-31", Scope.projects_read),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/feedback",
+        Scope.projects_write,
+        kind="project",
+        body=FEEDBACK,
+        invalid={**FEEDBACK, "sentiment": "angry"},
+        text_field="text",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/feedback", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/feedback/{id}", Scope.projects_read, kind="feedback"),
+    Endpoint(
+        "PATCH",
+        "/v1/feedback/{id}",
+        Scope.projects_write,
+        kind="feedback",
+        body={"text": "Better now"},
+        invalid={"sentiment": "angry"},
+        text_field="text",
+    ),
+    Endpoint("DELETE", "/v1/feedback/{id}", Scope.projects_write, kind="feedback"),
+    Endpoint(
+        "POST",
+        "/v1/feedback/{id}/transitions",
+        Scope.projects_write,
+        kind="feedback",
+        body={"to_status": "acknowledged", "member_id": "{member}"},
+        invalid={"to_status": "shelved", "member_id": "{member}"},
+        text_field="response_to_customer",
+        readable=False,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/survey-responses",
+        Scope.projects_write,
+        kind="project",
+        body={"kind": "nps", "score": 9},
+        invalid={"kind": "nps", "score": 11},
+        text_field="comment",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/survey-responses", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/projects/{id}/survey-summary", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/survey-responses/{id}", Scope.projects_read, kind="survey_response"),
+    Endpoint("DELETE", "/v1/survey-responses/{id}", Scope.projects_write, kind="survey_response"),
     Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
     Endpoint("GET", "/v1/event-types", Scope.events_read),
@@ -353,6 +398,12 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "allocations", allocation)
     if kind == "status_report":
         return await _created_under_a_project(tenant, "status-reports", {"kind": "periodic"})
+    if kind == "feedback":
+        return await _created_under_a_project(tenant, "feedback", FEEDBACK)
+    if kind == "survey_response":
+        return await _created_under_a_project(
+            tenant, "survey-responses", {"kind": "csat", "score": 4}
+        )
     if kind == "event":
         project = await tenant.project()
         events = await tenant.get("/v1/events", params={"project_id": project["id"]})

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from app.events.payloads import plan, projects, risks, webhooks, workspace
+from app.events.payloads import plan, projects, risks, voice, webhooks, workspace
 from app.events.payloads.base import TIMESTAMP, EventData, example_of
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -227,6 +227,18 @@ _ENTRIES = (
         "status_report",
         "A status report was published. Its snapshot of the project is frozen from now on.",
         workspace.StatusReportPublishedData,
+    ),
+    EventType(
+        "feedback.received",
+        "feedback",
+        "Feedback on a project was recorded, from the customer, sales, a survey or its manager.",
+        voice.FeedbackReceivedData,
+    ),
+    EventType(
+        "survey.response_received",
+        "survey_response",
+        "A CSAT or NPS survey response about a project was recorded.",
+        voice.SurveyResponseReceivedData,
     ),
     EventType(
         "webhook.test",

@@ -1,12 +1,112 @@
-"""The customer's voice: feedback."""
+"""The customer's voice: feedback, `/v1/projects/{project_id}/feedback` and `/v1/feedback`."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.feedback import service
+from app.feedback.deps import FeedbackFilterDep, ReadableFeedback, WritableFeedback
+from app.feedback.schemas import (
+    FeedbackCreate,
+    FeedbackPage,
+    FeedbackPublic,
+    FeedbackTransitionCreate,
+    FeedbackUpdate,
+)
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 router = APIRouter(
     tags=["feedback"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+
+@router.post(
+    "/v1/projects/{project_id}/feedback",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_feedback(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: FeedbackCreate,
+    response: Response,
+) -> FeedbackPublic:
+    """Record feedback on a project; it starts `new` and its response clock starts."""
+    feedback = await service.create_feedback(session, caller, project, body)
+    set_etag(response, feedback.version)
+    return FeedbackPublic.model_validate(feedback)
+
+
+@router.get("/v1/projects/{project_id}/feedback", responses=problem_responses(400, 404))
+async def list_feedback(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    feedback_filter: FeedbackFilterDep,
+) -> FeedbackPage:
+    """List a project's feedback, oldest first."""
+    rows = await service.list_feedback(session, project, page, feedback_filter)
+    return page.page(rows, FeedbackPage)
+
+
+@router.get("/v1/feedback/{feedback_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_feedback(feedback: ReadableFeedback, cache: CacheCheckDep) -> FeedbackPublic:
+    """Read one piece of feedback, with its response times."""
+    cache.respond(feedback.version)
+    return FeedbackPublic.model_validate(feedback)
+
+
+@router.patch("/v1/feedback/{feedback_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_feedback(
+    session: SessionDep,
+    feedback: WritableFeedback,
+    body: FeedbackUpdate,
+    precondition: WriteCheckDep,
+) -> FeedbackPublic:
+    """Change feedback's words, category, sentiment or milestone (JSON merge patch)."""
+    precondition.require(feedback.version)
+    feedback = await service.update_feedback(session, feedback, body)
+    precondition.tag(feedback.version)
+    return FeedbackPublic.model_validate(feedback)
+
+
+@router.delete(
+    "/v1/feedback/{feedback_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_feedback(
+    session: SessionDep, feedback: WritableFeedback, precondition: WriteCheckDep
+) -> None:
+    """Delete feedback (to keep it on record, close it instead)."""
+    precondition.require(feedback.version)
+    await service.delete_feedback(session, feedback)
+
+
+@router.post(
+    "/v1/feedback/{feedback_id}/transitions",
+    responses=problem_responses(404, 409, 412, 413, 415),
+)
+async def transition_feedback(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    feedback: WritableFeedback,
+    _: IdempotencyDep,
+    body: FeedbackTransitionCreate,
+    precondition: WriteCheckDep,
+) -> FeedbackPublic:
+    """Move feedback along its workflow (`new → acknowledged → actioned → closed`)."""
+    precondition.require(feedback.version)
+    feedback = await service.move_feedback(session, caller, feedback, body)
+    precondition.tag(feedback.version)
+    return FeedbackPublic.model_validate(feedback)

@@ -1,12 +1,93 @@
-"""The customer's voice: surveys."""
+"""The customer's voice: surveys, `/v1/projects/{project_id}/survey-responses` and the summary."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
 
 from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import SurveyKind
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+from app.surveys import service
+from app.surveys.deps import CollectedBetweenDep, ReadableSurveyResponse, WritableSurveyResponse
+from app.surveys.schemas import (
+    SurveyResponseCreate,
+    SurveyResponsePage,
+    SurveyResponsePublic,
+    SurveySummary,
+)
 
 router = APIRouter(
     tags=["surveys"],
     route_class=HandoverRoute,
     responses=problem_responses(401, 403, 422, 500),
 )
+
+
+@router.post(
+    "/v1/projects/{project_id}/survey-responses",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_survey_response(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: SurveyResponseCreate,
+    response: Response,
+) -> SurveyResponsePublic:
+    """Record a CSAT (1–5) or NPS (0–10) answer about a project."""
+    survey_response = await service.create_survey_response(session, caller, project, body)
+    set_etag(response, service.VERSION)
+    return SurveyResponsePublic.model_validate(survey_response)
+
+
+@router.get("/v1/projects/{project_id}/survey-responses", responses=problem_responses(400, 404))
+async def list_survey_responses(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    window: CollectedBetweenDep,
+    kind: SurveyKind | None = None,
+) -> SurveyResponsePage:
+    """List a project's survey responses, oldest first."""
+    rows = await service.list_survey_responses(session, project, page, window, kind)
+    return page.page(rows, SurveyResponsePage)
+
+
+@router.get("/v1/projects/{project_id}/survey-summary", responses=problem_responses(404))
+async def get_survey_summary(
+    session: SessionDep, project: ReadableProject, window: CollectedBetweenDep
+) -> SurveySummary:
+    """Summarize a project's CSAT average and NPS over a period of collection dates."""
+    return await service.summarize(session, project, window)
+
+
+@router.get(
+    "/v1/survey-responses/{survey_response_id}",
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_survey_response(
+    survey_response: ReadableSurveyResponse, cache: CacheCheckDep
+) -> SurveyResponsePublic:
+    """Read one survey response (responses never change: the ETag is always `"1"`)."""
+    cache.respond(service.VERSION)
+    return SurveyResponsePublic.model_validate(survey_response)
+
+
+@router.delete(
+    "/v1/survey-responses/{survey_response_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_survey_response(
+    session: SessionDep, survey_response: WritableSurveyResponse, precondition: WriteCheckDep
+) -> None:
+    """Delete a survey response given by mistake."""
+    precondition.require(service.VERSION)
+    await service.delete_survey_response(session, survey_response)

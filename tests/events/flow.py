@@ -139,6 +139,20 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
         await tenant.post(f"{p}/status-reports", json={"kind": "kickoff", "summary": "Held"}), 201
     )
     _ok(await tenant.post(f"/v1/status-reports/{report['id']}/publish"))
+    _ok(
+        await tenant.post(
+            f"{p}/feedback",
+            json={
+                "source": "customer",
+                "category": "timeline",
+                "sentiment": "negative",
+                "text": "Go-live date moved twice",
+                "milestone_id": go_live["id"],
+            },
+        ),
+        201,
+    )
+    _ok(await tenant.post(f"{p}/survey-responses", json={"kind": "nps", "score": 9}), 201)
     _ok(await tenant.delete(p), 204)
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)

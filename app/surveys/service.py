@@ -1,0 +1,199 @@
+"""Survey responses (CSAT 1–5, NPS 0–10) and what they add up to for a project."""
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.events import record_event
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.models import Project, SurveyKind, SurveyResponse
+from app.models.base import today
+from app.projects.lifecycle import ensure_active
+from app.projects.service import touch_project
+from app.surveys.schemas import (
+    SCORE_RANGES,
+    CollectedBetween,
+    CsatSummary,
+    NpsSummary,
+    SurveyResponseCreate,
+    SurveySummary,
+)
+
+# A response is never edited (a wrong one is deleted and given again): its version, in its ETag
+# and its event, is always 1.
+VERSION = 1
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+
+
+class SurveyResponseNotFound(NotFound):
+    subject = "survey response"
+
+
+def _invalid(field: str, message: str, type: str, detail: str) -> InvalidInput:
+    return InvalidInput(
+        detail, errors=[FieldProblem(loc=["body", field], message=message, type=type)]
+    )
+
+
+async def get_survey_response(
+    session: AsyncSession, caller: Caller, survey_response_id: UUID
+) -> SurveyResponse:
+    return await get_owned(
+        session, caller, SurveyResponse, survey_response_id, SurveyResponseNotFound
+    )
+
+
+def _collected_between(statement: Any, window: CollectedBetween) -> Any:
+    if window.from_date is not None:
+        statement = statement.where(SurveyResponse.collected_on >= window.from_date)
+    if window.to_date is not None:
+        statement = statement.where(SurveyResponse.collected_on <= window.to_date)
+    return statement
+
+
+async def list_survey_responses(
+    session: AsyncSession,
+    project: Project,
+    page: PageParams,
+    window: CollectedBetween,
+    kind: SurveyKind | None = None,
+) -> Sequence[SurveyResponse]:
+    statement = select(SurveyResponse).where(
+        SurveyResponse.organization_id == project.organization_id,
+        SurveyResponse.project_id == project.id,
+    )
+    if kind is not None:
+        statement = statement.where(SurveyResponse.kind == kind)
+    statement = _collected_between(statement, window)
+    rows: Sequence[SurveyResponse] = (
+        await session.exec(page.keyset(statement, SurveyResponse.id))
+    ).all()
+    return rows
+
+
+async def create_survey_response(
+    session: AsyncSession, caller: Caller, project: Project, data: SurveyResponseCreate
+) -> SurveyResponse:
+    """The score must fit the kind (CSAT 1–5, NPS 0–10) and the answer cannot come from the
+    future: else a 422 naming the field. Records `survey.response_received`."""
+    ensure_active(project)
+    low, high = SCORE_RANGES[data.kind]
+    if not low <= data.score <= high:
+        raise _invalid(
+            "score",
+            f"A {data.kind} score is between {low} and {high}.",
+            "out_of_range",
+            f"{data.score} is not a {data.kind} score.",
+        )
+    collected_on = data.collected_on or today()
+    if collected_on > today():
+        raise _invalid(
+            "collected_on",
+            "must not be in the future",
+            "future",
+            "Answers are not collected ahead.",
+        )
+    survey_response = SurveyResponse(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        **{**data.model_dump(), "collected_on": collected_on},
+    )
+    session.add(survey_response)
+    await session.flush()
+    await record_event(
+        session,
+        organization_id=survey_response.organization_id,
+        type="survey.response_received",
+        aggregate_type="survey_response",
+        aggregate_id=survey_response.id,
+        aggregate_version=VERSION,
+        project_id=project.id,
+        data={"kind": survey_response.kind, "score": survey_response.score},
+    )
+    await touch_project(session, project)
+    return survey_response
+
+
+async def delete_survey_response(session: AsyncSession, survey_response: SurveyResponse) -> None:
+    """A response of an archived project stays (409)."""
+    project = await session.get(Project, survey_response.project_id)
+    assert project is not None  # the foreign key guarantees it
+    ensure_active(project)
+    await session.delete(survey_response)
+    await session.flush()
+    await touch_project(session, project)
+
+
+def _round_half_away(value: Decimal, exponent: str) -> Decimal:
+    return value.quantize(Decimal(exponent), rounding=ROUND_HALF_UP)
+
+
+async def summarize(
+    session: AsyncSession, project: Project, window: CollectedBetween
+) -> SurveySummary:
+    """CSAT average and NPS over the window, from one grouped query. NPS is the standard
+    % promoters (9–10) − % detractors (0–6), rounded to an integer, halves away from zero."""
+    score = col(SurveyResponse.score)
+    statement = (
+        select_columns(
+            col(SurveyResponse.kind),
+            func.count(),
+            func.sum(score),
+            func.count().filter(score >= PROMOTER_MIN),
+            func.count().filter(score <= DETRACTOR_MAX),
+        )
+        .where(
+            col(SurveyResponse.organization_id) == project.organization_id,
+            col(SurveyResponse.project_id) == project.id,
+        )
+        .group_by(col(SurveyResponse.kind))
+    )
+    found = await session.exec(_collected_between(statement, window))
+    rows = {row[0]: row[1:] for row in found}
+    csat_count, csat_total, _, _ = rows.get(SurveyKind.csat, (0, 0, 0, 0))
+    nps_count, _, promoters, detractors = rows.get(SurveyKind.nps, (0, 0, 0, 0))
+    average = (
+        None
+        if not csat_count
+        else float(_round_half_away(Decimal(csat_total) / csat_count, "0.01"))
+    )
+    nps = (
+        None
+        if not nps_count
+        else int(_round_half_away(Decimal(100 * (promoters - detractors)) / nps_count, "1"))
+    )
+    return SurveySummary(
+        csat=CsatSummary(responses=csat_count, average=average),
+        nps=NpsSummary(
+            responses=nps_count,
+            promoters=promoters,
+            passives=nps_count - promoters - detractors,
+            detractors=detractors,
+            score=nps,
+        ),
+    )
+
+
+def collected_window(from_date: date | None, to_date: date | None) -> CollectedBetween:
+    """`from` after `to` matches nothing: a 422 rather than an empty answer."""
+    if from_date is not None and to_date is not None and from_date > to_date:
+        raise InvalidInput(
+            "`from` is after `to`: no response could match.",
+            errors=[
+                FieldProblem(
+                    loc=["query", "to"], message="must not be before from", type="range_order"
+                )
+            ],
+        )
+    return CollectedBetween(from_date=from_date, to_date=to_date)
