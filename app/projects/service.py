@@ -90,8 +90,12 @@ async def _check_references(session: AsyncSession, caller: Caller, values: dict[
         raise InvalidInput("The project refers to something that does not exist.", errors=problems)
 
 
+_COLUMNS_OF = {"budget": ("budget_amount", "budget_currency")}
+
+
 def _columns(values: dict[str, Any]) -> dict[str, Any]:
     """Request fields → columns (the budget object is two columns)."""
+    values = dict(values)
     if "budget" in values:
         budget = values.pop("budget")
         values["budget_amount"] = budget["amount"] if budget else None
@@ -147,12 +151,21 @@ async def update_project(
                 )
             ],
         )
-    for field, value in _columns(changes).items():
-        setattr(project, field, value)
+    sent = data.model_dump(mode="json", exclude_unset=True)
+    sent.update({field: None for field in changes if field not in sent})  # cleared with another
+    columns = _columns(changes)
+    altered = {field for field, value in columns.items() if getattr(project, field) != value}
+    if not altered:
+        return project  # nothing changes: no new version, no event
+    for field in altered:
+        setattr(project, field, columns[field])
     await session.flush()
-    await record_change(
-        session, "project.updated", project, data.model_dump(mode="json", exclude_unset=True)
-    )
+    reported = {
+        field: value
+        for field, value in sent.items()
+        if altered & set(_COLUMNS_OF.get(field, (field,)))
+    }
+    await record_change(session, "project.updated", project, reported)
     await refresh_health(session, project)
     return project
 

@@ -1,6 +1,7 @@
 """Projects: who they are for and who runs them, money as exact decimals, dates in order,
 phase and health owned by the server, and archiving instead of deleting."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -8,9 +9,9 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
-from app.models import Health, Phase, Project
+from app.models import Event, Health, Phase, Project
 from tests.factories import Tenant
 from tests.problems import assert_problem
 
@@ -391,3 +392,25 @@ async def test_updated_since_without_a_time_zone_is_422(tenant: Tenant) -> None:
     response = await tenant.get("/v1/projects", params={"updated_since": "2026-01-01T00:00:00"})
     assert response.status_code == 422, response.text
     assert ["query", "updated_since"] in _field_paths(response.json())
+
+
+async def test_a_patch_records_what_really_changed_and_nothing_for_no_change(
+    tenant: Tenant,
+) -> None:
+    project = await tenant.project(budget={"amount": "100.00", "currency": "EUR"})
+    url = f"/v1/projects/{project['id']}"
+    same = await tenant.patch(url, json={"name": project["name"], "budget": project["budget"]})
+    assert same.json()["version"] == project["version"]  # no change, no new version
+    changed = await tenant.patch(url, json={"name": project["name"], "budget": None})
+    assert changed.json()["version"] == project["version"] + 1
+    async with tenant.database.transaction(write=False) as session:
+        updates = (
+            await session.exec(
+                select(Event.payload)
+                .where(Event.project_id == UUID(project["id"]), Event.type == "project.updated")
+                .order_by(col(Event.id))
+            )
+        ).all()
+    assert len(updates) == 1
+    data = json.loads(updates[0])["data"]
+    assert (data["budget"], "name" in data) == (None, False)
