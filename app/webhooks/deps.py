@@ -10,6 +10,7 @@ from app.db import SessionDep
 from app.models import WebhookDelivery, WebhookEndpoint
 from app.settings import Settings
 from app.webhooks import deliveries, endpoints
+from app.webhooks.schemas import WebhookEndpointUpdate
 
 WebhooksReader = Annotated[Caller, requires(Scope.webhooks_read)]
 WebhooksWriter = Annotated[Caller, requires(Scope.webhooks_write)]
@@ -47,6 +48,17 @@ async def _writable_delivery(
     return await deliveries.get_delivery(session, caller, webhook_delivery_id)
 
 
+async def _checked_update(
+    caller: WebhooksWriter, settings: SettingsDep, body: WebhookEndpointUpdate
+) -> WebhookEndpointUpdate:
+    """The PATCH body, its new URL checked (DNS included) before the request's transaction
+    starts: a lookup never runs while the database is locked."""
+    if body.url is not None:
+        await endpoints.check_url(body.url, settings)
+    return body
+
+
+CheckedEndpointUpdate = Annotated[WebhookEndpointUpdate, Depends(_checked_update)]
 ReadableEndpoint = Annotated[WebhookEndpoint, Depends(_readable_endpoint)]
 WritableEndpoint = Annotated[WebhookEndpoint, Depends(_writable_endpoint)]
 ReadableDelivery = Annotated[WebhookDelivery, Depends(_readable_delivery)]

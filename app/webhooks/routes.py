@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.models import DeliveryStatus
 from app.webhooks import deliveries, endpoints
 from app.webhooks.deps import (
+    CheckedEndpointUpdate,
     ReadableDelivery,
     ReadableEndpoint,
     SettingsDep,
@@ -32,7 +33,6 @@ from app.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointPage,
     WebhookEndpointPublic,
-    WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
     WebhookTestSent,
 )
@@ -94,14 +94,13 @@ async def get_webhook_endpoint(
 @router.patch(ENDPOINT, responses=problem_responses(404, 412, 413, 415))
 async def update_webhook_endpoint(
     session: SessionDep,
+    body: CheckedEndpointUpdate,
     endpoint: WritableEndpoint,
-    settings: SettingsDep,
-    body: WebhookEndpointUpdate,
     precondition: WriteCheckDep,
 ) -> WebhookEndpointPublic:
     """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
     precondition.require(endpoint.version)
-    endpoint = await endpoints.update_endpoint(session, endpoint, body, settings)
+    endpoint = await endpoints.update_endpoint(session, endpoint, body)
     precondition.tag(endpoint.version)
     return WebhookEndpointPublic.model_validate(endpoint)
 
