@@ -16,6 +16,12 @@ class Received:
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops concurrent connections beyond it; each dropped SYN is
+    # retried after a second, which would time the receiver, not Handover.
+    request_queue_size = 128
+
+
 class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -45,7 +51,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
 
     def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
