@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
+from app.analytics.routes import router as analytics_router
 from app.api_keys.routes import router as api_keys_router
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
@@ -17,10 +18,12 @@ from app.core.limits import BodyLimitMiddleware
 from app.core.logging import configure_logging
 from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
+from app.costs.routes import router as costs_router
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
+from app.kpis.routes import router as kpis_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
@@ -79,6 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status_reports_router,
         feedback_router,
         surveys_router,
+        kpis_router,
+        costs_router,
+        analytics_router,
         events_router,
         webhooks_router,
         members_router,

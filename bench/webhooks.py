@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,6 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
 import httpx
 from alembic import command
 from sqlalchemy import func, update
@@ -36,32 +34,10 @@ from app.organizations.service import create_organization
 from app.settings import Settings
 from app.webhooks.secrets import encrypt_secret, generate_secret
 from app.webhooks.sending import signed_headers
+from bench.support import drop_database, free_port, fresh_database
 
 SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 CONCURRENCY = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def _on_server(server_url: str, statement: str) -> None:
-    server = make_url(server_url).set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(server.render_as_string(hide_password=False))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def _fresh_database(server_url: str) -> str:
-    """A new database on the PostgreSQL server, dropped at the end: the bench owns all rows."""
-    name = f"handover_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_on_server(server_url, f'CREATE DATABASE "{name}"'))
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _settings(url: str) -> Settings:
@@ -194,9 +170,9 @@ def main() -> None:
     CONCURRENCY = args.concurrency
     folder = Path(tempfile.mkdtemp(prefix="handover-bench-"))
     server_url = args.database_url
-    url = _fresh_database(server_url) if server_url else f"sqlite:///{folder / 'bench.db'}"
+    url = fresh_database(server_url) if server_url else f"sqlite:///{folder / 'bench.db'}"
     command.upgrade(alembic_config(url), "head")
-    port = _free_port()
+    port = free_port()
     receiver = subprocess.Popen(
         [
             sys.executable,
@@ -248,11 +224,7 @@ def main() -> None:
         receiver.send_signal(signal.SIGTERM)
         receiver.wait(timeout=10)
         if server_url:
-            asyncio.run(
-                _on_server(
-                    server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
-                )
-            )
+            drop_database(server_url, url)
 
 
 if __name__ == "__main__":

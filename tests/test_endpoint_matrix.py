@@ -48,6 +48,19 @@ ALLOCATION = {
     "percent": 50,
 }
 FEEDBACK = {"source": "customer", "category": "quality", "sentiment": "negative", "text": "Slow"}
+KPI = {
+    "name": "On time",
+    "metric": "on_time_milestone_rate",
+    "target_value": 0.9,
+    "direction": "at_least",
+    "due_date": "2030-06-30",
+    "owner_id": "{member}",
+}
+COST = {
+    "cost": {"amount": "100.00", "currency": "EUR"},
+    "incurred_on": "2026-01-05",
+    "description": "Travel",
+}
 RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
 
 ENDPOINTS = [
@@ -293,6 +306,54 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/projects/{id}/survey-summary", Scope.projects_read, kind="project"),
     Endpoint("GET", "/v1/survey-responses/{id}", Scope.projects_read, kind="survey_response"),
     Endpoint("DELETE", "/v1/survey-responses/{id}", Scope.projects_write, kind="survey_response"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/kpis",
+        Scope.projects_write,
+        kind="project",
+        body=KPI,
+        invalid={**KPI, "direction": "sideways"},
+    ),
+    Endpoint("GET", "/v1/projects/{id}/kpis", Scope.projects_read, kind="project"),
+    Endpoint(
+        "POST", "/v1/kpis", Scope.projects_write, body=KPI, invalid={**KPI, "target_value": "x"}
+    ),
+    Endpoint("GET", "/v1/kpis", Scope.projects_read),
+    Endpoint("GET", "/v1/kpis/{id}", Scope.projects_read, kind="kpi"),
+    Endpoint(
+        "PATCH",
+        "/v1/kpis/{id}",
+        Scope.projects_write,
+        kind="kpi",
+        body={"name": "Sooner"},
+        invalid={"metric": "nps"},
+    ),
+    Endpoint("DELETE", "/v1/kpis/{id}", Scope.projects_write, kind="kpi"),
+    Endpoint(
+        "POST",
+        "/v1/kpis/{id}/measurements",
+        Scope.projects_write,
+        kind="custom_kpi",
+        body={"value": 3, "note": "March"},
+        invalid={"value": "many"},
+        text_field="note",
+        readable=False,
+    ),
+    Endpoint("GET", "/v1/kpis/{id}/measurements", Scope.projects_read, kind="kpi"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/cost-entries",
+        Scope.projects_write,
+        kind="project",
+        body=COST,
+        invalid={**COST, "cost": {"amount": "-1.00", "currency": "EUR"}},
+        text_field="description",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/cost-entries", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/cost-entries/{id}", Scope.projects_read, kind="cost_entry"),
+    Endpoint("DELETE", "/v1/cost-entries/{id}", Scope.projects_write, kind="cost_entry"),
+    Endpoint("GET", "/v1/analytics/portfolio", Scope.analytics_read),
+    Endpoint("GET", "/v1/analytics/members/{id}", Scope.analytics_read, kind="member"),
     Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
     Endpoint("GET", "/v1/event-types", Scope.events_read),
@@ -404,6 +465,13 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(
             tenant, "survey-responses", {"kind": "csat", "score": 4}
         )
+    if kind == "kpi":
+        return await _created_under_a_project(tenant, "kpis", await _fill(tenant, KPI))
+    if kind == "custom_kpi":
+        custom = {**KPI, "metric": "custom", "owner_id": None}
+        return await _created_under_a_project(tenant, "kpis", custom)
+    if kind == "cost_entry":
+        return await _created_under_a_project(tenant, "cost-entries", COST)
     if kind == "event":
         project = await tenant.project()
         events = await tenant.get("/v1/events", params={"project_id": project["id"]})

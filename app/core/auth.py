@@ -40,6 +40,7 @@ class Scope(StrEnum):
     events_read = "events:read"
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
+    analytics_read = "analytics:read"
 
 
 SCOPE_DESCRIPTIONS: dict[Scope, str] = {
@@ -53,6 +54,7 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.events_read: "Read the events feed and the event catalogue.",
     Scope.webhooks_read: "List webhook endpoints, deliveries and attempts.",
     Scope.webhooks_write: "Manage webhook endpoints and secrets; retry and recover deliveries.",
+    Scope.analytics_read: "Read portfolio and member analytics across all projects.",
 }
 
 

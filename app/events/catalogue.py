@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from app.events.payloads import plan, projects, risks, voice, webhooks, workspace
+from app.events.payloads import kpis, plan, projects, risks, voice, webhooks, workspace
 from app.events.payloads.base import TIMESTAMP, EventData, example_of
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -239,6 +239,19 @@ _ENTRIES = (
         "survey_response",
         "A CSAT or NPS survey response about a project was recorded.",
         voice.SurveyResponseReceivedData,
+    ),
+    EventType(
+        "kpi.at_risk",
+        "kpi",
+        "A KPI target moved into `at_risk`: not met, and its measurements do not reach it by the "
+        "due date. Recorded once per crossing.",
+        kpis.KpiAlertData,
+    ),
+    EventType(
+        "kpi.missed",
+        "kpi",
+        "A KPI target moved into `missed`: its due date passed without the target being met.",
+        kpis.KpiAlertData,
     ),
     EventType(
         "webhook.test",

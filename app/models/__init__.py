@@ -4,6 +4,16 @@ from app.models.allocation import Allocation
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
+from app.models.kpi import (
+    CostEntry,
+    Kpi,
+    KpiDirection,
+    KpiMeasurement,
+    KpiMetric,
+    KpiStatus,
+    KpiTrend,
+    MeasurementSource,
+)
 from app.models.member import Member, MemberRole
 from app.models.milestone import Milestone, MilestoneDependency, MilestoneStatus
 from app.models.organization import ApiKey, Organization
@@ -33,6 +43,7 @@ __all__ = [
     "AlertCrossing",
     "Allocation",
     "ApiKey",
+    "CostEntry",
     "CrmSource",
     "Customer",
     "DeliveryStatus",
@@ -44,6 +55,13 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
+    "Kpi",
+    "KpiDirection",
+    "KpiMeasurement",
+    "KpiMetric",
+    "KpiStatus",
+    "KpiTrend",
+    "MeasurementSource",
     "Member",
     "MemberRole",
     "Milestone",

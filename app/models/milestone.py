@@ -4,7 +4,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Identified, Timestamped, Versioned, enum_field
@@ -19,6 +19,9 @@ class MilestoneStatus(StrEnum):
 
 class Milestone(Identified, Timestamped, Versioned, table=True):
     __tablename__ = "milestones"
+
+    # Analytics count milestones due in a window, per organization.
+    __table_args__ = (Index(None, "organization_id", "due_date"),)
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
     project_id: UUID = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)

@@ -43,7 +43,10 @@ class Feedback(Identified, Timestamped, Versioned, table=True):
     """`received_at` starts the clock; each step of the workflow keeps when and who."""
 
     __tablename__ = "feedback"
-    __table_args__ = (Index(None, "project_id", "id"),)
+    __table_args__ = (
+        Index(None, "project_id", "id"),
+        Index(None, "organization_id", "received_at"),
+    )
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
     project_id: UUID = Field(foreign_key="projects.id", ondelete="CASCADE")
@@ -79,6 +82,7 @@ class SurveyResponse(Identified, Timestamped, table=True):
             name="score_range",
         ),
         Index(None, "project_id", "kind", "collected_on"),
+        Index(None, "organization_id", "collected_on"),
     )
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)

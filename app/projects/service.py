@@ -13,6 +13,7 @@ from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.kpis.service import evaluate_project_kpis
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import (
@@ -176,6 +177,7 @@ async def touch_project(session: AsyncSession, project: Project) -> None:
     project.updated_at = utcnow()
     await session.flush()
     await refresh_health(session, project)
+    await evaluate_project_kpis(session, project)
 
 
 async def archive_project(session: AsyncSession, project: Project) -> None:

@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -28,12 +27,11 @@ from app.surveys.schemas import (
     SurveyResponseCreate,
     SurveySummary,
 )
+from app.surveys.scores import DETRACTOR_MAX, PROMOTER_MIN, csat_average, nps_score
 
 # A response is never edited (a wrong one is deleted and given again): its version, in its ETag
 # and its event, is always 1.
 VERSION = 1
-PROMOTER_MIN = 9
-DETRACTOR_MAX = 6
 
 
 class SurveyResponseNotFound(NotFound):
@@ -135,10 +133,6 @@ async def delete_survey_response(session: AsyncSession, survey_response: SurveyR
     await touch_project(session, project)
 
 
-def _round_half_away(value: Decimal, exponent: str) -> Decimal:
-    return value.quantize(Decimal(exponent), rounding=ROUND_HALF_UP)
-
-
 async def summarize(
     session: AsyncSession, project: Project, window: CollectedBetween
 ) -> SurveySummary:
@@ -163,16 +157,8 @@ async def summarize(
     rows = {row[0]: row[1:] for row in found}
     csat_count, csat_total, _, _ = rows.get(SurveyKind.csat, (0, 0, 0, 0))
     nps_count, _, promoters, detractors = rows.get(SurveyKind.nps, (0, 0, 0, 0))
-    average = (
-        None
-        if not csat_count
-        else float(_round_half_away(Decimal(csat_total) / csat_count, "0.01"))
-    )
-    nps = (
-        None
-        if not nps_count
-        else int(_round_half_away(Decimal(100 * (promoters - detractors)) / nps_count, "1"))
-    )
+    average = csat_average(csat_total, csat_count)
+    nps = nps_score(promoters, detractors, nps_count)
     return SurveySummary(
         csat=CsatSummary(responses=csat_count, average=average),
         nps=NpsSummary(

@@ -153,6 +153,10 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
         201,
     )
     _ok(await tenant.post(f"{p}/survey-responses", json={"kind": "nps", "score": 9}), 201)
+    target = {"name": "Tickets", "metric": "custom", "target_value": 50, "direction": "at_least"}
+    _ok(await tenant.post(f"{p}/kpis", json={**target, "due_date": "2020-01-01"}), 201)  # missed
+    late = _ok(await tenant.post(f"{p}/kpis", json={**target, "due_date": "2099-01-01"}), 201)
+    _ok(await tenant.post(f"/v1/kpis/{late['id']}/measurements", json={"value": 10}), 201)
     _ok(await tenant.delete(p), 204)
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)

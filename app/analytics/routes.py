@@ -1,0 +1,54 @@
+"""Analytics: `/v1/analytics/portfolio` and `/v1/analytics/members/{member_id}`."""
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from app.analytics import service
+from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
+from app.core.auth import Caller, Scope, requires
+from app.core.errors import problem_responses
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+
+router = APIRouter(
+    tags=["analytics"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+AnalyticsReader = Annotated[Caller, requires(Scope.analytics_read)]
+
+
+def _window(
+    from_date: Annotated[
+        date | None, Query(alias="from", description="First day; 89 days before `to` if absent.")
+    ] = None,
+    to_date: Annotated[
+        date | None, Query(alias="to", description="Last day (inclusive); today if absent.")
+    ] = None,
+) -> service.Window:
+    return service.window(from_date, to_date)
+
+
+WindowDep = Annotated[service.Window, Depends(_window)]
+
+
+@router.get("/v1/analytics/portfolio")
+async def get_portfolio_analytics(
+    session: SessionDep, caller: AnalyticsReader, span: WindowDep
+) -> PortfolioAnalytics:
+    """The built-in metrics over the window for the organization, by phase, by project manager
+    and by sales owner — computed by the database in three statements whatever the data size."""
+    return await service.portfolio(session, caller, span)
+
+
+@router.get("/v1/analytics/members/{member_id}", responses=problem_responses(404))
+async def get_member_analytics(
+    session: SessionDep, caller: AnalyticsReader, member_id: UUID, span: WindowDep
+) -> MemberAnalytics:
+    """One member's record over the window: the projects they manage, the ones they sold,
+    and their own allocation."""
+    return await service.member_record(session, caller, member_id, span)

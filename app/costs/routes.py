@@ -1,0 +1,85 @@
+"""Actual costs: `/v1/projects/{project_id}/cost-entries` and `/v1/cost-entries`."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.costs import service
+from app.costs.schemas import CostEntryCreate, CostEntryPage, CostEntryPublic
+from app.db import SessionDep
+from app.models.kpi import CostEntry
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+
+router = APIRouter(
+    tags=["costs"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+# Cost entries are never edited (a wrong one is deleted and booked again): version 1 is the ETag.
+VERSION = 1
+
+
+async def _readable(session: SessionDep, caller: ProjectsReader, cost_entry_id: UUID) -> CostEntry:
+    return await service.get_cost_entry(session, caller, cost_entry_id)
+
+
+async def _writable(session: SessionDep, caller: ProjectsWriter, cost_entry_id: UUID) -> CostEntry:
+    return await service.get_cost_entry(session, caller, cost_entry_id)
+
+
+@router.post(
+    "/v1/projects/{project_id}/cost-entries",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_cost_entry(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: CostEntryCreate,
+    response: Response,
+) -> CostEntryPublic:
+    """Book an actual cost on the project (budget variance is measured against these)."""
+    entry = await service.book_cost(session, project, body)
+    set_etag(response, VERSION)
+    return CostEntryPublic.model_validate(entry)
+
+
+@router.get("/v1/projects/{project_id}/cost-entries", responses=problem_responses(400, 404))
+async def list_cost_entries(
+    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+) -> CostEntryPage:
+    """List the costs booked on the project, oldest first."""
+    rows = await service.list_cost_entries(session, project, page)
+    return page.page(rows, CostEntryPage)
+
+
+@router.get(
+    "/v1/cost-entries/{cost_entry_id}", responses={**problem_responses(404), **NOT_MODIFIED}
+)
+async def get_cost_entry(
+    entry: Annotated[CostEntry, Depends(_readable)], cache: CacheCheckDep
+) -> CostEntryPublic:
+    """Read one cost entry."""
+    cache.respond(VERSION)
+    return CostEntryPublic.model_validate(entry)
+
+
+@router.delete(
+    "/v1/cost-entries/{cost_entry_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_cost_entry(
+    session: SessionDep, entry: Annotated[CostEntry, Depends(_writable)]
+) -> None:
+    """Delete a wrongly booked cost."""
+    await service.delete_cost_entry(session, entry)

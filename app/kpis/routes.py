@@ -1,0 +1,150 @@
+"""SMART KPI targets: `/v1/projects/{project_id}/kpis`, `/v1/kpis` and their measurements."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.kpis import service
+from app.kpis.deps import KpiFilterDep, ReadableKpi, WritableKpi
+from app.kpis.schemas import (
+    KpiCreate,
+    KpiMeasurementCreate,
+    KpiMeasurementPage,
+    KpiMeasurementPublic,
+    KpiPage,
+    KpiPublic,
+    KpiUpdate,
+)
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+
+router = APIRouter(
+    tags=["kpis"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/kpis",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_project_kpi(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: KpiCreate,
+    response: Response,
+) -> KpiPublic:
+    """Set a target for the project; it is evaluated at once."""
+    kpi = await service.create_kpi(session, caller, body, project)
+    set_etag(response, kpi.version)
+    return KpiPublic.model_validate(kpi)
+
+
+@router.get("/v1/projects/{project_id}/kpis", responses=problem_responses(400, 404))
+async def list_project_kpis(
+    session: SessionDep,
+    caller: ProjectsReader,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    kpi_filter: KpiFilterDep,
+) -> KpiPage:
+    """List the project's targets with their last evaluation (`level` does not apply here)."""
+    rows = await service.list_kpis(session, caller, page, kpi_filter, project)
+    return page.page(rows, KpiPage)
+
+
+@router.post(
+    "/v1/kpis", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415)
+)
+async def create_kpi(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    body: KpiCreate,
+    response: Response,
+) -> KpiPublic:
+    """Set an organization-level target, computed over all the organization's projects."""
+    kpi = await service.create_kpi(session, caller, body)
+    set_etag(response, kpi.version)
+    return KpiPublic.model_validate(kpi)
+
+
+@router.get("/v1/kpis", responses=problem_responses(400))
+async def list_kpis(
+    session: SessionDep,
+    caller: ProjectsReader,
+    page: Annotated[PageParams, Depends()],
+    kpi_filter: KpiFilterDep,
+) -> KpiPage:
+    """List targets: organization-level ones by default, `level=all` for every project's too
+    (e.g. `?level=all&status=at_risk` for what needs attention)."""
+    rows = await service.list_kpis(session, caller, page, kpi_filter)
+    return page.page(rows, KpiPage)
+
+
+@router.get("/v1/kpis/{kpi_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_kpi(kpi: ReadableKpi, cache: CacheCheckDep) -> KpiPublic:
+    """Read a target with its current value, status and trend."""
+    cache.respond(kpi.version)
+    return KpiPublic.model_validate(kpi)
+
+
+@router.patch("/v1/kpis/{kpi_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_kpi(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    kpi: WritableKpi,
+    body: KpiUpdate,
+    precondition: WriteCheckDep,
+) -> KpiPublic:
+    """Change a target (JSON merge patch); it is evaluated again at once."""
+    precondition.require(kpi.version)
+    kpi = await service.update_kpi(session, caller, kpi, body)
+    precondition.tag(kpi.version)
+    return KpiPublic.model_validate(kpi)
+
+
+@router.delete(
+    "/v1/kpis/{kpi_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_kpi(session: SessionDep, kpi: WritableKpi, precondition: WriteCheckDep) -> None:
+    """Delete a target and its measurements."""
+    precondition.require(kpi.version)
+    await service.delete_kpi(session, kpi)
+
+
+@router.post(
+    "/v1/kpis/{kpi_id}/measurements",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_kpi_measurement(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    kpi: WritableKpi,
+    _: IdempotencyDep,
+    body: KpiMeasurementCreate,
+) -> KpiMeasurementPublic:
+    """Post a measurement of a `custom` target (built-in ones → 409); the target is evaluated."""
+    measurement = await service.add_measurement(session, kpi, body)
+    return KpiMeasurementPublic.model_validate(measurement)
+
+
+@router.get("/v1/kpis/{kpi_id}/measurements", responses=problem_responses(400, 404))
+async def list_kpi_measurements(
+    session: SessionDep, kpi: ReadableKpi, page: Annotated[PageParams, Depends()]
+) -> KpiMeasurementPage:
+    """A target's history: posted measurements, or each change of a built-in metric's value."""
+    rows = await service.list_measurements(session, kpi, page)
+    return page.page(rows, KpiMeasurementPage)
