@@ -33,7 +33,7 @@ from app.members.service import require_members
 from app.models import Project
 from app.models.base import today, utcnow
 from app.models.kpi import Kpi, KpiMeasurement, KpiMetric, KpiStatus, MeasurementSource
-from app.projects.lifecycle import ensure_active
+from app.projects.lifecycle import ensure_active, refresh_health
 
 # Built-in metrics count all history unless `measured_from` says otherwise; utilisation needs a
 # finite window, so it looks back four weeks.
@@ -90,7 +90,7 @@ async def create_kpi(
         kpi.unit = DEFAULT_UNITS.get(kpi.metric)
     session.add(kpi)
     await session.flush()
-    await evaluate(session, kpi)
+    await _reassess(session, kpi)
     return kpi
 
 
@@ -106,21 +106,35 @@ async def update_kpi(session: AsyncSession, caller: Caller, kpi: Kpi, data: KpiU
     for field, value in changes.items():
         setattr(kpi, field, value)
     await session.flush()
-    await evaluate(session, kpi)
+    await _reassess(session, kpi)
     return kpi
 
 
 async def delete_kpi(session: AsyncSession, kpi: Kpi) -> None:
-    await _ensure_project_active(session, kpi)
+    project = await _ensure_project_active(session, kpi)
     await session.delete(kpi)
     await session.flush()
+    if project is not None:
+        await refresh_health(session, project)
 
 
-async def _ensure_project_active(session: AsyncSession, kpi: Kpi) -> None:
+async def _reassess(session: AsyncSession, kpi: Kpi) -> None:
+    """A target changed or was measured: evaluate it, and its project's health (a missed target
+    makes a project amber)."""
+    await evaluate(session, kpi)
     if kpi.project_id is not None:
         project = await session.get(Project, kpi.project_id)
         assert project is not None  # the foreign key guarantees it
-        ensure_active(project)
+        await refresh_health(session, project)
+
+
+async def _ensure_project_active(session: AsyncSession, kpi: Kpi) -> Project | None:
+    if kpi.project_id is None:
+        return None
+    project = await session.get(Project, kpi.project_id)
+    assert project is not None  # the foreign key guarantees it
+    ensure_active(project)
+    return project
 
 
 async def list_measurements(
@@ -162,7 +176,7 @@ async def add_measurement(
     )
     session.add(measurement)
     await session.flush()
-    await evaluate(session, kpi)
+    await _reassess(session, kpi)
     return measurement
 
 

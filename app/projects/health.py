@@ -3,9 +3,10 @@
 Rules (the first that applies wins):
 - **red**: a milestone was missed or is overdue by more than 14 days, or an open risk is in the
   critical band, or a risk has occurred and is not closed;
-- **amber**: a milestone is overdue, or an open risk is in the high band;
+- **amber**: a milestone is overdue, an open risk is in the high band, or a KPI target of the
+  project was missed (its due date passed and it is not met);
 - **green**: otherwise.
-KPI targets will add their misses here once they exist. Overdue depends on the date, so health
+Overdue depends on the date, so health
 can change overnight without any write: `/status` derives it live; the stored `health` column
 (used to filter lists) is refreshed on every change of the project or its parts.
 """
@@ -19,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Health, MilestoneStatus, Project, RiskStatus
+from app.models.kpi import Kpi, KpiStatus
 from app.models.milestone import Milestone
 from app.models.risk import Risk
 from app.risks.bands import RiskBand, band_of
@@ -62,9 +64,21 @@ async def assess_health(session: AsyncSession, project: Project, today: date) ->
         .where(Risk.project_id == project.id)
         .subquery()
     )
-    both = milestone_facts.join(risk_facts, true())  # one row each: a deliberate cross join
-    row = (await session.exec(select(milestone_facts, risk_facts).select_from(both))).one()  # type: ignore[call-overload]
-    missed, overdue_count, oldest_due, top_score, occurred = row
+    kpi_facts = (
+        select(func.count().label("missed_kpis"))
+        .where(
+            Kpi.project_id == project.id,
+            Kpi.status != KpiStatus.met,
+            col(Kpi.due_date) < today,
+        )
+        .subquery()
+    )
+    # One row each: a deliberate cross join.
+    both = milestone_facts.join(risk_facts, true()).join(kpi_facts, true())
+    row = (
+        await session.exec(select(milestone_facts, risk_facts, kpi_facts).select_from(both))  # type: ignore[call-overload]
+    ).one()
+    missed, overdue_count, oldest_due, top_score, occurred, missed_kpis = row
     reasons_red: list[str] = []
     reasons_amber: list[str] = []
     if missed:
@@ -80,6 +94,8 @@ async def assess_health(session: AsyncSession, project: Project, today: date) ->
         reasons_red.append(f"a critical open risk (score {top_score})")
     elif top_band is RiskBand.high:
         reasons_amber.append(f"a high open risk (score {top_score})")
+    if missed_kpis:
+        reasons_amber.append(f"{missed_kpis} KPI target(s) missed")
     derived = Health.red if reasons_red else Health.amber if reasons_amber else Health.green
     reasons = reasons_red + reasons_amber
     if project.health_override is not None:

@@ -176,8 +176,8 @@ async def touch_project(session: AsyncSession, project: Project) -> None:
     so PM tools polling `updated_since` or holding an ETag see it."""
     project.updated_at = utcnow()
     await session.flush()
-    await refresh_health(session, project)
     await evaluate_project_kpis(session, project)
+    await refresh_health(session, project)
 
 
 async def archive_project(session: AsyncSession, project: Project) -> None:

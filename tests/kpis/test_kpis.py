@@ -283,3 +283,18 @@ async def test_owner_from_another_organization_is_refused(
     )
     assert locations(assert_problem(response, 422)) == {("body", "owner_id")}
     assert (await tenant.get("/v1/kpis")).json()["items"] == []
+
+
+async def test_a_missed_project_target_makes_the_project_amber(tenant: Tenant) -> None:
+    project = await tenant.project()
+    target = await kpi(
+        tenant, f"/v1/projects/{project['id']}/kpis", "nps", 30, due_date=days_ago(1).isoformat()
+    )
+    assert target["status"] == "missed"
+    status = (await tenant.get(f"/v1/projects/{project['id']}/status")).json()
+    assert status["health"] == "amber"
+    assert "1 KPI target(s) missed" in status["health_reasons"]
+    listed = await tenant.get("/v1/projects", params={"health": "amber"})
+    assert [item["id"] for item in listed.json()["items"]] == [project["id"]]
+    assert (await tenant.delete(f"/v1/kpis/{target['id']}")).status_code == 204
+    assert (await tenant.get(f"/v1/projects/{project['id']}")).json()["health"] == "green"
