@@ -120,6 +120,13 @@ def test_killed_workers_lose_no_event(crash_database_url: str, tmp_path: Path) -
             received_at_kill = len(receiver.received)
             workers.append(_worker(crash_database_url, log))
             _wait_for(receiver, EVENTS, deadline, log)
+            # The victim's last batch may have reached the receiver without being recorded: it
+            # is sent again once its lease expires. Done means recorded, not only received.
+            while asyncio.run(_delivery_states(crash_database_url)) != {
+                DeliveryStatus.succeeded: EVENTS
+            }:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.2)
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
