@@ -40,6 +40,10 @@ class Scope(StrEnum):
     events_read = "events:read"
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
+    deals_read = "deals:read"
+    deals_write = "deals:write"
+    crm_read = "crm:read"
+    crm_write = "crm:write"
 
 
 SCOPE_DESCRIPTIONS: dict[Scope, str] = {
@@ -53,15 +57,22 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.events_read: "Read the events feed and the event catalogue.",
     Scope.webhooks_read: "List webhook endpoints, deliveries and attempts.",
     Scope.webhooks_write: "Manage webhook endpoints and secrets; retry and recover deliveries.",
+    Scope.deals_read: "List and read the deals CRMs pushed.",
+    Scope.deals_write: "Push won deals (`POST /v1/deals`): each becomes exactly one project.",
+    Scope.crm_read: "List CRM connections and the raw requests CRMs sent.",
+    Scope.crm_write: "Manage CRM connections and their secrets.",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The organization a request acts for, and what its key allows."""
+    """The organization a request acts for, and what its key allows.
+
+    `api_key_id` is None when no key acts: a CRM's push, verified by its connection's secret.
+    """
 
     organization_id: UUID
-    api_key_id: UUID
+    api_key_id: UUID | None
     scopes: frozenset[str]
 
     def allows(self, scope: str) -> bool:

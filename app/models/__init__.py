@@ -1,6 +1,14 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.allocation import Allocation
+from app.models.crm import (
+    CrmConnection,
+    CrmDeliveryClaim,
+    CrmInboundRequest,
+    Deal,
+    InboundOutcome,
+    ProjectTemplate,
+)
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
@@ -33,8 +41,12 @@ __all__ = [
     "AlertCrossing",
     "Allocation",
     "ApiKey",
+    "CrmConnection",
+    "CrmDeliveryClaim",
+    "CrmInboundRequest",
     "CrmSource",
     "Customer",
+    "Deal",
     "DeliveryStatus",
     "Event",
     "Feedback",
@@ -44,6 +56,7 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
+    "InboundOutcome",
     "Member",
     "MemberRole",
     "Milestone",
@@ -52,6 +65,7 @@ __all__ = [
     "Organization",
     "Phase",
     "Project",
+    "ProjectTemplate",
     "ProjectTransition",
     "RaciAssignment",
     "RaciRole",
