@@ -41,6 +41,7 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
         **problem_responses(401, 413, 422),
     },
     openapi_extra={
+        "security": [],
         "requestBody": {
             "required": True,
             "description": "What the CRM sends: generic, the canonical deal (`CanonicalDeal`); "
@@ -50,7 +51,7 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
                 "application/json": {"schema": CANONICAL_DEAL_SCHEMA},
                 "text/xml": {"schema": {"type": "string"}},
             },
-        }
+        },
     },
 )
 async def receive_crm_webhook(

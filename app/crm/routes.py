@@ -62,11 +62,8 @@ async def list_crm_connections(
     rows = await service.list_connections(
         session, caller, page, provider=provider, updated_since=updated_since
     )
-    listed = page.page(rows, CrmConnectionPage)
-    listed.items = [
-        CrmConnectionPublic(**service.present(row, settings)) for row in rows[: page.limit]
-    ]
-    return listed
+    presented = [CrmConnectionPublic(**service.present(row, settings)) for row in rows]
+    return page.page(presented, CrmConnectionPage)
 
 
 @router.get("/{crm_connection_id}", responses={**problem_responses(404), **NOT_MODIFIED})
