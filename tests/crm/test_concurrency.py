@@ -2,14 +2,13 @@
 
 import asyncio
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.crm.samples import canonical_deal, dumps, signed_generic
-from tests.test_serve import BOOT_TIMEOUT, HANDOVER, _free_port, _run, environment
+from tests.test_serve import HANDOVER, _free_port, _run, environment, wait_until_ready
 
 __all__ = ["environment"]  # the fixture: a fresh database for the server
 
@@ -49,16 +48,7 @@ def test_fifty_concurrent_pushes_of_one_deal_make_one_project(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+        wait_until_ready(server, base, log_path)
         manager = httpx.post(
             f"{base}/v1/members",
             headers=auth,

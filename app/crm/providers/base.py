@@ -80,9 +80,12 @@ class Provider:
 
 
 def delivery_key(prefix: str, ids: Iterable[str]) -> str:
-    """A short stable key for a delivery that carries several provider ids."""
-    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-    return f"{prefix}:{digest}"
+    """A short stable key for a delivery: `prefix:<id>` for one short provider id (readable
+    for support), else a digest of all of them (any order)."""
+    given = sorted(ids)
+    if len(given) == 1 and len(given[0]) <= 150:
+        return f"{prefix}:{given[0]}"
+    return f"{prefix}:" + hashlib.sha256("\n".join(given).encode()).hexdigest()
 
 
 def canonical(values: dict[str, Any], where: list[str | int]) -> CanonicalDeal:

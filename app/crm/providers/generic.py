@@ -56,11 +56,7 @@ def read(request: Received, credentials: Credentials) -> Reading:
     won = not credentials.won_stages or deal.stage in credentials.won_stages
     raw: dict[str, Any] = deal.model_dump(mode="json", exclude_unset=True)
     signal = DealSignal(deal.external_id, won, deal, changes_of(deal), raw)
-    message_id = request.headers["webhook-id"]
-    key = (
-        f"webhook:{message_id}" if len(message_id) <= 150 else delivery_key("webhook", [message_id])
-    )
-    return Reading(key, [signal])
+    return Reading(delivery_key("webhook", [request.headers["webhook-id"]]), [signal])
 
 
 PROVIDER = Provider(verify=verify, read=read)

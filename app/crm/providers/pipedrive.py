@@ -87,11 +87,7 @@ def read(request: Received, _credentials: Credentials) -> Reading:
     data = message.get("data") if isinstance(message, dict) else None
     if not isinstance(meta, dict) or "id" not in meta:
         raise Malformed("A Pipedrive webhook v2 body has `meta` with an `id`.")
-    key = (
-        f"pipedrive:{meta['id']}"
-        if len(str(meta["id"])) <= 150
-        else delivery_key("pipedrive", [str(meta["id"])])
-    )
+    key = delivery_key("pipedrive", [str(meta["id"])])
     if meta.get("entity") != "deal" or meta.get("action") == "delete" or data is None:
         return Reading(key, [])
     if not isinstance(data, dict) or data.get("id") is None:
