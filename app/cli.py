@@ -1,19 +1,29 @@
-"""The `handover` command: serve, migrate, orgs, keys, openapi."""
+"""The `handover` command: serve, migrate, orgs, keys, import-deals, openapi."""
 
 import asyncio
 import json
 import signal
 import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
 from alembic import command
+from rich.console import Console
+from rich.progress import Progress
 
 from app.api_keys.service import issue_key
 from app.core.auth import Scope
 from app.core.logging import configure_logging
+from app.crm import service as crm
 from app.db import Database
+from app.deals import importer
+from app.models import CrmSource
+from app.models.base import utcnow
 from app.operations.service import alembic_config
 from app.organizations import service as organizations
 from app.settings import Settings
@@ -140,6 +150,100 @@ def openapi() -> None:
 
     document = create_app(Settings()).openapi()
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+async def _import_deals(
+    path: Path,
+    org: str,
+    source: CrmSource,
+    template: UUID | None,
+    project_manager: str | None,
+) -> list[importer.RowResult]:
+    database = Database(Settings())
+    results: list[importer.RowResult] = []
+    try:
+        async with database.transaction(write=False) as session:
+            organization = await organizations.find_organization(session, org)
+        manager_id = (
+            None
+            if project_manager is None
+            else await importer.manager_by_email(database, organization.id, project_manager)
+        )
+        with (
+            path.open(newline="", encoding="utf-8-sig") as handle,
+            Progress(console=Console(stderr=True), transient=False) as progress,
+        ):
+            task = progress.add_task("Importing deals", total=importer.count_rows(path))
+            rows = importer.import_deals(
+                database,
+                organization.id,
+                handle,
+                source=source,
+                project_template_id=template,
+                project_manager_id=manager_id,
+            )
+            async for result in rows:
+                results.append(result)
+                progress.advance(task)
+    finally:
+        await database.dispose()
+    return results
+
+
+@cli.command("import-deals")
+def import_deals(
+    file: Annotated[Path, typer.Argument(help="A CSV export: one won deal per row.", exists=True)],
+    org: Annotated[str, typer.Option(help="Organization name or id.")],
+    source: Annotated[
+        CrmSource, typer.Option(help="The CRM the deals live in (later pushes find them).")
+    ] = CrmSource.generic,
+    template: Annotated[
+        UUID | None, typer.Option(help="Project template id (default: the built-in one).")
+    ] = None,
+    project_manager: Annotated[
+        str | None, typer.Option(help="Email of the member who manages the new projects.")
+    ] = None,
+) -> None:
+    """Import won deals from a CSV: each becomes exactly one project. Exits 1 if rows were
+    rejected (the others are imported)."""
+    try:
+        results = asyncio.run(_import_deals(file, org, source, template, project_manager))
+    except importer.UnknownManager as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    counts = Counter(result.outcome for result in results)
+    typer.echo(
+        f"created {counts['created']}, existing {counts['existing']}, rejected {counts['rejected']}"
+    )
+    for result in results:
+        if result.outcome == "rejected":
+            typer.echo(f"line {result.line} ({result.external_id or '?'}): {result.reason}")
+    if counts["rejected"]:
+        raise SystemExit(1)
+
+
+async def _purge_inbound(days: int | None) -> int:
+    settings = Settings()
+    database = Database(settings)
+    kept_for = timedelta(days=days if days is not None else settings.crm_inbound_retention_days)
+    try:
+        async with database.transaction() as session:
+            return await crm.purge_inbound(session, utcnow() - kept_for)
+    finally:
+        await database.dispose()
+
+
+@cli.command("purge-inbound-requests")
+def purge_inbound_requests(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Keep this many days (default HANDOVER_CRM_INBOUND_RETENTION_DAYS)."
+        ),
+    ] = None,
+) -> None:
+    """Delete raw CRM requests older than the retention (run it daily, e.g. from cron)."""
+    typer.echo(f"purged {asyncio.run(_purge_inbound(days))} inbound requests")
 
 
 def main() -> None:

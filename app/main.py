@@ -19,14 +19,18 @@ from app.core.logging import configure_logging
 from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
 from app.costs.routes import router as costs_router
+from app.crm.intake_routes import router as crm_intake_router
+from app.crm.routes import router as crm_router
 from app.customers.routes import router as customers_router
 from app.db import Database
+from app.deals.routes import router as deals_router
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
 from app.kpis.routes import router as kpis_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
+from app.project_templates.routes import router as project_templates_router
 from app.projects.lifecycle_routes import router as project_lifecycle_router
 from app.projects.routes import router as projects_router
 from app.raci.routes import router as raci_router
@@ -85,6 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kpis_router,
         costs_router,
         analytics_router,
+        deals_router,
+        crm_router,
+        crm_intake_router,
+        project_templates_router,
         events_router,
         webhooks_router,
         members_router,

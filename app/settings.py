@@ -96,6 +96,21 @@ class Settings(BaseSettings):
         description="Fernet key encrypting webhook secrets at rest; default: derived from "
         "HANDOVER_SECRET_KEY.",
     )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        pattern=r"^https?://[^/?#]+(/[^?#]*)?$",
+        description="The URL CRMs call this service at (scheme, host, path prefix): HubSpot "
+        "signs the public URL it called, which differs from ours behind a proxy.",
+    )
+    crm_max_body_bytes: int = Field(
+        262_144, ge=1024, description="Largest CRM intake request accepted (413 beyond)."
+    )
+    crm_signature_tolerance_seconds: int = Field(
+        300, ge=1, description="CRM requests signed longer ago (or ahead) than this are refused."
+    )
+    crm_inbound_retention_days: int = Field(
+        30, ge=1, description="How long raw CRM requests are kept for support."
+    )
     dispatcher_enabled: bool = Field(
         True,
         description="Run the webhook dispatcher inside `serve` (`handover worker` also runs it).",

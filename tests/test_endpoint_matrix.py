@@ -61,6 +61,14 @@ COST = {
     "incurred_on": "2026-01-05",
     "description": "Travel",
 }
+DEAL = {
+    "external_id": "D-1",
+    "name": "Globex rollout",
+    "customer": {"external_id": "C-1", "name": "Globex"},
+    "amount": "1000.00",
+    "currency": "EUR",
+}
+CONNECTION = {"provider": "generic", "name": "Script", "default_project_manager_id": "{member}"}
 RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
 
 ENDPOINTS = [
@@ -354,6 +362,68 @@ ENDPOINTS = [
     Endpoint("DELETE", "/v1/cost-entries/{id}", Scope.projects_write, kind="cost_entry"),
     Endpoint("GET", "/v1/analytics/portfolio", Scope.analytics_read),
     Endpoint("GET", "/v1/analytics/members/{id}", Scope.analytics_read, kind="member"),
+    Endpoint(
+        "POST",
+        "/v1/deals",
+        Scope.deals_write,
+        body=DEAL,
+        invalid={**DEAL, "currency": "euro"},
+    ),
+    Endpoint("GET", "/v1/deals", Scope.deals_read),
+    Endpoint("GET", "/v1/deals/{id}", Scope.deals_read, kind="deal"),
+    Endpoint(
+        "POST",
+        "/v1/crm-connections",
+        Scope.crm_write,
+        body=CONNECTION,
+        invalid={**CONNECTION, "provider": "zoho"},
+    ),
+    Endpoint("GET", "/v1/crm-connections", Scope.crm_read),
+    Endpoint("GET", "/v1/crm-connections/{id}", Scope.crm_read, kind="crm_connection"),
+    Endpoint(
+        "PATCH",
+        "/v1/crm-connections/{id}",
+        Scope.crm_write,
+        kind="crm_connection",
+        body={"name": "Renamed"},
+        invalid={"won_stages": "closedwon"},
+    ),
+    Endpoint("DELETE", "/v1/crm-connections/{id}", Scope.crm_write, kind="crm_connection"),
+    Endpoint(
+        "POST",
+        "/v1/crm-connections/{id}/rotate-secret",
+        Scope.crm_write,
+        kind="crm_connection",
+        body={"grace_period_seconds": 60},
+        invalid={"grace_period_seconds": -1},
+        text_field=None,
+        readable=False,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/crm-connections/{id}/inbound-requests",
+        Scope.crm_read,
+        kind="crm_connection",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/project-templates",
+        Scope.projects_write,
+        body={"name": "T"},
+        invalid={"name": "T", "kickoff_within_business_days": 0},
+    ),
+    Endpoint("GET", "/v1/project-templates", Scope.projects_read),
+    Endpoint("GET", "/v1/project-templates/default", Scope.projects_read),
+    Endpoint("GET", "/v1/project-templates/{id}", Scope.projects_read, kind="project_template"),
+    Endpoint(
+        "PATCH",
+        "/v1/project-templates/{id}",
+        Scope.projects_write,
+        kind="project_template",
+        body={"name": "U"},
+        invalid={"milestones": [{"name": "M", "due_in_business_days": -1}]},
+    ),
+    Endpoint("DELETE", "/v1/project-templates/{id}", Scope.projects_write, kind="project_template"),
     Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
     Endpoint("GET", "/v1/event-types", Scope.events_read),
@@ -485,6 +555,15 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         endpoint_id = await _object_id(tenant, "webhook_endpoint")
         response = await tenant.post(f"/v1/webhook-endpoints/{endpoint_id}/test")
         return str(response.json()["delivery_id"])
+    if kind == "deal":
+        response = await tenant.post("/v1/deals", json=DEAL)
+        return str(response.json()["deal"]["id"])
+    if kind == "crm_connection":
+        response = await tenant.post("/v1/crm-connections", json=await _fill(tenant, CONNECTION))
+        return str(response.json()["id"])
+    if kind == "project_template":
+        response = await tenant.post("/v1/project-templates", json={"name": "T"})
+        return str(response.json()["id"])
     if kind == "member":
         return str((await tenant.member())["id"])
     if kind == "customer":

@@ -42,6 +42,20 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
+def wait_until_ready(server: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+    """Until `/readyz` answers 200 (the server's log is the message if it dies or hangs)."""
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     environment: dict[str, str], tmp_path: Path
@@ -61,16 +75,7 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
+        wait_until_ready(server, base, log_path)
 
         output = log_path.read_text()
         admin_key = re.search(r"hk_live_[A-Za-z0-9_-]{43}", output)

@@ -41,6 +41,10 @@ class Scope(StrEnum):
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
     analytics_read = "analytics:read"
+    deals_read = "deals:read"
+    deals_write = "deals:write"
+    crm_read = "crm:read"
+    crm_write = "crm:write"
 
 
 SCOPE_DESCRIPTIONS: dict[Scope, str] = {
@@ -55,15 +59,22 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.webhooks_read: "List webhook endpoints, deliveries and attempts.",
     Scope.webhooks_write: "Manage webhook endpoints and secrets; retry and recover deliveries.",
     Scope.analytics_read: "Read portfolio and member analytics across all projects.",
+    Scope.deals_read: "List and read the deals CRMs pushed.",
+    Scope.deals_write: "Push won deals (`POST /v1/deals`): each becomes exactly one project.",
+    Scope.crm_read: "List CRM connections and the raw requests CRMs sent.",
+    Scope.crm_write: "Manage CRM connections and their secrets.",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The organization a request acts for, and what its key allows."""
+    """The organization a request acts for, and what its key allows.
+
+    `api_key_id` is None when no key acts: a CRM's push, verified by its connection's secret.
+    """
 
     organization_id: UUID
-    api_key_id: UUID
+    api_key_id: UUID | None
     scopes: frozenset[str]
 
     def allows(self, scope: str) -> bool:

@@ -49,6 +49,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             {"name": "kpis", "description": "SMART targets: built-in or custom metrics, status."},
             {"name": "costs", "description": "Actual costs booked on projects (budget variance)."},
             {"name": "analytics", "description": "Portfolio and member metrics over a window."},
+            {"name": "deals", "description": "Won deals in: each becomes exactly one project."},
+            {"name": "crm", "description": "CRM connections, their secrets, what CRMs sent."},
+            {
+                "name": "crm-intake",
+                "description": "Where CRMs push: signed requests, no API key.",
+            },
+            {
+                "name": "project-templates",
+                "description": "How projects from won deals are planned.",
+            },
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
             {"name": "events", "description": "What happened, in order; the event catalogue."},

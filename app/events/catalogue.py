@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from app.events.payloads import kpis, plan, projects, risks, voice, webhooks, workspace
+from app.events.payloads import deals, kpis, plan, projects, risks, voice, webhooks, workspace
 from app.events.payloads.base import TIMESTAMP, EventData, example_of
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -78,6 +78,20 @@ _ENTRIES = (
         "project",
         "A project was created, by hand or from a closed-won deal.",
         projects.ProjectCreatedData,
+    ),
+    EventType(
+        "deal.won",
+        "deal",
+        "A CRM deal was won and its project planned: sent once per deal, whatever the retries. "
+        "`project.created` (with the deal) follows in the same transaction.",
+        deals.DealWonData,
+    ),
+    EventType(
+        "deal.updated",
+        "deal",
+        "A deal that has its project changed in the CRM (amount, close date…); the project is "
+        "not planned again.",
+        deals.DealUpdatedData,
     ),
     EventType(
         "project.updated",

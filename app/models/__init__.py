@@ -1,6 +1,14 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.allocation import Allocation
+from app.models.crm import (
+    CrmConnection,
+    CrmDeliveryClaim,
+    CrmInboundRequest,
+    Deal,
+    InboundOutcome,
+    ProjectTemplate,
+)
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
@@ -44,8 +52,12 @@ __all__ = [
     "Allocation",
     "ApiKey",
     "CostEntry",
+    "CrmConnection",
+    "CrmDeliveryClaim",
+    "CrmInboundRequest",
     "CrmSource",
     "Customer",
+    "Deal",
     "DeliveryStatus",
     "Event",
     "Feedback",
@@ -55,6 +67,7 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
+    "InboundOutcome",
     "Kpi",
     "KpiDirection",
     "KpiMeasurement",
@@ -70,6 +83,7 @@ __all__ = [
     "Organization",
     "Phase",
     "Project",
+    "ProjectTemplate",
     "ProjectTransition",
     "RaciAssignment",
     "RaciRole",

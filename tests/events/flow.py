@@ -1,5 +1,5 @@
-"""A project's life through the API, touching every domain that records events, and a test
-event sent to a webhook endpoint."""
+"""A project's life through the API, touching every domain that records events, a won deal
+pushed twice, and a test event sent to a webhook endpoint."""
 
 from typing import Any
 
@@ -158,6 +158,18 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
     late = _ok(await tenant.post(f"{p}/kpis", json={**target, "due_date": "2099-01-01"}), 201)
     _ok(await tenant.post(f"/v1/kpis/{late['id']}/measurements", json={"value": 10}), 201)
     _ok(await tenant.delete(p), 204)
+
+    deal = {
+        "external_id": "D-10042",
+        "name": "Globex CRM rollout",
+        "customer": {"external_id": "C-77", "name": "Globex"},
+        "amount": "120000.00",
+        "currency": "EUR",
+        "owner_email": "sam.seller@example.com",
+        "project_manager_id": manager["id"],
+    }
+    _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created (with it)…
+    _ok(await tenant.post("/v1/deals", json={**deal, "amount": "135000.00"}))  # deal.updated
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
     _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)

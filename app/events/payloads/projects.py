@@ -15,6 +15,7 @@ from app.events.payloads.base import (
     Version,
     example,
 )
+from app.events.payloads.deals import DEAL_ID, DealReference
 from app.models import Health, Phase
 from app.projects.health import HealthSource
 from app.projects.schemas import Money
@@ -36,6 +37,9 @@ class ProjectCreatedData(ProjectEventData):
     start_date: date | None
     target_end_date: date | None
     budget: Money | None
+    deal: DealReference | None = Field(
+        None, description="The won deal it was planned from; absent for a project made by hand."
+    )
 
     model_config = example(
         project_id=PROJECT_ID,
@@ -48,6 +52,7 @@ class ProjectCreatedData(ProjectEventData):
         start_date="2026-12-01",
         target_end_date="2027-03-31",
         budget={"amount": "120000.00", "currency": "EUR"},
+        deal={"deal_id": DEAL_ID, "source": "hubspot", "external_id": "1234567"},
     )
 
 

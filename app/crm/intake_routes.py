@@ -1,0 +1,74 @@
+"""`POST /v1/integrations/{provider}/{connection_id}/webhooks`: where CRMs push deals.
+
+No API key: each request proves itself with its connection's secret (see `app/crm/providers`).
+"""
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from app.core.errors import problem_responses
+from app.crm import intake
+from app.crm.providers.base import Received
+from app.crm.providers.salesforce import ACKNOWLEDGEMENT
+from app.crm.schemas import IntakeAnswer
+from app.db import DatabaseDep
+from app.deals.schemas import CanonicalDeal
+from app.models import CrmSource
+from app.webhooks.deps import SettingsDep
+
+# The canonical deal, inline: its parts (`DealCustomer`, `LineItem`) are components already.
+CANONICAL_DEAL_SCHEMA = {
+    key: value
+    for key, value in CanonicalDeal.model_json_schema(
+        ref_template="#/components/schemas/{model}"
+    ).items()
+    if key != "$defs"
+}
+
+router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
+
+
+@router.post(
+    "/v1/integrations/{provider}/{connection_id}/webhooks",
+    response_model=IntakeAnswer,
+    responses={
+        200: {
+            "description": "Handled, found a duplicate, or ignored: acknowledged. Salesforce "
+            "gets its SOAP acknowledgement (`text/xml`).",
+            "content": {"text/xml": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 413, 422),
+    },
+    openapi_extra={
+        "security": [],
+        "requestBody": {
+            "required": True,
+            "description": "What the CRM sends: generic, the canonical deal (`CanonicalDeal`); "
+            "HubSpot, a JSON array of events; Pipedrive, a webhook v2 message; Salesforce, an "
+            "Outbound Message (SOAP).",
+            "content": {
+                "application/json": {"schema": CANONICAL_DEAL_SCHEMA},
+                "text/xml": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def receive_crm_webhook(
+    provider: CrmSource,
+    connection_id: UUID,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> IntakeAnswer | Response:
+    """Receive a CRM's push: verified before it is read, each won deal planned once."""
+    received = Received(
+        method=request.method,
+        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=await request.body(),
+    )
+    answer = await intake.receive(database, settings, provider, connection_id, received)
+    if provider is CrmSource.salesforce:
+        return Response(ACKNOWLEDGEMENT, media_type="text/xml")
+    return answer

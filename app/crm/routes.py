@@ -1,0 +1,132 @@
+"""`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, and what they sent."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.crm import service
+from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
+from app.crm.schemas import (
+    CrmConnectionCreate,
+    CrmConnectionPage,
+    CrmConnectionPublic,
+    CrmConnectionUpdate,
+    CrmConnectionWithSecret,
+    CrmSecretRotation,
+    InboundRequestPage,
+)
+from app.db import SessionDep
+from app.models import CrmSource, InboundOutcome
+from app.webhooks.deps import SettingsDep
+
+router = APIRouter(
+    prefix="/v1/crm-connections",
+    tags=["crm"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+async def create_crm_connection(
+    session: SessionDep,
+    caller: CrmWriter,
+    settings: SettingsDep,
+    body: CrmConnectionCreate,
+    response: Response,
+) -> CrmConnectionWithSecret:
+    """Connect a CRM; a secret we generate is in this response only (no Idempotency-Key:
+    the secret is never stored where a replay could read it)."""
+    connection, secret = await service.create_connection(session, caller, body, settings)
+    set_etag(response, connection.version)
+    return CrmConnectionWithSecret(**service.present(connection, settings), secret=secret)
+
+
+@router.get("", responses=problem_responses(400))
+async def list_crm_connections(
+    session: SessionDep,
+    caller: CrmReader,
+    settings: SettingsDep,
+    page: Annotated[PageParams, Depends()],
+    provider: CrmSource | None = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> CrmConnectionPage:
+    """List CRM connections, oldest first (never their secrets)."""
+    rows = await service.list_connections(
+        session, caller, page, provider=provider, updated_since=updated_since
+    )
+    presented = [CrmConnectionPublic(**service.present(row, settings)) for row in rows]
+    return page.page(presented, CrmConnectionPage)
+
+
+@router.get("/{crm_connection_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_crm_connection(
+    connection: ReadableConnection, settings: SettingsDep, cache: CacheCheckDep
+) -> CrmConnectionPublic:
+    """Read one connection, with its intake URL."""
+    cache.respond(connection.version)
+    return CrmConnectionPublic(**service.present(connection, settings))
+
+
+@router.patch("/{crm_connection_id}", responses=problem_responses(404, 412, 413, 415))
+async def update_crm_connection(
+    session: SessionDep,
+    caller: CrmWriter,
+    settings: SettingsDep,
+    connection: WritableConnection,
+    body: CrmConnectionUpdate,
+    precondition: WriteCheckDep,
+) -> CrmConnectionPublic:
+    """Change a connection (JSON merge patch); the provider and the secret stay."""
+    precondition.require(connection.version)
+    connection = await service.update_connection(session, caller, connection, body)
+    precondition.tag(connection.version)
+    return CrmConnectionPublic(**service.present(connection, settings))
+
+
+@router.delete(
+    "/{crm_connection_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 412),
+)
+async def delete_crm_connection(
+    session: SessionDep, connection: WritableConnection, precondition: WriteCheckDep
+) -> None:
+    """Disconnect a CRM: its intake URL stops answering; its deals and projects stay."""
+    precondition.require(connection.version)
+    await service.delete_connection(session, connection)
+
+
+@router.post("/{crm_connection_id}/rotate-secret", responses=problem_responses(404, 409, 413, 415))
+async def rotate_crm_connection_secret(
+    session: SessionDep,
+    settings: SettingsDep,
+    connection: WritableConnection,
+    body: CrmSecretRotation,
+    response: Response,
+) -> CrmConnectionWithSecret:
+    """Replace the secret; the old one is accepted for the grace period. The new one (if we
+    made it) is in this response only."""
+    secret = await service.rotate_secret(session, connection, body, settings)
+    set_etag(response, connection.version)
+    return CrmConnectionWithSecret(**service.present(connection, settings), secret=secret)
+
+
+@router.get("/{crm_connection_id}/inbound-requests", responses=problem_responses(400, 404))
+async def list_crm_inbound_requests(
+    session: SessionDep,
+    connection: ReadableConnection,
+    page: Annotated[PageParams, Depends()],
+    outcome: InboundOutcome | None = None,
+) -> InboundRequestPage:
+    """What the CRM sent, exactly (credentials left out), and what became of it: for support.
+    Kept for `HANDOVER_CRM_INBOUND_RETENTION_DAYS`."""
+    rows = await service.list_inbound_requests(session, connection, page, outcome)
+    return page.page(rows, InboundRequestPage)

@@ -1,0 +1,246 @@
+"""CRM connections: which CRM pushes deals, what it proves itself with, how projects are planned.
+
+Secrets are generated here (generic: a `whsec_` signing secret; Pipedrive: a Basic auth
+password) or given (HubSpot's app secret), stored encrypted and shown once. Connection changes
+are configuration, not domain events.
+"""
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.crm.providers.base import Credentials
+from app.crm.schemas import (
+    DEFAULT_WON_STAGES,
+    CrmConnectionCreate,
+    CrmConnectionPublic,
+    CrmConnectionUpdate,
+    CrmSecretRotation,
+)
+from app.members.service import require_members
+from app.models import (
+    CrmConnection,
+    CrmDeliveryClaim,
+    CrmInboundRequest,
+    CrmSource,
+    InboundOutcome,
+)
+from app.models.base import utcnow
+from app.project_templates.service import require_template
+from app.settings import Settings
+from app.webhooks.secrets import decrypt_secret, encrypt_secret, generate_secret
+
+DEFAULT_BASIC_AUTH_USERNAME = "handover"
+
+
+class CrmConnectionNotFound(NotFound):
+    subject = "CRM connection"
+
+
+class SecretNotRotatable(Conflict):
+    slug = "secret-not-rotatable"
+    title = "Secret Not Rotatable"
+
+
+def intake_url(connection: CrmConnection, settings: Settings) -> str:
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
+
+
+def present(connection: CrmConnection, settings: Settings) -> dict[str, Any]:
+    """The connection's public fields (never a secret), with its intake URL."""
+    fields = CrmConnectionPublic.model_fields
+    values = {name: getattr(connection, name) for name in fields if name != "intake_url"}
+    return {**values, "intake_url": intake_url(connection, settings)}
+
+
+async def get_connection(
+    session: AsyncSession, caller: Caller, connection_id: UUID
+) -> CrmConnection:
+    return await get_owned(session, caller, CrmConnection, connection_id, CrmConnectionNotFound)
+
+
+async def list_connections(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    provider: CrmSource | None = None,
+    updated_since: datetime | None = None,
+) -> Sequence[CrmConnection]:
+    statement = select(CrmConnection).where(CrmConnection.organization_id == caller.organization_id)
+    if provider is not None:
+        statement = statement.where(CrmConnection.provider == provider)
+    if updated_since is not None:
+        statement = statement.where(CrmConnection.updated_at >= updated_since)
+    return (await session.exec(page.keyset(statement, CrmConnection.id))).all()
+
+
+def _generated_secret(provider: CrmSource) -> str | None:
+    if provider is CrmSource.generic:
+        return generate_secret()
+    if provider is CrmSource.pipedrive:
+        return secrets.token_urlsafe(32)
+    return None
+
+
+async def _check_references(session: AsyncSession, caller: Caller, values: dict[str, Any]) -> None:
+    if "default_project_manager_id" in values:
+        await require_members(
+            session, caller, {"default_project_manager_id": values["default_project_manager_id"]}
+        )
+    if values.get("project_template_id") is not None:
+        await require_template(
+            session, caller, values["project_template_id"], "project_template_id"
+        )
+
+
+async def create_connection(
+    session: AsyncSession, caller: Caller, data: CrmConnectionCreate, settings: Settings
+) -> tuple[CrmConnection, str | None]:
+    """A new connection and the secret its CRM proves itself with (returned once, if we made
+    it; stored only encrypted)."""
+    values = data.model_dump(exclude={"app_secret"})
+    await _check_references(session, caller, values)
+    if values["won_stages"] is None:
+        values["won_stages"] = DEFAULT_WON_STAGES.get(data.provider, [])
+    if data.provider is CrmSource.pipedrive and data.basic_auth_username is None:
+        values["basic_auth_username"] = DEFAULT_BASIC_AUTH_USERNAME
+    secret = _generated_secret(data.provider)
+    stored = secret or data.app_secret
+    connection = CrmConnection(
+        organization_id=caller.organization_id,
+        **values,
+        secret_encrypted=None if stored is None else encrypt_secret(stored, settings),
+    )
+    session.add(connection)
+    await session.flush()
+    return connection, secret
+
+
+async def update_connection(
+    session: AsyncSession, caller: Caller, connection: CrmConnection, data: CrmConnectionUpdate
+) -> CrmConnection:
+    """Provider-specific fields only on their provider's connections (422)."""
+    changes = {
+        name: value for name, value in data.changes().items() if getattr(connection, name) != value
+    }
+    own = {
+        "basic_auth_username": CrmSource.pipedrive,
+        "salesforce_organization_id": CrmSource.salesforce,
+    }
+    problems = [
+        FieldProblem(
+            loc=["body", name],
+            message=f"Only {provider} connections have it.",
+            type="wrong_provider",
+        )
+        for name, provider in own.items()
+        if name in changes and connection.provider is not provider
+    ]
+    if problems:
+        raise InvalidInput("That field is not one of this connection's.", errors=problems)
+    await _check_references(session, caller, changes)
+    if not changes:
+        return connection
+    for name, value in changes.items():
+        setattr(connection, name, value)
+    await session.flush()
+    return connection
+
+
+async def delete_connection(session: AsyncSession, connection: CrmConnection) -> None:
+    """Its intake URL stops answering; its deals stay (they forget the connection), its raw
+    requests go."""
+    await session.delete(connection)
+    await session.flush()
+
+
+async def rotate_secret(
+    session: AsyncSession,
+    connection: CrmConnection,
+    data: CrmSecretRotation,
+    settings: Settings,
+) -> str | None:
+    """A new secret (HubSpot: the one given); the replaced one is still accepted for the
+    grace period, so the CRM can be switched without losing a push. Salesforce has none (409)."""
+    if connection.provider is CrmSource.salesforce:
+        raise SecretNotRotatable("Salesforce connections are checked by organization id.")
+    if connection.provider is CrmSource.hubspot and data.app_secret is None:
+        raise InvalidInput(
+            "HubSpot's app secret is rotated in HubSpot: send the new one.",
+            errors=[FieldProblem(loc=["body", "app_secret"], message="required", type="missing")],
+        )
+    if connection.provider is not CrmSource.hubspot and data.app_secret is not None:
+        raise InvalidInput(
+            "Only HubSpot connections take an app secret.",
+            errors=[
+                FieldProblem(
+                    loc=["body", "app_secret"], message="HubSpot only", type="wrong_provider"
+                )
+            ],
+        )
+    secret = _generated_secret(connection.provider)
+    new = secret or data.app_secret
+    assert new is not None
+    if data.grace_period_seconds > 0:
+        connection.previous_secret_encrypted = connection.secret_encrypted
+        connection.previous_secret_expires_at = utcnow() + timedelta(
+            seconds=data.grace_period_seconds
+        )
+    else:
+        connection.previous_secret_encrypted = None
+        connection.previous_secret_expires_at = None
+    connection.secret_encrypted = encrypt_secret(new, settings)
+    await session.flush()
+    return secret
+
+
+def credentials(connection: CrmConnection, settings: Settings, now: datetime) -> Credentials:
+    """What a request is checked against: the current secret, and the previous one during its
+    grace period."""
+    live = [connection.secret_encrypted]
+    expires = connection.previous_secret_expires_at
+    if expires is not None and expires > now:
+        live.append(connection.previous_secret_encrypted)
+    return Credentials(
+        secrets=[decrypt_secret(blob, settings) for blob in live if blob is not None],
+        won_stages=list(connection.won_stages),
+        basic_auth_username=connection.basic_auth_username,
+        salesforce_organization_id=connection.salesforce_organization_id,
+    )
+
+
+async def list_inbound_requests(
+    session: AsyncSession,
+    connection: CrmConnection,
+    page: PageParams,
+    outcome: InboundOutcome | None,
+) -> Sequence[CrmInboundRequest]:
+    statement = select(CrmInboundRequest).where(
+        CrmInboundRequest.organization_id == connection.organization_id,
+        CrmInboundRequest.connection_id == connection.id,
+    )
+    if outcome is not None:
+        statement = statement.where(CrmInboundRequest.outcome == outcome)
+    return (await session.exec(page.keyset(statement, CrmInboundRequest.id))).all()
+
+
+async def purge_inbound(session: AsyncSession, before: datetime) -> int:
+    """Forget raw requests (and delivery claims) received before `before`: the retention.
+    A delivery retried after its claim is gone still finds its deal: no second project."""
+    purged = await session.exec(
+        delete(CrmInboundRequest).where(col(CrmInboundRequest.received_at) < before)
+    )
+    await session.exec(delete(CrmDeliveryClaim).where(col(CrmDeliveryClaim.claimed_at) < before))
+    return int(purged.rowcount)

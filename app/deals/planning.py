@@ -1,0 +1,124 @@
+"""A won deal's project, planned from a template: milestones, RACI rows, dates and budget."""
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.events import record_change
+from app.milestones import service as milestones
+from app.milestones.schemas import MilestoneCreate
+from app.models import Deal, Project
+from app.models.base import today
+from app.project_templates.schemas import Plan, TemplateActivity, TemplateRole
+from app.project_templates.service import add_business_days
+from app.raci import service as raci
+from app.raci.schemas import ActivityCreate, AssignmentInput
+
+People = dict[TemplateRole, UUID | None]
+
+
+def deal_reference(deal: Deal) -> dict[str, Any]:
+    """How events name the deal a project came from."""
+    return {"deal_id": deal.id, "source": deal.source, "external_id": deal.external_id}
+
+
+def _assignments(activity: TemplateActivity, people: People) -> list[AssignmentInput] | None:
+    """The row's letters for the deal's people, or None when they cannot keep the RACI rules
+    (no project manager yet, or one person in both roles): that row is left to staff by hand."""
+    holders = {role: people[role] for role in activity.letters}
+    members = [member for member in holders.values() if member is not None]
+    if len(set(members)) != len(holders):
+        return None
+    return [
+        AssignmentInput(member_id=member_id, role=activity.letters[role])
+        for role, member_id in holders.items()
+        if member_id is not None
+    ]
+
+
+async def plan_project(
+    session: AsyncSession,
+    caller: Caller,
+    deal: Deal,
+    plan: Plan,
+    project_manager_id: UUID | None,
+) -> Project:
+    """The project of a won deal, in `initiating`: the deal's customer, sales owner, amount as
+    budget and requirements as description; the template's milestones (due in business days
+    from today, each after the one before) and the RACI rows the deal's people can hold.
+    Records `project.created` with the deal, then the milestones' and activities' events."""
+    start = add_business_days(today(), 0)
+    ordered = sorted(plan.milestones, key=lambda item: item.due_in_business_days)
+    dues = [add_business_days(start, item.due_in_business_days) for item in ordered]
+    project = Project(
+        organization_id=deal.organization_id,
+        name=deal.name,
+        description=deal.requirements,
+        customer_id=deal.customer_id,
+        sales_owner_id=deal.sales_owner_id,
+        project_manager_id=project_manager_id,
+        start_date=start,
+        target_end_date=dues[-1] if dues else None,
+        budget_amount=deal.amount,
+        budget_currency=deal.currency,
+    )
+    session.add(project)
+    await session.flush()
+    created = {
+        field: getattr(project, field)
+        for field in (
+            "name",
+            "description",
+            "customer_id",
+            "sales_owner_id",
+            "project_manager_id",
+            "start_date",
+            "target_end_date",
+            "budget",
+        )
+    }
+    await record_change(
+        session, "project.created", project, {**created, "deal": deal_reference(deal)}
+    )
+
+    people: People = {
+        TemplateRole.project_manager: project_manager_id,
+        TemplateRole.sales_owner: deal.sales_owner_id,
+    }
+    previous: list[UUID] = []
+    for item, due in zip(ordered, dues, strict=True):
+        milestone = await milestones.create_milestone(
+            session,
+            caller,
+            project,
+            MilestoneCreate(
+                name=item.name,
+                due_date=due,
+                owner_id=people[item.owner] if item.owner else None,
+                customer_visible=item.customer_visible,
+                depends_on=previous,
+            ),
+        )
+        previous = [milestone.id]
+    for activity in plan.activities:
+        assignments = _assignments(activity, people)
+        if assignments is not None:
+            await raci.create_activity(
+                session,
+                caller,
+                project,
+                ActivityCreate(name=activity.name, phase=activity.phase, assignments=assignments),
+            )
+
+    # KICKOFF MEETING (issue #10) goes here: every project from a deal passes this point once;
+    # propose the kickoff by `kickoff_deadline(project, plan)`.
+    return project
+
+
+def kickoff_deadline(project: Project, plan: Plan) -> date:
+    """The last business day the kickoff meeting may take place."""
+    assert project.start_date is not None  # planned projects always start
+    return add_business_days(project.start_date, plan.kickoff_within_business_days)

@@ -1,0 +1,78 @@
+"""`/v1/deals`: push a won deal with an API key; read what CRMs pushed."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.deals import service
+from app.deals.deps import DealsReader, DealsWriter, ReadableDeal
+from app.deals.schemas import DealIntake, DealPage, DealPublic, DealPush, ProjectOutcome
+from app.models import CrmSource
+
+router = APIRouter(
+    prefix="/v1/deals",
+    tags=["deals"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {
+            "description": "The deal already had its project (`project: existing`).",
+            "model": DealIntake,
+        },
+        **problem_responses(409, 413, 415),
+    },
+)
+async def push_deal(
+    session: SessionDep,
+    caller: DealsWriter,
+    _: IdempotencyDep,
+    body: DealPush,
+    response: Response,
+) -> DealIntake:
+    """Push a won deal: its project is planned once (201); pushed again, it is found (200)."""
+    intake = await service.push_deal(session, caller, body)
+    if intake.project is ProjectOutcome.existing:
+        response.status_code = status.HTTP_200_OK
+    return DealIntake(
+        project=intake.project,
+        deal_updated=intake.deal_updated,
+        project_id=intake.deal.project_id,
+        deal=DealPublic.model_validate(intake.deal),
+    )
+
+
+@router.get("", responses=problem_responses(400))
+async def list_deals(
+    session: SessionDep,
+    caller: DealsReader,
+    page: Annotated[PageParams, Depends()],
+    source: CrmSource | None = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> DealPage:
+    """List deals, oldest first."""
+    rows = await service.list_deals(
+        session, caller, page, source=source, updated_since=updated_since
+    )
+    return page.page(rows, DealPage)
+
+
+@router.get("/{deal_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_deal(deal: ReadableDeal, cache: CacheCheckDep) -> DealPublic:
+    """Read one deal and the project it became."""
+    cache.respond(deal.version)
+    return DealPublic.model_validate(deal)

@@ -1,0 +1,89 @@
+"""`data` of the deal events: a deal won (its project planned), a known deal changed."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from app.core.schemas import unchanged
+from app.events.payloads.base import (
+    CUSTOMER_ID,
+    MEMBER_ID,
+    PROJECT_ID,
+    TIMESTAMP,
+    EventData,
+    ProjectId,
+    Version,
+    example,
+)
+from app.models import CrmSource
+from app.projects.schemas import Money
+
+DEAL_ID = "019ab0c5-8c9d-7eaf-9b0c-1d2e3f4a5b6c"
+CONNECTION_ID = "019ab0c5-9dae-7fb0-8c1d-2e3f4a5b6c7d"
+
+
+class DealReference(BaseModel):
+    """The deal a project came from."""
+
+    deal_id: UUID
+    source: CrmSource
+    external_id: str = Field(description="The deal's id in its CRM.")
+
+
+class DealWonData(EventData):
+    """The deal, as won; `project_id` is the project planned for it."""
+
+    deal_id: UUID
+    version: Version
+    project_id: ProjectId
+    source: CrmSource
+    external_id: str = Field(description="The deal's id in its CRM.")
+    connection_id: UUID | None = Field(description="The CRM connection it came through.")
+    name: str
+    customer_id: UUID
+    amount: Money | None
+    close_date: date | None
+    stage: str | None
+    sales_owner_id: UUID | None
+    won_at: datetime
+
+    model_config = example(
+        deal_id=DEAL_ID,
+        version=1,
+        project_id=PROJECT_ID,
+        source="hubspot",
+        external_id="1234567",
+        connection_id=CONNECTION_ID,
+        name="Globex CRM rollout",
+        customer_id=CUSTOMER_ID,
+        amount={"amount": "120000.00", "currency": "EUR"},
+        close_date="2026-11-20",
+        stage="closedwon",
+        sales_owner_id=MEMBER_ID,
+        won_at=TIMESTAMP,
+    )
+
+
+class DealUpdatedData(EventData):
+    """A later push changed a deal that has its project: the changed fields, with their new
+    values (absent: unchanged). The project is not planned again."""
+
+    deal_id: UUID
+    version: Version
+    project_id: ProjectId
+    name: str = unchanged()
+    amount: Money | None = None
+    close_date: date | None = None
+    stage: str | None = None
+    requirements: str | None = None
+    line_items: list[dict[str, Any]] = unchanged()
+
+    model_config = example(
+        deal_id=DEAL_ID,
+        version=2,
+        project_id=PROJECT_ID,
+        amount={"amount": "135000.00", "currency": "EUR"},
+        close_date="2026-11-27",
+    )

@@ -1,0 +1,131 @@
+"""CRM intake: connections to CRMs, the deals they pushed, what they sent, project templates."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import (
+    Identified,
+    Money,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+    utcnow,
+)
+from app.models.customer import CrmSource
+
+
+class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
+    """How a project from a won deal is planned: milestones (due in business days from the
+    start) and RACI activities whose letters go to the deal's people by role."""
+
+    __tablename__ = "project_templates"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_type=Text)
+    kickoff_within_business_days: int = Field(default=5)
+    milestones: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    activities: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class CrmConnection(Identified, Timestamped, Versioned, table=True):
+    """One CRM (or script) that pushes deals, with what it proves itself with."""
+
+    __tablename__ = "crm_connections"
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    provider: CrmSource = enum_field(CrmSource)
+    name: str = Field(max_length=200)
+    enabled: bool = True
+    won_stages: list[str] = Field(default_factory=list, sa_type=JSON)
+    project_template_id: UUID | None = Field(
+        default=None, foreign_key="project_templates.id", ondelete="RESTRICT", index=True
+    )
+    default_project_manager_id: UUID = Field(
+        foreign_key="members.id", ondelete="RESTRICT", index=True
+    )
+    secret_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
+    previous_secret_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
+    previous_secret_expires_at: datetime | None = timestamp_field(default=None)
+    basic_auth_username: str | None = Field(default=None, max_length=200)
+    salesforce_organization_id: str | None = Field(default=None, max_length=18)
+
+
+class Deal(Identified, Timestamped, Versioned, table=True):
+    """A won deal as the CRM pushed it: one per (organization, source, external id), so one
+    project per deal whatever the retries and races."""
+
+    __tablename__ = "deals"
+    __table_args__ = (UniqueConstraint("organization_id", "source", "external_id"),)
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    source: CrmSource = enum_field(CrmSource)
+    external_id: str = Field(max_length=200)
+    connection_id: UUID | None = Field(
+        default=None, foreign_key="crm_connections.id", ondelete="SET NULL", index=True
+    )
+    name: str = Field(max_length=200)
+    customer_id: UUID = Field(foreign_key="customers.id", ondelete="RESTRICT", index=True)
+    amount: Decimal | None = Field(default=None, sa_type=Money)
+    currency: str | None = Field(default=None, max_length=3)
+    stage: str | None = Field(default=None, max_length=200)
+    close_date: date | None = None
+    sales_owner_id: UUID | None = Field(
+        default=None, foreign_key="members.id", ondelete="RESTRICT", index=True
+    )
+    requirements: str | None = Field(default=None, sa_type=Text)
+    line_items: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    raw_payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    project_id: UUID | None = Field(
+        default=None, foreign_key="projects.id", ondelete="SET NULL", index=True
+    )
+    won_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+class InboundOutcome(StrEnum):
+    """What became of a request a CRM sent."""
+
+    rejected = "rejected"  # bad or stale signature, unknown connection: 401
+    malformed = "malformed"  # verified, but not a body we understand
+    duplicate = "duplicate"  # a delivery already handled: acknowledged, nothing done
+    ignored = "ignored"  # no won deal in it (and no known deal changed)
+    processed = "processed"  # deals created, found existing or updated (see `detail`)
+
+
+class CrmInboundRequest(Identified, table=True):
+    """Exactly what a CRM sent (headers without credentials), kept for support for
+    `HANDOVER_CRM_INBOUND_RETENTION_DAYS`."""
+
+    __tablename__ = "crm_inbound_requests"
+    __table_args__ = (Index(None, "connection_id", "id"),)
+
+    organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
+    connection_id: UUID = Field(foreign_key="crm_connections.id", ondelete="CASCADE")
+    received_at: datetime = timestamp_field(default_factory=utcnow, index=True)
+    delivery_key: str | None = Field(default=None, max_length=200)
+    headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    body: bytes = Field(sa_type=LargeBinary)
+    outcome: InboundOutcome = enum_field(InboundOutcome)
+    detail: str | None = Field(default=None, max_length=2000)
+    deal_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class CrmDeliveryClaim(SQLModel, table=True):
+    """A CRM delivery handled once: its key (the provider's event or message id) is claimed by
+    an insert that cannot race, in the transaction that handles it."""
+
+    __tablename__ = "crm_delivery_claims"
+
+    connection_id: UUID = Field(
+        foreign_key="crm_connections.id", ondelete="CASCADE", primary_key=True
+    )
+    delivery_key: str = Field(max_length=200, primary_key=True)
+    claimed_at: datetime = timestamp_field(default_factory=utcnow, index=True)

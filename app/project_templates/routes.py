@@ -1,0 +1,99 @@
+"""`/v1/project-templates`: how projects from won deals are planned (scopes `projects:*`)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.project_templates import service
+from app.project_templates.deps import ReadableTemplate, WritableTemplate
+from app.project_templates.schemas import (
+    ProjectTemplateCreate,
+    ProjectTemplatePage,
+    ProjectTemplatePublic,
+    ProjectTemplateUpdate,
+)
+from app.projects.deps import ProjectsReader, ProjectsWriter
+
+router = APIRouter(
+    prefix="/v1/project-templates",
+    tags=["project-templates"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))
+async def create_project_template(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    _: IdempotencyDep,
+    body: ProjectTemplateCreate,
+    response: Response,
+) -> ProjectTemplatePublic:
+    """Write a template: milestones and RACI rows for projects from won deals."""
+    template = await service.create_template(session, caller, body)
+    set_etag(response, template.version)
+    return ProjectTemplatePublic.model_validate(template)
+
+
+@router.get("", responses=problem_responses(400))
+async def list_project_templates(
+    session: SessionDep,
+    caller: ProjectsReader,
+    page: Annotated[PageParams, Depends()],
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> ProjectTemplatePage:
+    """List the organization's templates, oldest first."""
+    rows = await service.list_templates(session, caller, page, updated_since)
+    return page.page(rows, ProjectTemplatePage)
+
+
+@router.get("/default")
+async def get_default_project_template(_caller: ProjectsReader) -> ProjectTemplatePublic:
+    """The built-in template, applied when a connection or a deal names none."""
+    return service.built_in_template()
+
+
+@router.get("/{project_template_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_project_template(
+    template: ReadableTemplate, cache: CacheCheckDep
+) -> ProjectTemplatePublic:
+    """Read one template."""
+    cache.respond(template.version)
+    return ProjectTemplatePublic.model_validate(template)
+
+
+@router.patch("/{project_template_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_project_template(
+    session: SessionDep,
+    template: WritableTemplate,
+    body: ProjectTemplateUpdate,
+    precondition: WriteCheckDep,
+) -> ProjectTemplatePublic:
+    """Change a template (JSON merge patch; lists are replaced whole)."""
+    precondition.require(template.version)
+    template = await service.update_template(session, template, body)
+    precondition.tag(template.version)
+    return ProjectTemplatePublic.model_validate(template)
+
+
+@router.delete(
+    "/{project_template_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_project_template(
+    session: SessionDep, template: WritableTemplate, precondition: WriteCheckDep
+) -> None:
+    """Delete a template no connection applies; projects planned from it keep their plan."""
+    precondition.require(template.version)
+    await service.delete_template(session, template)

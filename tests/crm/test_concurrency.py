@@ -1,0 +1,91 @@
+"""The same won deal pushed 50 times at once, through a real `handover serve`: one project."""
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.crm.samples import canonical_deal, dumps, signed_generic
+from tests.test_serve import HANDOVER, _free_port, _run, environment, wait_until_ready
+
+__all__ = ["environment"]  # the fixture: a fresh database for the server
+
+PUSHES = 50
+
+
+async def _push_at_once(base: str, path: str, secret: str) -> list[httpx.Response]:
+    body = dumps(canonical_deal("D-RACE", owner_email="racer@example.com"))
+    limits = httpx.Limits(max_connections=PUSHES)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        # Each retry of the CRM is its own delivery (its own webhook-id), all at the same moment.
+        requests = [
+            client.post(path, content=body, headers=signed_generic(secret, body))
+            for _ in range(PUSHES)
+        ]
+        return list(await asyncio.gather(*requests))
+
+
+@pytest.mark.slow
+def test_fifty_concurrent_pushes_of_one_deal_make_one_project(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    _run(["migrate"], environment, tmp_path)
+    environment = {**environment, "HANDOVER_BOOTSTRAP": "false", "HANDOVER_LOG_LEVEL": "WARNING"}
+    _run(["orgs", "create", "racers"], environment, tmp_path)
+    key = _run(["keys", "create", "--org", "racers", "--name", "admin"], environment, tmp_path)
+    auth = {"Authorization": f"Bearer {key.strip()}"}
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [*HANDOVER, "serve", "--port", str(port)],
+            env=environment,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(server, base, log_path)
+        manager = httpx.post(
+            f"{base}/v1/members",
+            headers=auth,
+            json={"name": "Ada", "email": "ada@example.com", "role": "project_manager"},
+        ).json()
+        connection = httpx.post(
+            f"{base}/v1/crm-connections",
+            headers=auth,
+            json={
+                "provider": "generic",
+                "name": "script",
+                "default_project_manager_id": manager["id"],
+            },
+        ).json()
+        path = f"/v1/integrations/generic/{connection['id']}/webhooks"
+
+        answers = asyncio.run(_push_at_once(base, path, connection["secret"]))
+
+        assert [answer.status_code for answer in answers] == [200] * PUSHES, [
+            answer.text for answer in answers if answer.status_code != 200
+        ]
+        outcomes = [answer.json()["deals"][0]["project"] for answer in answers]
+        assert outcomes.count("created") == 1
+        assert outcomes.count("existing") == PUSHES - 1
+        projects = httpx.get(f"{base}/v1/projects", headers=auth).json()["items"]
+        assert len(projects) == 1
+        assert {answer.json()["deals"][0]["project_id"] for answer in answers} == {
+            projects[0]["id"]
+        }
+        created = httpx.get(
+            f"{base}/v1/events", headers=auth, params={"type": "project.created"}
+        ).json()["items"]
+        assert len(created) == 1
+        won = httpx.get(f"{base}/v1/events", headers=auth, params={"type": "deal.won"}).json()
+        assert len(won["items"]) == 1
+        customers = httpx.get(f"{base}/v1/customers", headers=auth).json()["items"]
+        assert len(customers) == 1
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -1,0 +1,89 @@
+"""CRM connections: secrets shown once and kept encrypted, provider rules, intake URLs."""
+
+from uuid import UUID
+
+from sqlmodel import select
+
+from app.models import CrmConnection
+from tests.crm.samples import SALESFORCE_ORG, connection
+from tests.factories import Tenant
+from tests.problems import assert_problem, locations
+
+
+async def test_a_generated_secret_is_shown_once_and_stored_encrypted(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    assert generic["intake_url"].endswith(f"/v1/integrations/generic/{generic['id']}/webhooks")
+    read = (await tenant.get(f"/v1/crm-connections/{generic['id']}")).json()
+    listed = (await tenant.get("/v1/crm-connections")).json()["items"]
+    assert "secret" not in read
+    assert all("secret" not in item for item in listed)
+    async with tenant.database.transaction(write=False) as session:
+        stored = (
+            await session.exec(select(CrmConnection).where(CrmConnection.id == UUID(generic["id"])))
+        ).one()
+    assert stored.secret_encrypted is not None
+    assert generic["secret"].encode() not in stored.secret_encrypted
+
+
+async def test_each_provider_gets_its_defaults_and_requires_its_credentials(
+    tenant: Tenant,
+) -> None:
+    hub = await connection(tenant, "hubspot")
+    assert (hub["won_stages"], hub["secret"]) == (["closedwon"], None)
+    sales = await connection(tenant, "salesforce")
+    assert (sales["won_stages"], sales["salesforce_organization_id"]) == (
+        ["Closed Won"],
+        SALESFORCE_ORG,
+    )
+    pipe = await connection(tenant, "pipedrive", basic_auth_username="pd-hooks")
+    assert pipe["basic_auth_username"] == "pd-hooks"
+    assert len(pipe["secret"]) >= 40
+
+    manager = await tenant.member()
+    base = {"name": "X", "default_project_manager_id": manager["id"]}
+    for body in (
+        {**base, "provider": "hubspot"},
+        {**base, "provider": "salesforce"},
+        {**base, "provider": "generic", "app_secret": "abcdefgh"},
+        {**base, "provider": "salesforce", "salesforce_organization_id": "nope"},
+    ):
+        assert_problem(await tenant.post("/v1/crm-connections", json=body), 422)
+    unknown = {**base, "provider": "generic", "default_project_manager_id": hub["id"]}
+    problem = assert_problem(await tenant.post("/v1/crm-connections", json=unknown), 422)
+    assert locations(problem) == {("body", "default_project_manager_id")}
+
+
+async def test_changes_keep_to_the_provider_and_honour_if_match(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    path = f"/v1/crm-connections/{generic['id']}"
+    wrong = await tenant.patch(path, json={"salesforce_organization_id": SALESFORCE_ORG})
+    assert locations(assert_problem(wrong, 422)) == {("body", "salesforce_organization_id")}
+    stale = await tenant.patch(path, json={"name": "B"}, headers={"If-Match": '"99"'})
+    assert_problem(stale, 412)
+    changed = await tenant.patch(path, json={"won_stages": ["won"], "name": "Zapier"})
+    assert (changed.json()["won_stages"], changed.json()["version"]) == (["won"], 2)
+
+
+async def test_salesforce_secrets_do_not_rotate_and_hubspot_needs_the_new_one(
+    tenant: Tenant,
+) -> None:
+    sales = await connection(tenant, "salesforce")
+    response = await tenant.post(f"/v1/crm-connections/{sales['id']}/rotate-secret", json={})
+    assert_problem(response, 409, "secret-not-rotatable")
+    hub = await connection(tenant, "hubspot")
+    path = f"/v1/crm-connections/{hub['id']}/rotate-secret"
+    assert_problem(await tenant.post(path, json={}), 422)
+    rotated = await tenant.post(path, json={"app_secret": "the-new-app-secret"})
+    assert rotated.json()["secret"] is None
+    assert rotated.json()["previous_secret_expires_at"] is not None
+
+
+async def test_a_template_in_use_stays_and_deleting_a_connection_keeps_its_deals(
+    tenant: Tenant,
+) -> None:
+    template = (await tenant.post("/v1/project-templates", json={"name": "Lean"})).json()
+    generic = await connection(tenant, "generic", project_template_id=template["id"])
+    deleted = await tenant.delete(f"/v1/project-templates/{template['id']}")
+    assert_problem(deleted, 409, "template-in-use")
+    assert (await tenant.delete(f"/v1/crm-connections/{generic['id']}")).status_code == 204
+    assert (await tenant.delete(f"/v1/project-templates/{template['id']}")).status_code == 204

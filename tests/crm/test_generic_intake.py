@@ -1,0 +1,178 @@
+"""The generic intake: the canonical deal, signed the Standard Webhooks way."""
+
+import time
+
+import pytest
+
+from tests.crm.inbound import kept, projects, rejections
+from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
+from tests.factories import Tenant
+from tests.problems import assert_problem
+
+
+async def test_a_signed_won_deal_becomes_a_project(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    assert generic["secret"].startswith("whsec_")
+    body = dumps(canonical_deal("D-1"))
+
+    response = await tenant.client.post(
+        generic["path"], content=body, headers=signed_generic(generic["secret"], body)
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["outcome"] == "processed"
+    [deal] = answer["deals"]
+    assert (deal["external_id"], deal["project"]) == ("D-1", "created")
+    [project] = await projects(tenant)
+    assert project["id"] == deal["project_id"]
+    assert project["project_manager_id"] == generic["default_project_manager_id"]
+    [request] = await kept(tenant, generic["id"])
+    assert request["outcome"] == "processed"
+    assert request["body"] == body.decode()
+    assert request["deal_ids"] == [deal["deal_id"]]
+
+
+async def test_a_bad_signature_is_401_without_detail_counted_and_kept(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    headers = signed_generic(generic["secret"], body)
+    before = rejections("generic", "bad_signature")
+
+    tampered = body.replace(b"120000.00", b"999999.00")
+    response = await tenant.client.post(generic["path"], content=tampered, headers=headers)
+
+    problem = assert_problem(response, 401)
+    assert "detail" not in problem
+    assert rejections("generic", "bad_signature") == before + 1
+    assert await projects(tenant) == []
+    [request] = await kept(tenant, generic["id"])
+    assert (request["outcome"], request["detail"]) == ("rejected", "bad_signature")
+
+
+async def test_another_connections_secret_is_refused(tenant: Tenant) -> None:
+    generic, other = await connection(tenant, "generic"), await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    response = await tenant.client.post(
+        generic["path"], content=body, headers=signed_generic(other["secret"], body)
+    )
+    assert_problem(response, 401)
+
+
+async def test_a_stale_timestamp_is_refused(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    before = rejections("generic", "stale_timestamp")
+    for at in (time.time() - 6 * 60, time.time() + 6 * 60):
+        headers = signed_generic(generic["secret"], body, at=at)
+        assert_problem(
+            await tenant.client.post(generic["path"], content=body, headers=headers), 401
+        )
+    assert rejections("generic", "stale_timestamp") == before + 2
+    assert await projects(tenant) == []
+
+
+async def test_a_duplicate_delivery_is_acknowledged_and_changes_nothing(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    headers = signed_generic(generic["secret"], body, message_id="msg_2Yx")
+    first = await tenant.client.post(generic["path"], content=body, headers=headers)
+    changed = dumps(
+        canonical_deal(external_id=first.json()["deals"][0]["external_id"], amount="1.00")
+    )
+    retry_headers = signed_generic(generic["secret"], changed, message_id="msg_2Yx")
+
+    retry = await tenant.client.post(generic["path"], content=changed, headers=retry_headers)
+
+    assert retry.status_code == 200
+    assert retry.json() == {"outcome": "duplicate", "deals": []}
+    assert len(await projects(tenant)) == 1
+    deal = (await tenant.get("/v1/deals")).json()["items"][0]
+    assert (deal["amount"], deal["version"]) == ("120000.00", 1)
+    assert [r["outcome"] for r in await kept(tenant, generic["id"])] == ["processed", "duplicate"]
+
+
+async def test_a_later_delivery_updates_the_deal_not_a_second_project(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    first_body = dumps(canonical_deal("D-9"))
+    await tenant.client.post(
+        generic["path"], content=first_body, headers=signed_generic(generic["secret"], first_body)
+    )
+    later = dumps(canonical_deal("D-9", amount="125000.00"))
+    response = await tenant.client.post(
+        generic["path"], content=later, headers=signed_generic(generic["secret"], later)
+    )
+    [deal] = response.json()["deals"]
+    assert (deal["project"], deal["deal_updated"]) == ("existing", True)
+    assert len(await projects(tenant)) == 1
+
+
+async def test_a_deal_not_in_a_won_stage_is_acknowledged_and_ignored(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic", won_stages=["closedwon"])
+    body = dumps(canonical_deal(stage="negotiation"))
+    response = await tenant.client.post(
+        generic["path"], content=body, headers=signed_generic(generic["secret"], body)
+    )
+    assert response.status_code == 200
+    assert response.json() == {"outcome": "ignored", "deals": []}
+    assert await projects(tenant) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"external_id": "D-1", "name": ', b'{"external_id": "D-1"}', b"[]"],
+    ids=["truncated", "incomplete", "array"],
+)
+async def test_a_malformed_body_is_422_and_kept(tenant: Tenant, body: bytes) -> None:
+    generic = await connection(tenant, "generic")
+    headers = signed_generic(generic["secret"], body)
+    response = await tenant.client.post(generic["path"], content=body, headers=headers)
+    assert_problem(response, 422)
+    assert [r["outcome"] for r in await kept(tenant, generic["id"])] == ["malformed"]
+
+
+async def test_an_oversized_body_is_413_before_anything_else(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal(requirements="x" * 70_000))
+    response = await tenant.client.post(
+        generic["path"], content=body, headers=signed_generic(generic["secret"], body)
+    )
+    assert_problem(response, 413)
+    assert await projects(tenant) == []
+
+
+async def test_unknown_or_disabled_connections_are_refused_alike(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    headers = signed_generic(generic["secret"], body)
+    wrong_provider = generic["path"].replace("/generic/", "/pipedrive/")
+    unknown = "/v1/integrations/generic/019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b/webhooks"
+    for path in (wrong_provider, unknown):
+        assert_problem(await tenant.client.post(path, content=body, headers=headers), 401)
+    await tenant.patch(f"/v1/crm-connections/{generic['id']}", json={"enabled": False})
+    response = await tenant.client.post(generic["path"], content=body, headers=headers)
+    assert_problem(response, 401)
+    assert await projects(tenant) == []
+
+
+async def test_the_previous_secret_works_during_its_grace_period(tenant: Tenant) -> None:
+    generic = await connection(tenant, "generic")
+    rotated = await tenant.post(
+        f"/v1/crm-connections/{generic['id']}/rotate-secret", json={"grace_period_seconds": 60}
+    )
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["secret"]
+    assert new_secret != generic["secret"]
+    for secret in (generic["secret"], new_secret):
+        body = dumps(canonical_deal())
+        headers = signed_generic(secret, body)
+        response = await tenant.client.post(generic["path"], content=body, headers=headers)
+        assert response.status_code == 200
+    await tenant.post(
+        f"/v1/crm-connections/{generic['id']}/rotate-secret", json={"grace_period_seconds": 0}
+    )
+    body = dumps(canonical_deal())
+    response = await tenant.client.post(
+        generic["path"], content=body, headers=signed_generic(new_secret, body)
+    )
+    assert_problem(response, 401)
