@@ -18,6 +18,7 @@ from app.core.limits import BodyLimitMiddleware
 from app.core.logging import configure_logging
 from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
+from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.routes import router as crm_router
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     database = Database(settings)
+    rate_limiter = RateLimiter(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if worker is not None:
             await worker
         await database.dispose()
+        rate_limiter.close()
 
     app = FastAPI(
         title="Handover",
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.rate_limiter = rate_limiter
     install_error_handlers(app)
     install_etag_handlers(app)
     install_idempotency_handlers(app)

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = Field(
         60, ge=5, description="After this, an in-flight Idempotency-Key whose request died is free."
     )
+    rate_limit: str = Field(
+        "1200/minute",
+        pattern=r"^\d+/(second|minute|hour)$",
+        description="Requests each API key may make per window, e.g. `1200/minute`.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where counts live: `memory://` (one process) or `redis://host:6379` "
+        "(shared by several replicas).",
+    )
     api_key_touch_seconds: int = Field(
         60, ge=0, description="`last_used_at` is written at most this often per key."
     )

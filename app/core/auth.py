@@ -12,13 +12,14 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Forbidden, Unauthenticated
+from app.core.ratelimit import limiter_of
 from app.db import READ_METHODS, SessionDep, get_database
 from app.models import ApiKey
 from app.models.base import utcnow
@@ -136,13 +137,16 @@ async def _lookup(request: Request, session: AsyncSession, key: str) -> ApiKey:
 async def authenticate(
     security_scopes: SecurityScopes,
     request: Request,
+    response: Response,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """Resolve the bearer key to a Caller, or 401; then check the operation's scopes, or 403."""
+    """Resolve the bearer key to a Caller, or 401; count it against the key's rate limit, or
+    429; then check the operation's scopes, or 403."""
     if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
         raise Unauthenticated("Send an API key: `Authorization: Bearer hk_live_…`.")
     key = await _lookup(request, session, credentials.credentials)
+    response.headers.update(await limiter_of(request.app.state).hit(str(key.id)))
     caller = Caller(key.organization_id, key.id, frozenset(key.scopes))
     missing = [scope for scope in security_scopes.scopes if not caller.allows(scope)]
     if missing:

@@ -214,6 +214,7 @@ _DESCRIPTIONS = {
     413: "The request body is larger than the limit.",
     415: "The body is not `application/json`.",
     422: "The input is invalid; `errors` lists each field.",
+    429: "The API key spent its rate limit; `Retry-After` says when to come back.",
     500: "Unexpected error on our side; logged with the `request_id`, nothing internal shown.",
 }
 
