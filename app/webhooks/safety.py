@@ -46,7 +46,10 @@ def _allowed(address: IPAddress, settings: Settings, sending: bool) -> bool:
 
 def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:
     """Scheme, host and port of an acceptable URL, or UnsafeWebhookUrl."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed `[` of an IPv6 literal
+        raise UnsafeWebhookUrl("The webhook URL cannot be parsed.") from exc
     allowed_schemes = {"https", "http"} if settings.webhook_allow_http else {"https"}
     if parts.scheme not in allowed_schemes:
         raise UnsafeWebhookUrl(f"Webhook URLs must use {' or '.join(sorted(allowed_schemes))}.")
@@ -54,6 +57,10 @@ def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:
         raise UnsafeWebhookUrl("The webhook URL has no host.")
     if parts.username or parts.password:
         raise UnsafeWebhookUrl("Credentials in webhook URLs are not accepted.")
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError as exc:  # a label over 63 characters, or characters IDNA refuses
+        raise UnsafeWebhookUrl("The webhook URL's host is not a valid host name.") from exc
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:

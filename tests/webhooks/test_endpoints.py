@@ -438,3 +438,17 @@ async def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(
     assert (await tenant.get(ENDPOINTS, headers=tenant.headers(reader))).status_code == 200
     created = await tenant.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=tenant.headers(writer))
     assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["a" * 64 + ".example.com", "\U0001f3fb\x83", "[::1"],  # schemathesis found each as a 500
+)
+async def test_a_host_that_is_no_host_name_is_refused(tenant: Tenant, host: str) -> None:
+    created = await make_endpoint(tenant)
+    for response in (
+        await tenant.post(ENDPOINTS, json={"url": f"https://{host}/hooks"}),
+        await tenant.patch(f"{ENDPOINTS}/{created['id']}", json={"url": f"https://{host}/h"}),
+    ):
+        assert_problem(response, 422)
+    assert [endpoint.url for endpoint in await stored_endpoints(tenant)] == [created["url"]]
