@@ -29,6 +29,8 @@ from app.projects.routes import router as projects_router
 from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
+from app.share.pages import router as share_pages_router
+from app.share.routes import router as share_links_router
 from app.status_reports.routes import router as status_reports_router
 from app.surveys.routes import router as surveys_router
 from app.webhooks import dispatcher
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status_reports_router,
         feedback_router,
         surveys_router,
+        share_links_router,
+        share_pages_router,
         events_router,
         webhooks_router,
         members_router,

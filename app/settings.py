@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         description="Fernet key encrypting webhook secrets at rest; default: derived from "
         "HANDOVER_SECRET_KEY.",
     )
+    share_submission_limit: str = Field(
+        "20/hour",
+        description="Feedback and survey answers accepted per share link (a `limits` rate "
+        "string such as `20/hour` or `5/minute;50/day`).",
+    )
+    share_rate_limit_storage: str = Field(
+        "async+memory://",
+        description="Where the share links' rate limits are counted (a `limits` storage URI). "
+        "In memory each replica counts on its own; point several replicas at one Redis "
+        "(`async+redis://host:6379`) to share the count.",
+    )
     dispatcher_enabled: bool = Field(
         True,
         description="Run the webhook dispatcher inside `serve` (`handover worker` also runs it).",

@@ -46,6 +46,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             {"name": "status-reports", "description": "Reports, frozen at publication."},
             {"name": "feedback", "description": "What the customer said, and what was done."},
             {"name": "surveys", "description": "CSAT and NPS responses."},
+            {
+                "name": "share-links",
+                "description": "Capability URLs through which a customer sees their project "
+                "(`/share/{token}`, an HTML page) and leaves feedback.",
+            },
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
             {"name": "events", "description": "What happened, in order; the event catalogue."},

@@ -54,7 +54,7 @@ _FILLS = {
     BarState.in_progress: "url(#in-progress)",
     BarState.upcoming: "#8fb8de",
 }
-_LABELS = {
+STATE_LABELS = {
     BarState.done: "✓ done",
     BarState.late: "! late",
     BarState.in_progress: "▶ in progress",
@@ -187,7 +187,7 @@ def _legend(svg: Element, y: float) -> None:
             stroke=INK,
             stroke_width=0.5,
         )
-        _add(legend, "text", _LABELS[state], x=x + 34, y=y + BAR_HEIGHT - 4)
+        _add(legend, "text", STATE_LABELS[state], x=x + 34, y=y + BAR_HEIGHT - 4)
         x += 140
     _add(
         legend,
@@ -304,7 +304,7 @@ def _bar(
     _add(
         row,
         "title",
-        f"{bar.name}: {bar.start:%d %b %Y} → {bar.due:%d %b %Y}, {_LABELS[state]}{critical}",
+        f"{bar.name}: {bar.start:%d %b %Y} → {bar.due:%d %b %Y}, {STATE_LABELS[state]}{critical}",
     )
     if bar.on_critical_path:
         _add(row, "rect", x=MARGIN - 6, y=top + 4, width=3, height=ROW_HEIGHT - 8, fill=CRITICAL)
@@ -343,7 +343,14 @@ def _bar(
         stroke=CRITICAL if bar.on_critical_path else INK,
         stroke_width=3 if bar.on_critical_path else 0.5,
     )
-    _add(row, "text", _LABELS[state], class_="state", x=x + width + 6, y=top + ROW_HEIGHT / 2 + 4)
+    _add(
+        row,
+        "text",
+        STATE_LABELS[state],
+        class_="state",
+        x=x + width + 6,
+        y=top + ROW_HEIGHT / 2 + 4,
+    )
 
 
 def _arrow(
