@@ -10,6 +10,8 @@ from app import __version__
 from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.api_keys.routes import router as api_keys_router
+from app.calendars.routes import public_router as public_calendars_router
+from app.calendars.routes import router as calendars_router
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
 from app.core.idempotency import install_idempotency_handlers
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         surveys_router,
         share_links_router,
         share_pages_router,
+        calendars_router,
+        public_calendars_router,
         events_router,
         webhooks_router,
         members_router,
