@@ -172,7 +172,7 @@ def _today(svg: Element, scale: _Scale, today: date, height: float) -> None:
     )
 
 
-def _legend(svg: Element, y: float) -> None:
+def _legend(svg: Element, y: float, with_baseline: bool) -> None:
     legend = _add(svg, "g", class_="legend", font_size=FONT_SIZE, fill=INK)
     x = float(MARGIN)
     for state in BarState:
@@ -201,6 +201,8 @@ def _legend(svg: Element, y: float) -> None:
         stroke_width=3,
     )
     _add(legend, "text", "critical path", x=x + 34, y=y + BAR_HEIGHT - 4)
+    if not with_baseline:
+        return
     x += 140
     _add(
         legend,
@@ -280,7 +282,7 @@ def render_gantt(
             if needed in rows:
                 _arrow(arrows, bars[rows[needed]], rows[needed], bar, index, scale)
     _today(svg, scale, today, plot_bottom)
-    _legend(svg, plot_bottom + 14)
+    _legend(svg, plot_bottom + 14, with_baseline=bool(baselines))
     return tostring(svg, encoding="unicode", xml_declaration=False)
 
 

@@ -126,7 +126,8 @@ def test_baselines_are_ghost_bars_only_where_the_plan_moved() -> None:
         moved.id: Baseline(start=TODAY, due=TODAY + timedelta(days=6)),
         kept.id: Baseline(start=kept.start, due=kept.due),
     }
-    rows = milestone_rows(parse(render_gantt("P", [moved, kept], TODAY, baselines)))
+    root = parse(render_gantt("P", [moved, kept], TODAY, baselines))
+    rows = milestone_rows(root)
     ghosts = {
         name: [rect for rect in rows[str(bar.id)].iter(f"{SVG}rect") if "baseline" in classes(rect)]
         for name, bar in (("Moved", moved), ("Kept", kept))
@@ -138,6 +139,8 @@ def test_baselines_are_ghost_bars_only_where_the_plan_moved() -> None:
     assert ghost.attrib["x"] == bar.attrib["x"]
     assert float(ghost.attrib["width"]) == float(bar.attrib["width"]) * 6 / 10
     assert float(ghost.attrib["height"]) < float(bar.attrib["height"]), "thin"
+    assert "baseline" in texts(root), "the legend names it"
+    assert "baseline" not in texts(parse(render_gantt("P", [moved, kept], TODAY))), "only then"
 
 
 def test_two_hundred_milestones_scroll_instead_of_shrinking() -> None:
