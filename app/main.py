@@ -11,6 +11,8 @@ from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.analytics.routes import router as analytics_router
 from app.api_keys.routes import router as api_keys_router
+from app.calendars.routes import public_router as public_calendars_router
+from app.calendars.routes import router as calendars_router
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
 from app.core.idempotency import install_idempotency_handlers
@@ -37,6 +39,8 @@ from app.projects.routes import router as projects_router
 from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
+from app.share.pages import router as share_pages_router
+from app.share.routes import router as share_links_router
 from app.status_reports.routes import router as status_reports_router
 from app.surveys.routes import router as surveys_router
 from app.webhooks import dispatcher
@@ -97,6 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         crm_router,
         crm_intake_router,
         project_templates_router,
+        share_links_router,
+        share_pages_router,
+        calendars_router,
+        public_calendars_router,
         events_router,
         webhooks_router,
         members_router,

@@ -121,6 +121,17 @@ class Settings(BaseSettings):
     crm_inbound_retention_days: int = Field(
         30, ge=1, description="How long raw CRM requests are kept for support."
     )
+    share_submission_limit: str = Field(
+        "20/hour",
+        description="Feedback and survey answers accepted per share link (a `limits` rate "
+        "string such as `20/hour` or `5/minute;50/day`).",
+    )
+    share_rate_limit_storage: str = Field(
+        "async+memory://",
+        description="Where the share links' rate limits are counted (a `limits` storage URI). "
+        "In memory each replica counts on its own; point several replicas at one Redis "
+        "(`async+redis://host:6379`) to share the count.",
+    )
     dispatcher_enabled: bool = Field(
         True,
         description="Run the webhook dispatcher inside `serve` (`handover worker` also runs it).",

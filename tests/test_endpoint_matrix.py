@@ -24,7 +24,7 @@ class Endpoint:
     path: str  # `{id}` is replaced by an object of the path's kind
     scope: Scope
     body: dict[str, Any] | None = None
-    kind: str | None = None  # what `{id}` is: member, customer, project, api_key
+    kind: str | None = None  # what `{id}` is: member, customer, project, share_link…
     invalid: dict[str, Any] = field(default_factory=dict)
     text_field: str | None = "name"  # a free-text field of the body, for NUL and Unicode checks
     readable: bool = True  # whether GET on the same URL shows the object to its owner
@@ -424,6 +424,48 @@ ENDPOINTS = [
         invalid={"milestones": [{"name": "M", "due_in_business_days": -1}]},
     ),
     Endpoint("DELETE", "/v1/project-templates/{id}", Scope.projects_write, kind="project_template"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/share-links",
+        Scope.projects_write,
+        kind="project",
+        body={"label": "Steering committee", "expires_in_days": 30},
+        invalid={"expires_in_days": 0},
+        text_field="label",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/share-links", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/share-links/{id}", Scope.projects_read, kind="share_link"),
+    Endpoint("DELETE", "/v1/share-links/{id}", Scope.projects_write, kind="share_link"),
+    Endpoint("GET", "/v1/projects/{id}/calendar.ics", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/members/{id}/calendar.ics", Scope.projects_read, kind="member"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/calendar-secret",
+        Scope.projects_write,
+        kind="project",
+        readable=False,
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/projects/{id}/calendar-secret",
+        Scope.projects_write,
+        kind="project",
+        readable=False,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/members/{id}/calendar-secret",
+        Scope.projects_write,
+        kind="member",
+        readable=False,
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/members/{id}/calendar-secret",
+        Scope.projects_write,
+        kind="member",
+        readable=False,
+    ),
     Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
     Endpoint("GET", "/v1/event-types", Scope.events_read),
@@ -542,6 +584,8 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "kpis", custom)
     if kind == "cost_entry":
         return await _created_under_a_project(tenant, "cost-entries", COST)
+    if kind == "share_link":
+        return await _created_under_a_project(tenant, "share-links", {})
     if kind == "event":
         project = await tenant.project()
         events = await tenant.get("/v1/events", params={"project_id": project["id"]})

@@ -3,10 +3,7 @@
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import fresh_database_url
-
-HANDOVER = [sys.executable, "-m", "app.cli"]
-BOOT_TIMEOUT = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.serving import HANDOVER, serving
 
 
 @pytest.fixture
@@ -42,20 +30,6 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
-def wait_until_ready(server: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    """Until `/readyz` answers 200 (the server's log is the message if it dies or hangs)."""
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.2)
-
-
 @pytest.mark.slow
 def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     environment: dict[str, str], tmp_path: Path
@@ -63,20 +37,7 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     is_sqlite = make_url(environment["HANDOVER_DATABASE_URL"]).get_backend_name() == "sqlite"
     if not is_sqlite:
         _run(["migrate"], environment, tmp_path)  # PostgreSQL: migrations are an explicit step
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [*HANDOVER, "serve", "--port", str(port)],
-            env=environment,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_ready(server, base, log_path)
-
+    with serving(environment, tmp_path) as (base, log_path):
         output = log_path.read_text()
         admin_key = re.search(r"hk_live_[A-Za-z0-9_-]{43}", output)
         assert admin_key, output
@@ -105,9 +66,6 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
         )
         assert admin.status_code == 200
         assert admin.headers["x-request-id"] == "trace-1"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("event") == "request"]

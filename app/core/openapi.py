@@ -59,6 +59,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 "name": "project-templates",
                 "description": "How projects from won deals are planned.",
             },
+            {
+                "name": "share-links",
+                "description": "Capability URLs through which a customer sees their project "
+                "(`/share/{token}`, an HTML page) and leaves feedback.",
+            },
+            {
+                "name": "calendars",
+                "description": "iCalendar feeds of projects and members, by key or by a "
+                "rotatable secret URL for calendar applications.",
+            },
             {"name": "members", "description": "The people who sell, plan and deliver."},
             {"name": "customers", "description": "The buyers."},
             {"name": "events", "description": "What happened, in order; the event catalogue."},

@@ -110,16 +110,19 @@ async def _project_of(session: AsyncSession, feedback: Feedback) -> Project:
 
 
 async def create_feedback(
-    session: AsyncSession, caller: Caller, project: Project, data: FeedbackCreate
+    session: AsyncSession, project: Project, data: FeedbackCreate
 ) -> Feedback:
     """Feedback starts `new`; its `received_at` (now unless given, never in the future) starts
-    the clock of the response times. Records `feedback.received`."""
+    the clock of the response times. Records `feedback.received`.
+
+    The project was loaded for the caller (an API key's organization, or a share link's), so
+    it names the organization: the API and the customer's share page both come here."""
     ensure_active(project)
     await _require_milestone_of(session, project, data.milestone_id)
     values = data.model_dump(exclude_none=True)
     if data.received_at is not None:
         _require_past(data.received_at)
-    feedback = Feedback(organization_id=caller.organization_id, project_id=project.id, **values)
+    feedback = Feedback(organization_id=project.organization_id, project_id=project.id, **values)
     session.add(feedback)
     await session.flush()
     await record_change(

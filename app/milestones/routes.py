@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
@@ -11,6 +11,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageParams
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
+from app.gantt.service import SVG_MEDIA_TYPE, prefers_svg, project_gantt
 from app.milestones import service, timeline
 from app.milestones.deps import ReadableMilestone, WritableMilestone
 from app.milestones.schemas import (
@@ -78,12 +79,34 @@ async def list_milestones(
 
 
 @router.get(
-    "/v1/projects/{project_id}/timeline", responses={**problem_responses(404), **NOT_MODIFIED}
+    "/v1/projects/{project_id}/timeline",
+    response_model=ProjectTimeline,
+    responses={
+        200: {
+            "description": "JSON, or with `Accept: image/svg+xml` the Gantt chart as SVG: "
+            "bars, dependency arrows, the critical path, a line for today; done, late, in "
+            "progress and upcoming bars differ by pattern and label, not by colour alone.",
+            "content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        },
+        **problem_responses(404),
+        **NOT_MODIFIED,
+    },
 )
 async def get_project_timeline(
-    session: SessionDep, project: ReadableProject, cache: CacheCheckDep
-) -> ProjectTimeline:
+    session: SessionDep,
+    project: ReadableProject,
+    cache: CacheCheckDep,
+    response: Response,
+    accept: Annotated[str | None, Header(max_length=1024)] = None,
+) -> ProjectTimeline | Response:
     """Read a project's milestones as a Gantt chart, with its critical path."""
+    response.headers["Vary"] = "Accept"
+    if prefers_svg(accept):
+        # The chart marks today and what is late by today: its copy expires at midnight UTC.
+        cache.respond(project.version, as_of=today())
+        chart = await project_gantt(session, project, today())
+        headers = {name: response.headers[name] for name in ("ETag", "Vary")}
+        return Response(chart, media_type=SVG_MEDIA_TYPE, headers=headers)
     cache.respond(project.version)
     return await timeline.project_timeline(session, project)
 

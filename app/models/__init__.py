@@ -1,6 +1,7 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
 from app.models.allocation import Allocation
+from app.models.calendar_feed import CalendarFeed
 from app.models.crm import (
     CrmConnection,
     CrmDeliveryClaim,
@@ -28,6 +29,7 @@ from app.models.organization import ApiKey, Organization
 from app.models.project import Health, Phase, Project, ProjectTransition
 from app.models.raci import Activity, RaciAssignment, RaciRole
 from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskStatus
+from app.models.share_link import ShareLink
 from app.models.status_report import ReportKind, ReportState, StatusReport
 from app.models.voice import (
     Feedback,
@@ -51,6 +53,7 @@ __all__ = [
     "AlertCrossing",
     "Allocation",
     "ApiKey",
+    "CalendarFeed",
     "CostEntry",
     "CrmConnection",
     "CrmDeliveryClaim",
@@ -95,6 +98,7 @@ __all__ = [
     "RiskResponse",
     "RiskStatus",
     "Sentiment",
+    "ShareLink",
     "StatusReport",
     "SurveyKind",
     "SurveyResponse",

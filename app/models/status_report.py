@@ -33,6 +33,9 @@ class StatusReport(Identified, Timestamped, Versioned, table=True):
     period_start: date | None = None
     period_end: date | None = None
     summary: str | None = Field(default=None, sa_type=Text)
+    customer_summary: str | None = Field(
+        default=None, sa_type=Text, description="Written for the customer; shown on share pages."
+    )
     accomplishments: str | None = Field(default=None, sa_type=Text)
     issues: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     next_steps: str | None = Field(default=None, sa_type=Text)

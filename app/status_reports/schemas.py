@@ -33,11 +33,21 @@ def _period_in_order(start: date | None, end: date | None) -> None:
         raise ValueError("period_end must not be before period_start")
 
 
+CustomerSummary = Annotated[
+    LongText,
+    Field(
+        description="Written for the customer: the one part of a report shown on the "
+        "project's share page (the latest published report's). Everything else stays internal."
+    ),
+]
+
+
 class StatusReportCreate(InputModel):
     kind: ReportKind
     period_start: date | None = None
     period_end: date | None = None
     summary: LongText | None = None
+    customer_summary: CustomerSummary | None = None
     accomplishments: LongText | None = None
     issues: Issues = Field(default_factory=list)
     next_steps: LongText | None = None
@@ -51,6 +61,7 @@ class StatusReportCreate(InputModel):
                     "period_start": "2026-11-16",
                     "period_end": "2026-11-22",
                     "summary": "Design signed off; build started.",
+                    "customer_summary": "Design approved by your team; build is under way.",
                     "issues": [{"issue": "Test data late", "solution": "Customer sends Friday"}],
                 }
             ]
@@ -68,6 +79,7 @@ class StatusReportUpdate(PatchModel):
     period_start: date | None = None
     period_end: date | None = None
     summary: LongText | None = None
+    customer_summary: CustomerSummary | None = None
     accomplishments: LongText | None = None
     issues: Issues = unchanged()
     next_steps: LongText | None = None
@@ -111,6 +123,7 @@ class StatusReportPublic(OutputModel):
     period_start: date | None
     period_end: date | None
     summary: str | None
+    customer_summary: str | None = Field(description="Shown to the customer on share pages.")
     accomplishments: str | None
     issues: list[ReportIssuePublic]
     next_steps: str | None

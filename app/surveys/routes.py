@@ -42,7 +42,7 @@ async def create_survey_response(
     response: Response,
 ) -> SurveyResponsePublic:
     """Record a CSAT (1–5) or NPS (0–10) answer about a project."""
-    survey_response = await service.create_survey_response(session, caller, project, body)
+    survey_response = await service.create_survey_response(session, project, body)
     set_etag(response, service.VERSION)
     return SurveyResponsePublic.model_validate(survey_response)
 

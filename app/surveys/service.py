@@ -81,10 +81,13 @@ async def list_survey_responses(
 
 
 async def create_survey_response(
-    session: AsyncSession, caller: Caller, project: Project, data: SurveyResponseCreate
+    session: AsyncSession, project: Project, data: SurveyResponseCreate
 ) -> SurveyResponse:
     """The score must fit the kind (CSAT 1–5, NPS 0–10) and the answer cannot come from the
-    future: else a 422 naming the field. Records `survey.response_received`."""
+    future: else a 422 naming the field. Records `survey.response_received`.
+
+    The project was loaded for the caller (an API key's organization, or a share link's), so
+    it names the organization: the API and the customer's share page both come here."""
     ensure_active(project)
     low, high = SCORE_RANGES[data.kind]
     if not low <= data.score <= high:
@@ -103,7 +106,7 @@ async def create_survey_response(
             "Answers are not collected ahead.",
         )
     survey_response = SurveyResponse(
-        organization_id=caller.organization_id,
+        organization_id=project.organization_id,
         project_id=project.id,
         **{**data.model_dump(), "collected_on": collected_on},
     )

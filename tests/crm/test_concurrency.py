@@ -1,14 +1,14 @@
 """The same won deal pushed 50 times at once, through a real `handover serve`: one project."""
 
 import asyncio
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.crm.samples import canonical_deal, dumps, signed_generic
-from tests.test_serve import HANDOVER, _free_port, _run, environment, wait_until_ready
+from tests.serving import serving
+from tests.test_serve import _run, environment
 
 __all__ = ["environment"]  # the fixture: a fresh database for the server
 
@@ -36,19 +36,7 @@ def test_fifty_concurrent_pushes_of_one_deal_make_one_project(
     _run(["orgs", "create", "racers"], environment, tmp_path)
     key = _run(["keys", "create", "--org", "racers", "--name", "admin"], environment, tmp_path)
     auth = {"Authorization": f"Bearer {key.strip()}"}
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [*HANDOVER, "serve", "--port", str(port)],
-            env=environment,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(server, base, log_path)
+    with serving(environment, tmp_path) as (base, _log):
         manager = httpx.post(
             f"{base}/v1/members",
             headers=auth,
@@ -86,6 +74,3 @@ def test_fifty_concurrent_pushes_of_one_deal_make_one_project(
         assert len(won["items"]) == 1
         customers = httpx.get(f"{base}/v1/customers", headers=auth).json()["items"]
         assert len(customers) == 1
-    finally:
-        server.terminate()
-        server.wait(timeout=20)

@@ -173,3 +173,28 @@ async def test_etag_304_and_stale_if_match(tenant: Tenant) -> None:
     await tenant.patch(url, json={"summary": "v2"})
     stale = await tenant.post(f"{url}/publish", headers={"If-Match": etag})
     assert_problem(stale, 412, "precondition-failed")
+
+
+async def test_the_customer_summary_is_written_apart_and_frozen_with_the_report(
+    tenant: Tenant,
+) -> None:
+    project = await tenant.project()
+    draft = await _draft(
+        tenant, project["id"], summary="Vendor X is slow", customer_summary="On track"
+    )
+    assert (draft["summary"], draft["customer_summary"]) == ("Vendor X is slow", "On track")
+    url = f"/v1/status-reports/{draft['id']}"
+    changed = await tenant.patch(url, json={"customer_summary": "Build under way"})
+    assert changed.json()["customer_summary"] == "Build under way"
+    assert changed.json()["summary"] == "Vendor X is slow"
+    published = await _publish(tenant, draft["id"])
+    assert published["customer_summary"] == "Build under way"
+    assert_problem(await tenant.patch(url, json={"customer_summary": "Changed"}), 409)
+    too_long = await _draft_response(tenant, project["id"], customer_summary="x" * 10_001)
+    assert_problem(too_long, 422)
+
+
+async def _draft_response(tenant: Tenant, project_id: str, **body: Any) -> Any:
+    return await tenant.post(
+        f"/v1/projects/{project_id}/status-reports", json={"kind": "periodic", **body}
+    )

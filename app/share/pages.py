@@ -1,0 +1,262 @@
+"""The share page: `/share/{token}`, server-rendered HTML for a customer without an account.
+
+Every response of this router, error pages included, goes through `SharePageRoute`: it carries
+the security headers, and anything that goes wrong becomes a plain HTML page with the right
+status — an invalid link a 404 or 410, never a stack trace or a JSON problem.
+"""
+
+import logging
+from collections.abc import Callable, Coroutine
+from importlib.resources import files
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.exceptions import HTTPException
+
+from app.core.errors import DomainError
+from app.db import SessionDep
+from app.gantt.svg import STATE_LABELS
+from app.models import FeedbackCategory, Phase, Sentiment, ShareLink
+from app.models.base import today
+from app.share import service
+from app.share.protection import (
+    SECURITY_HEADERS,
+    csrf_token,
+    csrf_token_is_valid,
+    submission_limiter,
+)
+from app.share.schemas import MAX_FORM_BYTES, MAX_TEXT, FeedbackForm, SurveyForm
+
+logger = logging.getLogger("handover.share")
+
+templates = Environment(
+    loader=PackageLoader("app.share", "templates"),
+    autoescape=True,  # every value is escaped; only the chart, built by an XML serializer, is not
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+STYLESHEET = (files("app.share") / "static" / "share.css").read_bytes()
+NO_LONGER_VALID = "This link is no longer valid"
+SENT = {
+    "feedback": "Thank you — your feedback has reached the project team.",
+    "survey": "Thank you — your answer has been recorded.",
+}
+PHASE_NAMES = {phase: phase.value.capitalize() for phase in Phase}
+CATEGORY_NAMES = {
+    FeedbackCategory.scope: "What is delivered (scope)",
+    FeedbackCategory.quality: "Quality",
+    FeedbackCategory.timeline: "Dates and timeline",
+    FeedbackCategory.communication: "Communication",
+    FeedbackCategory.billing: "Billing",
+    FeedbackCategory.other: "Something else",
+}
+SENTIMENT_NAMES = {
+    Sentiment.positive: "Good",
+    Sentiment.neutral: "Mixed",
+    Sentiment.negative: "Not good",
+}
+
+
+class PageProblem(Exception):
+    """Something the customer should read about, as a page with this status."""
+
+    def __init__(
+        self,
+        status: int,
+        heading: str,
+        message: str,
+        *,
+        back: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(heading)
+        self.status, self.heading, self.message = status, heading, message
+        self.back, self.headers = back, headers or {}
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = templates.get_template(template).render(
+        stylesheet_url=request.url_for("share_stylesheet").path, **context
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def _problem_page(request: Request, exc: Exception) -> HTMLResponse:
+    problem = _as_problem(request, exc)
+    token = request.path_params.get("token")
+    back_url = request.url_for("show_share_page", token=token).path if problem.back else None
+    response = _render(
+        request,
+        "invalid.html",
+        problem.status,
+        heading=problem.heading,
+        message=problem.message,
+        back_url=back_url,
+    )
+    response.headers.update(problem.headers)
+    return response
+
+
+def _as_problem(request: Request, exc: Exception) -> PageProblem:
+    if isinstance(exc, PageProblem):
+        return exc
+    if isinstance(exc, service.LinkUnknown | service.LinkGone):
+        status = 404 if isinstance(exc, service.LinkUnknown) else 410
+        return PageProblem(
+            status,
+            NO_LONGER_VALID,
+            "It may have expired or been withdrawn. Ask your project manager for a new one.",
+        )
+    if isinstance(exc, RequestValidationError):
+        if request.method == "GET":
+            return _as_problem(request, service.LinkUnknown())
+        fields = sorted({str(error["loc"][-1]) for error in exc.errors()})
+        return PageProblem(
+            422,
+            "Please check the form",
+            f"Something is missing or too long ({', '.join(fields)}).",
+            back=True,
+        )
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        return PageProblem(413, "Too long", "That was too long to send.", back=True)
+    if isinstance(exc, DomainError) and exc.status < 500:
+        return PageProblem(exc.status, "Not sent", exc.detail or exc.title, back=True)
+    logger.exception("share page failed", exc_info=exc)
+    return PageProblem(500, "Something went wrong", "Please try again in a few minutes.")
+
+
+async def _require_small_form(request: Request) -> None:
+    declared = request.headers.get("content-length", "")
+    if (declared.isdigit() and int(declared) > MAX_FORM_BYTES) or len(
+        await request.body()
+    ) > MAX_FORM_BYTES:
+        raise PageProblem(413, "Too long", "That was too long to send.", back=True)
+
+
+class SharePageRoute(APIRoute):
+    """Security headers on every response; errors as plain pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                if request.method == "POST":
+                    await _require_small_form(request)
+                response = await handler(request)
+            except Exception as exc:
+                response = _problem_page(request, exc)
+            for name, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return route_handler
+
+
+# Pages for people: not part of the API contract.
+router = APIRouter(route_class=SharePageRoute, include_in_schema=False)
+
+Token = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+async def _open_link(session: SessionDep, token: Token) -> ShareLink:
+    return await service.open_link(session, token)
+
+
+OpenLink = Annotated[ShareLink, Depends(_open_link)]
+
+
+@router.get("/share/assets/share.css")
+async def share_stylesheet() -> Response:
+    """The page's only stylesheet (the Content-Security-Policy allows no inline style)."""
+    return Response(
+        STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@router.get("/share/{token}")
+async def show_share_page(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    sent: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """The project as its customer sees it, with forms for feedback and a survey."""
+    view = await service.customer_view(session, link, today())
+    settings = request.app.state.settings
+    return _render(
+        request,
+        "project.html",
+        view=view,
+        sent=SENT.get(sent or ""),
+        phase_names=PHASE_NAMES,
+        state_labels=STATE_LABELS,
+        categories=[(category.value, name) for category, name in CATEGORY_NAMES.items()],
+        sentiments=[(sentiment.value, name) for sentiment, name in SENTIMENT_NAMES.items()],
+        csrf_token=csrf_token(settings, link.id),
+        feedback_url=request.url_for("leave_share_feedback", token=token).path,
+        survey_url=request.url_for("answer_share_survey", token=token).path,
+        max_text=MAX_TEXT,
+    )
+
+
+async def _admit(request: Request, link: ShareLink, token: str) -> None:
+    """A form post must carry a fresh token of this link's page (else 403), and the link must
+    be within its rate limit (else 429); a refused post is not counted."""
+    if not csrf_token_is_valid(request.app.state.settings, link.id, token):
+        raise PageProblem(
+            403,
+            "This form has expired",
+            "Reload the project page and send your answer again.",
+            back=True,
+        )
+    limiter = submission_limiter(request)
+    if not await limiter.allow(link.id):
+        wait = await limiter.retry_after(link.id)
+        raise PageProblem(
+            429,
+            "Too many answers",
+            "This page has received many answers recently; please try again later.",
+            back=True,
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _back_to_page(request: Request, token: str, sent: str) -> RedirectResponse:
+    """Post/redirect/get: reloading the page does not send the answer twice."""
+    url = request.url_for("show_share_page", token=token).path
+    return RedirectResponse(f"{url}?sent={sent}", status_code=303)
+
+
+@router.post("/share/{token}/feedback")
+async def leave_share_feedback(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    form: Annotated[FeedbackForm, Form()],
+) -> Response:
+    """Feedback from the customer (source `customer`), as if sent through the API."""
+    await _admit(request, link, form.csrf_token)
+    await service.leave_feedback(session, link, form)
+    return _back_to_page(request, token, "feedback")
+
+
+@router.post("/share/{token}/survey")
+async def answer_share_survey(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    form: Annotated[SurveyForm, Form()],
+) -> Response:
+    """A CSAT or NPS answer from the customer, as if sent through the API."""
+    await _admit(request, link, form.csrf_token)
+    await service.answer_survey(session, link, form)
+    return _back_to_page(request, token, "survey")

@@ -1,0 +1,79 @@
+"""Share links: `/v1/projects/{project_id}/share-links` and `/v1/share-links/{share_link_id}`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.projects.deps import ReadableProject, WritableProject
+from app.share import service
+from app.share.deps import ReadableShareLink, WritableShareLink
+from app.share.schemas import ShareLinkCreate, ShareLinkCreated, ShareLinkPage, ShareLinkPublic
+
+router = APIRouter(
+    tags=["share-links"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 404, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/share-links",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, 413, 415),
+)
+async def create_share_link(
+    request: Request,
+    session: SessionDep,
+    project: WritableProject,
+    body: ShareLinkCreate,
+    response: Response,
+) -> ShareLinkCreated:
+    """Share the project with its customer: a page at `/share/{token}`, until it expires.
+
+    The token is in this response only. No Idempotency-Key here: replaying would mean storing
+    the token.
+    """
+    link, token = await service.create_link(session, project, body)
+    set_etag(response, link.version)
+    url = str(request.url_for("show_share_page", token=token))
+    return ShareLinkCreated.model_validate({**link.model_dump(), "token": token, "url": url})
+
+
+@router.get("/v1/projects/{project_id}/share-links", responses=problem_responses(400))
+async def list_share_links(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    active: Annotated[
+        bool | None,
+        Query(description="Only links that still open (or, with false, revoked or expired)."),
+    ] = None,
+) -> ShareLinkPage:
+    """List a project's share links, revoked and expired ones included, oldest first."""
+    rows = await service.list_links(session, project, page, active=active)
+    return page.page(rows, ShareLinkPage)
+
+
+@router.get("/v1/share-links/{share_link_id}", responses=NOT_MODIFIED)
+async def get_share_link(link: ReadableShareLink, cache: CacheCheckDep) -> ShareLinkPublic:
+    """Read one share link (never its token)."""
+    cache.respond(link.version)
+    return ShareLinkPublic.model_validate(link)
+
+
+@router.delete(
+    "/v1/share-links/{share_link_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(412),
+)
+async def revoke_share_link(
+    session: SessionDep, link: WritableShareLink, precondition: WriteCheckDep
+) -> None:
+    """Revoke a share link: its page answers 410 at once; the link stays listed."""
+    precondition.require(link.version)
+    await service.revoke_link(session, link)

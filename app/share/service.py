@@ -1,0 +1,191 @@
+"""Share links: a capability URL per customer audience, and what its page shows and accepts.
+
+A link is the only credential of its page: its token (256 random bits) is shown once, only
+its SHA-256 is stored, and everything the page reads or writes is scoped to the link's own
+organization and project.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import NotFound
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.feedback import service as feedback_service
+from app.feedback.schemas import FeedbackCreate
+from app.gantt.service import customer_bars
+from app.gantt.svg import BarState, render_gantt, state_of
+from app.milestones.schemas import TimelineMilestone
+from app.models import Customer, FeedbackSource, Phase, Project, ShareLink
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+from app.projects.status import latest_published_report
+from app.share.schemas import FeedbackForm, ShareLinkCreate, SurveyForm
+from app.surveys import service as surveys_service
+from app.surveys.schemas import SurveyResponseCreate
+
+TOKEN_PREFIX = "hs_"  # noqa: S105 - a prefix that marks share tokens, not a secret
+DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
+
+
+class ShareLinkNotFound(NotFound):
+    subject = "share link"
+
+
+class LinkUnknown(Exception):
+    """No link has this token (mistyped, or never issued): the page answers 404."""
+
+
+class LinkGone(Exception):
+    """The link was revoked or has expired: the page answers 410."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_link(
+    session: AsyncSession, project: Project, data: ShareLinkCreate
+) -> tuple[ShareLink, str]:
+    """A new link and its token; the token is not stored, only its hash (409 if the project is
+    archived: there is nothing left to follow)."""
+    ensure_active(project)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    link = ShareLink(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        label=data.label,
+        display_prefix=token[:DISPLAY_PREFIX_LENGTH],
+        token_hash=_hash(token),
+        expires_at=utcnow() + timedelta(days=data.expires_in_days),
+    )
+    session.add(link)
+    await session.flush()
+    return link, token
+
+
+async def get_link(session: AsyncSession, caller: Caller, share_link_id: UUID) -> ShareLink:
+    return await get_owned(session, caller, ShareLink, share_link_id, ShareLinkNotFound)
+
+
+async def list_links(
+    session: AsyncSession, project: Project, page: PageParams, active: bool | None = None
+) -> Sequence[ShareLink]:
+    statement = select(ShareLink).where(
+        ShareLink.organization_id == project.organization_id, ShareLink.project_id == project.id
+    )
+    if active is not None:
+        now = utcnow()
+        usable = col(ShareLink.revoked_at).is_(None) & (col(ShareLink.expires_at) > now)
+        statement = statement.where(usable if active else ~usable)
+    return (await session.exec(page.keyset(statement, ShareLink.id))).all()
+
+
+async def revoke_link(session: AsyncSession, link: ShareLink) -> ShareLink:
+    """The page stops answering at once (410). Revoked links stay listed, for the record;
+    revoking twice changes nothing."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        await session.flush()
+    return link
+
+
+async def open_link(session: AsyncSession, token: str) -> ShareLink:
+    """The link a token opens: `LinkUnknown` if none, `LinkGone` once revoked or expired."""
+    found = await session.exec(select(ShareLink).where(ShareLink.token_hash == _hash(token)))
+    link = found.first()
+    if link is None:
+        raise LinkUnknown
+    if link.revoked_at is not None or link.expires_at <= utcnow():
+        raise LinkGone
+    return link
+
+
+async def _project_of(session: AsyncSession, link: ShareLink) -> Project:
+    """The link's project, looked up within the link's organization: a token reaches nothing
+    else."""
+    found = await session.exec(
+        select(Project).where(
+            Project.id == link.project_id, Project.organization_id == link.organization_id
+        )
+    )
+    return found.one()
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneLine:
+    name: str
+    start: date
+    due: date
+    state: BarState
+    completed_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """Everything the share page shows, and nothing else: what the customer may see.
+
+    Internal things (risks, notes, descriptions, internal report text, people's emails, other
+    projects) are never read here, so no template can leak them.
+    """
+
+    project_name: str
+    customer_name: str
+    phase: Phase
+    milestones: list[MilestoneLine]
+    timeline_svg: str
+    summary: str | None
+    summary_published_at: datetime | None
+    expires_at: datetime
+    archived: bool
+
+
+async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> CustomerView:
+    """The customer's view of the link's project: its customer-visible milestones (and their
+    chart), and the customer summary of the latest *published* status report (drafts and the
+    internal `summary` stay inside)."""
+    project = await _project_of(session, link)
+    customer = await session.get(Customer, project.customer_id)
+    bars: list[TimelineMilestone] = await customer_bars(session, project)
+    report = await latest_published_report(session, project.id)
+    return CustomerView(
+        project_name=project.name,
+        customer_name=customer.name if customer is not None else "",
+        phase=project.phase,
+        milestones=[
+            MilestoneLine(bar.name, bar.start, bar.due, state_of(bar, today), bar.completed_date)
+            for bar in sorted(bars, key=lambda bar: (bar.due, bar.id))
+        ],
+        timeline_svg=render_gantt(project.name, bars, today),
+        summary=report.customer_summary if report is not None else None,
+        summary_published_at=report.published_at if report is not None else None,
+        expires_at=link.expires_at,
+        archived=project.archived_at is not None,
+    )
+
+
+async def leave_feedback(session: AsyncSession, link: ShareLink, form: FeedbackForm) -> None:
+    """Feedback typed on the share page: the API's own rule and event, with source `customer`."""
+    project = await _project_of(session, link)
+    data = FeedbackCreate(
+        source=FeedbackSource.customer,
+        category=form.category,
+        sentiment=form.sentiment,
+        text=form.text,
+    )
+    await feedback_service.create_feedback(session, project, data)
+
+
+async def answer_survey(session: AsyncSession, link: ShareLink, form: SurveyForm) -> None:
+    """A CSAT or NPS answer from the share page, through the API's own rules and event."""
+    project = await _project_of(session, link)
+    data = SurveyResponseCreate(kind=form.kind, score=form.score, comment=form.comment or None)
+    await surveys_service.create_survey_response(session, project, data)
