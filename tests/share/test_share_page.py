@@ -21,6 +21,7 @@ from tests.conftest import settings_for
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
 from tests.share.helpers import csrf_of, open_and_post, page_path, post_form, share
+from tests.statements import count_statements
 
 FEEDBACK = {"category": "timeline", "sentiment": "negative", "text": "Go-live feels tight"}
 
@@ -330,3 +331,18 @@ async def test_the_stylesheet_is_the_only_thing_the_page_loads(tenant: Tenant) -
     assert css.headers["content-type"].startswith("text/css")
     assert css.headers["x-content-type-options"] == "nosniff"
     assert "@media print" in css.text
+
+
+async def test_the_page_costs_the_same_few_statements_whatever_the_plan(tenant: Tenant) -> None:
+    costs = []
+    for milestones in (1, 12):
+        project = await tenant.project()
+        for number in range(milestones):
+            await make_milestone(
+                tenant, project["id"], name=f"M{number}", customer_visible=number % 2 == 0
+            )
+        link = await share(tenant, project["id"])
+        with count_statements(tenant.database) as statements:
+            assert (await tenant.client.get(page_path(link))).status_code == 200
+        costs.append(len(statements))
+    assert costs[0] == costs[1] <= 8, costs
