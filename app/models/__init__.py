@@ -1,9 +1,26 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
+from app.models.action_item import ActionItem, ActionItemSource, ActionItemStatus
 from app.models.allocation import Allocation
+from app.models.change_request import (
+    ChangeRequest,
+    ChangeRequestMilestone,
+    ChangeRequestStatus,
+    ChangeRequestTransition,
+)
+from app.models.clock import ClockCrossing
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
+from app.models.lesson import Lesson, LessonCategory, LessonOutcome, LessonTag
+from app.models.meeting import (
+    Decision,
+    Meeting,
+    MeetingAttendee,
+    MeetingCadence,
+    MeetingKind,
+    MeetingStatus,
+)
 from app.models.member import Member, MemberRole
 from app.models.milestone import Milestone, MilestoneDependency, MilestoneStatus
 from app.models.organization import ApiKey, Organization
@@ -29,12 +46,21 @@ from app.models.webhook import (
 )
 
 __all__ = [
+    "ActionItem",
+    "ActionItemSource",
+    "ActionItemStatus",
     "Activity",
     "AlertCrossing",
     "Allocation",
     "ApiKey",
+    "ChangeRequest",
+    "ChangeRequestMilestone",
+    "ChangeRequestStatus",
+    "ChangeRequestTransition",
+    "ClockCrossing",
     "CrmSource",
     "Customer",
+    "Decision",
     "DeliveryStatus",
     "Event",
     "Feedback",
@@ -44,6 +70,15 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
+    "Lesson",
+    "LessonCategory",
+    "LessonOutcome",
+    "LessonTag",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingCadence",
+    "MeetingKind",
+    "MeetingStatus",
     "Member",
     "MemberRole",
     "Milestone",
