@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import today, utcnow
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
+from app.projects.service import active_project_of, touch_project
 
 OPEN = ActionItemStatus.open
 RETROSPECTIVE_MEETINGS = frozenset({MeetingKind.retrospective, MeetingKind.post_project_review})
@@ -183,19 +183,12 @@ async def create_action_item(
     return item
 
 
-async def _project_of(session: AsyncSession, item: ActionItem) -> Project:
-    project = await session.get(Project, item.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
-
-
 async def update_action_item(
     session: AsyncSession, caller: Caller, item: ActionItem, data: ActionItemUpdate
 ) -> ActionItem:
     """Apply a merge patch. Done or dropped stamps `completed_at`, reopening clears it; becoming
     done records `action_item.completed`."""
-    project = await _project_of(session, item)
+    project = await active_project_of(session, item)
     changes: dict[str, Any] = data.changes()
     if "owner_id" in changes:
         await require_members(session, caller, {"owner_id": changes["owner_id"]})
@@ -223,7 +216,7 @@ async def update_action_item(
 
 
 async def delete_action_item(session: AsyncSession, item: ActionItem) -> None:
-    project = await _project_of(session, item)
+    project = await active_project_of(session, item)
     await session.delete(item)
     await session.flush()
     await touch_project(session, project)

@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
-from app.projects.service import touch_project
+from app.projects.service import active_project_of, touch_project
 
 Status = ChangeRequestStatus
 ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
@@ -147,13 +147,6 @@ async def create_change_request(
     return change_request
 
 
-async def _project_of(session: AsyncSession, change_request: ChangeRequest) -> Project:
-    project = await session.get(Project, change_request.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
-
-
 def _require_editable(change_request: ChangeRequest, doing: str) -> None:
     if change_request.status not in EDITABLE:
         raise ChangeRequestFrozen(
@@ -164,7 +157,7 @@ def _require_editable(change_request: ChangeRequest, doing: str) -> None:
 async def update_change_request(
     session: AsyncSession, caller: Caller, change_request: ChangeRequest, data: ChangeRequestUpdate
 ) -> ChangeRequest:
-    project = await _project_of(session, change_request)
+    project = await active_project_of(session, change_request)
     _require_editable(change_request, "changed")
     changes = {
         field: value
@@ -184,7 +177,7 @@ async def update_change_request(
 
 async def delete_change_request(session: AsyncSession, change_request: ChangeRequest) -> None:
     """Only a draft can be deleted; anything submitted stays on record."""
-    project = await _project_of(session, change_request)
+    project = await active_project_of(session, change_request)
     if change_request.status is not Status.draft:
         raise ChangeRequestFrozen("Only a draft can be deleted; reject it instead.")
     await session.delete(change_request)
@@ -255,7 +248,7 @@ async def move_change_request(
     """One step of the workflow (any other move is a 409 `illegal-transition`), recorded with
     who and when. `assessed` stores the assessment; `approved` applies it to the project in
     this transaction. Records `change_request.submitted`, `.approved`, `.rejected`."""
-    project = await _project_of(session, change_request)
+    project = await active_project_of(session, change_request)
     allowed = ALLOWED_MOVES[change_request.status]
     if data.to_status not in allowed:
         options = ", ".join(sorted(allowed)) or f"none: it is {change_request.status}"

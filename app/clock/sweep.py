@@ -96,74 +96,69 @@ async def _raise(
     return claimed
 
 
-async def missed_milestones(session: AsyncSession, at: Moment) -> tuple[int, int]:
-    rows = await session.exec(
-        select(Milestone)
-        .where(
-            col(Milestone.status).in_(OPEN_MILESTONES),
-            col(Milestone.due_date) < at.today,
-            col(Milestone.due_date) >= at.since,
-            _active_project(Milestone.project_id),
-            _not_raised("milestone.missed", Milestone.id, Milestone.due_date),
+@dataclass(frozen=True)
+class DateCrossing:
+    """A date column whose passing raises `event_type` for rows in one of `statuses`."""
+
+    event_type: str
+    model: Any
+    moment: str  # the date column's name
+    statuses: tuple[Any, ...]
+    data: Callable[[Any], dict[str, Any]]
+
+    async def __call__(self, session: AsyncSession, at: Moment) -> tuple[int, int]:
+        """Claim a batch of rows whose date passed within the catch-up window: the number of
+        rows looked at and of events raised."""
+        model, moment = self.model, getattr(self.model, self.moment)
+        rows = await session.exec(
+            select(model)
+            .where(
+                col(model.status).in_(self.statuses),
+                col(moment) < at.today,
+                col(moment) >= at.since,
+                _active_project(model.project_id),
+                _not_raised(self.event_type, model.id, moment),
+            )
+            .order_by(col(model.id))
+            .limit(BATCH)
         )
-        .order_by(col(Milestone.id))
-        .limit(BATCH)
-    )
-    found = list(rows)
-    raised = 0
-    for milestone in found:
-        data = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
-        raised += await _raise(session, milestone, "milestone.missed", milestone.due_date, data)
-    return len(found), raised
+        found = list(rows)
+        raised = 0
+        for row in found:
+            crossed = getattr(row, self.moment)
+            raised += await _raise(session, row, self.event_type, crossed, self.data(row))
+        return len(found), raised
 
 
-async def overdue_action_items(session: AsyncSession, at: Moment) -> tuple[int, int]:
-    rows = await session.exec(
-        select(ActionItem)
-        .where(
-            ActionItem.status == ActionItemStatus.open,
-            col(ActionItem.due_date) < at.today,
-            col(ActionItem.due_date) >= at.since,
-            _active_project(ActionItem.project_id),
-            _not_raised("action_item.overdue", ActionItem.id, ActionItem.due_date),
-        )
-        .order_by(col(ActionItem.id))
-        .limit(BATCH)
-    )
-    found = list(rows)
-    raised = 0
-    for item in found:
-        assert item.due_date is not None  # the query asks for a past due date
-        data = {"title": item.title, "owner_id": item.owner_id, "due_date": item.due_date}
-        raised += await _raise(session, item, "action_item.overdue", item.due_date, data)
-    return len(found), raised
-
-
-async def overdue_risk_reviews(session: AsyncSession, at: Moment) -> tuple[int, int]:
-    rows = await session.exec(
-        select(Risk)
-        .where(
-            col(Risk.status).in_(OPEN_RISKS),
-            col(Risk.review_date) < at.today,
-            col(Risk.review_date) >= at.since,
-            _active_project(Risk.project_id),
-            _not_raised("risk.review_overdue", Risk.id, Risk.review_date),
-        )
-        .order_by(col(Risk.id))
-        .limit(BATCH)
-    )
-    found = list(rows)
-    raised = 0
-    for risk in found:
-        assert risk.review_date is not None  # the query asks for a past review date
-        data = {
-            "title": risk.title,
-            "owner_id": risk.owner_id,
-            "review_date": risk.review_date,
-            "score": risk.score,
-        }
-        raised += await _raise(session, risk, "risk.review_overdue", risk.review_date, data)
-    return len(found), raised
+missed_milestones = DateCrossing(
+    "milestone.missed",
+    Milestone,
+    "due_date",
+    OPEN_MILESTONES,
+    lambda milestone: {
+        "due_date": milestone.due_date,
+        "baseline_due_date": milestone.baseline_due_date,
+    },
+)
+overdue_action_items = DateCrossing(
+    "action_item.overdue",
+    ActionItem,
+    "due_date",
+    (ActionItemStatus.open,),
+    lambda item: {"title": item.title, "owner_id": item.owner_id, "due_date": item.due_date},
+)
+overdue_risk_reviews = DateCrossing(
+    "risk.review_overdue",
+    Risk,
+    "review_date",
+    OPEN_RISKS,
+    lambda risk: {
+        "title": risk.title,
+        "owner_id": risk.owner_id,
+        "review_date": risk.review_date,
+        "score": risk.score,
+    },
+)
 
 
 def _meeting_data(kind: Any, title: str, starts_at: datetime, time_zone: str) -> dict[str, Any]:

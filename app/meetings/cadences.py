@@ -18,7 +18,7 @@ from app.meetings.service import default_title, field_problem, require_zone
 from app.models import MeetingCadence, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
+from app.projects.service import active_project_of, touch_project
 
 UPCOMING_SHOWN = 5
 
@@ -74,18 +74,11 @@ async def create_cadence(
     return cadence
 
 
-async def _project_of(session: AsyncSession, cadence: MeetingCadence) -> Project:
-    project = await session.get(Project, cadence.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
-
-
 async def update_cadence(
     session: AsyncSession, cadence: MeetingCadence, data: CadenceUpdate
 ) -> MeetingCadence:
     """Change the rule, its anchor or the meetings' details; held meetings stay as they were."""
-    project = await _project_of(session, cadence)
+    project = await active_project_of(session, cadence)
     changes: dict[str, Any] = {
         field: value for field, value in data.changes().items() if getattr(cadence, field) != value
     }
@@ -105,7 +98,7 @@ async def update_cadence(
 
 async def delete_cadence(session: AsyncSession, cadence: MeetingCadence) -> None:
     """Stop the cadence; meetings already held from it stay."""
-    project = await _project_of(session, cadence)
+    project = await active_project_of(session, cadence)
     await session.delete(cadence)
     await session.flush()
     await touch_project(session, project)

@@ -192,15 +192,30 @@ class MeetingHold(InputModel):
     )
 
 
-class MeetingPublic(OutputModel):
+class Timed(OutputModel):
+    """A start in a zone, and how long: the local start and the end are derived."""
+
+    starts_at: datetime = Field(description="UTC.")
+    time_zone: str
+    duration_minutes: int
+
+    @computed_field(description="The start as wall-clock time in `time_zone`, with its offset.")  # type: ignore[prop-decorator]
+    @property
+    def local_starts_at(self) -> datetime:
+        return recurrence.local(self.starts_at, self.time_zone)
+
+    @computed_field(description="UTC.")  # type: ignore[prop-decorator]
+    @property
+    def ends_at(self) -> datetime:
+        return _in_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
+
+
+class MeetingPublic(Timed):
     id: UUID
     project_id: UUID
     kind: MeetingKind
     title: str
     status: MeetingStatus
-    starts_at: datetime = Field(description="UTC.")
-    time_zone: str
-    duration_minutes: int
     attendees: list[Attendee]
     agenda: list[str]
     notes: str | None
@@ -212,18 +227,8 @@ class MeetingPublic(OutputModel):
     created_at: datetime
     updated_at: datetime
 
-    @computed_field(description="The start as wall-clock time in `time_zone`, with its offset.")  # type: ignore[prop-decorator]
-    @property
-    def local_starts_at(self) -> datetime:
-        return recurrence.local(self.starts_at, self.time_zone)
 
-    @computed_field(description="UTC.")  # type: ignore[prop-decorator]
-    @property
-    def ends_at(self) -> datetime:
-        return _in_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
-
-
-class Occurrence(OutputModel):
+class Occurrence(Timed):
     """A meeting in a calendar window: held, planned or cancelled meetings (with their
     `meeting_id`), and the scheduled occurrences of cadences (with `cadence_id` only)."""
 
@@ -233,19 +238,6 @@ class Occurrence(OutputModel):
     kind: MeetingKind
     title: str
     status: MeetingStatus
-    starts_at: datetime = Field(description="UTC.")
-    duration_minutes: int
-    time_zone: str
-
-    @computed_field(description="The start as wall-clock time in `time_zone`, with its offset.")  # type: ignore[prop-decorator]
-    @property
-    def local_starts_at(self) -> datetime:
-        return recurrence.local(self.starts_at, self.time_zone)
-
-    @computed_field(description="UTC.")  # type: ignore[prop-decorator]
-    @property
-    def ends_at(self) -> datetime:
-        return _in_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
 
 
 class OccurrencePage(OutputModel):

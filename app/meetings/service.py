@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
-from app.projects.service import touch_project
+from app.projects.service import active_project_of, touch_project
 
 OPEN_STATUSES = (MeetingStatus.proposed, MeetingStatus.scheduled)
 # Statuses a PATCH may set; `held` is reached by holding the meeting (it records decisions).
@@ -90,13 +90,6 @@ async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPu
             "decisions": [decision.model_dump() for decision in decisions],
         }
     )
-
-
-async def _project_of(session: AsyncSession, meeting: Meeting) -> Project:
-    project = await session.get(Project, meeting.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
 
 
 async def _check_attendees(
@@ -218,7 +211,7 @@ async def update_meeting(
     session: AsyncSession, caller: Caller, meeting: Meeting, data: MeetingUpdate
 ) -> Meeting:
     """Apply a merge patch. A held meeting stays held; decisions change only once held."""
-    project = await _project_of(session, meeting)
+    project = await active_project_of(session, meeting)
     changes: dict[str, Any] = data.changes()
     attendees = changes.pop("attendees", None)
     decisions = changes.pop("decisions", None)
@@ -253,7 +246,7 @@ async def hold_meeting(
 ) -> Meeting:
     """The meeting took place: notes, who came, and what was decided. Records `meeting.held`
     with its decisions. Only a proposed or scheduled meeting can be held (else 409)."""
-    project = await _project_of(session, meeting)
+    project = await active_project_of(session, meeting)
     if meeting.status not in OPEN_STATUSES:
         raise IllegalTransition(f"A {meeting.status} meeting cannot be held.")
     held_at = data.held_at or utcnow()
@@ -296,7 +289,7 @@ async def hold_meeting(
 
 async def delete_meeting(session: AsyncSession, meeting: Meeting) -> None:
     """Action items and lessons that came from it stay, without the link."""
-    project = await _project_of(session, meeting)
+    project = await active_project_of(session, meeting)
     await session.delete(meeting)
     await session.flush()
     await touch_project(session, project)

@@ -155,14 +155,16 @@ class ChangeRequestEventData(EventData):
     member_id: UUID = Field(description="The member who made the move.")
 
 
+_CHANGE_REQUEST = {
+    "change_request_id": CHANGE_REQUEST_ID,
+    "project_id": PROJECT_ID,
+    "title": "Add the Italian subsidiary to the rollout",
+    "member_id": MEMBER_ID,
+}
+
+
 class ChangeRequestSubmittedData(ChangeRequestEventData):
-    model_config = example(
-        change_request_id=CHANGE_REQUEST_ID,
-        version=2,
-        project_id=PROJECT_ID,
-        title="Add the Italian subsidiary to the rollout",
-        member_id=MEMBER_ID,
-    )
+    model_config = example(**_CHANGE_REQUEST, version=2)
 
 
 class MilestoneMove(EventData):
@@ -178,11 +180,8 @@ class ChangeRequestApprovedData(ChangeRequestEventData):
     budget_after: Money | None
 
     model_config = example(
-        change_request_id=CHANGE_REQUEST_ID,
+        **_CHANGE_REQUEST,
         version=4,
-        project_id=PROJECT_ID,
-        title="Add the Italian subsidiary to the rollout",
-        member_id=MEMBER_ID,
         schedule_impact_days=10,
         milestones_moved=[
             {
@@ -197,13 +196,7 @@ class ChangeRequestApprovedData(ChangeRequestEventData):
 
 
 class ChangeRequestRejectedData(ChangeRequestEventData):
-    model_config = example(
-        change_request_id=CHANGE_REQUEST_ID,
-        version=4,
-        project_id=PROJECT_ID,
-        title="Add the Italian subsidiary to the rollout",
-        member_id=MEMBER_ID,
-    )
+    model_config = example(**_CHANGE_REQUEST, version=4)
 
 
 class LessonRecordedData(EventData):
