@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from app.api_keys.service import issue_key
+from app.clock import runner as clock
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
@@ -85,14 +86,14 @@ async def _work(settings: Settings) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     try:
-        await dispatcher.run(database, stop)
+        await asyncio.gather(dispatcher.run(database, stop), clock.run(database, stop))
     finally:
         await database.dispose()
 
 
 @cli.command()
 def worker() -> None:
-    """Deliver webhooks (run several against PostgreSQL to share the work)."""
+    """Deliver webhooks and run the clock (several against PostgreSQL share the work)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     asyncio.run(_work(settings))

@@ -7,12 +7,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.accounts.routes import router as accounts_router
+from app.action_items.routes import router as action_items_router
 from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.analytics.routes import router as analytics_router
 from app.api_keys.routes import router as api_keys_router
 from app.calendars.routes import public_router as public_calendars_router
 from app.calendars.routes import router as calendars_router
+from app.change_requests.routes import router as change_requests_router
+from app.clock import runner as clock
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
 from app.core.idempotency import install_idempotency_handlers
@@ -30,6 +34,8 @@ from app.deals.routes import router as deals_router
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
 from app.kpis.routes import router as kpis_router
+from app.lessons.routes import router as lessons_router
+from app.meetings.routes import router as meetings_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
@@ -56,14 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = (
-            asyncio.create_task(dispatcher.run(database, stop))
-            if settings.dispatcher_enabled
-            else None
-        )
+        workers = []
+        if settings.dispatcher_enabled:
+            workers.append(asyncio.create_task(dispatcher.run(database, stop)))
+        if settings.clock_enabled:
+            workers.append(asyncio.create_task(clock.run(database, stop)))
         yield
         stop.set()
-        if worker is not None:
+        for worker in workers:
             await worker
         await database.dispose()
         rate_limiter.close()
@@ -105,10 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         share_pages_router,
         calendars_router,
         public_calendars_router,
+        meetings_router,
+        action_items_router,
+        change_requests_router,
+        lessons_router,
         events_router,
         webhooks_router,
         members_router,
         customers_router,
+        accounts_router,
         api_keys_router,
         organization_router,
         operations_router,

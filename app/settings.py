@@ -140,6 +140,24 @@ class Settings(BaseSettings):
     dispatcher_concurrency: int = Field(20, ge=1, le=500)
     dispatcher_lease_seconds: int = Field(60, ge=5)
     dispatcher_poll_seconds: float = Field(1.0, gt=0, le=60)
+    clock_enabled: bool = Field(
+        True,
+        description="Run the clock sweep (time-based events) inside `serve` "
+        "(`handover worker` also runs it).",
+    )
+    clock_interval_seconds: float = Field(
+        60.0, gt=0, le=3600, description="How often the clock sweeps for crossings."
+    )
+    clock_catch_up_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="A due or review date crossed at most this many days ago still raises its "
+        "event (a sweep that was down catches up); older crossings stay silent.",
+    )
+    meeting_upcoming_minutes: int = Field(
+        60, ge=1, le=7 * 24 * 60, description="`meeting.upcoming` is raised this long before."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

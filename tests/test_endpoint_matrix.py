@@ -70,6 +70,11 @@ DEAL = {
 }
 CONNECTION = {"provider": "generic", "name": "Script", "default_project_manager_id": "{member}"}
 RISK = {"title": "R", "category": "schedule", "probability": 2, "impact": 3, "response": "accept"}
+MEETING = {"kind": "sync", "starts_at": "2026-01-12T09:00:00Z"}
+CADENCE = {"rule": "FREQ=WEEKLY;BYDAY=TU", "starts_at": "2027-01-12T09:00:00Z", "time_zone": "UTC"}
+ACTION_ITEM = {"title": "T", "owner_id": "{member}"}
+LESSON = {"title": "L", "what_happened": "W", "category": "technical", "outcome": "success"}
+WINDOW = "from=2027-01-01T00:00:00Z&to=2027-02-01T00:00:00Z"
 
 ENDPOINTS = [
     Endpoint("GET", "/v1/members", Scope.members_read),
@@ -466,6 +471,137 @@ ENDPOINTS = [
         kind="member",
         readable=False,
     ),
+    # The working rhythm: meetings, cadences, action items, change requests, lessons.
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/meetings",
+        Scope.projects_write,
+        kind="project",
+        body=MEETING,
+        invalid={**MEETING, "kind": "party"},
+        text_field="title",
+        readable=False,  # the list needs a window (`from`, `to`)
+    ),
+    Endpoint("GET", f"/v1/projects/{{id}}/meetings?{WINDOW}", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/meetings/{id}", Scope.projects_read, kind="meeting"),
+    Endpoint(
+        "PATCH",
+        "/v1/meetings/{id}",
+        Scope.projects_write,
+        kind="meeting",
+        body={"title": "Sync"},
+        invalid={"duration_minutes": 0},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/meetings/{id}", Scope.projects_write, kind="meeting"),
+    Endpoint(
+        "POST",
+        "/v1/meetings/{id}/hold",
+        Scope.projects_write,
+        kind="meeting",
+        body={"notes": "N"},
+        invalid={"held_at": "yesterday"},
+        text_field="notes",
+        readable=False,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/cadences",
+        Scope.projects_write,
+        kind="project",
+        body=CADENCE,
+        invalid={**CADENCE, "rule": ""},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/cadences", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/cadences/{id}", Scope.projects_read, kind="cadence"),
+    Endpoint(
+        "PATCH",
+        "/v1/cadences/{id}",
+        Scope.projects_write,
+        kind="cadence",
+        body={"title": "Weekly"},
+        invalid={"duration_minutes": 0},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/cadences/{id}", Scope.projects_write, kind="cadence"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/action-items",
+        Scope.projects_write,
+        kind="project",
+        body=ACTION_ITEM,
+        invalid={**ACTION_ITEM, "owner_id": "nobody"},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/action-items", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/members/{id}/action-items", Scope.projects_read, kind="member"),
+    Endpoint("GET", "/v1/action-items/{id}", Scope.projects_read, kind="action_item"),
+    Endpoint(
+        "PATCH",
+        "/v1/action-items/{id}",
+        Scope.projects_write,
+        kind="action_item",
+        body={"title": "U"},
+        invalid={"status": "maybe"},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/action-items/{id}", Scope.projects_write, kind="action_item"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/change-requests",
+        Scope.projects_write,
+        kind="project",
+        body={"title": "C"},
+        invalid={"title": ""},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/change-requests", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/projects/{id}/baseline", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/change-requests/{id}", Scope.projects_read, kind="change_request"),
+    Endpoint(
+        "PATCH",
+        "/v1/change-requests/{id}",
+        Scope.projects_write,
+        kind="change_request",
+        body={"title": "D"},
+        invalid={"raised_by_id": "nobody"},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/change-requests/{id}", Scope.projects_write, kind="change_request"),
+    Endpoint(
+        "POST",
+        "/v1/change-requests/{id}/transitions",
+        Scope.projects_write,
+        kind="change_request",
+        body={"to_status": "submitted", "member_id": "{member}"},
+        invalid={"to_status": "shipped", "member_id": "{member}"},
+        text_field="note",
+        readable=False,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/lessons",
+        Scope.projects_write,
+        kind="project",
+        body=LESSON,
+        invalid={**LESSON, "outcome": "meh"},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/lessons", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/lessons?q=migration", Scope.projects_read),
+    Endpoint("GET", "/v1/lessons/{id}", Scope.projects_read, kind="lesson"),
+    Endpoint(
+        "PATCH",
+        "/v1/lessons/{id}",
+        Scope.projects_write,
+        kind="lesson",
+        body={"title": "M"},
+        invalid={"tags": ["x" * 51]},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/lessons/{id}", Scope.projects_write, kind="lesson"),
+    Endpoint("GET", "/v1/customers/{id}/overview", Scope.projects_read, kind="customer"),
     Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/events/{id}", Scope.events_read, kind="event"),
     Endpoint("GET", "/v1/event-types", Scope.events_read),
@@ -586,6 +722,17 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "cost-entries", COST)
     if kind == "share_link":
         return await _created_under_a_project(tenant, "share-links", {})
+    if kind == "meeting":
+        return await _created_under_a_project(tenant, "meetings", MEETING)
+    if kind == "cadence":
+        return await _created_under_a_project(tenant, "cadences", CADENCE)
+    if kind == "action_item":
+        item = await _fill(tenant, ACTION_ITEM)
+        return await _created_under_a_project(tenant, "action-items", item)
+    if kind == "change_request":
+        return await _created_under_a_project(tenant, "change-requests", {"title": "C"})
+    if kind == "lesson":
+        return await _created_under_a_project(tenant, "lessons", LESSON)
     if kind == "event":
         project = await tenant.project()
         events = await tenant.get("/v1/events", params={"project_id": project["id"]})

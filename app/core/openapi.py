@@ -69,8 +69,15 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 "description": "iCalendar feeds of projects and members, by key or by a "
                 "rotatable secret URL for calendar applications.",
             },
+            {"name": "meetings", "description": "Meetings, decisions and recurring cadences."},
+            {"name": "action-items", "description": "Who owes what, by when, and since where."},
+            {
+                "name": "change-requests",
+                "description": "Scope asked for after signature; the baseline it is measured on.",
+            },
+            {"name": "lessons", "description": "What earlier projects learned, searchable."},
             {"name": "members", "description": "The people who sell, plan and deliver."},
-            {"name": "customers", "description": "The buyers."},
+            {"name": "customers", "description": "The buyers, and the account view."},
             {"name": "events", "description": "What happened, in order; the event catalogue."},
             {"name": "webhooks", "description": "Signed, retried deliveries of events."},
             {"name": "api-keys", "description": "Keys for programs (scope `admin`)."},

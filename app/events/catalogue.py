@@ -11,7 +11,17 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from app.events.payloads import deals, kpis, plan, projects, risks, voice, webhooks, workspace
+from app.events.payloads import (
+    deals,
+    kpis,
+    plan,
+    projects,
+    rhythm,
+    risks,
+    voice,
+    webhooks,
+    workspace,
+)
 from app.events.payloads.base import TIMESTAMP, EventData, example_of
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -163,7 +173,8 @@ _ENTRIES = (
     EventType(
         "milestone.missed",
         "milestone",
-        "A milestone was missed.",
+        "A milestone was missed: its due date passed before it was done (raised by the clock), "
+        "or it was marked `missed`. Raised once per due date, whichever comes first.",
         plan.MilestoneMissedData,
     ),
     EventType(
@@ -266,6 +277,72 @@ _ENTRIES = (
         "kpi",
         "A KPI target moved into `missed`: its due date passed without the target being met.",
         kpis.KpiAlertData,
+    ),
+    EventType(
+        "meeting.held",
+        "meeting",
+        "A meeting took place. `decisions` holds what it decided.",
+        rhythm.MeetingHeldData,
+    ),
+    EventType(
+        "meeting.upcoming",
+        "meeting",
+        "A meeting starts soon (within the configured lead time, one hour by default): a planned "
+        "meeting, or an occurrence of a cadence (`cadence_id`). Raised once per start, by the "
+        "clock.",
+        rhythm.MeetingUpcomingData,
+        also_about=("cadence",),
+    ),
+    EventType(
+        "action_item.created",
+        "action_item",
+        "Someone owes something: an action item was recorded, with where it came from.",
+        rhythm.ActionItemCreatedData,
+    ),
+    EventType(
+        "action_item.completed",
+        "action_item",
+        "An action item was done.",
+        rhythm.ActionItemCompletedData,
+    ),
+    EventType(
+        "action_item.overdue",
+        "action_item",
+        "An open action item's due date passed. Raised once per due date, by the clock.",
+        rhythm.ActionItemOverdueData,
+    ),
+    EventType(
+        "change_request.submitted",
+        "change_request",
+        "The customer's change request was submitted for assessment.",
+        rhythm.ChangeRequestSubmittedData,
+    ),
+    EventType(
+        "change_request.approved",
+        "change_request",
+        "A change request was approved and applied: the named milestones moved and the budget "
+        "changed in the same transaction (each also has its `milestone.updated` or "
+        "`project.updated`). The baseline stays.",
+        rhythm.ChangeRequestApprovedData,
+    ),
+    EventType(
+        "change_request.rejected",
+        "change_request",
+        "A change request was rejected; nothing changes.",
+        rhythm.ChangeRequestRejectedData,
+    ),
+    EventType(
+        "lesson.recorded",
+        "lesson",
+        "A lesson learned was added to the library.",
+        rhythm.LessonRecordedData,
+    ),
+    EventType(
+        "risk.review_overdue",
+        "risk",
+        "An open or mitigating risk's review date passed. Raised once per review date, by the "
+        "clock.",
+        rhythm.RiskReviewOverdueData,
     ),
     EventType(
         "webhook.test",

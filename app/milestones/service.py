@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import service as alerts
+from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
@@ -147,7 +148,7 @@ def _raise_if(problems: list[FieldProblem], detail: str | None = None) -> None:
 
 async def _record_status(session: AsyncSession, milestone: Milestone, today: date) -> None:
     """`milestone.completed` / `milestone.missed` when the status becomes done / missed (and a
-    `risk.alert` on the miss)."""
+    `risk.alert` on the miss). A miss of a due date is raised once, by this or by the clock."""
     dates = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
     if milestone.status == DONE:
         data = {
@@ -156,7 +157,13 @@ async def _record_status(session: AsyncSession, milestone: Milestone, today: dat
             "slip_days": slip_days(milestone, today),
         }
         await record_change(session, "milestone.completed", milestone, data)
-    elif milestone.status == MilestoneStatus.missed:
+    elif milestone.status == MilestoneStatus.missed and await claim_crossing(
+        session,
+        organization_id=milestone.organization_id,
+        aggregate_id=milestone.id,
+        event_type="milestone.missed",
+        moment=milestone.due_date,
+    ):  # the clock's sweep claims the same key when the due date passes
         await record_change(session, "milestone.missed", milestone, dates)
     await alerts.milestone_changed(session, milestone)
 

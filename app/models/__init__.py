@@ -1,7 +1,15 @@
 """Every table, imported here so that `SQLModel.metadata` (and Alembic) sees them all."""
 
+from app.models.action_item import ActionItem, ActionItemSource, ActionItemStatus
 from app.models.allocation import Allocation
 from app.models.calendar_feed import CalendarFeed
+from app.models.change_request import (
+    ChangeRequest,
+    ChangeRequestMilestone,
+    ChangeRequestStatus,
+    ChangeRequestTransition,
+)
+from app.models.clock import ClockCrossing
 from app.models.crm import (
     CrmConnection,
     CrmDeliveryClaim,
@@ -22,6 +30,15 @@ from app.models.kpi import (
     KpiStatus,
     KpiTrend,
     MeasurementSource,
+)
+from app.models.lesson import Lesson, LessonCategory, LessonOutcome, LessonTag
+from app.models.meeting import (
+    Decision,
+    Meeting,
+    MeetingAttendee,
+    MeetingCadence,
+    MeetingKind,
+    MeetingStatus,
 )
 from app.models.member import Member, MemberRole
 from app.models.milestone import Milestone, MilestoneDependency, MilestoneStatus
@@ -49,11 +66,19 @@ from app.models.webhook import (
 )
 
 __all__ = [
+    "ActionItem",
+    "ActionItemSource",
+    "ActionItemStatus",
     "Activity",
     "AlertCrossing",
     "Allocation",
     "ApiKey",
     "CalendarFeed",
+    "ChangeRequest",
+    "ChangeRequestMilestone",
+    "ChangeRequestStatus",
+    "ChangeRequestTransition",
+    "ClockCrossing",
     "CostEntry",
     "CrmConnection",
     "CrmDeliveryClaim",
@@ -61,6 +86,7 @@ __all__ = [
     "CrmSource",
     "Customer",
     "Deal",
+    "Decision",
     "DeliveryStatus",
     "Event",
     "Feedback",
@@ -77,7 +103,16 @@ __all__ = [
     "KpiMetric",
     "KpiStatus",
     "KpiTrend",
+    "Lesson",
+    "LessonCategory",
+    "LessonOutcome",
+    "LessonTag",
     "MeasurementSource",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingCadence",
+    "MeetingKind",
+    "MeetingStatus",
     "Member",
     "MemberRole",
     "Milestone",

@@ -57,6 +57,11 @@ class Project(Identified, Timestamped, Versioned, table=True):
     customer_acceptance_date: date | None = None
     health_override: Health | None = enum_field(Health, default=None, nullable=True)
     health_override_reason: str | None = Field(default=None, max_length=2000)
+    # The plan as it stood when planning ended: approved changes move the budget and the
+    # milestones, never these, so change-driven and delivery-driven slip stay apart.
+    baseline_set_at: datetime | None = timestamp_field(default=None)
+    baseline_budget_amount: Decimal | None = Field(default=None, sa_type=Money)
+    baseline_budget_currency: str | None = Field(default=None, max_length=3)
 
     @property
     def budget(self) -> dict[str, object] | None:

@@ -6,6 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import service as alerts
+from app.change_requests.baseline import set_baseline
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput
 from app.core.events import record_change
@@ -69,7 +70,8 @@ async def move_project(
 ) -> ProjectTransition:
     """Move the project to `move.to_phase` if the lifecycle allows it (else 409).
 
-    Closing for good (`closed`) needs the customer's acceptance date, given now or before.
+    Leaving planning sets the project's baseline (budget and milestone dates). Closing for
+    good (`closed`) needs the customer's acceptance date, given now or before.
     """
     ensure_active(project)
     allowed = ALLOWED_MOVES[project.phase]
@@ -103,6 +105,8 @@ async def move_project(
     project.customer_acceptance_date = acceptance
     session.add(transition)
     await session.flush()
+    if transition.from_phase is Phase.planning:
+        await set_baseline(session, project)  # the plan as it stands when planning ends
     await record_change(
         session,
         "project.phase_changed",

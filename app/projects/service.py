@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlmodel import select
@@ -168,6 +168,19 @@ async def update_project(
     }
     await record_change(session, "project.updated", project, reported)
     await refresh_health(session, project)
+    return project
+
+
+class PartOfProject(Protocol):
+    project_id: UUID
+
+
+async def active_project_of(session: AsyncSession, part: PartOfProject) -> Project:
+    """The project a part of it (a meeting, an action item…) belongs to, which must not be
+    archived (409) for the part to change."""
+    project = await session.get(Project, part.project_id)  # usually already in the session
+    assert project is not None  # the foreign key guarantees it
+    ensure_active(project)
     return project
 
 

@@ -136,30 +136,22 @@ async def delete_survey_response(session: AsyncSession, survey_response: SurveyR
     await touch_project(session, project)
 
 
-async def summarize(
-    session: AsyncSession, project: Project, window: CollectedBetween
-) -> SurveySummary:
-    """CSAT average and NPS over the window, from one grouped query. NPS is the standard
-    % promoters (9–10) − % detractors (0–6), rounded to an integer, halves away from zero."""
+def tally_columns() -> tuple[Any, ...]:
+    """Per kind of survey: responses, score total, promoters, detractors (group by the kind)."""
     score = col(SurveyResponse.score)
-    statement = (
-        select_columns(
-            col(SurveyResponse.kind),
-            func.count(),
-            func.sum(score),
-            func.count().filter(score >= PROMOTER_MIN),
-            func.count().filter(score <= DETRACTOR_MAX),
-        )
-        .where(
-            col(SurveyResponse.organization_id) == project.organization_id,
-            col(SurveyResponse.project_id) == project.id,
-        )
-        .group_by(col(SurveyResponse.kind))
+    return (
+        col(SurveyResponse.kind),
+        func.count(),
+        func.sum(score),
+        func.count().filter(score >= PROMOTER_MIN),
+        func.count().filter(score <= DETRACTOR_MAX),
     )
-    found = await session.exec(_collected_between(statement, window))
-    rows = {row[0]: row[1:] for row in found}
-    csat_count, csat_total, _, _ = rows.get(SurveyKind.csat, (0, 0, 0, 0))
-    nps_count, _, promoters, detractors = rows.get(SurveyKind.nps, (0, 0, 0, 0))
+
+
+def summary_of(tallies: dict[SurveyKind, Sequence[int]]) -> SurveySummary:
+    """CSAT average and NPS from the tallies of `tally_columns`, by kind (scores.py rounds)."""
+    csat_count, csat_total, _, _ = tallies.get(SurveyKind.csat, (0, 0, 0, 0))
+    nps_count, _, promoters, detractors = tallies.get(SurveyKind.nps, (0, 0, 0, 0))
     average = csat_average(csat_total, csat_count)
     nps = nps_score(promoters, detractors, nps_count)
     return SurveySummary(
@@ -172,6 +164,22 @@ async def summarize(
             score=nps,
         ),
     )
+
+
+async def summarize(
+    session: AsyncSession, project: Project, window: CollectedBetween
+) -> SurveySummary:
+    """CSAT average and NPS over the window, from one grouped query."""
+    statement = (
+        select_columns(*tally_columns())
+        .where(
+            col(SurveyResponse.organization_id) == project.organization_id,
+            col(SurveyResponse.project_id) == project.id,
+        )
+        .group_by(col(SurveyResponse.kind))
+    )
+    found = await session.exec(_collected_between(statement, window))
+    return summary_of({row[0]: row[1:] for row in found})
 
 
 def collected_window(from_date: date | None, to_date: date | None) -> CollectedBetween:

@@ -1,10 +1,12 @@
 """A project's life through the API, touching every domain that records events, a won deal
 pushed twice, and a test event sent to a webhook endpoint."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from app.clock.sweep import sweep
 from tests.factories import Tenant
 from tests.webhooks.api_helpers import PUBLIC_URL
 
@@ -158,6 +160,7 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
     late = _ok(await tenant.post(f"{p}/kpis", json={**target, "due_date": "2099-01-01"}), 201)
     _ok(await tenant.post(f"/v1/kpis/{late['id']}/measurements", json={"value": 10}), 201)
     _ok(await tenant.delete(p), 204)
+    await rhythm_life(tenant, manager["id"])
 
     deal = {
         "external_id": "D-10042",
@@ -174,3 +177,83 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
     _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)
     return project
+
+
+async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
+    """A project's working rhythm: a kickoff held with a decision, action items, a cadence,
+    change requests decided both ways, a lesson, and the clock's time-based events."""
+    project = await tenant.project(budget={"amount": "80000.00", "currency": "EUR"})
+    p = f"/v1/projects/{project['id']}"
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    soon = datetime.now(UTC) + timedelta(minutes=20)
+    _ok(await tenant.post(f"{p}/transitions", json={"to_phase": "planning"}), 201)
+    go_live = _ok(
+        await tenant.post(f"{p}/milestones", json={"name": "Go-live", "due_date": "2030-03-01"}),
+        201,
+    )
+    _ok(await tenant.post(f"{p}/milestones", json={"name": "Late", "due_date": yesterday}), 201)
+    _ok(await tenant.post(f"{p}/transitions", json={"to_phase": "executing"}), 201)
+    kickoff = _ok(
+        await tenant.post(
+            f"{p}/meetings",
+            json={"kind": "kickoff", "starts_at": "2026-01-12T09:00:00Z", "agenda": ["Scope"]},
+        ),
+        201,
+    )
+    decision = {"text": "Go-live stays in March", "decided_by_id": manager_id}
+    _ok(await tenant.post(f"/v1/meetings/{kickoff['id']}/hold", json={"decisions": [decision]}))
+    source = {"type": "meeting", "id": kickoff["id"]}
+    item = {"title": "Send the plan", "owner_id": manager_id, "source": source}
+    done = _ok(await tenant.post(f"{p}/action-items", json=item), 201)
+    _ok(await tenant.patch(f"/v1/action-items/{done['id']}", json={"status": "done"}))
+    late = {"title": "Book the trainers", "owner_id": manager_id, "due_date": yesterday}
+    _ok(await tenant.post(f"{p}/action-items", json=late), 201)
+    risk = {
+        "title": "Vendor delay",
+        "category": "schedule",
+        "probability": 2,
+        "impact": 2,
+        "response": "accept",
+        "review_date": yesterday,
+    }
+    _ok(await tenant.post(f"{p}/risks", json=risk), 201)
+    _ok(
+        await tenant.post(f"{p}/meetings", json={"kind": "sync", "starts_at": soon.isoformat()}),
+        201,
+    )
+    cadence = {"rule": "FREQ=DAILY", "starts_at": soon.isoformat(), "time_zone": "Europe/Berlin"}
+    _ok(await tenant.post(f"{p}/cadences", json=cadence), 201)
+    assessment = {
+        "schedule_impact_days": 7,
+        "milestone_ids": [go_live["id"]],
+        "cost_impact": {"amount": "6000.00", "currency": "EUR"},
+    }
+    for decision_status in ("approved", "rejected"):
+        change = _ok(await tenant.post(f"{p}/change-requests", json={"title": "More"}), 201)
+        c = f"/v1/change-requests/{change['id']}/transitions"
+        for to_status, extra in (
+            ("submitted", {}),
+            ("assessed", {"assessment": assessment}),
+            (decision_status, {}),
+        ):
+            _ok(
+                await tenant.post(
+                    c, json={"to_status": to_status, "member_id": manager_id, **extra}
+                )
+            )
+    retro = _ok(
+        await tenant.post(
+            f"{p}/meetings", json={"kind": "retrospective", "starts_at": "2026-02-02T09:00:00Z"}
+        ),
+        201,
+    )
+    lesson = {
+        "title": "Profile the data first",
+        "what_happened": "Migration took longer than estimated.",
+        "category": "estimation",
+        "outcome": "failure",
+        "tags": ["data"],
+        "meeting_id": retro["id"],
+    }
+    _ok(await tenant.post(f"{p}/lessons", json=lesson), 201)
+    await sweep(tenant.database)  # the late milestone, action item and review; the sync

@@ -1,0 +1,1 @@
+"""The account view: a customer as a salesperson sees it before a renewal or upsell call."""

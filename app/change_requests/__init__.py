@@ -1,0 +1,1 @@
+"""Change requests against the project's baseline: asked, assessed, decided, applied."""

@@ -1,0 +1,142 @@
+"""Change requests: `/v1/projects/{project_id}/change-requests`,
+`/v1/change-requests/{change_request_id}` (and its transitions), and the project's baseline."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.change_requests import report, service
+from app.change_requests.deps import ReadableChangeRequest, WritableChangeRequest
+from app.change_requests.schemas import (
+    BaselineReport,
+    ChangeRequestCreate,
+    ChangeRequestPage,
+    ChangeRequestPublic,
+    ChangeRequestTransitionCreate,
+    ChangeRequestUpdate,
+)
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.models import ChangeRequestStatus
+from app.models.base import today
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+
+router = APIRouter(
+    tags=["change-requests"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/change-requests",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_change_request(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: ChangeRequestCreate,
+    response: Response,
+) -> ChangeRequestPublic:
+    """Write down what the customer asks for beyond the contract; it starts as a `draft`."""
+    change_request = await service.create_change_request(session, caller, project, body)
+    set_etag(response, change_request.version)
+    [described] = await service.describe(session, [change_request])
+    return described
+
+
+@router.get("/v1/projects/{project_id}/change-requests", responses=problem_responses(400, 404))
+async def list_change_requests(
+    session: SessionDep,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    status: ChangeRequestStatus | None = None,
+) -> ChangeRequestPage:
+    """List a project's change requests, oldest first."""
+    rows = await service.list_change_requests(session, project, page, status)
+    return page.page(await service.describe(session, rows), ChangeRequestPage)
+
+
+@router.get(
+    "/v1/change-requests/{change_request_id}",
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_change_request(
+    session: SessionDep, change_request: ReadableChangeRequest, cache: CacheCheckDep
+) -> ChangeRequestPublic:
+    """Read one change request with its assessment and history."""
+    cache.respond(change_request.version)
+    [described] = await service.describe(session, [change_request])
+    return described
+
+
+@router.patch(
+    "/v1/change-requests/{change_request_id}",
+    responses=problem_responses(404, 409, 412, 413, 415),
+)
+async def update_change_request(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    change_request: WritableChangeRequest,
+    body: ChangeRequestUpdate,
+    precondition: WriteCheckDep,
+) -> ChangeRequestPublic:
+    """Reword a draft or submitted change request (JSON merge patch)."""
+    precondition.require(change_request.version)
+    change_request = await service.update_change_request(session, caller, change_request, body)
+    precondition.tag(change_request.version)
+    [described] = await service.describe(session, [change_request])
+    return described
+
+
+@router.delete(
+    "/v1/change-requests/{change_request_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_change_request(
+    session: SessionDep, change_request: WritableChangeRequest, precondition: WriteCheckDep
+) -> None:
+    """Delete a draft (a submitted request stays on record: reject it instead)."""
+    precondition.require(change_request.version)
+    await service.delete_change_request(session, change_request)
+
+
+@router.post(
+    "/v1/change-requests/{change_request_id}/transitions",
+    responses=problem_responses(404, 409, 412, 413, 415),
+)
+async def transition_change_request(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    change_request: WritableChangeRequest,
+    _: IdempotencyDep,
+    body: ChangeRequestTransitionCreate,
+    precondition: WriteCheckDep,
+) -> ChangeRequestPublic:
+    """Move a change request along its workflow; approval applies it to the project."""
+    precondition.require(change_request.version)
+    change_request = await service.move_change_request(session, caller, change_request, body)
+    precondition.tag(change_request.version)
+    [described] = await service.describe(session, [change_request])
+    return described
+
+
+@router.get(
+    "/v1/projects/{project_id}/baseline", responses={**problem_responses(404), **NOT_MODIFIED}
+)
+async def get_baseline(
+    session: SessionDep, project: ReadableProject, cache: CacheCheckDep
+) -> BaselineReport:
+    """The baseline against the plan now: budget, approved change cost, and each milestone's
+    slip split into change-driven and delivery-driven."""
+    on = today()
+    cache.respond(project.version, as_of=on)  # milestones and changes touch the project
+    return await report.baseline_report(session, project, on)

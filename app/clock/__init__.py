@@ -1,0 +1,1 @@
+"""The clock: events no request causes (due dates, review dates, meetings about to start)."""

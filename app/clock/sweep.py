@@ -1,0 +1,264 @@
+"""The sweep: raises the events of time crossings no request causes.
+
+- `milestone.missed`: an open milestone's due date has passed;
+- `action_item.overdue`: an open action item's due date has passed;
+- `risk.review_overdue`: an open or mitigating risk's review date has passed;
+- `meeting.upcoming`: a planned meeting, or an occurrence of a cadence, starts within
+  `HANDOVER_MEETING_UPCOMING_MINUTES`.
+
+Each crossing is claimed by a unique key (aggregate, event type, the date or start crossed) with
+insert-or-nothing, and only the transaction whose insert took effect records the event: several
+sweeps at once (workers, replicas) raise it once. The sweep looks at state, not at the time it
+last ran: after downtime it raises every date crossed within `HANDOVER_CLOCK_CATCH_UP_DAYS`. A
+meeting that started while no sweep ran is no longer upcoming and stays silent. Archived
+projects raise nothing.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, exists
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.clock.crossings import claim_crossing, crossing_key
+from app.core.events import record_change
+from app.db import Database
+from app.meetings import recurrence
+from app.models import (
+    ActionItem,
+    ActionItemStatus,
+    ClockCrossing,
+    Meeting,
+    MeetingCadence,
+    MeetingStatus,
+    Milestone,
+    MilestoneStatus,
+    Project,
+    Risk,
+    RiskStatus,
+)
+from app.models.base import utcnow
+from app.settings import Settings
+
+logger = logging.getLogger("handover.clock")
+
+BATCH = 200
+OPEN_MILESTONES = (MilestoneStatus.planned, MilestoneStatus.in_progress)
+OPEN_RISKS = (RiskStatus.open, RiskStatus.mitigating)
+PLANNED_MEETINGS = (MeetingStatus.proposed, MeetingStatus.scheduled)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When the sweep runs, and what it looks at."""
+
+    now: datetime
+    today: date
+    since: date  # the oldest date crossing still raised
+    upcoming_until: datetime
+
+
+def _not_raised(event_type: str, aggregate_id: Any, moment: Any) -> Any:
+    """No crossing of `event_type` at the `moment` column's date yet (the key's text is the
+    ISO date, which both databases produce by casting a DATE to text)."""
+    return ~exists().where(
+        col(ClockCrossing.aggregate_id) == aggregate_id,
+        col(ClockCrossing.event_type) == event_type,
+        col(ClockCrossing.crossing) == cast(moment, String),
+    )
+
+
+def _active_project(project_id: Any) -> Any:
+    return exists().where(col(Project.id) == project_id, col(Project.archived_at).is_(None))
+
+
+async def _raise(
+    session: AsyncSession,
+    aggregate: Any,
+    event_type: str,
+    moment: date | datetime,
+    data: dict[str, Any],
+    aggregate_type: str | None = None,
+) -> bool:
+    claimed = await claim_crossing(
+        session,
+        organization_id=aggregate.organization_id,
+        aggregate_id=aggregate.id,
+        event_type=event_type,
+        moment=moment,
+    )
+    if claimed:
+        await record_change(session, event_type, aggregate, data, aggregate_type=aggregate_type)
+    return claimed
+
+
+@dataclass(frozen=True)
+class DateCrossing:
+    """A date column whose passing raises `event_type` for rows in one of `statuses`."""
+
+    event_type: str
+    model: Any
+    moment: str  # the date column's name
+    statuses: tuple[Any, ...]
+    data: Callable[[Any], dict[str, Any]]
+
+    async def __call__(self, session: AsyncSession, at: Moment) -> tuple[int, int]:
+        """Claim a batch of rows whose date passed within the catch-up window: the number of
+        rows looked at and of events raised."""
+        model, moment = self.model, getattr(self.model, self.moment)
+        rows = await session.exec(
+            select(model)
+            .where(
+                col(model.status).in_(self.statuses),
+                col(moment) < at.today,
+                col(moment) >= at.since,
+                _active_project(model.project_id),
+                _not_raised(self.event_type, model.id, moment),
+            )
+            .order_by(col(model.id))
+            .limit(BATCH)
+        )
+        found = list(rows)
+        raised = 0
+        for row in found:
+            crossed = getattr(row, self.moment)
+            raised += await _raise(session, row, self.event_type, crossed, self.data(row))
+        return len(found), raised
+
+
+missed_milestones = DateCrossing(
+    "milestone.missed",
+    Milestone,
+    "due_date",
+    OPEN_MILESTONES,
+    lambda milestone: {
+        "due_date": milestone.due_date,
+        "baseline_due_date": milestone.baseline_due_date,
+    },
+)
+overdue_action_items = DateCrossing(
+    "action_item.overdue",
+    ActionItem,
+    "due_date",
+    (ActionItemStatus.open,),
+    lambda item: {"title": item.title, "owner_id": item.owner_id, "due_date": item.due_date},
+)
+overdue_risk_reviews = DateCrossing(
+    "risk.review_overdue",
+    Risk,
+    "review_date",
+    OPEN_RISKS,
+    lambda risk: {
+        "title": risk.title,
+        "owner_id": risk.owner_id,
+        "review_date": risk.review_date,
+        "score": risk.score,
+    },
+)
+
+
+def _meeting_data(kind: Any, title: str, starts_at: datetime, time_zone: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "title": title,
+        "starts_at": starts_at,
+        "local_starts_at": recurrence.local(starts_at, time_zone),
+        "time_zone": time_zone,
+    }
+
+
+async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int]:
+    """Planned meetings and cadence occurrences starting in (now, now + lead]; those already
+    raised are skipped after one query for their keys."""
+    meetings = list(
+        await session.exec(
+            select(Meeting).where(
+                col(Meeting.status).in_(PLANNED_MEETINGS),
+                col(Meeting.starts_at) > at.now,
+                col(Meeting.starts_at) <= at.upcoming_until,
+                _active_project(Meeting.project_id),
+            )
+        )
+    )
+    cadences = list(
+        await session.exec(select(MeetingCadence).where(_active_project(MeetingCadence.project_id)))
+    )
+    candidates: list[tuple[Any, datetime, str, dict[str, Any]]] = [
+        (
+            meeting,
+            meeting.starts_at,
+            "meeting",
+            _meeting_data(meeting.kind, meeting.title, meeting.starts_at, meeting.time_zone),
+        )
+        for meeting in meetings
+    ]
+    if cadences:
+        standing_for = await session.exec(
+            select(Meeting.cadence_id, Meeting.occurrence_starts_at).where(
+                col(Meeting.cadence_id).in_([cadence.id for cadence in cadences]),
+                col(Meeting.occurrence_starts_at) > at.now,
+                col(Meeting.occurrence_starts_at) <= at.upcoming_until,
+            )
+        )
+        taken = set(standing_for.all())
+        for cadence in cadences:
+            window_end = at.upcoming_until + timedelta(microseconds=1)
+            for start in recurrence.between(
+                cadence.rule, cadence.starts_at, cadence.time_zone, at.now, window_end
+            ):
+                if start > at.now and (cadence.id, start) not in taken:
+                    data = _meeting_data(cadence.kind, cadence.title, start, cadence.time_zone)
+                    candidates.append((cadence, start, "cadence", data))
+    if not candidates:
+        return 0, 0
+    known = await session.exec(
+        select(ClockCrossing.aggregate_id, ClockCrossing.crossing).where(
+            col(ClockCrossing.aggregate_id).in_({aggregate.id for aggregate, *_ in candidates}),
+            ClockCrossing.event_type == "meeting.upcoming",
+        )
+    )
+    raised_before = set(known.all())
+    raised = 0
+    for aggregate, start, kind, data in candidates:
+        if (aggregate.id, crossing_key(start)) in raised_before:
+            continue
+        raised += await _raise(session, aggregate, "meeting.upcoming", start, data, kind)
+    return 0, raised  # never more than one window's worth: no second batch
+
+
+Condition = Callable[[AsyncSession, Moment], Awaitable[tuple[int, int]]]
+CONDITIONS: dict[str, Condition] = {
+    "milestone.missed": missed_milestones,
+    "action_item.overdue": overdue_action_items,
+    "risk.review_overdue": overdue_risk_reviews,
+    "meeting.upcoming": upcoming_meetings,
+}
+
+
+def moment_at(settings: Settings, now: datetime) -> Moment:
+    return Moment(
+        now=now,
+        today=now.date(),
+        since=now.date() - timedelta(days=settings.clock_catch_up_days),
+        upcoming_until=now + timedelta(minutes=settings.meeting_upcoming_minutes),
+    )
+
+
+async def sweep(database: Database, now: datetime | None = None) -> dict[str, int]:
+    """One sweep over every organization: the number of events raised, by type. Each batch of
+    each condition is its own transaction."""
+    at = moment_at(database.settings, now or utcnow())
+    raised: dict[str, int] = {}
+    for event_type, condition in CONDITIONS.items():
+        raised[event_type] = 0
+        while True:
+            async with database.transaction() as session:
+                seen, count = await condition(session, at)
+            raised[event_type] += count
+            if seen < BATCH or count == 0:  # done, or the rest was raised by another sweep
+                break
+    return raised

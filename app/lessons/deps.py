@@ -1,0 +1,54 @@
+"""Load a lesson of the caller's organization, or 404; the filters of the library."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Query
+from pydantic import AwareDatetime
+
+from app.db import SessionDep
+from app.lessons import service
+from app.lessons.schemas import LessonFilter
+from app.models import Lesson, LessonCategory, LessonOutcome
+from app.projects.deps import ProjectsReader, ProjectsWriter
+
+
+async def _readable(session: SessionDep, caller: ProjectsReader, lesson_id: UUID) -> Lesson:
+    return await service.get_lesson(session, caller, lesson_id)
+
+
+async def _writable(session: SessionDep, caller: ProjectsWriter, lesson_id: UUID) -> Lesson:
+    return await service.get_lesson(session, caller, lesson_id)
+
+
+def _filter(
+    category: LessonCategory | None = None,
+    outcome: LessonOutcome | None = None,
+    customer_id: UUID | None = None,
+    tag: Annotated[str | None, Query(max_length=50, description="Lessons with this tag.")] = None,
+    updated_since: Annotated[
+        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    ] = None,
+) -> LessonFilter:
+    return LessonFilter(
+        category=category,
+        outcome=outcome,
+        customer_id=customer_id,
+        tag=tag,
+        updated_since=updated_since,
+    )
+
+
+ReadableLesson = Annotated[Lesson, Depends(_readable)]
+WritableLesson = Annotated[Lesson, Depends(_writable)]
+LessonFilterDep = Annotated[LessonFilter, Depends(_filter)]
+SearchWords = Annotated[
+    str | None,
+    Query(
+        alias="q",
+        min_length=1,
+        max_length=200,
+        description="Words to search for in the lessons' texts (all of them, in any form: "
+        "`estimates` finds `estimation`); the best matches come first, up to `limit`.",
+    ),
+]

@@ -1,0 +1,108 @@
+"""The lessons library: `/v1/lessons` (search), `/v1/projects/{project_id}/lessons`,
+`/v1/lessons/{lesson_id}`."""
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.lessons import service
+from app.lessons.deps import LessonFilterDep, ReadableLesson, SearchWords, WritableLesson
+from app.lessons.schemas import LessonCreate, LessonPage, LessonPublic, LessonUpdate
+from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+
+router = APIRouter(
+    tags=["lessons"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/lessons",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def record_lesson(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: LessonCreate,
+    response: Response,
+) -> LessonPublic:
+    """Record what the project taught: what happened, why, and what to do next time."""
+    lesson = await service.record_lesson(session, caller, project, body)
+    set_etag(response, lesson.version)
+    [described] = await service.describe(session, [lesson])
+    return described
+
+
+@router.get("/v1/projects/{project_id}/lessons", responses=problem_responses(400, 404))
+async def list_project_lessons(
+    session: SessionDep,
+    caller: ProjectsReader,
+    project: ReadableProject,
+    page: Annotated[PageParams, Depends()],
+    lesson_filter: LessonFilterDep,
+    words: SearchWords = None,
+) -> LessonPage:
+    """The project's lessons, oldest first (or searched with `q`)."""
+    narrowed = replace(lesson_filter, project_id=project.id)
+    rows = await service.list_lessons(session, caller, page, narrowed, words)
+    return page.page(await service.describe(session, rows), LessonPage)
+
+
+@router.get("/v1/lessons", responses=problem_responses(400))
+async def list_lessons(
+    session: SessionDep,
+    caller: ProjectsReader,
+    page: Annotated[PageParams, Depends()],
+    lesson_filter: LessonFilterDep,
+    words: SearchWords = None,
+) -> LessonPage:
+    """Search what every project of the organization learned (`q`), best match first; or
+    list the lessons, oldest first. Filters: category, outcome, customer, tag."""
+    rows = await service.list_lessons(session, caller, page, lesson_filter, words)
+    return page.page(await service.describe(session, rows), LessonPage)
+
+
+@router.get("/v1/lessons/{lesson_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_lesson(
+    session: SessionDep, lesson: ReadableLesson, cache: CacheCheckDep
+) -> LessonPublic:
+    """Read one lesson."""
+    cache.respond(lesson.version)
+    [described] = await service.describe(session, [lesson])
+    return described
+
+
+@router.patch("/v1/lessons/{lesson_id}", responses=problem_responses(404, 412, 413, 415))
+async def update_lesson(
+    session: SessionDep, lesson: WritableLesson, body: LessonUpdate, precondition: WriteCheckDep
+) -> LessonPublic:
+    """Improve a lesson's words, category, outcome or tags (JSON merge patch)."""
+    precondition.require(lesson.version)
+    lesson = await service.update_lesson(session, lesson, body)
+    precondition.tag(lesson.version)
+    [described] = await service.describe(session, [lesson])
+    return described
+
+
+@router.delete(
+    "/v1/lessons/{lesson_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 412),
+)
+async def delete_lesson(
+    session: SessionDep, lesson: WritableLesson, precondition: WriteCheckDep
+) -> None:
+    """Remove a lesson from the library."""
+    precondition.require(lesson.version)
+    await service.delete_lesson(session, lesson)

@@ -1,0 +1,162 @@
+"""Lessons: recorded per project (often from a retrospective), found across the organization."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, exists
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.events import record_change
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.lessons import search
+from app.lessons.schemas import LessonCreate, LessonFilter, LessonPublic, LessonUpdate
+from app.models import Lesson, LessonTag, Meeting, MeetingKind, Project
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+
+REVIEW_MEETINGS = frozenset({MeetingKind.retrospective, MeetingKind.post_project_review})
+
+
+class LessonNotFound(NotFound):
+    subject = "lesson"
+
+
+async def get_lesson(session: AsyncSession, caller: Caller, lesson_id: UUID) -> Lesson:
+    return await get_owned(session, caller, Lesson, lesson_id, LessonNotFound)
+
+
+async def describe(session: AsyncSession, lessons: Sequence[Lesson]) -> list[LessonPublic]:
+    """The lessons with their tags: one more query for any number of lessons."""
+    tags: dict[UUID, list[str]] = defaultdict(list)
+    if lessons:
+        rows = await session.exec(
+            select(LessonTag)
+            .where(col(LessonTag.lesson_id).in_([lesson.id for lesson in lessons]))
+            .order_by(col(LessonTag.tag))
+        )
+        for row in rows:
+            tags[row.lesson_id].append(row.tag)
+    return [
+        LessonPublic.model_validate({**lesson.model_dump(), "tags": tags[lesson.id]})
+        for lesson in lessons
+    ]
+
+
+def _filtered(statement: Any, lesson_filter: LessonFilter) -> Any:
+    for field in ("category", "outcome", "customer_id", "project_id"):
+        value = getattr(lesson_filter, field)
+        if value is not None:
+            statement = statement.where(getattr(Lesson, field) == value)
+    if lesson_filter.updated_since is not None:
+        statement = statement.where(col(Lesson.updated_at) >= lesson_filter.updated_since)
+    if lesson_filter.tag is not None:
+        statement = statement.where(
+            exists().where(
+                col(LessonTag.lesson_id) == col(Lesson.id),
+                col(LessonTag.tag) == lesson_filter.tag.strip().lower(),
+            )
+        )
+    return statement
+
+
+async def list_lessons(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    lesson_filter: LessonFilter,
+    words: str | None = None,
+) -> Sequence[Lesson]:
+    """The organization's lessons matching the filter. Without `words`, a keyset page in
+    creation order; with them, the best `limit` matches of the full-text search, best first
+    (no further page: refine the search instead)."""
+    statement = _filtered(
+        select(Lesson).where(Lesson.organization_id == caller.organization_id), lesson_filter
+    )
+    if words is None:
+        rows: Sequence[Lesson] = (await session.exec(page.keyset(statement, col(Lesson.id)))).all()
+        return rows
+    matching: Any = search.ranked(session, statement, words)
+    if matching is None:
+        return []
+    found: Sequence[Lesson] = (await session.exec(matching.limit(page.limit))).all()
+    return found
+
+
+async def _require_review_meeting(
+    session: AsyncSession, project: Project, meeting_id: UUID | None
+) -> None:
+    if meeting_id is None:
+        return
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or meeting.project_id != project.id or meeting.kind not in REVIEW_MEETINGS:
+        message = "Not a retrospective or post-project review of this project."
+        raise InvalidInput(
+            message,
+            errors=[
+                FieldProblem(loc=["body", "meeting_id"], message=message, type="unknown_reference")
+            ],
+        )
+
+
+async def _replace_tags(session: AsyncSession, lesson: Lesson, tags: list[str]) -> None:
+    await session.exec(delete(LessonTag).where(col(LessonTag.lesson_id) == lesson.id))
+    session.add_all(LessonTag(lesson_id=lesson.id, tag=tag) for tag in tags)
+    await session.flush()
+
+
+async def record_lesson(
+    session: AsyncSession, caller: Caller, project: Project, data: LessonCreate
+) -> Lesson:
+    """A lesson of the project, and of its customer. Records `lesson.recorded`."""
+    ensure_active(project)
+    await _require_review_meeting(session, project, data.meeting_id)
+    lesson = Lesson(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        customer_id=project.customer_id,
+        **data.model_dump(exclude={"tags"}),
+    )
+    session.add(lesson)
+    await session.flush()
+    await _replace_tags(session, lesson, data.tags)
+    await record_change(
+        session,
+        "lesson.recorded",
+        lesson,
+        {
+            "title": lesson.title,
+            "category": lesson.category,
+            "outcome": lesson.outcome,
+            "customer_id": lesson.customer_id,
+            "meeting_id": lesson.meeting_id,
+            "tags": data.tags,
+        },
+    )
+    return lesson
+
+
+async def update_lesson(session: AsyncSession, lesson: Lesson, data: LessonUpdate) -> Lesson:
+    """Lessons stay editable after their project is archived: the library outlives projects."""
+    changes = data.changes()
+    tags = changes.pop("tags", None)
+    changes = {field: value for field, value in changes.items() if getattr(lesson, field) != value}
+    if tags is not None:
+        await _replace_tags(session, lesson, tags)
+    if not changes and tags is None:
+        return lesson
+    for field, value in changes.items():
+        setattr(lesson, field, value)
+    lesson.updated_at = utcnow()  # a new version even when only the tags changed
+    await session.flush()
+    return lesson
+
+
+async def delete_lesson(session: AsyncSession, lesson: Lesson) -> None:
+    await session.delete(lesson)
+    await session.flush()

@@ -1,0 +1,1 @@
+"""Meetings of a project: kickoffs, syncs, reviews…, their decisions, and recurring cadences."""

@@ -1,0 +1,104 @@
+"""Cadences: a project's recurring meetings, as RFC 5545 rules."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import NotFound
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.meetings import recurrence
+from app.meetings.schemas import CadenceCreate, CadencePublic, CadenceUpdate
+from app.meetings.service import default_title, field_problem, require_zone
+from app.models import MeetingCadence, Project
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of, touch_project
+
+UPCOMING_SHOWN = 5
+
+
+class CadenceNotFound(NotFound):
+    subject = "cadence"
+
+
+def _require_rule(rule: str, starts_at: datetime, time_zone: str) -> None:
+    require_zone(time_zone)
+    try:
+        recurrence.parse(rule, starts_at, time_zone)
+    except recurrence.InvalidRule as exc:
+        raise field_problem("rule", str(exc), "recurrence_rule") from exc
+
+
+def present(cadence: MeetingCadence, now: datetime | None = None) -> CadencePublic:
+    upcoming = recurrence.next_after(
+        cadence.rule, cadence.starts_at, cadence.time_zone, now or utcnow(), UPCOMING_SHOWN
+    )
+    return CadencePublic.model_validate({**cadence.model_dump(), "next_starts_at": upcoming})
+
+
+async def get_cadence(session: AsyncSession, caller: Caller, cadence_id: UUID) -> MeetingCadence:
+    return await get_owned(session, caller, MeetingCadence, cadence_id, CadenceNotFound)
+
+
+async def list_cadences(
+    session: AsyncSession, project: Project, page: PageParams
+) -> Sequence[MeetingCadence]:
+    statement = select(MeetingCadence).where(
+        MeetingCadence.organization_id == project.organization_id,
+        MeetingCadence.project_id == project.id,
+    )
+    return (await session.exec(page.keyset(statement, col(MeetingCadence.id)))).all()
+
+
+async def create_cadence(
+    session: AsyncSession, caller: Caller, project: Project, data: CadenceCreate
+) -> MeetingCadence:
+    """A recurring meeting of the project; the rule must recur at most daily."""
+    ensure_active(project)
+    _require_rule(data.rule, data.starts_at, data.time_zone)
+    cadence = MeetingCadence(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        **data.model_dump(exclude={"title"}),
+        title=data.title or default_title(data.kind),
+    )
+    session.add(cadence)
+    await session.flush()
+    await touch_project(session, project)
+    return cadence
+
+
+async def update_cadence(
+    session: AsyncSession, cadence: MeetingCadence, data: CadenceUpdate
+) -> MeetingCadence:
+    """Change the rule, its anchor or the meetings' details; held meetings stay as they were."""
+    project = await active_project_of(session, cadence)
+    changes: dict[str, Any] = {
+        field: value for field, value in data.changes().items() if getattr(cadence, field) != value
+    }
+    if not changes:
+        return cadence
+    _require_rule(
+        changes.get("rule", cadence.rule),
+        changes.get("starts_at", cadence.starts_at),
+        changes.get("time_zone", cadence.time_zone),
+    )
+    for field, value in changes.items():
+        setattr(cadence, field, value)
+    await session.flush()
+    await touch_project(session, project)
+    return cadence
+
+
+async def delete_cadence(session: AsyncSession, cadence: MeetingCadence) -> None:
+    """Stop the cadence; meetings already held from it stay."""
+    project = await active_project_of(session, cadence)
+    await session.delete(cadence)
+    await session.flush()
+    await touch_project(session, project)

@@ -1,0 +1,84 @@
+"""Meetings in a time window: stored meetings and the occurrences of cadences, together.
+
+`occurrences_between` is the one function calendars, feeds and the share page call.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.meetings import recurrence
+from app.meetings.schemas import Occurrence
+from app.models import Meeting, MeetingCadence, MeetingStatus
+
+MAX_OCCURRENCES = 500
+
+
+@dataclass(frozen=True)
+class Window:
+    """The occurrences of a window, by start; `next_from` when `limit` cut it short."""
+
+    items: list[Occurrence]
+    next_from: datetime | None
+
+
+async def occurrences_between(
+    session: AsyncSession,
+    organization_id: UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    project_id: UUID | None = None,
+    limit: int = MAX_OCCURRENCES,
+) -> Window:
+    """Meetings starting in [start, end) — held, planned and cancelled ones, and the scheduled
+    occurrences of cadences that no stored meeting stands for — ordered by start, at most
+    `limit`. Three queries, whatever the window."""
+    meetings = select(Meeting).where(
+        Meeting.organization_id == organization_id,
+        col(Meeting.starts_at) >= start,
+        col(Meeting.starts_at) < end,
+    )
+    cadences = select(MeetingCadence).where(MeetingCadence.organization_id == organization_id)
+    if project_id is not None:
+        meetings = meetings.where(Meeting.project_id == project_id)
+        cadences = cadences.where(MeetingCadence.project_id == project_id)
+    items = [
+        Occurrence.model_validate({**meeting.model_dump(), "meeting_id": meeting.id})
+        for meeting in await session.exec(meetings)
+    ]
+    found = list(await session.exec(cadences))
+    if found:
+        standing_for = await session.exec(
+            select(Meeting.cadence_id, Meeting.occurrence_starts_at).where(
+                col(Meeting.cadence_id).in_([cadence.id for cadence in found]),
+                col(Meeting.occurrence_starts_at) >= start,
+                col(Meeting.occurrence_starts_at) < end,
+            )
+        )
+        taken = set(standing_for.all())
+        items += [
+            Occurrence(
+                meeting_id=None,
+                cadence_id=cadence.id,
+                project_id=cadence.project_id,
+                kind=cadence.kind,
+                title=cadence.title,
+                status=MeetingStatus.scheduled,
+                starts_at=moment,
+                duration_minutes=cadence.duration_minutes,
+                time_zone=cadence.time_zone,
+            )
+            for cadence in found
+            for moment in recurrence.between(
+                cadence.rule, cadence.starts_at, cadence.time_zone, start, end
+            )
+            if (cadence.id, moment) not in taken
+        ]
+    items.sort(key=lambda item: (item.starts_at, str(item.meeting_id or item.cadence_id)))
+    if len(items) > limit:
+        return Window(items[:limit], items[limit].starts_at)
+    return Window(items, None)

@@ -1,0 +1,189 @@
+"""Meetings and cadences: `/v1/projects/{project_id}/meetings`, `/v1/meetings/{meeting_id}`,
+`/v1/projects/{project_id}/cadences`, `/v1/cadences/{cadence_id}`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageParams
+from app.core.routing import HandoverRoute
+from app.db import SessionDep
+from app.meetings import cadences, service
+from app.meetings.calendar import occurrences_between
+from app.meetings.deps import (
+    CalendarWindowDep,
+    ReadableCadence,
+    ReadableMeeting,
+    WritableCadence,
+    WritableMeeting,
+)
+from app.meetings.schemas import (
+    CadenceCreate,
+    CadencePage,
+    CadencePublic,
+    CadenceUpdate,
+    MeetingCreate,
+    MeetingHold,
+    MeetingPublic,
+    MeetingUpdate,
+    OccurrencePage,
+)
+from app.models.base import today
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+
+router = APIRouter(
+    tags=["meetings"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/meetings",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_meeting(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: MeetingCreate,
+    response: Response,
+) -> MeetingPublic:
+    """Plan a meeting of the project (kickoff, sync, review…), with attendees and agenda."""
+    meeting = await service.create_meeting(session, caller, project, body)
+    set_etag(response, meeting.version)
+    return await service.describe_meeting(session, meeting)
+
+
+@router.get("/v1/projects/{project_id}/meetings", responses=problem_responses(404))
+async def list_meetings(
+    session: SessionDep, project: ReadableProject, window: CalendarWindowDep
+) -> OccurrencePage:
+    """The project's meetings starting in [`from`, `to`): held and planned ones, and the
+    scheduled occurrences of its cadences, by start time."""
+    found = await occurrences_between(
+        session,
+        project.organization_id,
+        window.start,
+        window.end,
+        project_id=project.id,
+        limit=window.limit,
+    )
+    return OccurrencePage(items=found.items, next_from=found.next_from)
+
+
+@router.get("/v1/meetings/{meeting_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_meeting(
+    session: SessionDep, meeting: ReadableMeeting, cache: CacheCheckDep
+) -> MeetingPublic:
+    """Read one meeting with its attendees and decisions."""
+    cache.respond(meeting.version)
+    return await service.describe_meeting(session, meeting)
+
+
+@router.patch("/v1/meetings/{meeting_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_meeting(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    meeting: WritableMeeting,
+    body: MeetingUpdate,
+    precondition: WriteCheckDep,
+) -> MeetingPublic:
+    """Move, re-plan, cancel a meeting or correct its record (JSON merge patch)."""
+    precondition.require(meeting.version)
+    meeting = await service.update_meeting(session, caller, meeting, body)
+    precondition.tag(meeting.version)
+    return await service.describe_meeting(session, meeting)
+
+
+@router.delete(
+    "/v1/meetings/{meeting_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_meeting(
+    session: SessionDep, meeting: WritableMeeting, precondition: WriteCheckDep
+) -> None:
+    """Delete a meeting (to keep it on record, cancel it instead)."""
+    precondition.require(meeting.version)
+    await service.delete_meeting(session, meeting)
+
+
+@router.post("/v1/meetings/{meeting_id}/hold", responses=problem_responses(404, 409, 412, 413, 415))
+async def hold_meeting(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    meeting: WritableMeeting,
+    _: IdempotencyDep,
+    body: MeetingHold,
+    precondition: WriteCheckDep,
+) -> MeetingPublic:
+    """Record that the meeting took place, with its notes and decisions (`meeting.held`)."""
+    precondition.require(meeting.version)
+    meeting = await service.hold_meeting(session, caller, meeting, body)
+    precondition.tag(meeting.version)
+    return await service.describe_meeting(session, meeting)
+
+
+@router.post(
+    "/v1/projects/{project_id}/cadences",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_cadence(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    project: WritableProject,
+    _: IdempotencyDep,
+    body: CadenceCreate,
+    response: Response,
+) -> CadencePublic:
+    """Give the project a recurring meeting: a weekly sync, a monthly review…"""
+    cadence = await cadences.create_cadence(session, caller, project, body)
+    set_etag(response, cadence.version)
+    return cadences.present(cadence)
+
+
+@router.get("/v1/projects/{project_id}/cadences", responses=problem_responses(400, 404))
+async def list_cadences(
+    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+) -> CadencePage:
+    """List the project's cadences, oldest first."""
+    rows = await cadences.list_cadences(session, project, page)
+    return page.page([cadences.present(row) for row in rows], CadencePage)
+
+
+@router.get("/v1/cadences/{cadence_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+async def get_cadence(cadence: ReadableCadence, cache: CacheCheckDep) -> CadencePublic:
+    """Read one cadence, with its next starts."""
+    cache.respond(cadence.version, as_of=today())
+    return cadences.present(cadence)
+
+
+@router.patch("/v1/cadences/{cadence_id}", responses=problem_responses(404, 409, 412, 413, 415))
+async def update_cadence(
+    session: SessionDep, cadence: WritableCadence, body: CadenceUpdate, precondition: WriteCheckDep
+) -> CadencePublic:
+    """Change a cadence's rule, time or details (JSON merge patch)."""
+    precondition.require(cadence.version)
+    cadence = await cadences.update_cadence(session, cadence, body)
+    precondition.tag(cadence.version)
+    return cadences.present(cadence)
+
+
+@router.delete(
+    "/v1/cadences/{cadence_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_cadence(
+    session: SessionDep, cadence: WritableCadence, precondition: WriteCheckDep
+) -> None:
+    """Stop a cadence; meetings held from it stay."""
+    precondition.require(cadence.version)
+    await cadences.delete_cadence(session, cadence)

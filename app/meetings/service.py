@@ -1,0 +1,295 @@
+"""Meetings: planned, held (with decisions) or cancelled; attendees are members or contacts."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.events import record_change
+from app.core.tenancy import get_owned
+from app.meetings import recurrence
+from app.meetings.schemas import (
+    AttendeeInput,
+    DecisionInput,
+    MeetingCreate,
+    MeetingHold,
+    MeetingPublic,
+    MeetingUpdate,
+)
+from app.members.service import require_members
+from app.models import (
+    Decision,
+    Meeting,
+    MeetingAttendee,
+    MeetingCadence,
+    MeetingKind,
+    MeetingStatus,
+    Project,
+)
+from app.models.base import utcnow
+from app.projects.lifecycle import IllegalTransition, ensure_active
+from app.projects.service import active_project_of, touch_project
+
+OPEN_STATUSES = (MeetingStatus.proposed, MeetingStatus.scheduled)
+# Statuses a PATCH may set; `held` is reached by holding the meeting (it records decisions).
+PATCHABLE_STATUSES = frozenset({*OPEN_STATUSES, MeetingStatus.cancelled})
+
+
+class MeetingNotFound(NotFound):
+    subject = "meeting"
+
+
+class MeetingNotHeld(Conflict):
+    slug = "meeting-not-held"
+    title = "Meeting Not Held"
+
+
+def default_title(kind: MeetingKind) -> str:
+    """`milestone_review` → `Milestone review`."""
+    return kind.value.replace("_", " ").capitalize()
+
+
+def field_problem(field: str, message: str, kind: str) -> InvalidInput:
+    """A 422 naming one field of the body."""
+    return InvalidInput(
+        message, errors=[FieldProblem(loc=["body", field], message=message, type=kind)]
+    )
+
+
+def require_zone(time_zone: str) -> None:
+    try:
+        recurrence.zone(time_zone)
+    except recurrence.InvalidRule as exc:
+        raise field_problem("time_zone", str(exc), "time_zone") from exc
+
+
+async def get_meeting(session: AsyncSession, caller: Caller, meeting_id: UUID) -> Meeting:
+    return await get_owned(session, caller, Meeting, meeting_id, MeetingNotFound)
+
+
+async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPublic:
+    """The meeting with its attendees and decisions: three queries."""
+    attendees = await session.exec(
+        select(MeetingAttendee)
+        .where(MeetingAttendee.meeting_id == meeting.id)
+        .order_by(col(MeetingAttendee.id))
+    )
+    decisions = await session.exec(
+        select(Decision).where(Decision.meeting_id == meeting.id).order_by(col(Decision.id))
+    )
+    return MeetingPublic.model_validate(
+        {
+            **meeting.model_dump(),
+            "attendees": [attendee.model_dump() for attendee in attendees],
+            "decisions": [decision.model_dump() for decision in decisions],
+        }
+    )
+
+
+async def _check_attendees(
+    session: AsyncSession, caller: Caller, attendees: Sequence[AttendeeInput], field: str
+) -> None:
+    await require_members(
+        session,
+        caller,
+        {f"{field}.{index}.member_id": a.member_id for index, a in enumerate(attendees)},
+    )
+
+
+async def _check_decisions(
+    session: AsyncSession, caller: Caller, decisions: Sequence[DecisionInput], field: str
+) -> None:
+    await require_members(
+        session,
+        caller,
+        {f"{field}.{index}.decided_by_id": d.decided_by_id for index, d in enumerate(decisions)},
+    )
+
+
+async def replace_attendees(
+    session: AsyncSession, meeting: Meeting, attendees: Sequence[AttendeeInput]
+) -> None:
+    """The meeting's attendees become exactly these (a member listed twice counts once)."""
+    await session.exec(delete(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == meeting.id))
+    seen: set[object] = set()
+    for attendee in attendees:
+        key = attendee.member_id or (attendee.email or "").lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        session.add(
+            MeetingAttendee(
+                organization_id=meeting.organization_id,
+                meeting_id=meeting.id,
+                member_id=attendee.member_id,
+                name=None if attendee.member_id else attendee.name,
+                email=None if attendee.member_id else attendee.email,
+            )
+        )
+    await session.flush()
+
+
+async def _replace_decisions(
+    session: AsyncSession, meeting: Meeting, decisions: Sequence[DecisionInput]
+) -> list[Decision]:
+    await session.exec(delete(Decision).where(col(Decision.meeting_id) == meeting.id))
+    day = recurrence.local(meeting.starts_at, meeting.time_zone).date()
+    rows = [
+        Decision(
+            organization_id=meeting.organization_id,
+            meeting_id=meeting.id,
+            text=decision.text,
+            decided_by_id=decision.decided_by_id,
+            decided_by_name=decision.decided_by_name,
+            decided_on=decision.decided_on or day,
+        )
+        for decision in decisions
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def _check_occurrence(
+    session: AsyncSession, project: Project, cadence_id: UUID | None, moment: datetime | None
+) -> None:
+    """A meeting standing for a cadence's occurrence names a real one of this project's."""
+    if cadence_id is None and moment is None:
+        return
+    if cadence_id is None or moment is None:
+        raise field_problem(
+            "occurrence_starts_at",
+            "cadence_id and occurrence_starts_at go together.",
+            "missing",
+        )
+    cadence = await session.get(MeetingCadence, cadence_id)
+    if cadence is None or cadence.project_id != project.id:
+        raise field_problem("cadence_id", "No such cadence in this project.", "unknown_reference")
+    found = recurrence.between(
+        cadence.rule, cadence.starts_at, cadence.time_zone, moment, moment + timedelta(seconds=1)
+    )
+    if not found:
+        raise field_problem(
+            "occurrence_starts_at",
+            "The cadence has no occurrence at that time.",
+            "not_an_occurrence",
+        )
+
+
+async def create_meeting(
+    session: AsyncSession, caller: Caller, project: Project, data: MeetingCreate
+) -> Meeting:
+    """A planned meeting (`scheduled` or `proposed`); it is held through `hold_meeting`."""
+    ensure_active(project)
+    require_zone(data.time_zone)
+    if data.status not in OPEN_STATUSES:
+        raise field_problem(
+            "status", "A new meeting is scheduled or proposed; hold it afterwards.", "status"
+        )
+    await _check_attendees(session, caller, data.attendees, "attendees")
+    await _check_occurrence(session, project, data.cadence_id, data.occurrence_starts_at)
+    meeting = Meeting(
+        organization_id=caller.organization_id,
+        project_id=project.id,
+        **data.model_dump(exclude={"attendees", "title"}),
+        title=data.title or default_title(data.kind),
+    )
+    session.add(meeting)
+    await session.flush()
+    await replace_attendees(session, meeting, data.attendees)
+    await touch_project(session, project)
+    return meeting
+
+
+async def update_meeting(
+    session: AsyncSession, caller: Caller, meeting: Meeting, data: MeetingUpdate
+) -> Meeting:
+    """Apply a merge patch. A held meeting stays held; decisions change only once held."""
+    project = await active_project_of(session, meeting)
+    changes: dict[str, Any] = data.changes()
+    attendees = changes.pop("attendees", None)
+    decisions = changes.pop("decisions", None)
+    if "time_zone" in changes:
+        require_zone(changes["time_zone"])
+    moved = "status" in changes and changes["status"] != meeting.status
+    if moved and (
+        meeting.status is MeetingStatus.held or changes["status"] not in PATCHABLE_STATUSES
+    ):
+        raise IllegalTransition(
+            f"A {meeting.status} meeting cannot become {changes['status']} by a change; "
+            "hold a meeting with POST /v1/meetings/{meeting_id}/hold."
+        )
+    if decisions is not None and meeting.status is not MeetingStatus.held:
+        raise MeetingNotHeld("Decisions are recorded once the meeting is held.")
+    if attendees is not None:
+        await _check_attendees(session, caller, data.attendees, "attendees")
+        await replace_attendees(session, meeting, data.attendees)
+    if decisions is not None:
+        await _check_decisions(session, caller, data.decisions, "decisions")
+        await _replace_decisions(session, meeting, data.decisions)
+    for field, value in changes.items():
+        setattr(meeting, field, value)
+    meeting.updated_at = utcnow()  # a new version even when only the lists changed
+    await session.flush()
+    await touch_project(session, project)
+    return meeting
+
+
+async def hold_meeting(
+    session: AsyncSession, caller: Caller, meeting: Meeting, data: MeetingHold
+) -> Meeting:
+    """The meeting took place: notes, who came, and what was decided. Records `meeting.held`
+    with its decisions. Only a proposed or scheduled meeting can be held (else 409)."""
+    project = await active_project_of(session, meeting)
+    if meeting.status not in OPEN_STATUSES:
+        raise IllegalTransition(f"A {meeting.status} meeting cannot be held.")
+    held_at = data.held_at or utcnow()
+    if held_at > utcnow():
+        raise field_problem("held_at", "A meeting cannot be held in the future.", "future")
+    await _check_decisions(session, caller, data.decisions, "decisions")
+    if data.attendees is not None:
+        await _check_attendees(session, caller, data.attendees, "attendees")
+        await replace_attendees(session, meeting, data.attendees)
+    decisions = await _replace_decisions(session, meeting, data.decisions)
+    meeting.status = MeetingStatus.held
+    meeting.held_at = held_at
+    if data.notes is not None:
+        meeting.notes = data.notes
+    await session.flush()
+    await record_change(
+        session,
+        "meeting.held",
+        meeting,
+        {
+            "kind": meeting.kind,
+            "title": meeting.title,
+            "starts_at": meeting.starts_at,
+            "held_at": held_at,
+            "decisions": [
+                {
+                    "decision_id": decision.id,
+                    "text": decision.text,
+                    "decided_by_id": decision.decided_by_id,
+                    "decided_by_name": decision.decided_by_name,
+                    "decided_on": decision.decided_on,
+                }
+                for decision in decisions
+            ],
+        },
+    )
+    await touch_project(session, project)
+    return meeting
+
+
+async def delete_meeting(session: AsyncSession, meeting: Meeting) -> None:
+    """Action items and lessons that came from it stay, without the link."""
+    project = await active_project_of(session, meeting)
+    await session.delete(meeting)
+    await session.flush()
+    await touch_project(session, project)
