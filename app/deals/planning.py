@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.events import record_change
+from app.meetings.kickoff import propose_kickoff_meeting
 from app.milestones import service as milestones
 from app.milestones.schemas import MilestoneCreate
 from app.models import Deal, Project
@@ -48,8 +49,9 @@ async def plan_project(
 ) -> Project:
     """The project of a won deal, in `initiating`: the deal's customer, sales owner, amount as
     budget and requirements as description; the template's milestones (due in business days
-    from today, each after the one before) and the RACI rows the deal's people can hold.
-    Records `project.created` with the deal, then the milestones' and activities' events."""
+    from today, each after the one before), the RACI rows the deal's people can hold and a
+    proposed kickoff meeting within the template's window. Records `project.created` with
+    the deal, then the milestones' and activities' events."""
     start = add_business_days(today(), 0)
     ordered = sorted(plan.milestones, key=lambda item: item.due_in_business_days)
     dues = [add_business_days(start, item.due_in_business_days) for item in ordered]
@@ -113,8 +115,7 @@ async def plan_project(
                 ActivityCreate(name=activity.name, phase=activity.phase, assignments=assignments),
             )
 
-    # KICKOFF MEETING (issue #10) goes here: every project from a deal passes this point once;
-    # propose the kickoff by `kickoff_deadline(project, plan)`.
+    await propose_kickoff_meeting(session, project, kickoff_deadline(project, plan))
     return project
 
 

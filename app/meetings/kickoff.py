@@ -1,6 +1,6 @@
 """The kickoff a project from a closed-won deal gets: proposed, with sales and delivery."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -8,38 +8,22 @@ from app.meetings import recurrence
 from app.meetings.schemas import AttendeeInput
 from app.meetings.service import replace_attendees
 from app.models import Meeting, MeetingKind, MeetingStatus, Project
-from app.models.base import today as utc_today
 
 KICKOFF_MINUTES = 60
-SATURDAY = 5
-
-
-def business_day_after(start: date, business_days: int) -> date:
-    """The `business_days`-th working day (Monday to Friday) after `start`."""
-    if business_days < 1:
-        raise ValueError("the window is at least one business day")
-    day, counted = start, 0
-    while counted < business_days:
-        day += timedelta(days=1)
-        if day.weekday() < SATURDAY:
-            counted += 1
-    return day
 
 
 async def propose_kickoff_meeting(
     session: AsyncSession,
     project: Project,
-    within_business_days: int,
+    day: date,
     *,
     time_zone: str = "UTC",
     local_time: time = time(10, 0),
-    today: date | None = None,
 ) -> Meeting:
-    """Propose the project's kickoff on the last business day of the window (so the attendees
-    have the most notice; they move it earlier by changing it), at `local_time` in `time_zone`,
-    with the sales owner and the project manager as attendees. It stays `proposed` until
-    someone schedules it."""
-    day = business_day_after(today or utc_today(), within_business_days)
+    """Propose the project's kickoff on `day`, the last business day of the template's window
+    (so the attendees have the most notice; they move it earlier by changing it), at
+    `local_time` in `time_zone`, with the sales owner and the project manager as attendees.
+    It stays `proposed` until someone schedules it."""
     local_start = datetime.combine(day, local_time, tzinfo=recurrence.zone(time_zone))
     meeting = Meeting(
         organization_id=project.organization_id,
