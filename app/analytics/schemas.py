@@ -27,6 +27,10 @@ class Metrics(BaseModel):
     acknowledged_feedback: int
     open_risk_exposure: int = Field(description="Sum of open and mitigating risks' scores, now.")
     allocation_utilisation: float | None
+    scope_change_rate: float | None = Field(
+        description="Mean of approved change cost ÷ baseline budget, over projects with a baseline."
+    )
+    projects_with_baseline: int
 
     @classmethod
     def of(cls, figures: Figures) -> "Metrics":
@@ -45,6 +49,8 @@ class Metrics(BaseModel):
             acknowledged_feedback=figures.acknowledged_feedback,
             open_risk_exposure=figures.open_risk_exposure,
             allocation_utilisation=figures.allocation_utilisation,
+            scope_change_rate=figures.scope_change_rate,
+            projects_with_baseline=figures.projects_with_baseline,
         )
 
 

@@ -21,13 +21,12 @@ from app.milestones.service import slip_days
 from app.models import (
     ChangeRequest,
     ChangeRequestMilestone,
-    ChangeRequestStatus,
     Milestone,
     MilestoneStatus,
     Project,
 )
+from app.models.change_request import APPLIED_STATUSES
 
-APPLIED = (ChangeRequestStatus.approved, ChangeRequestStatus.implemented)
 RATE = Decimal("0.0001")
 
 
@@ -37,7 +36,7 @@ def _applied_since_baseline(project: Project) -> list[Any]:
     conditions: list[Any] = [
         ChangeRequest.organization_id == project.organization_id,
         ChangeRequest.project_id == project.id,
-        col(ChangeRequest.status).in_(APPLIED),
+        col(ChangeRequest.status).in_(APPLIED_STATUSES),
     ]
     if project.baseline_set_at is not None:
         conditions.append(col(ChangeRequest.applied_at) >= project.baseline_set_at)

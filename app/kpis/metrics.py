@@ -12,6 +12,9 @@ Definitions (a window is `start`–`end`, inclusive; `today` is the day of the c
 - **open risk exposure**: the sum of scores (probability × impact) of open and mitigating risks,
   now — a register is a present state, not a window.
 - **allocation utilisation**: allocated person-days in the window ÷ (people allocated × days).
+- **scope change rate**: per project with a baseline budget, the cost impact of the change
+  requests approved by the end of the window ÷ the baseline budget (0.1 = approved changes added
+  10 % to the plan); groups take the mean over their projects.
 
 Every figure is an aggregate the database computes; Python only adds up the per-group sums of
 composable parts (counts and sums) and rounds. Three statements answer any grouping: the
@@ -44,6 +47,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.sql import as_float, days_between, earlier_of, later_of, seconds_between
 from app.models import (
     Allocation,
+    ChangeRequest,
     Feedback,
     Milestone,
     MilestoneStatus,
@@ -53,6 +57,7 @@ from app.models import (
     SurveyKind,
     SurveyResponse,
 )
+from app.models.change_request import APPLIED_STATUSES
 from app.models.kpi import CostEntry, KpiMetric
 from app.surveys.scores import DETRACTOR_MAX, PROMOTER_MIN, csat_average, nps_score
 
@@ -111,6 +116,8 @@ class Figures:
     allocated_person_days: float = 0.0
     allocated_people: int = 0
     window_days: int = 0
+    scope_change_sum: float = 0.0
+    projects_with_baseline: int = 0
 
     @property
     def on_time_milestone_rate(self) -> float | None:
@@ -145,6 +152,12 @@ class Figures:
             return None
         return round(self.allocated_person_days / capacity, 3)
 
+    @property
+    def scope_change_rate(self) -> float | None:
+        if not self.projects_with_baseline:
+            return None
+        return round(self.scope_change_sum / self.projects_with_baseline, 3)
+
     def value_of(self, metric: KpiMetric) -> float | None:
         value = getattr(self, metric.value)
         return None if value is None else float(value)
@@ -160,6 +173,7 @@ def _projects(scope: MetricScope) -> Any:
         col(Project.project_manager_id).label("project_manager_id"),
         col(Project.sales_owner_id).label("sales_owner_id"),
         col(Project.budget_amount).label("budget_amount"),
+        col(Project.baseline_budget_amount).label("baseline_budget_amount"),
     ).where(col(Project.organization_id) == scope.organization_id)
     if scope.project_id is not None:
         statement = statement.where(col(Project.id) == scope.project_id)
@@ -248,6 +262,27 @@ def _risk_facts(scope: MetricScope) -> Any:
     )
 
 
+def _change_facts(scope: MetricScope) -> Any:
+    """Changes count from the baseline on, as in the baseline report (change_requests/report.py):
+    before it, they are part of the plan it froze."""
+    applied = col(ChangeRequest.applied_at)
+    return (
+        select(
+            col(ChangeRequest.project_id).label("project_id"),
+            func.sum(col(ChangeRequest.cost_impact_amount)).label("approved_cost"),
+        )
+        .join(Project, col(Project.id) == col(ChangeRequest.project_id))
+        .where(
+            col(ChangeRequest.organization_id) == scope.organization_id,
+            col(ChangeRequest.status).in_(APPLIED_STATUSES),
+            applied >= col(Project.baseline_set_at),
+            applied < _midnight(scope.end + timedelta(days=1)),
+        )
+        .group_by(col(ChangeRequest.project_id))
+        .subquery("change_facts")
+    )
+
+
 GROUP_COLUMNS = {
     Grouping.phase: "phase",
     Grouping.project_manager: "project_manager_id",
@@ -268,9 +303,17 @@ def _facts_statement(scope: MetricScope, groupings: Sequence[Grouping]) -> Any:
     costs = _cost_facts(scope)
     surveys = _survey_facts(scope)
     risks = _risk_facts(scope)
+    changes = _change_facts(scope)
     has_costs = and_(costs.c.actual.is_not(None), projects.c.budget_amount > 0)
     variance = case(
         (has_costs, as_float(costs.c.actual) / as_float(projects.c.budget_amount) - 1.0)
+    )
+    baseline = projects.c.baseline_budget_amount
+    scope_change = case(
+        (
+            baseline > 0,
+            as_float(func.coalesce(changes.c.approved_cost, 0)) / as_float(baseline),
+        )
     )
     facts = (
         select(
@@ -288,12 +331,14 @@ def _facts_statement(scope: MetricScope, groupings: Sequence[Grouping]) -> Any:
             surveys.c.promoters,
             surveys.c.detractors,
             risks.c.exposure,
+            scope_change.label("scope_change"),
         )
         .select_from(projects)
         .outerjoin(milestones, milestones.c.project_id == projects.c.project_id)
         .outerjoin(costs, costs.c.project_id == projects.c.project_id)
         .outerjoin(surveys, surveys.c.project_id == projects.c.project_id)
         .outerjoin(risks, risks.c.project_id == projects.c.project_id)
+        .outerjoin(changes, changes.c.project_id == projects.c.project_id)
         .cte("project_facts")
     )
     per_group = []
@@ -314,6 +359,8 @@ def _facts_statement(scope: MetricScope, groupings: Sequence[Grouping]) -> Any:
             func.sum(facts.c.promoters),
             func.sum(facts.c.detractors),
             func.sum(facts.c.exposure),
+            func.sum(facts.c.scope_change),
+            func.count(facts.c.scope_change),
         )
         if grouping is not Grouping.organization:
             statement = statement.group_by(key)
@@ -431,7 +478,7 @@ async def compute(
     if wanted - SEPARATE_STATEMENTS:
         for row in await _rows(session, _facts_statement(scope, groupings)):
             grouping, key, projects, counted, on_time, slip, variance, with_costs, *rest = row
-            csat_n, csat_total, nps_n, promoters, detractors, exposure = rest
+            csat_n, csat_total, nps_n, promoters, detractors, exposure, *change = rest
             group = of(grouping, key)
             group.projects = projects
             group.milestones_counted = int(counted or 0)
@@ -445,6 +492,8 @@ async def compute(
             group.promoters = int(promoters or 0)
             group.detractors = int(detractors or 0)
             group.open_risk_exposure = int(exposure or 0)
+            group.scope_change_sum = float(change[0] or 0)
+            group.projects_with_baseline = int(change[1] or 0)
     if KpiMetric.median_hours_to_acknowledge in wanted:
         for grouping, key, median, count in await _rows(
             session, _median_statement(scope, groupings)

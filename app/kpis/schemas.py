@@ -35,6 +35,7 @@ DEFAULT_UNITS: dict[KpiMetric, str] = {
     KpiMetric.median_hours_to_acknowledge: "hours",
     KpiMetric.open_risk_exposure: "score",
     KpiMetric.allocation_utilisation: "ratio",
+    KpiMetric.scope_change_rate: "ratio",
 }
 
 

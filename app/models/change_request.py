@@ -28,6 +28,10 @@ class ChangeRequestStatus(StrEnum):
     implemented = "implemented"
 
 
+# The statuses whose change is in the project: approval applied it, implementation keeps it.
+APPLIED_STATUSES = (ChangeRequestStatus.approved, ChangeRequestStatus.implemented)
+
+
 class ChangeRequest(Identified, Timestamped, Versioned, table=True):
     """The assessment (schedule, cost, effort, new risks) is set by the move to `assessed`;
     approval applies it to the project in the same transaction (`applied_at`)."""

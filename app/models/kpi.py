@@ -30,6 +30,7 @@ class KpiMetric(StrEnum):
     median_hours_to_acknowledge = "median_hours_to_acknowledge"
     open_risk_exposure = "open_risk_exposure"
     allocation_utilisation = "allocation_utilisation"
+    scope_change_rate = "scope_change_rate"
     custom = "custom"
 
 

@@ -104,6 +104,8 @@ async def test_portfolio_figures_by_organization_phase_manager_and_seller(tenant
         "acknowledged_feedback": 0,
         "open_risk_exposure": 26,
         "allocation_utilisation": 0.625,  # (90 + 22.5) person-days / (2 people × 90 days)
+        "scope_change_rate": None,  # no project has a baseline yet
+        "projects_with_baseline": 0,
     }
     phases = {row["phase"]: row for row in body["by_phase"]}
     assert list(phases) == ["initiating", "planning", "executing"]
