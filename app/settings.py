@@ -155,6 +155,13 @@ class Settings(BaseSettings):
         description="A due or review date crossed at most this many days ago still raises its "
         "event (a sweep that was down catches up); older crossings stay silent.",
     )
+    kpi_refresh_minutes: int = Field(
+        60,
+        ge=1,
+        le=24 * 60,
+        description="The clock re-evaluates a KPI target no write touched for this long, so "
+        "that time alone (a due date passing, data ageing out of a window) moves its status.",
+    )
     meeting_upcoming_minutes: int = Field(
         60, ge=1, le=7 * 24 * 60, description="`meeting.upcoming` is raised this long before."
     )

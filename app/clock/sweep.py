@@ -4,7 +4,10 @@
 - `action_item.overdue`: an open action item's due date has passed;
 - `risk.review_overdue`: an open or mitigating risk's review date has passed;
 - `meeting.upcoming`: a planned meeting, or an occurrence of a cadence, starts within
-  `HANDOVER_MEETING_UPCOMING_MINUTES`.
+  `HANDOVER_MEETING_UPCOMING_MINUTES`;
+- `kpi.missed` and `kpi.at_risk`: KPI targets (of projects and of the organization) are
+  re-evaluated when their due date has passed unmet, and when no write has touched them for
+  `HANDOVER_KPI_REFRESH_MINUTES` (`kpi.missed` claims the same once-per-due-date key as a write).
 
 Each crossing is claimed by a unique key (aggregate, event type, the date or start crossed) with
 insert-or-nothing, and only the transaction whose insert took effect records the event: several
@@ -20,13 +23,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, exists
+from sqlalchemy import String, and_, cast, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing, crossing_key
 from app.core.events import record_change
 from app.db import Database
+from app.kpis import service as kpis
 from app.meetings import recurrence
 from app.models import (
     ActionItem,
@@ -42,6 +46,7 @@ from app.models import (
     RiskStatus,
 )
 from app.models.base import utcnow
+from app.models.kpi import Kpi, KpiStatus
 from app.settings import Settings
 
 logger = logging.getLogger("handover.clock")
@@ -60,6 +65,7 @@ class Moment:
     today: date
     since: date  # the oldest date crossing still raised
     upcoming_until: datetime
+    kpis_stale_before: datetime
 
 
 def _not_raised(event_type: str, aggregate_id: Any, moment: Any) -> Any:
@@ -230,12 +236,39 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
     return 0, raised  # never more than one window's worth: no second batch
 
 
+async def kpi_targets(session: AsyncSession, at: Moment) -> tuple[int, int]:
+    """Re-evaluate a batch of targets that time may have moved: due and not yet judged, or not
+    evaluated since `kpis_stale_before`. Rows another sweep holds are skipped (PostgreSQL), and
+    each evaluated target is stamped, so the next batch moves on."""
+    judged = (KpiStatus.met, KpiStatus.missed)
+    stale = col(Kpi.evaluated_at) < at.kpis_stale_before
+    due = and_(col(Kpi.due_date) < at.today, col(Kpi.status).not_in(judged))
+    rows = await session.exec(
+        select(Kpi)
+        .where(
+            or_(stale, due),
+            or_(col(Kpi.project_id).is_(None), _active_project(Kpi.project_id)),
+        )
+        .order_by(col(Kpi.id))
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    found = list(rows)
+    raised = 0
+    for kpi in found:
+        raised += await kpis.evaluate(session, kpi, on=at.today)
+        kpi.evaluated_at = at.now
+    await session.flush()
+    return len(found), raised
+
+
 Condition = Callable[[AsyncSession, Moment], Awaitable[tuple[int, int]]]
 CONDITIONS: dict[str, Condition] = {
     "milestone.missed": missed_milestones,
     "action_item.overdue": overdue_action_items,
     "risk.review_overdue": overdue_risk_reviews,
     "meeting.upcoming": upcoming_meetings,
+    "kpi": kpi_targets,
 }
 
 
@@ -245,6 +278,7 @@ def moment_at(settings: Settings, now: datetime) -> Moment:
         today=now.date(),
         since=now.date() - timedelta(days=settings.clock_catch_up_days),
         upcoming_until=now + timedelta(minutes=settings.meeting_upcoming_minutes),
+        kpis_stale_before=now - timedelta(minutes=settings.kpi_refresh_minutes),
     )
 
 

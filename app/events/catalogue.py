@@ -275,7 +275,8 @@ _ENTRIES = (
     EventType(
         "kpi.missed",
         "kpi",
-        "A KPI target moved into `missed`: its due date passed without the target being met.",
+        "A KPI target moved into `missed`: its due date passed without the target being met. "
+        "Raised once per due date, by a write or by the clock.",
         kpis.KpiAlertData,
     ),
     EventType(

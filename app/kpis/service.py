@@ -14,6 +14,7 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
@@ -193,9 +194,10 @@ async def evaluate_project_kpis(session: AsyncSession, project: Project) -> None
         await evaluate(session, kpi)
 
 
-async def evaluate(session: AsyncSession, kpi: Kpi, on: date | None = None) -> None:
+async def evaluate(session: AsyncSession, kpi: Kpi, on: date | None = None) -> bool:
     """Compute the current value, status and trend, store them if they changed, and record
-    `kpi.at_risk` or `kpi.missed` when the target has just moved into that status."""
+    `kpi.at_risk` or `kpi.missed` when the target has just moved into that status (True when
+    it did)."""
     day = on or today()
     value = await _current_value(session, kpi, day)
     points = await _history(session, kpi)
@@ -216,8 +218,25 @@ async def evaluate(session: AsyncSession, kpi: Kpi, on: date | None = None) -> N
         kpi.current_value, kpi.status, kpi.trend = value, status, trend
         kpi.evaluated_at = utcnow()
         await session.flush()
-    if status is not before and status in ALERTING:
+    if status is not before and status in ALERTING and await _first_crossing(session, kpi):
         await record_change(session, ALERTING[status], kpi, _alert_data(kpi))
+        return True
+    return False
+
+
+async def _first_crossing(session: AsyncSession, kpi: Kpi) -> bool:
+    """`kpi.missed` is raised once per due date, whoever evaluates first (a write, or one of
+    several clock sweeps): the same claimed key as the clock's crossings. `kpi.at_risk` may
+    recur, once per move into it."""
+    if kpi.status is not KpiStatus.missed:
+        return True
+    return await claim_crossing(
+        session,
+        organization_id=kpi.organization_id,
+        aggregate_id=kpi.id,
+        event_type=ALERTING[KpiStatus.missed],
+        moment=kpi.due_date,
+    )
 
 
 def _alert_data(kpi: Kpi) -> dict[str, Any]:
