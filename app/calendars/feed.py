@@ -1,9 +1,10 @@
 """RFC 5545 feeds, made with `icalendar`: what goes in, and how each kind of entry looks.
 
 A feed is the sum of its *sources*: async functions that return the events of one kind for a
-feed's subject (a project, or a member). Milestones are one source; meetings and action-item
-due dates are each one more function in `SOURCES`, built with `timed_event` (a meeting: a time
-in its zone, attendees) or `all_day_event` (a due date).
+feed's subject (a project, or a member). Milestones are one source (here); meetings, cadences
+and action-item due dates are the others (`sources.py`, which lists them all in `SOURCES`),
+built with `timed_event` (a meeting: a time in its zone, attendees) or `all_day_event` (a due
+date).
 
 Every event keeps one `UID` for its whole life (`<kind>-<id>@handover`), its `SEQUENCE` grows
 with the row's version and its `DTSTAMP` is the row's last change: a calendar that polls
@@ -149,11 +150,10 @@ async def milestone_events(session: AsyncSession, subject: FeedSubject) -> list[
 
 
 EventSource = Callable[[AsyncSession, FeedSubject], Awaitable[list[Event]]]
-SOURCES: tuple[EventSource, ...] = (milestone_events,)
 
 
 async def build_feed(
-    session: AsyncSession, subject: FeedSubject, sources: Sequence[EventSource] = SOURCES
+    session: AsyncSession, subject: FeedSubject, sources: Sequence[EventSource]
 ) -> bytes:
     """The feed as iCalendar bytes; the same rows give the same bytes (events sorted by UID)."""
     calendar = Calendar()

@@ -60,7 +60,7 @@ def _secret_url(request: Request, feed: CalendarFeed, secret: str) -> CalendarSe
 async def get_project_calendar(
     session: SessionDep, project: ReadableProject, cache: CacheCheckDep, response: Response
 ) -> Response:
-    """Read a project's calendar: every milestone on its due date."""
+    """Read a project's calendar: milestones, meetings, cadences and action-item due dates."""
     return await _feed(session, service.project_subject(project), cache, response)
 
 
@@ -70,7 +70,7 @@ async def get_project_calendar(
 async def get_member_calendar(
     session: SessionDep, member: CalendarMember, cache: CacheCheckDep, response: Response
 ) -> Response:
-    """Read a member's calendar: the milestones they own in active projects."""
+    """Read a member's calendar: what they own, attend or run in active projects."""
     return await _feed(session, service.member_subject(member), cache, response)
 
 

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.calendars.feed import FeedSubject, build_feed
+from app.calendars.sources import SOURCES
 from app.core.errors import NotFound
 from app.db import insert_or_ignore
 from app.models import CalendarFeed, Member, Project
@@ -35,7 +36,7 @@ def member_subject(member: Member) -> FeedSubject:
 
 
 async def feed_of(session: AsyncSession, subject: FeedSubject) -> bytes:
-    return await build_feed(session, subject)
+    return await build_feed(session, subject, SOURCES)
 
 
 async def rotate_secret(
