@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlmodel import col, select
+from sqlmodel import col, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.meetings import recurrence
 from app.meetings.schemas import Occurrence
-from app.models import Meeting, MeetingCadence, MeetingStatus
+from app.models import Meeting, MeetingAttendee, MeetingCadence, MeetingStatus
 
 MAX_OCCURRENCES = 500
+PLANNED = (MeetingStatus.proposed, MeetingStatus.scheduled)
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,27 @@ async def occurrences_between(
     if len(items) > limit:
         return Window(items[:limit], items[limit].starts_at)
     return Window(items, None)
+
+
+async def upcoming_with_customer(
+    session: AsyncSession, organization_id: UUID, project_id: UUID, now: datetime, limit: int
+) -> list[Meeting]:
+    """The project's planned meetings from `now` on to which a customer contact is invited
+    (an attendee who is not a member): what the customer's share page lists. One query."""
+    customer_invited = exists().where(
+        col(MeetingAttendee.meeting_id) == col(Meeting.id),
+        col(MeetingAttendee.member_id).is_(None),
+    )
+    found = await session.exec(
+        select(Meeting)
+        .where(
+            Meeting.organization_id == organization_id,
+            Meeting.project_id == project_id,
+            col(Meeting.status).in_(PLANNED),
+            col(Meeting.starts_at) >= now,
+            customer_invited,
+        )
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+        .limit(limit)
+    )
+    return list(found)

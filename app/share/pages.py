@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from app.core.errors import DomainError
 from app.db import SessionDep
 from app.gantt.svg import STATE_LABELS
-from app.models import FeedbackCategory, Phase, Sentiment, ShareLink
+from app.models import FeedbackCategory, MeetingKind, Phase, Sentiment, ShareLink
 from app.models.base import today
 from app.share import service
 from app.share.protection import (
@@ -47,6 +47,7 @@ SENT = {
     "survey": "Thank you — your answer has been recorded.",
 }
 PHASE_NAMES = {phase: phase.value.capitalize() for phase in Phase}
+MEETING_KINDS = {kind: kind.value.replace("_", " ").capitalize() for kind in MeetingKind}
 CATEGORY_NAMES = {
     FeedbackCategory.scope: "What is delivered (scope)",
     FeedbackCategory.quality: "Quality",
@@ -196,6 +197,7 @@ async def show_share_page(
         view=view,
         sent=SENT.get(sent or ""),
         phase_names=PHASE_NAMES,
+        meeting_kinds=MEETING_KINDS,
         state_labels=STATE_LABELS,
         categories=[(category.value, name) for category, name in CATEGORY_NAMES.items()],
         sentiments=[(sentiment.value, name) for sentiment, name in SENTIMENT_NAMES.items()],

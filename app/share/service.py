@@ -23,8 +23,10 @@ from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.gantt.service import customer_bars
 from app.gantt.svg import BarState, render_gantt, state_of
+from app.meetings import recurrence
+from app.meetings.calendar import upcoming_with_customer
 from app.milestones.schemas import TimelineMilestone
-from app.models import Customer, FeedbackSource, Phase, Project, ShareLink
+from app.models import Customer, FeedbackSource, MeetingKind, Phase, Project, ShareLink
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 from app.projects.status import latest_published_report
@@ -34,6 +36,7 @@ from app.surveys.schemas import SurveyResponseCreate
 
 TOKEN_PREFIX = "hs_"  # noqa: S105 - a prefix that marks share tokens, not a secret
 DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
+MAX_SHARED_MEETINGS = 10
 
 
 class ShareLinkNotFound(NotFound):
@@ -130,6 +133,17 @@ class MilestoneLine:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingLine:
+    """A meeting as the customer sees it: what, when (in the meeting's zone), how long."""
+
+    title: str
+    kind: MeetingKind
+    local_start: datetime
+    time_zone: str
+    duration_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerView:
     """Everything the share page shows, and nothing else: what the customer may see.
 
@@ -144,18 +158,23 @@ class CustomerView:
     timeline_svg: str
     summary: str | None
     summary_published_at: datetime | None
+    meetings: list[MeetingLine]
     expires_at: datetime
     archived: bool
 
 
 async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> CustomerView:
     """The customer's view of the link's project: its customer-visible milestones (and their
-    chart), and the customer summary of the latest *published* status report (drafts and the
-    internal `summary` stay inside)."""
+    chart), the customer summary of the latest *published* status report (drafts and the
+    internal `summary` stay inside), and the coming meetings a customer contact is invited to
+    (their title and time only: agendas, notes and attendees stay inside)."""
     project = await _project_of(session, link)
     customer = await session.get(Customer, project.customer_id)
     bars: list[TimelineMilestone] = await customer_bars(session, project)
     report = await latest_published_report(session, project.id)
+    meetings = await upcoming_with_customer(
+        session, project.organization_id, project.id, utcnow(), MAX_SHARED_MEETINGS
+    )
     return CustomerView(
         project_name=project.name,
         customer_name=customer.name if customer is not None else "",
@@ -167,6 +186,16 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
         timeline_svg=render_gantt(project.name, bars, today),
         summary=report.customer_summary if report is not None else None,
         summary_published_at=report.published_at if report is not None else None,
+        meetings=[
+            MeetingLine(
+                meeting.title,
+                meeting.kind,
+                recurrence.local(meeting.starts_at, meeting.time_zone),
+                meeting.time_zone,
+                meeting.duration_minutes,
+            )
+            for meeting in meetings
+        ],
         expires_at=link.expires_at,
         archived=project.archived_at is not None,
     )

@@ -5,7 +5,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,22 @@ def _seed(api: Api) -> tuple[str, str]:
         },
     )
     api.call("POST", f"/v1/status-reports/{report['id']}/publish")
+    steering = (datetime.now(UTC) + timedelta(days=8)).replace(hour=9, minute=0, second=0)
+    api.call(
+        "POST",
+        f"{p}/meetings",
+        201,
+        json={
+            "kind": "review",
+            "title": "Steering committee",
+            "starts_at": steering.isoformat(),
+            "time_zone": "Europe/Berlin",
+            "attendees": [
+                {"member_id": manager["id"]},
+                {"name": "Grace Hopper", "email": "grace@globex.example"},
+            ],
+        },
+    )
     link = api.call("POST", f"{p}/share-links", 201, json={"label": "Globex steering committee"})
     return project["id"], link["url"]
 
@@ -164,6 +180,10 @@ def _read_share_page_and_answer(api: Api) -> None:
             assert "state-late" in states, "the rehearsal was due two days ago"
             assert page.locator("figure.timeline svg g.milestone").count() == 6
             assert page.locator("figure.timeline svg g.critical").count() >= 3
+            meetings = page.locator("ul.meetings li")
+            assert meetings.count() == 1
+            assert "Steering committee" in meetings.inner_text()
+            assert "grace@globex.example" not in page.content(), "attendees stay inside"
             assert page.evaluate("getComputedStyle(document.body).margin") == "0px", "CSS loads"
             page.screenshot(path=str(DOCS / "share-page.png"), full_page=True)
 

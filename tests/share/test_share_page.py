@@ -111,6 +111,27 @@ async def _seed_with_secrets(tenant: Tenant) -> tuple[dict[str, Any], dict[str, 
         f"/v1/projects/{pid}",
         json={"health_override": "red", "health_override_reason": "HEALTH-REASON-INTERNAL"},
     )
+    soon = (utcnow() + timedelta(days=6)).isoformat()
+    steering = {
+        "kind": "review",
+        "title": "Steering committee",
+        "starts_at": soon,
+        "time_zone": "Europe/Berlin",
+        "agenda": ["MEETING-AGENDA-INTERNAL"],
+        "notes": "MEETING-NOTES-INTERNAL",
+        "attendees": [
+            {"member_id": manager["id"]},
+            {"name": "Grace Contact", "email": "grace.contact@globex.example"},
+        ],
+    }
+    internal = {
+        "kind": "sync",
+        "title": "INTERNAL-MEETING delivery sync",
+        "starts_at": soon,
+        "attendees": [{"member_id": manager["id"]}],
+    }
+    for meeting in (steering, internal):
+        assert (await tenant.post(f"/v1/projects/{pid}/meetings", json=meeting)).status_code == 201
     other = await tenant.project(name="OTHER-PROJECT-SAME-CUSTOMER", customer_id=customer["id"])
     await make_milestone(tenant, other["id"], name="OTHER-PROJECT-MILESTONE", customer_visible=True)
     return project, await share(tenant, pid)
@@ -137,11 +158,21 @@ async def test_the_page_shows_what_the_customer_may_see_and_nothing_internal(
         ("upcoming", "&lt;script&gt;alert(1)&lt;/script&gt; Go-live"),
     ]
     assert html.count('data-milestone-id="') == 3, "the chart has the visible milestones only"
-    leaks = re.findall(
-        r"[A-Z-]+-INTERNAL|INTERNAL-MILESTONE|OTHER-PROJECT[A-Z-]*|DRAFT-[A-Z-]+", html
-    )
+    meetings = re.findall(r"<li><strong>([^<]+)</strong> <span class=\"meta\">(\w+)</span>", html)
+    assert meetings == [("Steering committee", "Review")], "only meetings with the customer"
+    assert "(Europe/Berlin, 60 min)" in html
+    leaks = re.findall(r"[A-Z-]+-INTERNAL|INTERNAL-[A-Z]+|OTHER-PROJECT[A-Z-]*|DRAFT-[A-Z-]+", html)
     assert leaks == []
-    for secret in ("pat.secret", "@vendor.example", "Pat Manager", "987654", "987,654", "ealth"):
+    for secret in (
+        "pat.secret",
+        "@vendor.example",
+        "Pat Manager",
+        "987654",
+        "987,654",
+        "ealth",
+        "Grace",
+        "globex.example",
+    ):
         assert secret not in html, secret
     assert project["id"] not in html
 
