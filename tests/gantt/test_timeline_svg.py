@@ -1,7 +1,10 @@
 """`GET /v1/projects/{project_id}/timeline` with `Accept: image/svg+xml`: the Gantt chart."""
 
+from xml.etree.ElementTree import Element
+
+from tests.change_requests.helpers import assessed, move, project_under_way
 from tests.factories import Tenant
-from tests.gantt.svg import classes, milestone_rows, parse, texts
+from tests.gantt.svg import SVG, classes, milestone_rows, parse, texts
 from tests.milestones.helpers import day, make_milestone
 
 SVG_ACCEPT = {"Accept": "image/svg+xml"}
@@ -74,3 +77,30 @@ async def test_another_organizations_chart_is_not_found(
     response = await tenant.get(f"/v1/projects/{theirs['id']}/timeline", headers=SVG_ACCEPT)
     assert response.status_code == 404
     assert b"Secret plan" not in response.content
+
+
+async def test_an_approved_change_leaves_a_ghost_bar_at_the_baseline(tenant: Tenant) -> None:
+    manager = await tenant.member()
+    project = await project_under_way(tenant)
+    design, build = project["milestones"]["Design"], project["milestones"]["Build"]
+    url = f"/v1/projects/{project['id']}/timeline"
+    before = milestone_rows(parse((await tenant.get(url, headers=SVG_ACCEPT)).content))
+    assert not any(_ghosts(row) for row in before.values()), "nothing moved yet"
+
+    change = await assessed(
+        tenant, project, manager["id"], {"schedule_impact_days": 10, "milestone_ids": [build["id"]]}
+    )
+    assert (await move(tenant, change["id"], "approved", manager["id"])).status_code == 200
+    root = parse((await tenant.get(url, headers=SVG_ACCEPT)).content)
+    rows = milestone_rows(root)
+
+    assert [mid for mid, row in rows.items() if _ghosts(row)] == [build["id"]]
+    [ghost] = _ghosts(rows[build["id"]])
+    [bar] = [r for r in rows[build["id"]].iter(f"{SVG}rect") if "bar" in classes(r)]
+    assert float(ghost.attrib["x"]) < float(bar.attrib["x"]), "the plan was earlier"
+    assert "baseline" in texts(root), "the legend names it"
+    assert not _ghosts(rows[design["id"]])
+
+
+def _ghosts(row: Element) -> list[Element]:
+    return [rect for rect in row.iter(f"{SVG}rect") if "baseline" in classes(rect)]
