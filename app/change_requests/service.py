@@ -52,8 +52,6 @@ ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
 }
 EDITABLE = frozenset({Status.draft, Status.submitted})
 OPEN_STATUSES = (Status.draft, Status.submitted, Status.assessed)
-# Statuses whose assessment has been applied to the project.
-APPLIED_STATUSES = (Status.approved, Status.implemented)
 _EVENTS = {
     Status.submitted: "change_request.submitted",
     Status.approved: "change_request.approved",
