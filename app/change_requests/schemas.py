@@ -85,6 +85,12 @@ class ChangeRequestUpdate(PatchModel):
     """Only a `draft` or `submitted` request can be changed; the assessment comes with the
     move to `assessed`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"description": "Also migrate the 2019 archive, about 40,000 records."}]
+        }
+    )
+
     title: Title = unchanged()
     description: LongText | None = None
     requested_by: Name | None = None

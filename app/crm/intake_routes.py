@@ -13,7 +13,7 @@ from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
 from app.crm.schemas import IntakeAnswer
 from app.db import DatabaseDep
-from app.deals.schemas import CanonicalDeal
+from app.deals.schemas import DEAL_EXAMPLE, CanonicalDeal
 from app.models import CrmSource
 from app.webhooks.deps import SettingsDep
 
@@ -25,6 +25,18 @@ CANONICAL_DEAL_SCHEMA = {
     ).items()
     if key != "$defs"
 }
+
+OUTBOUND_MESSAGE_EXAMPLE = (
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+    '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
+    "<OrganizationId>00D000000000001AAA</OrganizationId>"
+    "<Notification><Id>04l000000000001AAA</Id>"
+    '<sObject xsi:type="sf:Opportunity" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+    "<sf:Id>006000000000001AAA</sf:Id><sf:Name>Globex CRM rollout</sf:Name>"
+    "<sf:StageName>Closed Won</sf:StageName></sObject></Notification>"
+    "</notifications></soapenv:Body></soapenv:Envelope>"
+)
 
 router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
 
@@ -48,8 +60,8 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "HubSpot, a JSON array of events; Pipedrive, a webhook v2 message; Salesforce, an "
             "Outbound Message (SOAP).",
             "content": {
-                "application/json": {"schema": CANONICAL_DEAL_SCHEMA},
-                "text/xml": {"schema": {"type": "string"}},
+                "application/json": {"schema": CANONICAL_DEAL_SCHEMA, "example": DEAL_EXAMPLE},
+                "text/xml": {"schema": {"type": "string"}, "example": OUTBOUND_MESSAGE_EXAMPLE},
             },
         },
     },
