@@ -104,3 +104,12 @@ def test_every_link_names_an_operation_and_feeds_all_its_path_parameters() -> No
                 assert set(link["parameters"]) == wanted, link
                 count += 1
     assert count > 100
+
+
+def test_schema_names_are_unique_without_module_prefixes() -> None:
+    """Two models of one name come out as `app__x__schemas__Name`, and generators that name
+    classes by `title` then make two classes of one name (openapi-python-client drops both)."""
+    schemas = json.loads(COMMITTED.read_text())["components"]["schemas"]
+    assert [name for name in schemas if "__" in name] == []
+    titles = [schema["title"] for schema in schemas.values() if "title" in schema]
+    assert len(titles) == len(set(titles))

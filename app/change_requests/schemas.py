@@ -133,7 +133,7 @@ class ChangeRequestTransitionCreate(InputModel):
     )
 
 
-class TransitionPublic(OutputModel):
+class ChangeRequestTransitionPublic(OutputModel):
     from_status: ChangeRequestStatus
     to_status: ChangeRequestStatus
     member_id: UUID
@@ -155,7 +155,7 @@ class ChangeRequestPublic(OutputModel):
     effort_hours: int | None
     new_risks: list[str]
     applied_at: datetime | None = Field(description="When approval applied it to the project.")
-    history: list[TransitionPublic] = Field(description="Every move: who, when, from, to.")
+    history: list[ChangeRequestTransitionPublic] = Field(description="Every move: who, when, from, to.")
     version: int
     created_at: datetime
     updated_at: datetime
