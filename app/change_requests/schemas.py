@@ -155,7 +155,9 @@ class ChangeRequestPublic(OutputModel):
     effort_hours: int | None
     new_risks: list[str]
     applied_at: datetime | None = Field(description="When approval applied it to the project.")
-    history: list[ChangeRequestTransitionPublic] = Field(description="Every move: who, when, from, to.")
+    history: list[ChangeRequestTransitionPublic] = Field(
+        description="Every move: who, when, from, to."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -9,7 +9,8 @@ from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
 from app.core.auth import SCOPE_DESCRIPTIONS
-from app.core.errors import Problem, problem_responses
+from app.core.errors import Problem
+from app.core.ratelimit import PER_KEY, rate_limited_response
 from app.events.openapi import webhook_operations
 
 DESCRIPTION = """\
@@ -100,33 +101,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
-RATE_LIMIT_HEADERS = {
-    "RateLimit": {
-        "description": 'What is left and the seconds to the reset: `"per-key";r=…;t=…`.',
-        "schema": {"type": "string"},
-    },
-    "RateLimit-Policy": {
-        "description": 'The quota and its window in seconds: `"per-key";q=…;w=…`.',
-        "schema": {"type": "string"},
-    },
-}
-
-
 def add_rate_limits(document: dict[str, Any]) -> None:
     """Every operation that takes an API key may answer 429 (with `Retry-After`)."""
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
-            if not operation.get("security"):
-                continue
-            (too_many,) = problem_responses(429).values()
-            too_many["headers"] = {
-                **RATE_LIMIT_HEADERS,
-                "Retry-After": {
-                    "description": "Seconds until the quota resets.",
-                    "schema": {"type": "integer"},
-                },
-            }
-            operation["responses"]["429"] = too_many
+            if operation.get("security"):
+                operation["responses"]["429"] = rate_limited_response(PER_KEY)
 
 
 def add_webhooks(document: dict[str, Any]) -> None:

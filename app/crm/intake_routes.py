@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from app.core.errors import problem_responses
+from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
 from app.crm import intake
 from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
@@ -51,6 +52,7 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "content": {"text/xml": {"schema": {"type": "string"}}},
         },
         **problem_responses(401, 413, 422),
+        429: rate_limited_response(PER_CONNECTION),
     },
     openapi_extra={
         "security": [],
@@ -70,10 +72,14 @@ async def receive_crm_webhook(
     provider: CrmSource,
     connection_id: UUID,
     request: Request,
+    response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified before it is read, each won deal planned once."""
+    # counted before anything is read: a flood at one intake URL costs no verification work
+    limits = await limiter_of(request.app.state).hit(str(connection_id), PER_CONNECTION)
+    response.headers.update(limits)
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -82,5 +88,5 @@ async def receive_crm_webhook(
     )
     answer = await intake.receive(database, settings, provider, connection_id, received)
     if provider is CrmSource.salesforce:
-        return Response(ACKNOWLEDGEMENT, media_type="text/xml")
+        return Response(ACKNOWLEDGEMENT, media_type="text/xml", headers=limits)
     return answer
