@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         pattern=r"^\d+/(second|minute|hour)$",
         description="Requests each API key may make per window, e.g. `1200/minute`.",
     )
+    crm_rate_limit: str = Field(
+        "600/minute",
+        pattern=r"^\d+/(second|minute|hour)$",
+        description="Requests each CRM connection may push to its intake URL per window.",
+    )
     rate_limit_storage: str = Field(
         "memory://",
         description="Where counts live: `memory://` (one process) or `redis://host:6379` "

@@ -71,3 +71,45 @@ def test_security_requirements_name_the_scopes() -> None:
     schemas = document["components"]["schemas"]
     assert "Problem" in schemas
     assert "HTTPValidationError" not in schemas
+
+
+def test_creates_link_to_what_they_created() -> None:
+    document = json.loads(COMMITTED.read_text())
+    created = document["paths"]["/v1/projects/{project_id}/risks"]["post"]["responses"]["201"]
+    assert created["links"]["get_risk"] == {
+        "operationId": "get_risk",
+        "parameters": {"risk_id": "$response.body#/id"},
+    }
+    assert {"update_risk", "delete_risk"} <= created["links"].keys()
+    pushed = document["paths"]["/v1/deals"]["post"]["responses"]["201"]
+    assert pushed["links"]["get_project_status"]["parameters"] == {
+        "project_id": "$response.body#/project_id"
+    }
+
+
+def test_every_link_names_an_operation_and_feeds_all_its_path_parameters() -> None:
+    document = json.loads(COMMITTED.read_text())
+    operations = {
+        operation["operationId"]: (path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
+    count = 0
+    for item in document["paths"].values():
+        for response in item.get("post", {}).get("responses", {}).values():
+            for link in response.get("links", {}).values():
+                _path, target = operations[link["operationId"]]
+                wanted = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                assert set(link["parameters"]) == wanted, link
+                count += 1
+    assert count > 100
+
+
+def test_schema_names_are_unique_without_module_prefixes() -> None:
+    """Two models of one name come out as `app__x__schemas__Name`, and generators that name
+    classes by `title` then make two classes of one name (openapi-python-client drops both)."""
+    schemas = json.loads(COMMITTED.read_text())["components"]["schemas"]
+    assert [name for name in schemas if "__" in name] == []
+    titles = [schema["title"] for schema in schemas.values() if "title" in schema]
+    assert len(titles) == len(set(titles))

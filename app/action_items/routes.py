@@ -42,8 +42,8 @@ router = APIRouter(
 async def create_action_item(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: ActionItemCreate,
     response: Response,
 ) -> ActionItemPublic:

@@ -53,6 +53,8 @@ class ActionItemCreate(InputModel):
 class ActionItemUpdate(PatchModel):
     """`done` stamps `completed_at` (and records `action_item.completed`); reopening clears it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "done"}]})
+
     title: Title = unchanged()
     description: LongText | None = None
     owner_id: UUID = unchanged()

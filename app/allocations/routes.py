@@ -49,8 +49,8 @@ WindowEnd = Annotated[
 async def create_allocation(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: AllocationCreate,
     response: Response,
 ) -> AllocationPublic:

@@ -47,6 +47,10 @@ class AllocationCreate(InputModel):
 
 
 class AllocationUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"end_date": "2027-02-28", "percent": 50}]}
+    )
+
     member_id: UUID = unchanged()
     start_date: StartDate = unchanged()
     end_date: EndDate = unchanged()

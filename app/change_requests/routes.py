@@ -40,8 +40,8 @@ router = APIRouter(
 async def create_change_request(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: ChangeRequestCreate,
     response: Response,
 ) -> ChangeRequestPublic:
@@ -116,8 +116,8 @@ async def delete_change_request(
 async def transition_change_request(
     session: SessionDep,
     caller: ProjectsWriter,
-    change_request: WritableChangeRequest,
     _: IdempotencyDep,
+    change_request: WritableChangeRequest,
     body: ChangeRequestTransitionCreate,
     precondition: WriteCheckDep,
 ) -> ChangeRequestPublic:

@@ -85,6 +85,12 @@ class ChangeRequestUpdate(PatchModel):
     """Only a `draft` or `submitted` request can be changed; the assessment comes with the
     move to `assessed`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"description": "Also migrate the 2019 archive, about 40,000 records."}]
+        }
+    )
+
     title: Title = unchanged()
     description: LongText | None = None
     requested_by: Name | None = None
@@ -127,7 +133,7 @@ class ChangeRequestTransitionCreate(InputModel):
     )
 
 
-class TransitionPublic(OutputModel):
+class ChangeRequestTransitionPublic(OutputModel):
     from_status: ChangeRequestStatus
     to_status: ChangeRequestStatus
     member_id: UUID
@@ -149,7 +155,9 @@ class ChangeRequestPublic(OutputModel):
     effort_hours: int | None
     new_risks: list[str]
     applied_at: datetime | None = Field(description="When approval applied it to the project.")
-    history: list[TransitionPublic] = Field(description="Every move: who, when, from, to.")
+    history: list[ChangeRequestTransitionPublic] = Field(
+        description="Every move: who, when, from, to."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

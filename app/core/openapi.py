@@ -1,5 +1,6 @@
 """The OpenAPI document as a product: operation ids, problem schemas, scopes."""
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -8,7 +9,8 @@ from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 
 from app.core.auth import SCOPE_DESCRIPTIONS
-from app.core.errors import Problem, problem_responses
+from app.core.errors import Problem
+from app.core.ratelimit import PER_KEY, rate_limited_response
 from app.events.openapi import webhook_operations
 
 DESCRIPTION = """\
@@ -94,37 +96,17 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas.update(problem_schemas.get("$defs", {}))
     add_webhooks(document)
     add_rate_limits(document)
+    add_links(document)
     app.openapi_schema = document
     return document
-
-
-RATE_LIMIT_HEADERS = {
-    "RateLimit": {
-        "description": 'What is left and the seconds to the reset: `"per-key";r=…;t=…`.',
-        "schema": {"type": "string"},
-    },
-    "RateLimit-Policy": {
-        "description": 'The quota and its window in seconds: `"per-key";q=…;w=…`.',
-        "schema": {"type": "string"},
-    },
-}
 
 
 def add_rate_limits(document: dict[str, Any]) -> None:
     """Every operation that takes an API key may answer 429 (with `Retry-After`)."""
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
-            if not operation.get("security"):
-                continue
-            (too_many,) = problem_responses(429).values()
-            too_many["headers"] = {
-                **RATE_LIMIT_HEADERS,
-                "Retry-After": {
-                    "description": "Seconds until the quota resets.",
-                    "schema": {"type": "integer"},
-                },
-            }
-            operation["responses"]["429"] = too_many
+            if operation.get("security"):
+                operation["responses"]["429"] = rate_limited_response(PER_KEY)
 
 
 def add_webhooks(document: dict[str, Any]) -> None:
@@ -136,3 +118,67 @@ def add_webhooks(document: dict[str, Any]) -> None:
         if schemas.setdefault(name, schema) != schema:
             raise ValueError(f"Two different schemas are named {name}.")
     document["webhooks"] = webhooks
+
+
+OPERATION_METHODS = ("get", "put", "patch", "post", "delete")
+PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _response_properties(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
+def add_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from each create (a POST answering 201) to what can be done with what it
+    created, so that a client, or a stateful test, can chain the calls.
+
+    `POST …/risks` answering a body with an `id` links to every operation under
+    `/v1/risks/{risk_id}` (the item, its sub-resources), the id feeding `risk_id`. A created
+    body without an `id` links through its `…_id` fields instead (`POST /v1/deals` answers the
+    `project_id` of the project it planned). Other path parameters of the target are fed from
+    the request's own path when it has them; a target needing one it has not is left out.
+    """
+    paths = document.get("paths", {})
+    items: dict[str, tuple[str, str]] = {}  # "/v1/risks/{risk_id}" -> ("risks", "risk_id")
+    for path in paths:
+        segments = path.split("/")
+        if len(segments) == 4 and PATH_PARAMETER.fullmatch(segments[3]):
+            items[path] = (segments[2], segments[3][1:-1])
+    for source_path, path_item in paths.items():
+        created = path_item.get("post", {}).get("responses", {}).get("201")
+        if created is None or source_path.endswith("}"):
+            continue
+        fields = _response_properties(document, created)
+        collection = source_path.rsplit("/", 1)[1]
+        feeds: dict[str, str] = {}  # item path -> JSON pointer into the created body
+        for item_path, (segment, parameter) in items.items():
+            if "id" in fields and segment == collection:
+                feeds[item_path] = "/id"
+            elif "id" not in fields and parameter in fields:
+                feeds[item_path] = f"/{parameter}"
+        source_parameters = set(PATH_PARAMETER.findall(source_path))
+        links: dict[str, Any] = {}
+        for item_path, pointer in feeds.items():
+            fed = items[item_path][1]
+            for target_path, target_item in paths.items():
+                if target_path != item_path and not target_path.startswith(item_path + "/"):
+                    continue
+                others = set(PATH_PARAMETER.findall(target_path)) - {fed}
+                if not others <= source_parameters:
+                    continue
+                for method in OPERATION_METHODS:
+                    target = target_item.get(method)
+                    if target is None:
+                        continue
+                    links[target["operationId"]] = {
+                        "operationId": target["operationId"],
+                        "parameters": {
+                            fed: f"$response.body#{pointer}",
+                            **{name: f"$request.path.{name}" for name in sorted(others)},
+                        },
+                    }
+        if links:
+            created["links"] = dict(sorted(links.items()))

@@ -1,4 +1,5 @@
-"""Rate limits per API key, with the `RateLimit` and `RateLimit-Policy` headers.
+"""Rate limits per API key, and per CRM connection on the intake route, with the `RateLimit`
+and `RateLimit-Policy` headers.
 
 Counting is the `limits` package's fixed window. Its storage is in memory for one process, or
 Redis (`HANDOVER_RATE_LIMIT_STORAGE=redis://…`) when several replicas must share one count. The
@@ -14,10 +15,12 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, problem_responses
 from app.settings import Settings
 
-POLICY = "per-key"
+PER_KEY = "per-key"  # requests with an API key (`HANDOVER_RATE_LIMIT`)
+PER_CONNECTION = "per-connection"  # what a CRM pushes to its intake URL (`HANDOVER_CRM_RATE_LIMIT`)
+WHO = {PER_KEY: "This API key made", PER_CONNECTION: "This CRM connection sent"}
 
 
 class RateLimited(DomainError):
@@ -32,7 +35,10 @@ class RateLimiter:
     """One per app; its storage is the only state, so replicas agree when it is Redis."""
 
     def __init__(self, settings: Settings) -> None:
-        self.quota: RateLimitItem = parse(settings.rate_limit)
+        self.quotas: dict[str, RateLimitItem] = {
+            PER_KEY: parse(settings.rate_limit),
+            PER_CONNECTION: parse(settings.crm_rate_limit),
+        }
         storage = settings.rate_limit_storage
         self.storage = storage_from_string(
             storage if storage.startswith("async+") else f"async+{storage}"
@@ -46,22 +52,48 @@ class RateLimiter:
         if pool is not None:
             pool.disconnect()
 
-    async def hit(self, key: str) -> dict[str, str]:
-        """Count one request of `key`; its headers, or `RateLimited` when the quota is spent."""
-        allowed = await self.limiter.hit(self.quota, POLICY, key)
-        stats = await self.limiter.get_window_stats(self.quota, POLICY, key)
+    async def hit(self, key: str, policy: str = PER_KEY) -> dict[str, str]:
+        """Count one request of `key` (an API key's id, or a CRM connection's under
+        `PER_CONNECTION`); its headers, or `RateLimited` when the quota is spent."""
+        quota = self.quotas[policy]
+        allowed = await self.limiter.hit(quota, policy, key)
+        stats = await self.limiter.get_window_stats(quota, policy, key)
         reset = max(0, math.ceil(stats.reset_time - time.time()))
         headers = {
-            "RateLimit-Policy": f'"{POLICY}";q={self.quota.amount};w={self.quota.get_expiry()}',
-            "RateLimit": f'"{POLICY}";r={stats.remaining};t={reset}',
+            "RateLimit-Policy": f'"{policy}";q={quota.amount};w={quota.get_expiry()}',
+            "RateLimit": f'"{policy}";r={stats.remaining};t={reset}',
         }
         if not allowed:
             raise RateLimited(
-                f"This API key made more than {self.quota.amount} requests in "
-                f"{self.quota.get_expiry()} s; try again in {reset} s.",
+                f"{WHO[policy]} more than {quota.amount} requests in "
+                f"{quota.get_expiry()} s; try again in {reset} s.",
                 {**headers, "Retry-After": str(reset)},
             )
         return headers
+
+
+def rate_limited_response(policy: str) -> dict[str, Any]:
+    """The 429 an operation counted under `policy` declares in OpenAPI, with its headers."""
+    (too_many,) = problem_responses(429).values()
+    if policy == PER_CONNECTION:
+        too_many["description"] = (
+            "The CRM connection spent its rate limit; `Retry-After` says when to come back."
+        )
+    too_many["headers"] = {
+        "RateLimit": {
+            "description": f'What is left and the seconds to the reset: `"{policy}";r=…;t=…`.',
+            "schema": {"type": "string"},
+        },
+        "RateLimit-Policy": {
+            "description": f'The quota and its window in seconds: `"{policy}";q=…;w=…`.',
+            "schema": {"type": "string"},
+        },
+        "Retry-After": {
+            "description": "Seconds until the quota resets.",
+            "schema": {"type": "integer"},
+        },
+    }
+    return too_many
 
 
 def limiter_of(state: Any) -> RateLimiter:

@@ -42,8 +42,8 @@ async def _writable(session: SessionDep, caller: ProjectsWriter, cost_entry_id: 
 async def create_cost_entry(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: CostEntryCreate,
     response: Response,
 ) -> CostEntryPublic:

@@ -8,12 +8,13 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 
 from app.core.errors import problem_responses
+from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
 from app.crm import intake
 from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
 from app.crm.schemas import IntakeAnswer
 from app.db import DatabaseDep
-from app.deals.schemas import CanonicalDeal
+from app.deals.schemas import DEAL_EXAMPLE, CanonicalDeal
 from app.models import CrmSource
 from app.webhooks.deps import SettingsDep
 
@@ -25,6 +26,18 @@ CANONICAL_DEAL_SCHEMA = {
     ).items()
     if key != "$defs"
 }
+
+OUTBOUND_MESSAGE_EXAMPLE = (
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+    '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
+    "<OrganizationId>00D000000000001AAA</OrganizationId>"
+    "<Notification><Id>04l000000000001AAA</Id>"
+    '<sObject xsi:type="sf:Opportunity" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+    "<sf:Id>006000000000001AAA</sf:Id><sf:Name>Globex CRM rollout</sf:Name>"
+    "<sf:StageName>Closed Won</sf:StageName></sObject></Notification>"
+    "</notifications></soapenv:Body></soapenv:Envelope>"
+)
 
 router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
 
@@ -39,6 +52,7 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "content": {"text/xml": {"schema": {"type": "string"}}},
         },
         **problem_responses(401, 413, 422),
+        429: rate_limited_response(PER_CONNECTION),
     },
     openapi_extra={
         "security": [],
@@ -48,8 +62,8 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "HubSpot, a JSON array of events; Pipedrive, a webhook v2 message; Salesforce, an "
             "Outbound Message (SOAP).",
             "content": {
-                "application/json": {"schema": CANONICAL_DEAL_SCHEMA},
-                "text/xml": {"schema": {"type": "string"}},
+                "application/json": {"schema": CANONICAL_DEAL_SCHEMA, "example": DEAL_EXAMPLE},
+                "text/xml": {"schema": {"type": "string"}, "example": OUTBOUND_MESSAGE_EXAMPLE},
             },
         },
     },
@@ -58,10 +72,14 @@ async def receive_crm_webhook(
     provider: CrmSource,
     connection_id: UUID,
     request: Request,
+    response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified before it is read, each won deal planned once."""
+    # counted before anything is read: a flood at one intake URL costs no verification work
+    limits = await limiter_of(request.app.state).hit(str(connection_id), PER_CONNECTION)
+    response.headers.update(limits)
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
@@ -70,5 +88,5 @@ async def receive_crm_webhook(
     )
     answer = await intake.receive(database, settings, provider, connection_id, received)
     if provider is CrmSource.salesforce:
-        return Response(ACKNOWLEDGEMENT, media_type="text/xml")
+        return Response(ACKNOWLEDGEMENT, media_type="text/xml", headers=limits)
     return answer

@@ -92,6 +92,12 @@ class CrmConnectionCreate(InputModel):
 class CrmConnectionUpdate(PatchModel):
     """The provider and the secret stay (rotate the secret with `rotate-secret`)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"won_stages": ["closedwon", "contractsent"], "enabled": True}]
+        }
+    )
+
     name: Name = unchanged()
     default_project_manager_id: UUID = unchanged()
     project_template_id: UUID | None = None
@@ -133,6 +139,8 @@ class CrmConnectionPage(Page[CrmConnectionPublic]):
 
 
 class CrmSecretRotation(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grace_period_seconds": 3600}]})
+
     grace_period_seconds: int = Field(
         3600,
         ge=0,

@@ -40,6 +40,10 @@ class CustomerCreate(InputModel):
 
 
 class CustomerUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"website": "https://globex.example"}]}
+    )
+
     name: Name = unchanged()
     website: Url | None = None
 

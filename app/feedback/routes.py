@@ -36,8 +36,8 @@ router = APIRouter(
 async def create_feedback(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: FeedbackCreate,
     response: Response,
 ) -> FeedbackPublic:
@@ -100,8 +100,8 @@ async def delete_feedback(
 async def transition_feedback(
     session: SessionDep,
     caller: ProjectsWriter,
-    feedback: WritableFeedback,
     _: IdempotencyDep,
+    feedback: WritableFeedback,
     body: FeedbackTransitionCreate,
     precondition: WriteCheckDep,
 ) -> FeedbackPublic:

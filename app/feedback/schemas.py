@@ -48,6 +48,14 @@ class FeedbackCreate(InputModel):
 class FeedbackUpdate(PatchModel):
     """The status moves through `POST /v1/feedback/{feedback_id}/transitions` only."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"response_to_customer": "We added a second trainer for the February sessions."}
+            ]
+        }
+    )
+
     category: FeedbackCategory = unchanged()
     sentiment: Sentiment = unchanged()
     text: Text = unchanged()

@@ -38,8 +38,8 @@ router = APIRouter(
 async def create_project_kpi(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: KpiCreate,
     response: Response,
 ) -> KpiPublic:
@@ -132,8 +132,8 @@ async def delete_kpi(session: SessionDep, kpi: WritableKpi, precondition: WriteC
 async def create_kpi_measurement(
     session: SessionDep,
     caller: ProjectsWriter,
-    kpi: WritableKpi,
     _: IdempotencyDep,
+    kpi: WritableKpi,
     body: KpiMeasurementCreate,
 ) -> KpiMeasurementPublic:
     """Post a measurement of a `custom` target (built-in ones → 409); the target is evaluated."""

@@ -74,6 +74,10 @@ class KpiCreate(InputModel):
 class KpiUpdate(PatchModel):
     """The metric stays: a different metric is a different target with a different history."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"target_value": 95, "due_date": "2027-06-30"}]}
+    )
+
     name: Name = unchanged()
     description: Description | None = None
     target_value: Value = unchanged()

@@ -32,8 +32,8 @@ router = APIRouter(
 async def record_lesson(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: LessonCreate,
     response: Response,
 ) -> LessonPublic:

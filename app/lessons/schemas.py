@@ -62,6 +62,10 @@ class LessonCreate(InputModel):
 
 
 class LessonUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tags": ["migration", "data-quality"]}]}
+    )
+
     title: Name = unchanged()
     what_happened: WhatHappened = unchanged()
     why: Why = unchanged()

@@ -49,8 +49,8 @@ router = APIRouter(
 async def create_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: MeetingCreate,
     response: Response,
 ) -> MeetingPublic:
@@ -118,8 +118,8 @@ async def delete_meeting(
 async def hold_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
-    meeting: WritableMeeting,
     _: IdempotencyDep,
+    meeting: WritableMeeting,
     body: MeetingHold,
     precondition: WriteCheckDep,
 ) -> MeetingPublic:
@@ -138,8 +138,8 @@ async def hold_meeting(
 async def create_cadence(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: CadenceCreate,
     response: Response,
 ) -> CadencePublic:

@@ -150,6 +150,12 @@ class MeetingCreate(InputModel):
 class MeetingUpdate(PatchModel):
     """`attendees`, `agenda` and `decisions` replace the lists; `decisions` once held."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "held", "notes": "Scope signed off; training dates agreed."}]
+        }
+    )
+
     kind: MeetingKind = unchanged()
     title: Name = unchanged()
     status: Annotated[
@@ -276,6 +282,10 @@ class CadenceCreate(InputModel):
 
 
 class CadenceUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"rule": "FREQ=WEEKLY;BYDAY=TH", "duration_minutes": 45}]}
+    )
+
     kind: MeetingKind = unchanged()
     title: Name = unchanged()
     rule: Rule = unchanged()

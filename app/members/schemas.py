@@ -30,6 +30,10 @@ class MemberCreate(InputModel):
 
 
 class MemberUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"role": "project_manager", "weekly_capacity_hours": 32}]}
+    )
+
     name: Name = unchanged()
     email: Email = unchanged()
     role: MemberRole = unchanged()

@@ -58,6 +58,10 @@ class MilestoneCreate(InputModel):
 class MilestoneUpdate(PatchModel):
     """A JSON merge patch; `depends_on`, when present, replaces the whole set."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "done", "completed_date": "2027-01-15"}]}
+    )
+
     name: Name = unchanged()
     description: LongText | None = None
     start_date: date | None = None

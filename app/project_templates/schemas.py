@@ -93,6 +93,8 @@ class ProjectTemplateCreate(InputModel):
 class ProjectTemplateUpdate(PatchModel):
     """Lists are replaced whole. Projects already planned keep their plan."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kickoff_within_business_days": 3}]})
+
     name: Name = unchanged()
     description: LongText | None = None
     kickoff_within_business_days: KickoffWindow = unchanged()

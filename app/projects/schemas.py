@@ -77,6 +77,18 @@ class ProjectCreate(InputModel):
 class ProjectUpdate(PatchModel):
     """`health_override` (with a reason) pins the health; `null` returns to the derived one."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target_end_date": "2027-03-31",
+                    "health_override": "amber",
+                    "health_override_reason": "The customer's data export slipped two weeks.",
+                }
+            ]
+        }
+    )
+
     name: Name = unchanged()
     description: LongText | None = None
     customer_id: UUID = unchanged()

@@ -56,8 +56,8 @@ MATRIX_AS_CSV: dict[int | str, dict[str, Any]] = {
 async def create_activity(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: ActivityCreate,
     response: Response,
 ) -> ActivityPublic:

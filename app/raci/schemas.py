@@ -62,6 +62,10 @@ class ActivityCreate(InputModel):
 
 
 class ActivityUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Sign off the revised scope", "position": 2}]}
+    )
+
     name: Name = unchanged()
     phase: Phase = unchanged()
     position: Position = unchanged()
@@ -96,6 +100,25 @@ class ActivityAssignments(InputModel):
 
 class RaciMatrixUpdate(InputModel):
     """Every activity of the project, each with all of its letters."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "activities": [
+                        {
+                            "name": "Sign off the scope",
+                            "phase": "planning",
+                            "assignments": [
+                                {"member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b", "role": "A"},
+                                {"member_id": "019ab0c4-8a10-7cc1-9a43-5c1e0f1d2a3c", "role": "R"},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
 
     activities: list[ActivityAssignments] = Field(
         max_length=MAX_ACTIVITIES_PER_PROJECT,

@@ -31,8 +31,8 @@ router = APIRouter(
 async def create_risk(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: RiskCreate,
     response: Response,
 ) -> RiskPublic:

@@ -77,6 +77,18 @@ class RiskCreate(InputModel):
 
 
 class RiskUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "probability": 4,
+                    "status": "mitigating",
+                    "mitigation_plan": "Book the customer's DBA for the migration weekend.",
+                }
+            ]
+        }
+    )
+
     title: Name = unchanged()
     description: LongText | None = None
     category: RiskCategory = unchanged()

@@ -75,6 +75,17 @@ class StatusReportCreate(InputModel):
 
 
 class StatusReportUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "Data migration rehearsed; cutover on track.",
+                    "next_steps": "Cutover on 14 January.",
+                }
+            ]
+        }
+    )
+
     kind: ReportKind = unchanged()
     period_start: date | None = None
     period_end: date | None = None

@@ -36,8 +36,8 @@ router = APIRouter(
 async def create_survey_response(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
     _: IdempotencyDep,
+    project: WritableProject,
     body: SurveyResponseCreate,
     response: Response,
 ) -> SurveyResponsePublic:

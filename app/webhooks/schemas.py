@@ -72,6 +72,12 @@ class WebhookEndpointCreate(InputModel):
 
 
 class WebhookEndpointUpdate(PatchModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"event_types": ["risk.alert", "project.created"], "enabled": True}]
+        }
+    )
+
     url: WebhookUrl = unchanged()
     description: Description | None = None
     event_types: EventTypes = unchanged()
@@ -114,6 +120,8 @@ class WebhookEndpointPage(Page[WebhookEndpointPublic]):
 
 
 class SecretRotation(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"grace_period_seconds": 3600}]})
+
     grace_period_seconds: int = Field(
         DAY_SECONDS,
         ge=0,
@@ -129,6 +137,8 @@ class WebhookTestSent(OutputModel):
 
 
 class DeliveryRecovery(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"since": "2027-01-10T08:00:00Z"}]})
+
     since: AwareDatetime = Field(
         description="Re-send every `failed` delivery of the endpoint created at or after this."
     )

@@ -9,6 +9,7 @@ import httpx
 from app.core.auth import Scope
 from app.main import create_app
 from tests.conftest import settings_for
+from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
 
@@ -65,3 +66,31 @@ async def test_replicas_share_one_count_in_redis(tenant: Tenant, database_url: s
         assert (await second.get("/v1/members", headers=tenant.headers(key))).status_code == 200
         assert_problem(await first.get("/v1/members", headers=tenant.headers(key)), 429)
         assert_problem(await second.get("/v1/members", headers=tenant.headers(key)), 429)
+
+
+async def test_a_crm_connection_past_its_quota_gets_429_and_another_does_not(
+    tenant: Tenant, database_url: str
+) -> None:
+    first, second = await connection(tenant, "generic"), await connection(tenant, "generic")
+    async with replica(database_url, crm_rate_limit="2/minute", rate_limit="100/minute") as client:
+        for external_id in ("D-1", "D-2"):
+            body = dumps(canonical_deal(external_id))
+            headers = signed_generic(first["secret"], body)
+            answered = await client.post(first["path"], content=body, headers=headers)
+            assert answered.status_code == 200, answered.text
+        assert answered.headers["RateLimit-Policy"] == '"per-connection";q=2;w=60'
+        assert answered.headers["RateLimit"].startswith('"per-connection";r=0;t=')
+        body = dumps(canonical_deal("D-3"))
+        refused = await client.post(
+            first["path"], content=body, headers=signed_generic(first["secret"], body)
+        )
+        problem = assert_problem(refused, 429, "rate-limited")
+        assert problem["detail"].startswith("This CRM connection sent more than 2 requests")
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        body = dumps(canonical_deal("D-4"))
+        other = await client.post(
+            second["path"], content=body, headers=signed_generic(second["secret"], body)
+        )
+        assert other.status_code == 200, other.text
+    pushed = {deal["external_id"] for deal in (await tenant.get("/v1/deals")).json()["items"]}
+    assert pushed == {"D-1", "D-2", "D-4"}  # the refused push planned nothing
