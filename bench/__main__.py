@@ -220,6 +220,7 @@ def _http_scenarios(
             ("3. GET /v1/projects?updated_since=…&limit=50", 0.30, changes, 200, True),
             ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 200, False),
         ]
+        plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
         runs: dict[str, tuple[list[Outcome], list[Outcome]]] = {n: ([], []) for n, *_ in plan}
         memory: list[float] = []
         for round_number in range(args.rounds):
@@ -486,6 +487,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--only", default="http,fan-out,analytics", help="Parts to run: http,fan-out,analytics."
     )
+    parser.add_argument("--scenarios", default="1,2,3,4", help="HTTP scenarios to run: 1,2,3,4.")
     parser.add_argument(
         "--serve-option",
         action="append",
