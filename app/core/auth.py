@@ -135,6 +135,9 @@ async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> _K
     return _usable(_Key(*found) if found is not None else None, now)
 
 
+_TOUCHING: set[UUID] = set()  # keys whose `last_used_at` a request of this process is writing
+
+
 async def _lookup(request: Request, session: AsyncSession, key: str) -> _Key:
     """Find the key and record `last_used_at` (at most once per `api_key_touch_seconds`).
 
@@ -150,11 +153,20 @@ async def _lookup(request: Request, session: AsyncSession, key: str) -> _Key:
         async with database.transaction(write=False) as own_session:
             api_key = await _find_usable_key(own_session, key, now)
     every = timedelta(seconds=database.settings.api_key_touch_seconds)
-    if api_key.last_used_at is None or now - api_key.last_used_at >= every:
-        async with database.transaction() as own_session:
-            await own_session.exec(
-                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
-            )
+    stale = api_key.last_used_at is None or now - api_key.last_used_at >= every
+    if stale and api_key.id not in _TOUCHING:
+        # One request per key and process writes the touch; the others go on. A read request
+        # holds a pooled connection while the touch takes a second one: were every concurrent
+        # request of a busy key to touch at once, they would drain the pool and wait on each
+        # other until the pool's timeout.
+        _TOUCHING.add(api_key.id)
+        try:
+            async with database.transaction() as own_session:
+                await own_session.exec(
+                    update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
+                )
+        finally:
+            _TOUCHING.discard(api_key.id)
     return api_key
 
 
