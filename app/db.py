@@ -116,4 +116,10 @@ def insert_or_ignore(session: AsyncSession, table: Table) -> Insert:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)  # a coroutine: a plain function would run in the thread pool
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]

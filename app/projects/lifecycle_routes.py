@@ -1,14 +1,13 @@
 """`/v1/projects/{project_id}/transitions` and `/status`: phases and where a project stands."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models.base import today as today_utc
@@ -54,7 +53,7 @@ async def move_project(
 
 @router.get("/transitions", responses=problem_responses(400))
 async def list_transitions(
-    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+    session: SessionDep, project: ReadableProject, page: PageDep
 ) -> TransitionPage:
     """The project's phase changes: who moved it, when, from where to where."""
     return page.page(await lifecycle.list_transitions(session, project, page), TransitionPage)
