@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -61,14 +61,6 @@ async def _bootstrap(settings: Settings) -> str | None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="Processes (PostgreSQL: about one per core; each has its own pool). "
-            "uvicorn picks uvloop and httptools, installed with it.",
-        ),
-    ] = 1,
 ) -> None:
     """Serve the API (migrating the embedded SQLite database first)."""
     settings = Settings()
@@ -82,18 +74,9 @@ def serve(
                 f"API key (shown once, store it now):\n\n    {secret}\n",
                 err=True,
             )
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_config": None,
-        "proxy_headers": True,
-    }
-    if workers > 1:  # each worker process builds its own app from the same environment
-        uvicorn.run("app.main:create_app", factory=True, workers=workers, **options)
-        return
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), **options)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
 
 
 async def _work(settings: Settings) -> None:

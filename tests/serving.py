@@ -29,16 +29,14 @@ def _ready(base: str) -> bool:
 
 
 @contextmanager
-def serving(
-    environment: dict[str, str], cwd: Path, options: tuple[str, ...] = ()
-) -> Iterator[tuple[str, Path]]:
+def serving(environment: dict[str, str], cwd: Path) -> Iterator[tuple[str, Path]]:
     """`handover serve` on a free port until the block ends: its base URL once `/readyz` says
     ready, and the file its output goes to."""
     base = f"http://127.0.0.1:{free_port()}"
     log_path = cwd / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [*HANDOVER, "serve", "--port", base.rsplit(":", 1)[1], *options],
+            [*HANDOVER, "serve", "--port", base.rsplit(":", 1)[1]],
             env=environment,
             cwd=cwd,
             stdout=log,
