@@ -240,8 +240,8 @@ def _http_scenarios(
                                 seconds=seconds,
                                 random=random,
                                 expected=expected,
-                                # a quick run is too short for 32 pushes in flight to finish
-                                connections=4 if args.quick and not random else 32,
+                                # a quick run is too short for 32 requests in flight to finish
+                                connections=4 if args.quick else 32,
                             )
                         )
                     if name.startswith("1."):
