@@ -55,12 +55,19 @@ class Database:
         self.engine = create_async_engine(settings.async_database_url, **options)
         if settings.is_sqlite:
             _configure_sqlite(self.engine, settings)
-        self._reads = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # PostgreSQL reads in autocommit: under READ COMMITTED every statement takes its own
+        # snapshot even inside a transaction, so a read-only BEGIN … ROLLBACK buys nothing and
+        # costs two round trips per request. SQLite keeps its deferred BEGIN (one snapshot).
+        reads = self.engine if settings.is_sqlite else self._autocommit()
+        self._reads = async_sessionmaker(reads, class_=AsyncSession, expire_on_commit=False)
         self._writes = async_sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}),
             class_=AsyncSession,
             expire_on_commit=False,
         )
+
+    def _autocommit(self) -> AsyncEngine:
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def session(self, *, write: bool = True) -> AsyncSession:
         return (self._writes if write else self._reads)()
@@ -109,4 +116,10 @@ def insert_or_ignore(session: AsyncSession, table: Table) -> Insert:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)  # a coroutine: a plain function would run in the thread pool
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]

@@ -14,7 +14,8 @@ ON CONFLICT DO NOTHING;
 INSERT INTO projects (version, created_at, updated_at, id, organization_id, name, customer_id,
                       sales_owner_id, project_manager_id, phase, health, budget_amount,
                       budget_currency)
-SELECT 1, now(), now(), md5(:org || '-project-' || n)::uuid, :org, 'Project ' || n,
+SELECT 1, now() - make_interval(mins => n % 1000), now() - make_interval(mins => n % 1000),
+       md5(:org || '-project-' || n)::uuid, :org, 'Project ' || n,
        md5(:org || '-customer-' || (n % 1000))::uuid,
        md5(:org || '-member-' || (1 + 2 * (n % 50)))::uuid,
        md5(:org || '-member-' || (2 + 2 * ((n / 7) % 50)))::uuid,
@@ -67,3 +68,17 @@ INSERT INTO cost_entries (created_at, updated_at, id, organization_id, project_i
 SELECT now(), now(), gen_random_uuid(), :org, md5(:org || '-project-' || n)::uuid,
        40000 + n % 30000, 'EUR', current_date - n % 200, 'Cost ' || n
 FROM generate_series(:first, :last, 2) AS n;
+INSERT INTO activities (version, created_at, updated_at, id, organization_id, project_id, name,
+                        phase, position)
+SELECT 1, now(), now(), md5(:org || '-activity-' || n || '-' || k)::uuid, :org,
+       md5(:org || '-project-' || n)::uuid, 'Activity ' || k,
+       (ARRAY['initiating', 'planning', 'executing'])[k], k
+FROM generate_series(:first, :last) AS n, generate_series(1, 3) AS k;
+INSERT INTO raci_assignments (activity_id, member_id, role)
+SELECT md5(:org || '-activity-' || n || '-' || k)::uuid,
+       md5(:org || '-member-' || (2 + 2 * ((n / 7) % 50)))::uuid, 'A'
+FROM generate_series(:first, :last) AS n, generate_series(1, 3) AS k;
+INSERT INTO raci_assignments (activity_id, member_id, role)
+SELECT md5(:org || '-activity-' || n || '-' || k)::uuid,
+       md5(:org || '-member-' || (1 + 2 * (n % 50)))::uuid, 'R'
+FROM generate_series(:first, :last) AS n, generate_series(1, 3) AS k;

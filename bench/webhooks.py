@@ -1,11 +1,12 @@
 """Webhook delivery throughput: the dispatcher (1 and 2 workers) next to a plain httpx loop.
 
-    python -m bench.webhooks [--deliveries 2000] [--database-url postgresql://…]
+    python -m bench.webhooks [--deliveries 2000] [--endpoints 5] [--database-url postgresql://…]
 
-Everything runs on 127.0.0.1 and stops by itself: a uvicorn receiver, the seeded database, and,
-alternating, (a) a plain httpx loop posting the same stored bodies to the same receiver — once
-one at a time, once with the dispatcher's concurrency — and (b) `handover worker` processes
-draining the same number of pending deliveries. Printed: deliveries per second and the ratios.
+Everything runs on 127.0.0.1 and stops by itself: a uvicorn receiver (one path per endpoint), the
+seeded database, and, alternating, (a) a plain httpx loop posting the same stored bodies to the
+same endpoints — once one at a time, once with the dispatcher's concurrency — and (b) `handover
+worker` processes draining the same number of pending deliveries. Printed: deliveries per second
+and the ratios. `python -m bench` runs the same measure as its fan-out scenario.
 """
 
 import argparse
@@ -44,21 +45,23 @@ def _settings(url: str) -> Settings:
     return Settings(database_url=url, secret_key=SECRET, log_level="WARNING")
 
 
-async def _seed(url: str, receiver_url: str, count: int) -> None:
+async def _seed(url: str, receiver_urls: list[str], events: int) -> None:
+    """An organization with one endpoint per URL and `events` events: a delivery for each pair."""
     database = Database(_settings(url))
     try:
         async with database.transaction() as session:
             organization = await create_organization(session, f"bench-{uuid.uuid4().hex[:8]}")
-            session.add(
-                WebhookEndpoint(
-                    organization_id=organization.id,
-                    url=receiver_url,
-                    secret_encrypted=encrypt_secret(generate_secret(), database.settings),
+            for receiver_url in receiver_urls:
+                session.add(
+                    WebhookEndpoint(
+                        organization_id=organization.id,
+                        url=receiver_url,
+                        secret_encrypted=encrypt_secret(generate_secret(), database.settings),
+                    )
                 )
-            )
-        for _ in range(0, count, 500):
+        for first in range(0, events, 500):
             async with database.transaction() as session:
-                for _ in range(500):
+                for _ in range(min(500, events - first)):
                     await record_event(
                         session,
                         organization_id=organization.id,
@@ -71,12 +74,17 @@ async def _seed(url: str, receiver_url: str, count: int) -> None:
         await database.dispose()
 
 
-async def _bodies(url: str) -> list[tuple[str, bytes]]:
+async def _bodies(url: str) -> list[tuple[str, str, bytes]]:
+    """Every delivery as (endpoint URL, event id, stored body): what the plain loop posts."""
     database = Database(_settings(url))
     try:
         async with database.transaction(write=False) as session:
-            rows = await session.exec(select(Event.id, Event.payload))
-            return [(str(event_id), payload) for event_id, payload in rows.all()]
+            rows = await session.exec(
+                select(WebhookEndpoint.url, Event.id, Event.payload)
+                .join(WebhookDelivery, WebhookDelivery.event_id == Event.id)  # type: ignore[arg-type]
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)  # type: ignore[arg-type]
+            )
+            return [(target, str(event_id), payload) for target, event_id, payload in rows.all()]
     finally:
         await database.dispose()
 
@@ -103,21 +111,21 @@ async def _pending(database: Database) -> int:
         return int(found.one())
 
 
-async def plain_loop(receiver_url: str, bodies: list[tuple[str, bytes]], parallel: int) -> float:
+async def plain_loop(bodies: list[tuple[str, str, bytes]], parallel: int) -> float:
     """Post the same signed bodies with httpx, `parallel` at a time; seconds taken."""
     secret = generate_secret()
     gate = asyncio.Semaphore(parallel)
     async with httpx.AsyncClient(timeout=10) as client:
 
-        async def post(event_id: str, body: bytes) -> None:
+        async def post(target: str, event_id: str, body: bytes) -> None:
             async with gate:
                 response = await client.post(
-                    receiver_url, content=body, headers=signed_headers(event_id, body, [secret])
+                    target, content=body, headers=signed_headers(event_id, body, [secret])
                 )
                 response.raise_for_status()
 
         started = time.perf_counter()
-        await asyncio.gather(*(post(event_id, body) for event_id, body in bodies))
+        await asyncio.gather(*(post(*delivery) for delivery in bodies))
         return time.perf_counter() - started
 
 
@@ -157,21 +165,8 @@ async def workers(url: str, count: int) -> float:
         await database.dispose()
 
 
-def main() -> None:
-    global CONCURRENCY
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=2000)
-    parser.add_argument("--database-url", default=os.environ.get("HANDOVER_BENCH_DATABASE_URL"))
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument(
-        "--concurrency", type=int, default=2, help="requests in flight (2 suits 2 cores)"
-    )
-    args = parser.parse_args()
-    CONCURRENCY = args.concurrency
-    folder = Path(tempfile.mkdtemp(prefix="handover-bench-"))
-    server_url = args.database_url
-    url = fresh_database(server_url) if server_url else f"sqlite:///{folder / 'bench.db'}"
-    command.upgrade(alembic_config(url), "head")
+def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
+    """The receiver (uvicorn, one process) and its base URL."""
     port = free_port()
     receiver = subprocess.Popen(
         [
@@ -186,35 +181,74 @@ def main() -> None:
             "--no-access-log",
         ]
     )
-    receiver_url = f"http://127.0.0.1:{port}/hooks"
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(f"{base}/hooks", content=b"{}", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return receiver, base
+
+
+def measure(
+    url: str, receiver_base: str, *, events: int, endpoints: int, rounds: int, concurrency: int
+) -> tuple[int, dict[str, float]]:
+    """Seed `events` × `endpoints` deliveries, then time each contender `rounds` times,
+    alternating; the number of deliveries and the best deliveries/s of each contender."""
+    global CONCURRENCY
+    CONCURRENCY = concurrency
+    targets = [f"{receiver_base}/hooks/{n}" for n in range(endpoints)]
+    asyncio.run(_seed(url, targets, events))
+    bodies = asyncio.run(_bodies(url))
+    total = len(bodies)
+    multi_worker = 2 if make_url(url).get_backend_name() == "postgresql" else 1
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):  # alternate contenders so that drift hits all of them
+        for name, run in [
+            ("plain httpx loop, 1 at a time", lambda: asyncio.run(plain_loop(bodies, 1))),
+            (
+                f"plain httpx loop, {concurrency} at a time",
+                lambda: asyncio.run(plain_loop(bodies, concurrency)),
+            ),
+            ("dispatcher, 1 worker", lambda: asyncio.run(workers(url, 1))),
+            (
+                f"dispatcher, {multi_worker} workers",
+                lambda: asyncio.run(workers(url, multi_worker)),
+            ),
+        ]:
+            results.setdefault(name, []).append(total / run())
+    return total, {name: max(rates) for name, rates in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--endpoints", type=int, default=1)
+    parser.add_argument("--database-url", default=os.environ.get("HANDOVER_BENCH_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="requests in flight (2 suits 2 cores)"
+    )
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="handover-bench-"))
+    server_url = args.database_url
+    url = fresh_database(server_url) if server_url else f"sqlite:///{folder / 'bench.db'}"
+    command.upgrade(alembic_config(url), "head")
+    receiver, receiver_base = start_receiver()
     try:
-        time.sleep(1.5)
-        asyncio.run(_seed(url, receiver_url, args.deliveries))
-        bodies = asyncio.run(_bodies(url))
-        total = len(bodies)
-        multi_worker = 2 if make_url(url).get_backend_name() == "postgresql" else 1
-        results: dict[str, list[float]] = {}
-        for _ in range(args.rounds):  # alternate contenders so that drift hits all of them
-            for name, run in [
-                (
-                    "plain httpx loop, 1 at a time",
-                    lambda: asyncio.run(plain_loop(receiver_url, bodies, 1)),
-                ),
-                (
-                    f"plain httpx loop, {CONCURRENCY} at a time",
-                    lambda: asyncio.run(plain_loop(receiver_url, bodies, CONCURRENCY)),
-                ),
-                ("dispatcher, 1 worker", lambda: asyncio.run(workers(url, 1))),
-                (
-                    f"dispatcher, {multi_worker} workers",
-                    lambda: asyncio.run(workers(url, multi_worker)),
-                ),
-            ]:
-                results.setdefault(name, []).append(total / run())
+        total, best = measure(
+            url,
+            receiver_base,
+            events=max(1, args.deliveries // args.endpoints),
+            endpoints=args.endpoints,
+            rounds=args.rounds,
+            concurrency=args.concurrency,
+        )
         print(
             f"{total} deliveries to a local receiver, database {make_url(url).get_backend_name()}, best of {args.rounds}"
         )
-        best = {name: max(rates) for name, rates in results.items()}
         floor = best["plain httpx loop, 1 at a time"]
         for name, rate in best.items():
             print(

@@ -1,17 +1,22 @@
 """The benchmarks run in their smoke mode, so that they cannot rot between measurements."""
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 SERVER = os.environ.get("HANDOVER_TEST_DATABASE_URL", "")
-
-
-@pytest.mark.skipif(
-    not SERVER.startswith("postgresql"), reason="the analytics benchmark runs on PostgreSQL"
+ON_POSTGRESQL = pytest.mark.skipif(
+    not SERVER.startswith("postgresql"), reason="the benchmarks run on PostgreSQL"
 )
+
+
+@ON_POSTGRESQL
+@pytest.mark.slow
 def test_analytics_benchmark_quick() -> None:
     finished = subprocess.run(
         [sys.executable, "-m", "bench.analytics", "--quick", "--database-url", SERVER],
@@ -23,3 +28,54 @@ def test_analytics_benchmark_quick() -> None:
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert "growth for 10× the data" in finished.stdout
     assert "the endpoint and the hand-written query disagree" not in finished.stdout
+
+
+@ON_POSTGRESQL
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("wrk") or shutil.which("hey")), reason="needs wrk or hey")
+def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--database-url",
+            SERVER,
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    report = json.loads((tmp_path / "latest.json").read_text())
+    scenarios = [s["scenario"][:2] for s in report["http"]]
+    assert scenarios == ["1.", "2.", "3.", "4."]
+    for scenario in report["http"]:  # a loaded machine may finish few requests in 3 s: none wrong
+        assert scenario["app"]["errors"] == 0, scenario
+        assert scenario["floor"]["requests_per_second"] > 0, scenario
+    assert report["fan_out"]["deliveries"] == 20 * 5
+    assert report["analytics"]["growth"] > 0
+    assert report["memory"]["peak_rss_mb"] > 0
+    table = (tmp_path / "latest.md").read_text()
+    assert "| 1. GET /v1/projects/{id}/status" in table
+    for line in ("ratio", "target"):
+        assert line in finished.stdout
+
+
+def test_without_wrk_or_hey_the_benchmark_says_what_to_install(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PATH": str(empty)},
+    )
+    assert finished.returncode != 0
+    assert "apt-get install wrk" in finished.stderr

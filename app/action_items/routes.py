@@ -1,9 +1,7 @@
 """Action items: `/v1/projects/{project_id}/action-items`, `/v1/action-items/{action_item_id}`,
 and what a member owes, `/v1/members/{member_id}/action-items`."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.action_items import service
 from app.action_items.deps import (
@@ -21,7 +19,7 @@ from app.action_items.schemas import (
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models.base import today
@@ -57,7 +55,7 @@ async def create_action_item(
 async def list_action_items(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     item_filter: ActionItemFilterDep,
 ) -> ActionItemPage:
     """List a project's action items, oldest first."""
@@ -70,7 +68,7 @@ async def list_action_items(
 async def list_member_action_items(
     session: SessionDep,
     member: ItemOwner,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     item_filter: ActionItemFilterDep,
 ) -> ActionItemPage:
     """What a member owes across all projects (`?status=open`), oldest first."""

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.allocations import conflicts, service
@@ -19,7 +19,7 @@ from app.allocations.schemas import (
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
@@ -65,7 +65,7 @@ async def list_project_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     member_id: UUID | None = None,
     from_date: WindowStart = None,
     to_date: WindowEnd = None,
@@ -90,7 +90,7 @@ async def list_member_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     member: AllocatedMember,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     project_id: UUID | None = None,
     from_date: WindowStart = None,
     to_date: WindowEnd = None,

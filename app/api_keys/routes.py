@@ -3,13 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
 from app.api_keys import service
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from app.core.auth import Caller, Scope, requires
 from app.core.errors import problem_responses
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 
@@ -36,9 +36,7 @@ async def create_api_key(session: SessionDep, caller: Admin, body: ApiKeyCreate)
 
 
 @router.get("", responses=problem_responses(400))
-async def list_api_keys(
-    session: SessionDep, caller: Admin, page: Annotated[PageParams, Depends()]
-) -> ApiKeyPage:
+async def list_api_keys(session: SessionDep, caller: Admin, page: PageDep) -> ApiKeyPage:
     """List the organization's keys, revoked ones included."""
     return page.page(await service.list_keys(session, caller, page), ApiKeyPage)
 

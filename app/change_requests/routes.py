@@ -1,9 +1,7 @@
 """Change requests: `/v1/projects/{project_id}/change-requests`,
 `/v1/change-requests/{change_request_id}` (and its transitions), and the project's baseline."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.change_requests import report, service
 from app.change_requests.deps import ReadableChangeRequest, WritableChangeRequest
@@ -18,7 +16,7 @@ from app.change_requests.schemas import (
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import ChangeRequestStatus
@@ -56,7 +54,7 @@ async def create_change_request(
 async def list_change_requests(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     status: ChangeRequestStatus | None = None,
 ) -> ChangeRequestPage:
     """List a project's change requests, oldest first."""

@@ -98,7 +98,30 @@ bearer = HTTPBearer(
 )
 
 
-def _usable(key: ApiKey | None, now: datetime) -> ApiKey:
+@dataclass(frozen=True)
+class _Key:
+    """What a request needs of its API key: read as plain columns, not as an ORM object, since
+    every request pays for it."""
+
+    id: UUID
+    organization_id: UUID
+    scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+_KEY_COLUMNS = (
+    ApiKey.id,
+    ApiKey.organization_id,
+    ApiKey.scopes,
+    ApiKey.expires_at,
+    ApiKey.revoked_at,
+    ApiKey.last_used_at,
+)
+
+
+def _usable(key: _Key | None, now: datetime) -> _Key:
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("The API key is unknown or revoked.")
     if key.expires_at is not None and key.expires_at <= now:
@@ -106,12 +129,16 @@ def _usable(key: ApiKey | None, now: datetime) -> ApiKey:
     return key
 
 
-async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> ApiKey:
-    found = await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
-    return _usable(found.first(), now)
+async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> _Key:
+    statement = select(*_KEY_COLUMNS).where(ApiKey.key_hash == hash_key(key))  # type: ignore[call-overload]
+    found = (await session.exec(statement)).first()
+    return _usable(_Key(*found) if found is not None else None, now)
 
 
-async def _lookup(request: Request, session: AsyncSession, key: str) -> ApiKey:
+_TOUCHING: set[UUID] = set()  # keys whose `last_used_at` a request of this process is writing
+
+
+async def _lookup(request: Request, session: AsyncSession, key: str) -> _Key:
     """Find the key and record `last_used_at` (at most once per `api_key_touch_seconds`).
 
     A read request looks the key up in its own (read) transaction. A write request does it in a
@@ -126,11 +153,20 @@ async def _lookup(request: Request, session: AsyncSession, key: str) -> ApiKey:
         async with database.transaction(write=False) as own_session:
             api_key = await _find_usable_key(own_session, key, now)
     every = timedelta(seconds=database.settings.api_key_touch_seconds)
-    if api_key.last_used_at is None or now - api_key.last_used_at >= every:
-        async with database.transaction() as own_session:
-            await own_session.exec(
-                update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
-            )
+    stale = api_key.last_used_at is None or now - api_key.last_used_at >= every
+    if stale and api_key.id not in _TOUCHING:
+        # One request per key and process writes the touch; the others go on. A read request
+        # holds a pooled connection while the touch takes a second one: were every concurrent
+        # request of a busy key to touch at once, they would drain the pool and wait on each
+        # other until the pool's timeout.
+        _TOUCHING.add(api_key.id)
+        try:
+            async with database.transaction() as own_session:
+                await own_session.exec(
+                    update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
+                )
+        finally:
+            _TOUCHING.discard(api_key.id)
     return api_key
 
 

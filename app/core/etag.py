@@ -45,18 +45,7 @@ class _Conditional:
 class CacheCheck(_Conditional):
     """For a GET: `If-None-Match` → 304 when the client's copy is current."""
 
-    def __init__(
-        self,
-        response: Response,
-        if_none_match: Annotated[
-            str | None,
-            Header(
-                alias="If-None-Match",
-                max_length=1024,
-                description="ETags of your copies; a match answers 304.",
-            ),
-        ] = None,
-    ) -> None:
+    def __init__(self, response: Response, if_none_match: str | None) -> None:
         super().__init__(response)
         self._if_none_match = if_none_match
 
@@ -79,18 +68,7 @@ class CacheCheck(_Conditional):
 class WriteCheck(_Conditional):
     """For a PATCH or DELETE: `If-Match` with another version → 412."""
 
-    def __init__(
-        self,
-        response: Response,
-        if_match: Annotated[
-            str | None,
-            Header(
-                alias="If-Match",
-                max_length=1024,
-                description="The ETag you read; another version answers 412.",
-            ),
-        ] = None,
-    ) -> None:
+    def __init__(self, response: Response, if_match: str | None) -> None:
         super().__init__(response)
         self._if_match = if_match
 
@@ -108,8 +86,37 @@ def set_etag(response: Response, version: int, *, as_of: date | None = None) -> 
     response.headers["ETag"] = etag_of(version, as_of)
 
 
-CacheCheckDep = Annotated[CacheCheck, Depends()]
-WriteCheckDep = Annotated[WriteCheck, Depends()]
+async def _cache_check(
+    response: Response,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            max_length=1024,
+            description="ETags of your copies; a match answers 304.",
+        ),
+    ] = None,
+) -> CacheCheck:
+    # Coroutines, not the classes: FastAPI would run a class's __init__ in its thread pool.
+    return CacheCheck(response, if_none_match)
+
+
+async def _write_check(
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=1024,
+            description="The ETag you read; another version answers 412.",
+        ),
+    ] = None,
+) -> WriteCheck:
+    return WriteCheck(response, if_match)
+
+
+CacheCheckDep = Annotated[CacheCheck, Depends(_cache_check)]
+WriteCheckDep = Annotated[WriteCheck, Depends(_write_check)]
 NOT_MODIFIED: dict[int | str, dict[str, str]] = {
     304: {"description": "Not Modified: the copy named in `If-None-Match` is current."}
 }

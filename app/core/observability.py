@@ -4,9 +4,9 @@ A pure ASGI middleware (no buffering), labelled by the route's path template so 
 `/v1/projects/{project_id}` is one series, not one per project.
 """
 
+import os
 import re
 import time
-import uuid
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -35,7 +35,7 @@ def _request_id(scope: Scope) -> str:
             candidate: str = value.decode("latin-1")
             if _SAFE_REQUEST_ID.match(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
 class ObservabilityMiddleware:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select
 
@@ -54,21 +54,7 @@ class PageParams:
     """`limit` and `cursor` query parameters, as a dependency that also writes the `Link` header."""
 
     def __init__(
-        self,
-        request: Request,
-        response: Response,
-        limit: Annotated[
-            int,
-            Query(
-                ge=1,
-                description=f"Page size; default {DEFAULT_PAGE_SIZE}, "
-                f"larger values are capped at {MAX_PAGE_SIZE}.",
-            ),
-        ] = DEFAULT_PAGE_SIZE,
-        cursor: Annotated[
-            str | None,
-            Query(max_length=512, description="`next_cursor` of the previous page."),
-        ] = None,
+        self, request: Request, response: Response, limit: int, cursor: str | None
     ) -> None:
         self._request = request
         self._response = response
@@ -116,3 +102,27 @@ class PageParams:
         return page_model.model_validate(
             {"items": rows[: self.limit], "next_cursor": next_cursor}, from_attributes=True
         )
+
+
+async def _page_params(
+    request: Request,
+    response: Response,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description=f"Page size; default {DEFAULT_PAGE_SIZE}, "
+            f"larger values are capped at {MAX_PAGE_SIZE}.",
+        ),
+    ] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="`next_cursor` of the previous page."),
+    ] = None,
+) -> PageParams:
+    # A coroutine, not the class itself: FastAPI runs a plain class or function dependency in
+    # its thread pool, a thread hop on every request.
+    return PageParams(request, response, limit, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(_page_params)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.costs import service
 from app.costs.schemas import CostEntryCreate, CostEntryPage, CostEntryPublic
@@ -55,7 +55,7 @@ async def create_cost_entry(
 
 @router.get("/v1/projects/{project_id}/cost-entries", responses=problem_responses(400, 404))
 async def list_cost_entries(
-    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+    session: SessionDep, project: ReadableProject, page: PageDep
 ) -> CostEntryPage:
     """List the costs booked on the project, oldest first."""
     rows = await service.list_cost_entries(session, project, page)

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.crm import service
 from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
@@ -52,7 +52,7 @@ async def list_crm_connections(
     session: SessionDep,
     caller: CrmReader,
     settings: SettingsDep,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     provider: CrmSource | None = None,
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
@@ -123,7 +123,7 @@ async def rotate_crm_connection_secret(
 async def list_crm_inbound_requests(
     session: SessionDep,
     connection: ReadableConnection,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     outcome: InboundOutcome | None = None,
 ) -> InboundRequestPage:
     """What the CRM sent, exactly (credentials left out), and what became of it: for support.

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.customers import service
 from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
@@ -46,7 +46,7 @@ async def create_customer(
 async def list_customers(
     session: SessionDep,
     caller: CustomersReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     crm_source: CrmSource | None = None,
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")

@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, StringConstraints
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.events import service
@@ -32,7 +32,7 @@ router = APIRouter(
 async def list_events(
     session: SessionDep,
     caller: EventsReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     types: Annotated[
         list[TypePattern] | None,
         Query(

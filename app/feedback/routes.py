@@ -1,13 +1,11 @@
 """The customer's voice: feedback, `/v1/projects/{project_id}/feedback` and `/v1/feedback`."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.feedback import service
@@ -51,7 +49,7 @@ async def create_feedback(
 async def list_feedback(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     feedback_filter: FeedbackFilterDep,
 ) -> FeedbackPage:
     """List a project's feedback, oldest first."""

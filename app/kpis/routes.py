@@ -1,13 +1,11 @@
 """SMART KPI targets: `/v1/projects/{project_id}/kpis`, `/v1/kpis` and their measurements."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.kpis import service
@@ -54,7 +52,7 @@ async def list_project_kpis(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     kpi_filter: KpiFilterDep,
 ) -> KpiPage:
     """List the project's targets with their last evaluation (`level` does not apply here)."""
@@ -82,7 +80,7 @@ async def create_kpi(
 async def list_kpis(
     session: SessionDep,
     caller: ProjectsReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     kpi_filter: KpiFilterDep,
 ) -> KpiPage:
     """List targets: organization-level ones by default, `level=all` for every project's too
@@ -143,7 +141,7 @@ async def create_kpi_measurement(
 
 @router.get("/v1/kpis/{kpi_id}/measurements", responses=problem_responses(400, 404))
 async def list_kpi_measurements(
-    session: SessionDep, kpi: ReadableKpi, page: Annotated[PageParams, Depends()]
+    session: SessionDep, kpi: ReadableKpi, page: PageDep
 ) -> KpiMeasurementPage:
     """A target's history: posted measurements, or each change of a built-in metric's value."""
     rows = await service.list_measurements(session, kpi, page)

@@ -2,14 +2,13 @@
 `/v1/lessons/{lesson_id}`."""
 
 from dataclasses import replace
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.lessons import service
@@ -49,7 +48,7 @@ async def list_project_lessons(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     lesson_filter: LessonFilterDep,
     words: SearchWords = None,
 ) -> LessonPage:
@@ -63,7 +62,7 @@ async def list_project_lessons(
 async def list_lessons(
     session: SessionDep,
     caller: ProjectsReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     lesson_filter: LessonFilterDep,
     words: SearchWords = None,
 ) -> LessonPage:

@@ -1,14 +1,12 @@
 """Meetings and cadences: `/v1/projects/{project_id}/meetings`, `/v1/meetings/{meeting_id}`,
 `/v1/projects/{project_id}/cadences`, `/v1/cadences/{cadence_id}`."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.meetings import cadences, service
@@ -151,7 +149,7 @@ async def create_cadence(
 
 @router.get("/v1/projects/{project_id}/cadences", responses=problem_responses(400, 404))
 async def list_cadences(
-    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+    session: SessionDep, project: ReadableProject, page: PageDep
 ) -> CadencePage:
     """List the project's cadences, oldest first."""
     rows = await cadences.list_cadences(session, project, page)

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.members import service
@@ -46,7 +46,7 @@ async def create_member(
 async def list_members(
     session: SessionDep,
     caller: MembersReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     role: MemberRole | None = None,
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.gantt.service import SVG_MEDIA_TYPE, prefers_svg, project_gantt
@@ -55,7 +55,7 @@ async def create_milestone(
 async def list_milestones(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     status: MilestoneStatus | None = None,
     overdue: Annotated[
         bool | None, Query(description="Only overdue (or, with false, only not overdue) ones.")

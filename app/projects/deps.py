@@ -20,6 +20,12 @@ async def _readable_project(
     return await service.get_project(session, caller, project_id)
 
 
+async def _readable_project_version(
+    session: SessionDep, caller: ProjectsReader, project_id: UUID
+) -> int:
+    return await service.project_version(session, caller, project_id)
+
+
 async def _writable_project(
     session: SessionDep, caller: ProjectsWriter, project_id: UUID
 ) -> Project:
@@ -27,4 +33,5 @@ async def _writable_project(
 
 
 ReadableProject = Annotated[Project, Depends(_readable_project)]
+ReadableProjectVersion = Annotated[int, Depends(_readable_project_version)]
 WritableProject = Annotated[Project, Depends(_writable_project)]

@@ -1,20 +1,26 @@
 """`/v1/projects/{project_id}/transitions` and `/status`: phases and where a project stands."""
 
-from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models.base import today as today_utc
 from app.projects import lifecycle
-from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+from app.projects.deps import (
+    ProjectsReader,
+    ProjectsWriter,
+    ReadableProject,
+    ReadableProjectVersion,
+    WritableProject,
+)
 from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
-from app.projects.status import project_status
+from app.projects.status import status_document
 
 router = APIRouter(
     prefix="/v1/projects/{project_id}",
@@ -47,17 +53,27 @@ async def move_project(
 
 @router.get("/transitions", responses=problem_responses(400))
 async def list_transitions(
-    session: SessionDep, project: ReadableProject, page: Annotated[PageParams, Depends()]
+    session: SessionDep, project: ReadableProject, page: PageDep
 ) -> TransitionPage:
     """The project's phase changes: who moved it, when, from where to where."""
     return page.page(await lifecycle.list_transitions(session, project, page), TransitionPage)
 
 
-@router.get("/status", responses=NOT_MODIFIED)
+@router.get("/status", response_model=ProjectStatus, responses=NOT_MODIFIED)
 async def get_project_status(
-    session: SessionDep, project: ReadableProject, cache: CacheCheckDep
-) -> ProjectStatus:
+    session: SessionDep,
+    caller: ProjectsReader,
+    project_id: UUID,
+    version: ReadableProjectVersion,
+    cache: CacheCheckDep,
+    request: Request,
+    response: Response,
+) -> Response:
     """Where the project stands: phase, health and why, progress, what is late, top risks."""
     today = today_utc()
-    cache.respond(project.version, as_of=today)
-    return await project_status(session, project, today)
+    cache.respond(version, as_of=today)
+    documents = request.app.state.status_documents
+    document = await status_document(session, documents, caller, project_id, version, today)
+    answer = Response(document, media_type="application/json")
+    answer.headers.raw.extend(response.headers.raw)  # the ETag, the rate limit's headers
+    return answer

@@ -3,13 +3,13 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import Health, Phase
@@ -43,7 +43,7 @@ async def create_project(
 async def list_projects(
     session: SessionDep,
     caller: ProjectsReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     phase: Phase | None = None,
     health: Health | None = None,
     customer_id: UUID | None = None,

@@ -38,6 +38,19 @@ async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -
     return await get_owned(session, caller, Project, project_id, ProjectNotFound)
 
 
+async def project_version(session: AsyncSession, caller: Caller, project_id: UUID) -> int:
+    """The project's version alone (its ETag), or 404: all a poll needs to answer 304."""
+    found = await session.exec(
+        select(Project.version).where(
+            Project.id == project_id, Project.organization_id == caller.organization_id
+        )
+    )
+    version = found.first()
+    if version is None:
+        raise ProjectNotFound(f"No {ProjectNotFound.subject} with that id in your organization.")
+    return version
+
+
 async def list_projects(
     session: AsyncSession,
     caller: Caller,

@@ -1,5 +1,13 @@
-"""The status document PM tools poll: small, derived live, a fixed number of queries."""
+"""The status document PM tools poll: small, derived live, a fixed number of queries.
 
+PM tools poll every project every few minutes, and most polls find nothing new. So a document,
+once built, is kept serialised by (project, version, day): the version grows on every change of
+the project or its parts — the promise its ETag already keeps — and the day covers what the
+calendar alone changes (overdue, health), so a kept document is exactly what a rebuild would
+give. The keeping is per process and bounded; a replica that misses builds the document again.
+"""
+
+from collections import OrderedDict
 from datetime import date
 from uuid import UUID
 
@@ -7,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.auth import Caller
 from app.models import MilestoneStatus, Project, ReportState
 from app.models.milestone import Milestone
 from app.models.risk import Risk
@@ -20,9 +29,32 @@ from app.projects.schemas import (
     ReportBrief,
     RiskBrief,
 )
+from app.projects.service import get_project
 
 OVERDUE_SHOWN = 20
 TOP_RISKS_SHOWN = 5
+DOCUMENTS_KEPT = 20_000  # about 1 KB each
+
+
+class StatusDocuments:
+    """Serialised status documents by (project, version, day), the least recently read dropped
+    first when full."""
+
+    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
+        self._size = size
+        self._documents: OrderedDict[tuple[UUID, int, date], bytes] = OrderedDict()
+
+    def get(self, project_id: UUID, version: int, today: date) -> bytes | None:
+        document = self._documents.get((project_id, version, today))
+        if document is not None:
+            self._documents.move_to_end((project_id, version, today))
+        return document
+
+    def keep(self, project_id: UUID, version: int, today: date, document: bytes) -> None:
+        self._documents[(project_id, version, today)] = document
+        self._documents.move_to_end((project_id, version, today))
+        while len(self._documents) > self._size:
+            self._documents.popitem(last=False)
 
 
 async def latest_published_report(session: AsyncSession, project_id: UUID) -> StatusReport | None:
@@ -99,3 +131,21 @@ async def project_status(session: AsyncSession, project: Project, today: date) -
         version=project.version,
         updated_at=project.updated_at,
     )
+
+
+async def status_document(
+    session: AsyncSession,
+    documents: StatusDocuments,
+    caller: Caller,
+    project_id: UUID,
+    version: int,
+    today: date,
+) -> bytes:
+    """The status document as JSON: kept from an earlier read of this version on this day, or
+    built and kept (under the version it was built from)."""
+    document = documents.get(project_id, version, today)
+    if document is None:
+        project = await get_project(session, caller, project_id)
+        document = (await project_status(session, project, today)).model_dump_json().encode()
+        documents.keep(project.id, project.version, today, document)
+    return document

@@ -3,13 +3,13 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import Phase
@@ -71,7 +71,7 @@ async def create_activity(
 async def list_activities(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     phase: Phase | None = None,
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")

@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
@@ -47,7 +47,7 @@ async def list_project_risks(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     risk_filter: RiskFilterDep,
 ) -> RiskPage:
     """List a project's risks, oldest first."""
@@ -59,7 +59,7 @@ async def list_project_risks(
 async def list_risks(
     session: SessionDep,
     caller: ProjectsReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     risk_filter: RiskFilterDep,
     project_id: Annotated[UUID | None, Query(description="Only this project's risks.")] = None,
 ) -> RiskPage:
@@ -103,7 +103,7 @@ async def delete_risk(session: SessionDep, risk: WritableRisk, precondition: Wri
 
 @router.get("/v1/risks/{risk_id}/history", responses=problem_responses(400, 404))
 async def list_risk_history(
-    risk: ReadableRisk, session: SessionDep, page: Annotated[PageParams, Depends()]
+    risk: ReadableRisk, session: SessionDep, page: PageDep
 ) -> RiskChangePage:
     """List the changes of a risk's probability, impact or status, oldest first."""
     rows = await service.list_risk_history(session, risk, page)

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.projects.deps import ReadableProject, WritableProject
@@ -48,7 +48,7 @@ async def create_share_link(
 async def list_share_links(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     active: Annotated[
         bool | None,
         Query(description="Only links that still open (or, with false, revoked or expired)."),

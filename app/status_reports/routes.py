@@ -1,13 +1,11 @@
 """Status reports: what was reported, frozen at publication."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import ReportKind, ReportState
@@ -51,7 +49,7 @@ async def create_status_report(
 async def list_status_reports(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     kind: ReportKind | None = None,
     state: ReportState | None = None,
 ) -> StatusReportPage:

@@ -1,13 +1,11 @@
 """The customer's voice: surveys, `/v1/projects/{project_id}/survey-responses` and the summary."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import SurveyKind
@@ -51,7 +49,7 @@ async def create_survey_response(
 async def list_survey_responses(
     session: SessionDep,
     project: ReadableProject,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     window: CollectedBetweenDep,
     kind: SurveyKind | None = None,
 ) -> SurveyResponsePage:

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageParams
+from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 from app.models import DeliveryStatus
@@ -69,7 +69,7 @@ async def create_webhook_endpoint(
 async def list_webhook_endpoints(
     session: SessionDep,
     caller: WebhooksReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     enabled: bool | None = None,
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
@@ -152,7 +152,7 @@ async def send_webhook_test(
 async def list_webhook_deliveries(
     session: SessionDep,
     endpoint: ReadableEndpoint,
-    page: Annotated[PageParams, Depends()],
+    page: PageDep,
     status: DeliveryStatus | None = None,
 ) -> WebhookDeliveryPage:
     """List an endpoint's deliveries, oldest first."""
@@ -187,7 +187,7 @@ async def get_webhook_delivery(
 
 @router.get(DELIVERY + "/attempts", responses=problem_responses(400, 404))
 async def list_webhook_attempts(
-    session: SessionDep, delivery: ReadableDelivery, page: Annotated[PageParams, Depends()]
+    session: SessionDep, delivery: ReadableDelivery, page: PageDep
 ) -> WebhookAttemptPage:
     """List a delivery's attempts, oldest first: status code, duration, error, response start."""
     rows = await deliveries.list_attempts(session, delivery, page)

@@ -86,3 +86,27 @@ async def test_status_costs_the_same_queries_for_1_or_40_milestones_and_risks(
 async def test_another_organizations_status_is_404(tenant: Tenant, other_tenant: Tenant) -> None:
     project = await other_tenant.project()
     assert (await tenant.get(f"/v1/projects/{project['id']}/status")).status_code == 404
+
+
+async def test_a_second_read_of_the_same_version_is_kept_and_a_change_rebuilds_it(
+    tenant: Tenant, database: Database
+) -> None:
+    project = await tenant.project()
+    url = f"/v1/projects/{project['id']}/status"
+    first = await tenant.get(url)
+    with count_statements(database) as statements:
+        again = await tenant.get(url)
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert "ratelimit" in again.headers
+    assert len(statements) <= 3  # the key, the version: the document was kept
+
+    response = await tenant.post(
+        f"/v1/projects/{project['id']}/milestones",
+        json={"name": "Late", "due_date": str(TODAY - timedelta(days=3))},
+    )
+    assert response.status_code == 201, response.text
+    changed = await tenant.get(url)
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert changed.json()["health"] == "amber"
+    assert changed.json()["version"] > first.json()["version"]

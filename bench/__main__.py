@@ -1,0 +1,569 @@
+"""The whole benchmark, every ratio next to its target, in one command.
+
+    python -m bench [--database-url postgresql://postgres@127.0.0.1:5432/test]
+                    [--quick | --full] [--seconds 10] [--rounds 2] [--soak 30]
+
+On a database of its own (created on the PostgreSQL server, dropped at the end) it seeds, in
+set-based SQL, 10,000 projects with milestones, RACI, risks, allocations, feedback, surveys and
+costs for 100 members; starts `handover serve` (one process, production settings) and the floor
+(`bench/floor.py`: Starlette + asyncpg, one primary-key SELECT as JSON) side by side, and loads
+both with wrk, alternating, so that drift on a shared machine hits both. Then the webhook fan-out
+(`bench/webhooks.py`) and portfolio analytics at 10× the data (`bench/analytics.py`). Results go
+to bench/results/latest.json and latest.md. It installs nothing: without wrk (or hey) it says
+what to install. Everything runs on 127.0.0.1, bounded in time, and stops by itself.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from alembic import command
+from sqlalchemy.engine import make_url
+from standardwebhooks import Webhook
+
+from app.api_keys.service import issue_key
+from app.core.auth import Scope
+from app.db import Database
+from app.operations.service import alembic_config
+from app.organizations.service import create_organization
+from app.settings import Settings
+from bench import analytics, load, servers, webhooks
+from bench.load import Outcome, Request
+from bench.support import drop_database, free_port, fresh_database
+
+PROJECTS = 10_000
+RESULTS = Path(__file__).with_name("results")
+
+
+async def _tenant(url: str, name: str) -> tuple[uuid.UUID, str]:
+    database = Database(Settings(database_url=url, secret_key=servers.SECRET, log_level="WARNING"))
+    try:
+        async with database.transaction() as session:
+            organization = await create_organization(session, name)
+            _, key = await issue_key(session, organization.id, "bench", [Scope.admin])
+        return organization.id, key
+    finally:
+        await database.dispose()
+
+
+async def _projects(dsn: str, organization_id: uuid.UUID) -> list[tuple[str, int]]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT id, version FROM projects WHERE organization_id = $1", organization_id
+        )
+        return [(str(row["id"]), row["version"]) for row in rows]
+    finally:
+        await connection.close()
+
+
+def _crm_connection(base: str, key: str) -> tuple[str, str]:
+    """A generic CRM connection (built-in template: milestones and RACI); its path and secret."""
+    auth = {"Authorization": f"Bearer {key}"}
+    manager = httpx.post(
+        f"{base}/v1/members",
+        headers=auth,
+        json={"name": "Ada Bench", "email": "ada@bench.example", "role": "project_manager"},
+    )
+    manager.raise_for_status()
+    created = httpx.post(
+        f"{base}/v1/crm-connections",
+        headers=auth,
+        json={
+            "provider": "generic",
+            "name": "bench",
+            "default_project_manager_id": manager.json()["id"],
+        },
+    )
+    created.raise_for_status()
+    connection = created.json()
+    return f"/v1/integrations/generic/{connection['id']}/webhooks", connection["secret"]
+
+
+def _pushes(path: str, secret: str, count: int) -> list[Request]:
+    """`count` distinct won deals, each signed the Standard Webhooks way just now."""
+    signer = Webhook(secret)
+    moment = datetime.now(UTC)
+    pushes = []
+    for _ in range(count):
+        tag = uuid.uuid4().hex[:12]
+        body = json.dumps(
+            {
+                "external_id": f"D-{tag}",
+                "name": f"Rollout {tag}",
+                "customer": {"external_id": f"C-{tag[:3]}", "name": f"Customer {tag[:3]}"},
+                "amount": "120000.00",
+                "currency": "EUR",
+                "close_date": date.today().isoformat(),
+                "stage": "closedwon",
+                "owner_email": f"seller-{tag[:2]}@bench.example",
+                "owner_name": "Sam Seller",
+                "requirements": "300 users, SSO, migration from the legacy CRM.",
+                "line_items": [
+                    {"name": "Implementation", "quantity": "1", "unit_price": "120000.00"}
+                ],
+            }
+        ).encode()
+        message_id = f"msg_{uuid.uuid4().hex}"
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": signer.sign(message_id, moment, body.decode()),
+        }
+        pushes.append(Request(path, "POST", headers, body))
+    return pushes
+
+
+class MemoryWatch:
+    """Samples the resident memory of a process every half second while a load runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(servers.memory_mb(self.pid)[0])
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> "MemoryWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _scenario(
+    name: str, target: float, floor: list[Outcome], app: list[Outcome], unit: str = "req/s"
+) -> dict[str, Any]:
+    """Ratios per round (each round ran both side by side), their median against the target."""
+    ratios = [
+        a.requests_per_second / f.requests_per_second for a, f in zip(app, floor, strict=True)
+    ]
+    ratio = statistics.median(ratios)
+    return {
+        "scenario": name,
+        "unit": unit,
+        "app": _median_outcome(app),
+        "floor": _median_outcome(floor),
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio": round(ratio, 3),
+        "target": f"≥ {target:.2f}",
+        "holds": ratio >= target,
+    }
+
+
+def _median_outcome(outcomes: list[Outcome]) -> dict[str, Any]:
+    return {
+        "requests_per_second": round(statistics.median(o.requests_per_second for o in outcomes), 1),
+        "p50_ms": round(statistics.median(o.p50_ms for o in outcomes), 2),
+        "p99_ms": round(statistics.median(o.p99_ms for o in outcomes), 2),
+        "errors": sum(o.errors for o in outcomes),
+        "statuses": [o.statuses for o in outcomes],
+    }
+
+
+def _http_scenarios(
+    args: argparse.Namespace, url: str, dsn: str, organization_id: uuid.UUID, key: str
+) -> tuple[list[dict[str, Any]], dict[str, Any], str, subprocess.Popen[bytes]]:
+    """Scenarios 1–4 and 7 against a running `handover serve`, each beside the floor. Returns the
+    API's base URL and process too: analytics runs against the same server afterwards."""
+    app_port, floor_port = free_port(), free_port()
+    base, floor_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{floor_port}"
+    app_process = servers.start_handover(url, app_port, args.serve_option)
+    floor_process = servers.start_floor(dsn, floor_port)
+    try:
+        servers.wait_until_up(f"{base}/livez", app_process)
+        servers.wait_until_up(f"{floor_base}/projects/{uuid.UUID(int=0)}", floor_process)
+        auth = {"Authorization": f"Bearer {key}"}
+        projects = asyncio.run(_projects(dsn, organization_id))
+        today = datetime.now(UTC).date()
+        floor_reads = [Request(f"/projects/{pid}") for pid, _ in projects]
+        status = [Request(f"/v1/projects/{pid}/status", headers=auth) for pid, _ in projects]
+        cached = [
+            Request(
+                f"/v1/projects/{pid}/status",
+                headers={**auth, "If-None-Match": f'"{version}.{today:%Y%m%d}"'},
+            )
+            for pid, version in projects
+        ]
+        since = (datetime.now(UTC) - timedelta(minutes=300)).isoformat().replace("+00:00", "Z")
+        changes = [Request(f"/v1/projects?updated_since={since}&limit=50", headers=auth)]
+        _, crm_key = asyncio.run(_tenant(url, f"bench-crm-{uuid.uuid4().hex[:6]}"))
+        crm_path, crm_secret = _crm_connection(base, crm_key)
+        for check, expected in ((status[0], 200), (cached[0], 304), (changes[0], 200)):
+            answer = httpx.get(base + check.path, headers=check.headers)
+            if answer.status_code != expected:
+                raise SystemExit(f"{check.path}: {answer.status_code} {answer.text[:500]}")
+        seconds = args.seconds
+        push_count = args.pushes
+        plan: list[tuple[str, float, list[Request], int, bool]] = [
+            ("1. GET /v1/projects/{id}/status, random ids", 0.40, status, 200, True),
+            ("2. the same with a matching If-None-Match (304)", 0.70, cached, 304, True),
+            ("3. GET /v1/projects?updated_since=…&limit=50", 0.30, changes, 200, True),
+            ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 200, False),
+        ]
+        plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
+        runs: dict[str, tuple[list[Outcome], list[Outcome]]] = {n: ([], []) for n, *_ in plan}
+        memory: list[float] = []
+        for round_number in range(args.rounds):
+            for name, _, requests, expected, random in plan:
+                if not requests:  # pushes: fresh, distinct, signed just now
+                    requests = _pushes(crm_path, crm_secret, push_count)
+                floor_runs, app_runs = runs[name]
+                for side in ("floor", "app") if round_number % 2 == 0 else ("app", "floor"):
+                    if side == "floor":
+                        floor_runs.append(load.run(floor_base, floor_reads, seconds=seconds))
+                        continue
+                    with MemoryWatch(app_process.pid) as watch:
+                        app_runs.append(
+                            load.run(
+                                base,
+                                requests,
+                                seconds=seconds,
+                                random=random,
+                                expected=expected,
+                                # a quick run is too short for 32 requests in flight to finish
+                                connections=4 if args.quick else 32,
+                            )
+                        )
+                    if name.startswith("1."):
+                        memory.extend(watch.samples)
+                print(
+                    f"  round {round_number + 1}: {name}: app {app_runs[-1].requests_per_second:.0f}"
+                    f" req/s, floor {floor_runs[-1].requests_per_second:.0f} req/s",
+                    flush=True,
+                )
+        results = [_scenario(name, target, *runs[name]) for name, target, *_ in plan]
+        # 7. memory under scenario 1: the peak, and a soak of its own
+        with MemoryWatch(app_process.pid) as soak:
+            soaked = load.run(base, status, seconds=args.soak)
+        warm = soak.samples[max(1, len(soak.samples) // 10)] if len(soak.samples) > 1 else 0.0
+        end = soak.samples[-1] if soak.samples else 0.0
+        peak = servers.memory_mb(app_process.pid)[1]
+        memory_result = {
+            "scenario": "7. memory of the API process under scenario 1",
+            "peak_rss_mb": round(peak, 1),
+            "rss_during_scenario_1_mb": round(max(memory, default=0.0), 1),
+            "soak_seconds": args.soak,
+            "soak_requests_per_second": round(soaked.requests_per_second, 1),
+            "soak_rss_after_warmup_mb": round(warm, 1),
+            "soak_rss_at_end_mb": round(end, 1),
+            "growth": round(end / warm - 1, 3) if warm else None,
+            "target": "peak ≤ 200 MB, growth ≤ 10%",
+            "holds": peak <= 200 and warm > 0 and end / warm - 1 <= 0.10,
+        }
+        servers.stop(floor_process)
+        return results, memory_result, base, app_process
+    except BaseException:
+        servers.stop(app_process)
+        servers.stop(floor_process)
+        raise
+
+
+def _fan_out(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    receiver, receiver_base = webhooks.start_receiver()
+    try:
+        total, best = webhooks.measure(
+            url,
+            receiver_base,
+            events=args.events,
+            endpoints=args.endpoints,
+            rounds=args.rounds,
+            concurrency=args.concurrency,
+        )
+    finally:
+        servers.stop(receiver)
+    plain = best[f"plain httpx loop, {args.concurrency} at a time"]
+    one = best["dispatcher, 1 worker"]
+    return {
+        "scenario": f"5. webhook fan-out: {args.events:,} events × {args.endpoints} endpoints",
+        "unit": "deliveries/s",
+        "deliveries": total,
+        "rates": {name: round(rate, 1) for name, rate in best.items()},
+        "floor": f"plain httpx loop, {args.concurrency} at a time",
+        "ratio": round(one / plain, 3),
+        "ratio_two_workers": round(
+            max(rate for name, rate in best.items() if name.startswith("dispatcher, ")) / plain, 3
+        ),
+        "target": "≥ 0.50 (one worker)",
+        "holds": one / plain >= 0.50,
+    }
+
+
+def _analytics(
+    args: argparse.Namespace, base: str, key: str, dsn: str, organization_id: uuid.UUID, first: int
+) -> dict[str, Any]:
+    today = date.today()
+    window = (today - timedelta(days=364), today)
+    sizes = []
+    seeded = first
+    for size in (first, args.projects):
+        if size > seeded:
+            took = asyncio.run(analytics._seed(dsn, organization_id, seeded, size - seeded))
+            print(f"  seeded {size:,} projects ({took:.0f} s)", flush=True)
+            seeded = size
+        api, sql, body, row = asyncio.run(
+            analytics._measure(base, key, dsn, organization_id, window, args.analytics_rounds)
+        )
+        analytics._check(body, row)
+        sizes.append(
+            {
+                "projects": size,
+                "endpoint_ms": round(statistics.median(api) * 1000, 1),
+                "hand_written_sql_ms": round(statistics.median(sql) * 1000, 1),
+                "ratio_to_sql": round(statistics.median(api) / statistics.median(sql), 3),
+            }
+        )
+    growth = sizes[1]["endpoint_ms"] / sizes[0]["endpoint_ms"]
+    worst = max(s["ratio_to_sql"] for s in sizes)
+    return {
+        "scenario": "6. GET /v1/analytics/portfolio (one year) at 10× the data",
+        "sizes": sizes,
+        "growth": round(growth, 2),
+        "ratio_to_sql": worst,
+        "target": "growth ≤ 10×, ≤ 1.5× the hand-written SQL",
+        "holds": growth <= 10 and worst <= 1.5,
+    }
+
+
+def _machine(dsn: str) -> dict[str, Any]:
+    async def server_version() -> str:
+        connection = await asyncpg.connect(dsn)
+        try:
+            return str(await connection.fetchval("SHOW server_version"))
+        finally:
+            await connection.close()
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "postgresql": asyncio.run(server_version()),
+        "load_tool": load.tool(),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        f"{m['cores']} cores ({m['cpu']}), PostgreSQL {m['postgresql']}, Python {m['python']}, "
+        f"{m['load_tool']}, one `handover serve` process, {report['settings']['seconds']} s per "
+        f"run × {report['settings']['rounds']} rounds, {report['settings']['projects']:,} projects"
+        f"{' (quick)' if report['settings']['quick'] else ''}; {m['at']}",
+        "",
+        "| scenario | Handover | p50 / p99 | floor | ratio | target | holds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    for s in report["http"]:
+        a, f = s["app"], s["floor"]
+        lines.append(
+            f"| {s['scenario']} | {a['requests_per_second']:,.0f} req/s | {a['p50_ms']:.1f} / "
+            f"{a['p99_ms']:.1f} ms | {f['requests_per_second']:,.0f} req/s | {s['ratio']:.2f} | "
+            f"{s['target']} | {'yes' if s['holds'] else '**no**'} |"
+        )
+    if "fan_out" in report:
+        w = report["fan_out"]
+        rates = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in w["rates"].items())
+        lines.append(
+            f"| {w['scenario']} ({w['deliveries']:,} deliveries) | {rates} | | {w['floor']} | "
+            f"{w['ratio']:.2f} (2 workers {w['ratio_two_workers']:.2f}) | {w['target']} | "
+            f"{'yes' if w['holds'] else '**no**'} |"
+        )
+    if "analytics" in report:
+        a = report["analytics"]
+        sizes = "; ".join(
+            f"{s['projects']:,}: {s['endpoint_ms']:,.0f} ms vs SQL {s['hand_written_sql_ms']:,.0f} ms"
+            for s in a["sizes"]
+        )
+        lines.append(
+            f"| {a['scenario']} | {sizes} | | | growth {a['growth']:.2f}×, "
+            f"{a['ratio_to_sql']:.2f}× SQL | {a['target']} | {'yes' if a['holds'] else '**no**'} |"
+        )
+    if "memory" in report:
+        r = report["memory"]
+        lines.append(
+            f"| {r['scenario']} | peak {r['peak_rss_mb']:.0f} MB | soak {r['soak_seconds']} s: "
+            f"{r['soak_rss_after_warmup_mb']:.0f} → {r['soak_rss_at_end_mb']:.0f} MB | | "
+            f"growth {100 * (r['growth'] or 0):.1f}% | {r['target']} | "
+            f"{'yes' if r['holds'] else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _print(report: dict[str, Any]) -> None:
+    print()
+    for s in report["http"]:
+        a = s["app"]
+        print(
+            f"{s['scenario']:<52} {a['requests_per_second']:>8,.0f} req/s  p50 {a['p50_ms']:6.1f} ms"
+            f"  p99 {a['p99_ms']:6.1f} ms  floor {s['floor']['requests_per_second']:>7,.0f}"
+            f"  ratio {s['ratio']:5.2f}  target {s['target']}  {'ok' if s['holds'] else 'MISSED'}"
+        )
+    if "fan_out" in report:
+        w = report["fan_out"]
+        for name, rate in w["rates"].items():
+            print(f"   {name:<49} {rate:>8,.0f} deliveries/s")
+        print(
+            f"{w['scenario']:<52} ratio {w['ratio']:.2f} (2 workers {w['ratio_two_workers']:.2f})"
+            f"  target {w['target']}  {'ok' if w['holds'] else 'MISSED'}"
+        )
+    if "analytics" in report:
+        a = report["analytics"]
+        for s in a["sizes"]:
+            print(
+                f"   {s['projects']:>9,} projects: endpoint {s['endpoint_ms']:,.0f} ms, "
+                f"hand-written SQL {s['hand_written_sql_ms']:,.0f} ms, ratio {s['ratio_to_sql']:.2f}"
+            )
+        print(
+            f"{a['scenario']:<52} growth {a['growth']:.2f}×, {a['ratio_to_sql']:.2f}× SQL"
+            f"  target {a['target']}  {'ok' if a['holds'] else 'MISSED'}"
+        )
+    if "memory" in report:
+        r = report["memory"]
+        print(
+            f"{r['scenario']:<52} peak {r['peak_rss_mb']:.0f} MB, soak {r['soak_seconds']} s "
+            f"{r['soak_rss_after_warmup_mb']:.0f} → {r['soak_rss_at_end_mb']:.0f} MB "
+            f"({100 * (r['growth'] or 0):+.1f}%)  target {r['target']}  "
+            f"{'ok' if r['holds'] else 'MISSED'}"
+        )
+    missed = [name for name, part in _parts(report) if not part["holds"]]
+    print(f"\ntargets missed: {', '.join(missed)}" if missed else "\nevery target holds")
+
+
+def _parts(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    parts = [(s["scenario"].split(".")[0], s) for s in report["http"]]
+    for key in ("fan_out", "analytics", "memory"):
+        if key in report:
+            parts.append((report[key]["scenario"].split(".")[0], report[key]))
+    return sorted(parts, key=lambda part: part[0])
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+        help="A PostgreSQL server: the run creates a database of its own there and drops it.",
+    )
+    parser.add_argument("--quick", action="store_true", help="A smoke: tiny data, seconds.")
+    parser.add_argument("--full", action="store_true", help="The 5-minute memory soak.")
+    parser.add_argument("--seconds", type=float, help="Each load run (default 10).")
+    parser.add_argument("--rounds", type=int, help="Floor/app alternations (default 2).")
+    parser.add_argument("--soak", type=float, help="Memory soak in seconds (30; --full: 300).")
+    parser.add_argument("--projects", type=int, help="The larger analytics size (100,000).")
+    parser.add_argument("--events", type=int, help="Fan-out events (2,000 × 5 endpoints).")
+    parser.add_argument("--endpoints", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=2, help="Deliveries in flight.")
+    parser.add_argument("--pushes", type=int, help="Signed CRM pushes prepared per run (4,000).")
+    parser.add_argument(
+        "--only", default="http,fan-out,analytics", help="Parts to run: http,fan-out,analytics."
+    )
+    parser.add_argument("--scenarios", default="1,2,3,4", help="HTTP scenarios to run: 1,2,3,4.")
+    parser.add_argument(
+        "--serve-option",
+        action="append",
+        default=[],
+        help="An option passed on to `handover serve` (repeat), to compare settings.",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="Results folder (default bench/results; --quick writes none unless given).",
+    )
+    args = parser.parse_args()
+    quick = args.quick
+    defaults = {
+        "seconds": 3 if quick else 10,
+        "rounds": 1 if quick else 2,
+        "soak": 2 if quick else 300 if args.full else 30,
+        "projects": 2_000 if quick else 100_000,
+        "events": 20 if quick else 2_000,
+        "pushes": 300 if quick else 4_000,
+    }
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.first = 200 if quick else PROJECTS
+    args.analytics_rounds = 1 if quick else 5
+    args.output = args.output or (None if quick else RESULTS)
+    return args
+
+
+def main() -> None:
+    args = _arguments()
+    load.tool()  # no load tool: say what to install before seeding anything
+    parts = set(args.only.split(","))
+    server_url = args.database_url
+    url = fresh_database(server_url)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    app_process: subprocess.Popen[bytes] | None = None
+    try:
+        command.upgrade(alembic_config(url), "head")
+        organization_id, key = asyncio.run(_tenant(url, "bench-portfolio"))
+        took = asyncio.run(analytics._seed(dsn, organization_id, 0, args.first))
+        print(f"seeded {args.first:,} projects and everything of theirs ({took:.0f} s)", flush=True)
+        report: dict[str, Any] = {
+            "machine": _machine(dsn),
+            "settings": {
+                "quick": args.quick,
+                "seconds": args.seconds,
+                "rounds": args.rounds,
+                "projects": args.first,
+                "connections": 32,
+                "serve_options": args.serve_option,
+            },
+            "http": [],
+        }
+        if "http" in parts or "analytics" in parts:
+            http, memory, base, app_process = _http_scenarios(args, url, dsn, organization_id, key)
+            if "http" in parts:
+                report["http"], report["memory"] = http, memory
+            if "analytics" in parts:
+                report["analytics"] = _analytics(args, base, key, dsn, organization_id, args.first)
+            servers.stop(app_process)
+        if "fan-out" in parts:
+            report["fan_out"] = _fan_out(args, url)
+        _print(report)
+        if args.output:
+            args.output.mkdir(parents=True, exist_ok=True)
+            (args.output / "latest.json").write_text(
+                json.dumps(report, indent=2, default=str) + "\n"
+            )
+            (args.output / "latest.md").write_text(_markdown(report))
+            print(f"results: {args.output / 'latest.json'}, {args.output / 'latest.md'}")
+    finally:
+        servers.stop(app_process)
+        drop_database(server_url, url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
