@@ -73,8 +73,8 @@ class Settings(BaseSettings):
     )
     rate_limit_storage: str = Field(
         "memory://",
-        description="Where counts live: `memory://` (one process) or `redis://host:6379` "
-        "(shared by several replicas).",
+        description="Where every rate limit counts (API keys, CRM connections, share links): "
+        "`memory://` (one process) or `redis://host:6379` (shared by several replicas).",
     )
     api_key_touch_seconds: int = Field(
         60, ge=0, description="`last_used_at` is written at most this often per key."
@@ -130,12 +130,6 @@ class Settings(BaseSettings):
         "20/hour",
         description="Feedback and survey answers accepted per share link (a `limits` rate "
         "string such as `20/hour` or `5/minute;50/day`).",
-    )
-    share_rate_limit_storage: str = Field(
-        "async+memory://",
-        description="Where the share links' rate limits are counted (a `limits` storage URI). "
-        "In memory each replica counts on its own; point several replicas at one Redis "
-        "(`async+redis://host:6379`) to share the count.",
     )
     dispatcher_enabled: bool = Field(
         True,

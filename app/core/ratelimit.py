@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from limits import RateLimitItem, parse
+from limits.aio.storage import Storage as AsyncStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -39,10 +40,10 @@ class RateLimiter:
             PER_KEY: parse(settings.rate_limit),
             PER_CONNECTION: parse(settings.crm_rate_limit),
         }
-        storage = settings.rate_limit_storage
-        self.storage = storage_from_string(
-            storage if storage.startswith("async+") else f"async+{storage}"
-        )
+        uri = settings.rate_limit_storage
+        storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+        assert isinstance(storage, AsyncStorage)  # the async+ scheme makes one
+        self.storage: AsyncStorage = storage
         self.limiter = FixedWindowRateLimiter(self.storage)
 
     def close(self) -> None:

@@ -22,9 +22,10 @@ from uuid import UUID
 
 from fastapi import Request
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
+from app.core.ratelimit import limiter_of
 from app.settings import Settings
 
 CSRF_TOKEN_HOURS = 12
@@ -72,11 +73,9 @@ def csrf_token_is_valid(
 class SubmissionLimiter:
     """How many answers a link may send: a moving window per link, in the configured storage."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, storage: Storage) -> None:
         self._limits: list[RateLimitItem] = parse_many(settings.share_submission_limit)
-        self._limiter = MovingWindowRateLimiter(
-            storage_from_string(settings.share_rate_limit_storage)
-        )
+        self._limiter = MovingWindowRateLimiter(storage)
 
     async def allow(self, link_id: UUID) -> bool:
         """Count one submission for the link (each window's hit is atomic in the storage);
@@ -101,6 +100,7 @@ def submission_limiter(request: Request) -> SubmissionLimiter:
     state = request.app.state
     limiter: SubmissionLimiter | None = getattr(state, "share_submission_limiter", None)
     if limiter is None:
-        limiter = SubmissionLimiter(state.settings)
+        # The API keys' storage (`HANDOVER_RATE_LIMIT_STORAGE`): one place where counts live.
+        limiter = SubmissionLimiter(state.settings, limiter_of(state).storage)
         state.share_submission_limiter = limiter
     return limiter

@@ -1,30 +1,11 @@
 """Rate limits per API key: headers on every answer, a 429 with Retry-After past the quota, and
 one count shared by replicas when the storage is Redis."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import httpx
-
 from app.core.auth import Scope
-from app.main import create_app
-from tests.conftest import settings_for
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
-
-
-@asynccontextmanager
-async def replica(database_url: str, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
-    """Another app process on the same database, as a second replica would be."""
-    app = create_app(settings_for(database_url, **overrides))
-    transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-    finally:
-        await app.state.database.dispose()
-        app.state.rate_limiter.close()
+from tests.replicas import replica
 
 
 async def test_a_key_past_its_quota_gets_429_and_another_key_does_not(

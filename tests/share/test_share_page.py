@@ -20,6 +20,7 @@ from app.share.schemas import MAX_FORM_BYTES
 from tests.conftest import settings_for
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
+from tests.replicas import replica
 from tests.share.helpers import csrf_of, open_and_post, page_path, post_form, share
 from tests.statements import count_statements
 
@@ -377,3 +378,21 @@ async def test_the_page_costs_the_same_few_statements_whatever_the_plan(tenant: 
             assert (await tenant.client.get(page_path(link))).status_code == 200
         costs.append(len(statements))
     assert costs[0] == costs[1] <= 8, costs
+
+
+async def test_replicas_share_a_link_count_in_the_rate_limit_storage(
+    tenant: Tenant, database_url: str
+) -> None:
+    """One setting, `HANDOVER_RATE_LIMIT_STORAGE`, for every rate limit: share links too."""
+    project = await tenant.project()
+    link = await share(tenant, project["id"])  # a new link: a count of its own in Redis
+    shared = {
+        "share_submission_limit": "1/hour",
+        "rate_limit_storage": "redis://127.0.0.1:6379",
+        "dispatcher_enabled": False,
+    }
+    async with replica(database_url, **shared) as first, replica(database_url, **shared) as second:
+        assert (await open_and_post(first, link, "feedback", FEEDBACK)).status_code == 303
+        refused = await open_and_post(second, link, "feedback", FEEDBACK)
+        assert refused.status_code == 429, "the other replica counted the first answer"
+    assert len((await tenant.get(f"/v1/projects/{project['id']}/feedback")).json()["items"]) == 1

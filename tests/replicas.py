@@ -1,0 +1,22 @@
+"""Another app on the test database, in this process, as a second replica would be."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from app.main import create_app
+from tests.conftest import settings_for
+
+
+@asynccontextmanager
+async def replica(database_url: str, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with its own settings (and rate-limit storage) on the same database."""
+    app = create_app(settings_for(database_url, **overrides))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+    finally:
+        await app.state.database.dispose()
+        app.state.rate_limiter.close()
