@@ -14,6 +14,7 @@ updates the event in place instead of adding a copy, and an unchanged feed is th
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -115,30 +116,37 @@ def timed_event(
     return event
 
 
+def of_subject(statement: Any, model: Any, subject: FeedSubject, member_column: Any) -> Any:
+    """The rows of the feed's project, or the member's rows (`member_column`) in the
+    organization's active projects."""
+    statement = statement.join(Project, col(Project.id) == col(model.project_id)).where(
+        col(model.organization_id) == subject.organization_id
+    )
+    if subject.project_id is not None:
+        return statement.where(col(model.project_id) == subject.project_id)
+    return statement.where(member_column, col(Project.archived_at).is_(None))
+
+
+def titled(subject: FeedSubject, project_name: str, title: str) -> str:
+    """A member's feed spans projects, so its entries name theirs."""
+    return title if subject.project_id is not None else f"{project_name}: {title}"
+
+
 async def milestone_events(session: AsyncSession, subject: FeedSubject) -> list[Event]:
     """Milestones as all-day events on their due date: every milestone of the project, or the
     milestones a member owns in the organization's active projects."""
-    statement = (
-        select(Milestone, Project.name)
-        .join(Project, col(Project.id) == col(Milestone.project_id))
-        .where(Milestone.organization_id == subject.organization_id)
-    )
-    if subject.project_id is not None:
-        statement = statement.where(Milestone.project_id == subject.project_id)
-    else:
-        statement = statement.where(
-            Milestone.owner_id == subject.member_id, col(Project.archived_at).is_(None)
-        )
+    owns = col(Milestone.owner_id) == subject.member_id
+    statement = of_subject(select(Milestone, Project.name), Milestone, subject, owns)
     statement = statement.order_by(col(Milestone.due_date).desc(), col(Milestone.id)).limit(
         MAX_ENTRIES_PER_SOURCE
     )
     events = []
     for milestone, project_name in await session.exec(statement):
-        prefix = "" if subject.project_id is not None else f"{project_name}: "
+        status = milestone.status.replace("_", " ")
         events.append(
             all_day_event(
                 uid_of("milestone", milestone.id),
-                f"{prefix}{milestone.name} (milestone, {milestone.status.replace('_', ' ')})",
+                titled(subject, project_name, f"{milestone.name} (milestone, {status})"),
                 milestone.due_date,
                 milestone.updated_at,
                 milestone.version,

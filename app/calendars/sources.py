@@ -15,7 +15,6 @@ organization's active projects.
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from icalendar import Event, vRecur
@@ -29,7 +28,9 @@ from app.calendars.feed import (
     FeedSubject,
     all_day_event,
     milestone_events,
+    of_subject,
     timed_event,
+    titled,
     uid_of,
 )
 from app.meetings import recurrence
@@ -51,21 +52,9 @@ STATUS = {
 }
 
 
-def _of_subject(statement: Any, model: Any, subject: FeedSubject, member_column: Any) -> Any:
-    """The rows of the feed's project, or the member's rows in active projects."""
-    statement = statement.join(Project, col(Project.id) == col(model.project_id)).where(
-        col(model.organization_id) == subject.organization_id
-    )
-    if subject.project_id is not None:
-        return statement.where(col(model.project_id) == subject.project_id)
-    return statement.where(member_column, col(Project.archived_at).is_(None))
-
-
-def _title(subject: FeedSubject, project_name: str, title: str) -> str:
-    return title if subject.project_id is not None else f"{project_name}: {title}"
-
-
-async def _attendees(session: AsyncSession, meeting_ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+async def _attendees(
+    session: AsyncSession, meeting_ids: Sequence[UUID]
+) -> dict[UUID, list[Attendee]]:
     """Everyone invited to each meeting (one query): members by their name and email,
     customer contacts by theirs."""
     found: dict[UUID, list[Attendee]] = defaultdict(list)
@@ -88,7 +77,7 @@ async def meeting_events(session: AsyncSession, subject: FeedSubject) -> list[Ev
     attends = col(Meeting.id).in_(
         select(MeetingAttendee.meeting_id).where(MeetingAttendee.member_id == subject.member_id)
     )
-    statement = _of_subject(select(Meeting, Project.name), Meeting, subject, attends)
+    statement = of_subject(select(Meeting, Project.name), Meeting, subject, attends)
     statement = statement.order_by(col(Meeting.starts_at).desc(), col(Meeting.id)).limit(
         MAX_ENTRIES_PER_SOURCE
     )
@@ -99,7 +88,7 @@ async def meeting_events(session: AsyncSession, subject: FeedSubject) -> list[Ev
         start = recurrence.local(meeting.starts_at, meeting.time_zone)
         event = timed_event(
             uid_of("meeting", meeting.id),
-            _title(subject, project_name, meeting.title),
+            titled(subject, project_name, meeting.title),
             start,
             start + timedelta(minutes=meeting.duration_minutes),
             meeting.updated_at,
@@ -118,7 +107,7 @@ async def cadence_events(session: AsyncSession, subject: FeedSubject) -> list[Ev
         col(Project.project_manager_id) == subject.member_id,
         col(Project.sales_owner_id) == subject.member_id,
     )
-    statement = _of_subject(select(MeetingCadence, Project.name), MeetingCadence, subject, runs)
+    statement = of_subject(select(MeetingCadence, Project.name), MeetingCadence, subject, runs)
     rows = list(await session.exec(statement.order_by(col(MeetingCadence.id))))
     if not rows:
         return []
@@ -136,7 +125,7 @@ async def cadence_events(session: AsyncSession, subject: FeedSubject) -> list[Ev
         start = recurrence.local(cadence.starts_at, cadence.time_zone)
         event = timed_event(
             uid_of("cadence", cadence.id),
-            _title(subject, project_name, cadence.title),
+            titled(subject, project_name, cadence.title),
             start,
             start + timedelta(minutes=cadence.duration_minutes),
             cadence.updated_at,
@@ -152,7 +141,7 @@ async def cadence_events(session: AsyncSession, subject: FeedSubject) -> list[Ev
 
 async def action_item_events(session: AsyncSession, subject: FeedSubject) -> list[Event]:
     owes = col(ActionItem.owner_id) == subject.member_id
-    statement = _of_subject(select(ActionItem, Project.name), ActionItem, subject, owes)
+    statement = of_subject(select(ActionItem, Project.name), ActionItem, subject, owes)
     statement = (
         statement.where(col(ActionItem.due_date).is_not(None))
         .order_by(col(ActionItem.due_date).desc(), col(ActionItem.id))
@@ -164,7 +153,7 @@ async def action_item_events(session: AsyncSession, subject: FeedSubject) -> lis
         events.append(
             all_day_event(
                 uid_of("action-item", item.id),
-                _title(subject, project_name, f"{item.title} (action item, {item.status})"),
+                titled(subject, project_name, f"{item.title} (action item, {item.status})"),
                 item.due_date,
                 item.updated_at,
                 item.version,

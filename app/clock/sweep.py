@@ -38,7 +38,6 @@ from app.models import (
     ClockCrossing,
     Meeting,
     MeetingCadence,
-    MeetingStatus,
     Milestone,
     MilestoneStatus,
     Project,
@@ -47,6 +46,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.kpi import Kpi, KpiStatus
+from app.models.meeting import PLANNED_STATUSES
 from app.settings import Settings
 
 logger = logging.getLogger("handover.clock")
@@ -54,7 +54,6 @@ logger = logging.getLogger("handover.clock")
 BATCH = 200
 OPEN_MILESTONES = (MilestoneStatus.planned, MilestoneStatus.in_progress)
 OPEN_RISKS = (RiskStatus.open, RiskStatus.mitigating)
-PLANNED_MEETINGS = (MeetingStatus.proposed, MeetingStatus.scheduled)
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
     meetings = list(
         await session.exec(
             select(Meeting).where(
-                col(Meeting.status).in_(PLANNED_MEETINGS),
+                col(Meeting.status).in_(PLANNED_STATUSES),
                 col(Meeting.starts_at) > at.now,
                 col(Meeting.starts_at) <= at.upcoming_until,
                 _active_project(Meeting.project_id),

@@ -1,15 +1,13 @@
 """The Gantt chart of a project, for the API (every milestone) and for the customer (theirs)."""
 
 from datetime import date
-from uuid import UUID
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.gantt.svg import Baseline, render_gantt
-from app.milestones.schemas import ProjectTimeline, TimelineMilestone
+from app.milestones.schemas import TimelineMilestone
 from app.milestones.timeline import project_timeline
-from app.models import Milestone, Project
+from app.models import Project
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -44,30 +42,15 @@ def prefers_svg(accept: str | None) -> bool:
 
 async def project_gantt(session: AsyncSession, project: Project, today: date) -> str:
     """Every milestone of the project, as the project team sees it, with a ghost bar where a
-    milestone's due date has moved from its baseline (approved changes or delivery slip)."""
+    milestone's due date has moved from its baseline (approved changes or delivery slip). Only
+    the due date is baselined, so the ghost keeps the bar's length and ends on that date."""
     timeline = await project_timeline(session, project)
-    return render_gantt(
-        project.name, timeline.milestones, today, await _baselines(session, project, timeline)
-    )
-
-
-async def _baselines(
-    session: AsyncSession, project: Project, timeline: ProjectTimeline
-) -> dict[UUID, Baseline]:
-    """Only the due date is baselined, so the ghost bar keeps the bar's length and ends on the
-    baseline due date (one query)."""
-    found = await session.exec(
-        select(col(Milestone.id), col(Milestone.baseline_due_date)).where(
-            Milestone.organization_id == project.organization_id,
-            Milestone.project_id == project.id,
-        )
-    )
-    planned = dict(found.all())
-    return {
-        bar.id: Baseline(start=bar.start + (planned[bar.id] - bar.due), due=planned[bar.id])
+    baselines = {
+        bar.id: Baseline(start=bar.start + (bar.baseline_due - bar.due), due=bar.baseline_due)
         for bar in timeline.milestones
-        if bar.id in planned and planned[bar.id] != bar.due
+        if bar.baseline_due != bar.due
     }
+    return render_gantt(project.name, timeline.milestones, today, baselines)
 
 
 async def customer_bars(session: AsyncSession, project: Project) -> list[TimelineMilestone]:

@@ -13,9 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.meetings import recurrence
 from app.meetings.schemas import Occurrence
 from app.models import Meeting, MeetingAttendee, MeetingCadence, MeetingStatus
+from app.models.meeting import PLANNED_STATUSES
 
 MAX_OCCURRENCES = 500
-PLANNED = (MeetingStatus.proposed, MeetingStatus.scheduled)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ async def upcoming_with_customer(
         .where(
             Meeting.organization_id == organization_id,
             Meeting.project_id == project_id,
-            col(Meeting.status).in_(PLANNED),
+            col(Meeting.status).in_(PLANNED_STATUSES),
             col(Meeting.starts_at) >= now,
             customer_invited,
         )

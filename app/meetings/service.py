@@ -33,12 +33,12 @@ from app.models import (
     Project,
 )
 from app.models.base import utcnow
+from app.models.meeting import PLANNED_STATUSES
 from app.projects.lifecycle import IllegalTransition, ensure_active
 from app.projects.service import active_project_of, touch_project
 
-OPEN_STATUSES = (MeetingStatus.proposed, MeetingStatus.scheduled)
 # Statuses a PATCH may set; `held` is reached by holding the meeting (it records decisions).
-PATCHABLE_STATUSES = frozenset({*OPEN_STATUSES, MeetingStatus.cancelled})
+PATCHABLE_STATUSES = frozenset({*PLANNED_STATUSES, MeetingStatus.cancelled})
 
 
 class MeetingNotFound(NotFound):
@@ -188,7 +188,7 @@ async def create_meeting(
     """A planned meeting (`scheduled` or `proposed`); it is held through `hold_meeting`."""
     ensure_active(project)
     require_zone(data.time_zone)
-    if data.status not in OPEN_STATUSES:
+    if data.status not in PLANNED_STATUSES:
         raise field_problem(
             "status", "A new meeting is scheduled or proposed; hold it afterwards.", "status"
         )
@@ -247,7 +247,7 @@ async def hold_meeting(
     """The meeting took place: notes, who came, and what was decided. Records `meeting.held`
     with its decisions. Only a proposed or scheduled meeting can be held (else 409)."""
     project = await active_project_of(session, meeting)
-    if meeting.status not in OPEN_STATUSES:
+    if meeting.status not in PLANNED_STATUSES:
         raise IllegalTransition(f"A {meeting.status} meeting cannot be held.")
     held_at = data.held_at or utcnow()
     if held_at > utcnow():

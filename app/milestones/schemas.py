@@ -116,6 +116,10 @@ class TimelineMilestone(OutputModel):
         "project's `start_date`, else `due`; never after `due`."
     )
     due: date
+    baseline_due: date = Field(
+        description="The due date as first planned; where it differs from `due`, the chart "
+        "draws a ghost bar."
+    )
     status: MilestoneStatus
     completed_date: date | None
     customer_visible: bool

@@ -18,6 +18,7 @@ class _Bar(NamedTuple):
     name: str
     start_date: date | None
     due_date: date
+    baseline_due_date: date
     status: MilestoneStatus
     completed_date: date | None
     customer_visible: bool
@@ -56,6 +57,7 @@ async def project_timeline(session: AsyncSession, project: Project) -> ProjectTi
             name=bar.name,
             start=starts[node],
             due=bar.due_date,
+            baseline_due=bar.baseline_due_date,
             status=bar.status,
             completed_date=bar.completed_date,
             customer_visible=bar.customer_visible,

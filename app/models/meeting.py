@@ -27,6 +27,10 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+# Still to take place: what calendars, the clock and the customer's page look ahead to.
+PLANNED_STATUSES = (MeetingStatus.proposed, MeetingStatus.scheduled)
+
+
 class Meeting(Identified, Timestamped, Versioned, table=True):
     """One meeting: `starts_at` is the instant (UTC), `time_zone` the zone it was planned in.
 

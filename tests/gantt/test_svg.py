@@ -29,6 +29,7 @@ def _bar(
         customer_visible=True,
         depends_on=depends_on or [],
         on_critical_path=critical,
+        baseline_due=TODAY + timedelta(days=due),
     )
 
 
