@@ -31,100 +31,14 @@ import asyncpg
 import httpx
 from alembic import command
 from sqlalchemy.engine import make_url
-from standardwebhooks import Webhook
 
-from app.api_keys.service import issue_key
-from app.core.auth import Scope
-from app.db import Database
 from app.operations.service import alembic_config
-from app.organizations.service import create_organization
-from app.settings import Settings
-from bench import analytics, load, servers, webhooks
+from bench import analytics, load, servers, tenant, webhooks
 from bench.load import Outcome, Request
 from bench.support import drop_database, free_port, fresh_database
 
 PROJECTS = 10_000
 RESULTS = Path(__file__).with_name("results")
-
-
-async def _tenant(url: str, name: str) -> tuple[uuid.UUID, str]:
-    database = Database(Settings(database_url=url, secret_key=servers.SECRET, log_level="WARNING"))
-    try:
-        async with database.transaction() as session:
-            organization = await create_organization(session, name)
-            _, key = await issue_key(session, organization.id, "bench", [Scope.admin])
-        return organization.id, key
-    finally:
-        await database.dispose()
-
-
-async def _projects(dsn: str, organization_id: uuid.UUID) -> list[tuple[str, int]]:
-    connection = await asyncpg.connect(dsn)
-    try:
-        rows = await connection.fetch(
-            "SELECT id, version FROM projects WHERE organization_id = $1", organization_id
-        )
-        return [(str(row["id"]), row["version"]) for row in rows]
-    finally:
-        await connection.close()
-
-
-def _crm_connection(base: str, key: str) -> tuple[str, str]:
-    """A generic CRM connection (built-in template: milestones and RACI); its path and secret."""
-    auth = {"Authorization": f"Bearer {key}"}
-    manager = httpx.post(
-        f"{base}/v1/members",
-        headers=auth,
-        json={"name": "Ada Bench", "email": "ada@bench.example", "role": "project_manager"},
-    )
-    manager.raise_for_status()
-    created = httpx.post(
-        f"{base}/v1/crm-connections",
-        headers=auth,
-        json={
-            "provider": "generic",
-            "name": "bench",
-            "default_project_manager_id": manager.json()["id"],
-        },
-    )
-    created.raise_for_status()
-    connection = created.json()
-    return f"/v1/integrations/generic/{connection['id']}/webhooks", connection["secret"]
-
-
-def _pushes(path: str, secret: str, count: int) -> list[Request]:
-    """`count` distinct won deals, each signed the Standard Webhooks way just now."""
-    signer = Webhook(secret)
-    moment = datetime.now(UTC)
-    pushes = []
-    for _ in range(count):
-        tag = uuid.uuid4().hex[:12]
-        body = json.dumps(
-            {
-                "external_id": f"D-{tag}",
-                "name": f"Rollout {tag}",
-                "customer": {"external_id": f"C-{tag[:3]}", "name": f"Customer {tag[:3]}"},
-                "amount": "120000.00",
-                "currency": "EUR",
-                "close_date": date.today().isoformat(),
-                "stage": "closedwon",
-                "owner_email": f"seller-{tag[:2]}@bench.example",
-                "owner_name": "Sam Seller",
-                "requirements": "300 users, SSO, migration from the legacy CRM.",
-                "line_items": [
-                    {"name": "Implementation", "quantity": "1", "unit_price": "120000.00"}
-                ],
-            }
-        ).encode()
-        message_id = f"msg_{uuid.uuid4().hex}"
-        headers = {
-            "Content-Type": "application/json",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(int(moment.timestamp())),
-            "webhook-signature": signer.sign(message_id, moment, body.decode()),
-        }
-        pushes.append(Request(path, "POST", headers, body))
-    return pushes
 
 
 class MemoryWatch:
@@ -193,7 +107,7 @@ def _http_scenarios(
         servers.wait_until_up(f"{base}/livez", app_process)
         servers.wait_until_up(f"{floor_base}/projects/{uuid.UUID(int=0)}", floor_process)
         auth = {"Authorization": f"Bearer {key}"}
-        projects = asyncio.run(_projects(dsn, organization_id))
+        projects = asyncio.run(tenant.projects(dsn, organization_id))
         today = datetime.now(UTC).date()
         floor_reads = [Request(f"/projects/{pid}") for pid, _ in projects]
         status = [Request(f"/v1/projects/{pid}/status", headers=auth) for pid, _ in projects]
@@ -206,8 +120,8 @@ def _http_scenarios(
         ]
         since = (datetime.now(UTC) - timedelta(minutes=300)).isoformat().replace("+00:00", "Z")
         changes = [Request(f"/v1/projects?updated_since={since}&limit=50", headers=auth)]
-        _, crm_key = asyncio.run(_tenant(url, f"bench-crm-{uuid.uuid4().hex[:6]}"))
-        crm_path, crm_secret = _crm_connection(base, crm_key)
+        _, crm_key = asyncio.run(tenant.tenant(url, f"bench-crm-{uuid.uuid4().hex[:6]}"))
+        crm_path, crm_secret = tenant.crm_connection(base, crm_key)
         for check, expected in ((status[0], 200), (cached[0], 304), (changes[0], 200)):
             answer = httpx.get(base + check.path, headers=check.headers)
             if answer.status_code != expected:
@@ -226,7 +140,7 @@ def _http_scenarios(
         for round_number in range(args.rounds):
             for name, _, requests, expected, random in plan:
                 if not requests:  # pushes: fresh, distinct, signed just now
-                    requests = _pushes(crm_path, crm_secret, push_count)
+                    requests = tenant.pushes(crm_path, crm_secret, push_count)
                 floor_runs, app_runs = runs[name]
                 for side in ("floor", "app") if round_number % 2 == 0 else ("app", "floor"):
                     if side == "floor":
@@ -528,7 +442,7 @@ def main() -> None:
     app_process: subprocess.Popen[bytes] | None = None
     try:
         command.upgrade(alembic_config(url), "head")
-        organization_id, key = asyncio.run(_tenant(url, "bench-portfolio"))
+        organization_id, key = asyncio.run(tenant.tenant(url, "bench-portfolio"))
         took = asyncio.run(analytics._seed(dsn, organization_id, 0, args.first))
         print(f"seeded {args.first:,} projects and everything of theirs ({took:.0f} s)", flush=True)
         report: dict[str, Any] = {
