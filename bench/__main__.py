@@ -21,7 +21,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,35 +32,12 @@ from alembic import command
 from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
-from bench import analytics, load, servers, tenant, webhooks
+from bench import analytics, load, memory, servers, tenant, webhooks
 from bench.load import Outcome, Request
 from bench.support import drop_database, free_port, fresh_database
 
 PROJECTS = 10_000
 RESULTS = Path(__file__).with_name("results")
-
-
-class MemoryWatch:
-    """Samples the resident memory of a process every half second while a load runs."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append(servers.memory_mb(self.pid)[0])
-            self._stop.wait(0.5)
-
-    def __enter__(self) -> "MemoryWatch":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _scenario(
@@ -136,7 +112,7 @@ def _http_scenarios(
         ]
         plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
         runs: dict[str, tuple[list[Outcome], list[Outcome]]] = {n: ([], []) for n, *_ in plan}
-        memory: list[float] = []
+        during_status: list[float] = []
         for round_number in range(args.rounds):
             for name, _, requests, expected, random in plan:
                 if not requests:  # pushes: fresh, distinct, signed just now
@@ -146,7 +122,7 @@ def _http_scenarios(
                     if side == "floor":
                         floor_runs.append(load.run(floor_base, floor_reads, seconds=seconds))
                         continue
-                    with MemoryWatch(app_process.pid) as watch:
+                    with memory.MemoryWatch(app_process.pid) as watch:
                         app_runs.append(
                             load.run(
                                 base,
@@ -159,7 +135,7 @@ def _http_scenarios(
                             )
                         )
                     if name.startswith("1."):
-                        memory.extend(watch.samples)
+                        during_status.extend(watch.samples)
                 print(
                     f"  round {round_number + 1}: {name}: app {app_runs[-1].requests_per_second:.0f}"
                     f" req/s, floor {floor_runs[-1].requests_per_second:.0f} req/s",
@@ -167,23 +143,7 @@ def _http_scenarios(
                 )
         results = [_scenario(name, target, *runs[name]) for name, target, *_ in plan]
         # 7. memory under scenario 1: the peak, and a soak of its own
-        with MemoryWatch(app_process.pid) as soak:
-            soaked = load.run(base, status, seconds=args.soak)
-        warm = soak.samples[max(1, len(soak.samples) // 10)] if len(soak.samples) > 1 else 0.0
-        end = soak.samples[-1] if soak.samples else 0.0
-        peak = servers.memory_mb(app_process.pid)[1]
-        memory_result = {
-            "scenario": "7. memory of the API process under scenario 1",
-            "peak_rss_mb": round(peak, 1),
-            "rss_during_scenario_1_mb": round(max(memory, default=0.0), 1),
-            "soak_seconds": args.soak,
-            "soak_requests_per_second": round(soaked.requests_per_second, 1),
-            "soak_rss_after_warmup_mb": round(warm, 1),
-            "soak_rss_at_end_mb": round(end, 1),
-            "growth": round(end / warm - 1, 3) if warm else None,
-            "target": "peak ≤ 200 MB, growth ≤ 10%",
-            "holds": peak <= 200 and warm > 0 and end / warm - 1 <= 0.10,
-        }
+        memory_result = memory.soak(base, status, app_process.pid, args.soak, during_status)
         servers.stop(floor_process)
         return results, memory_result, base, app_process
     except BaseException:
@@ -458,9 +418,9 @@ def main() -> None:
             "http": [],
         }
         if "http" in parts or "analytics" in parts:
-            http, memory, base, app_process = _http_scenarios(args, url, dsn, organization_id, key)
+            http, soaked, base, app_process = _http_scenarios(args, url, dsn, organization_id, key)
             if "http" in parts:
-                report["http"], report["memory"] = http, memory
+                report["http"], report["memory"] = http, soaked
             if "analytics" in parts:
                 report["analytics"] = _analytics(args, base, key, dsn, organization_id, args.first)
             servers.stop(app_process)
