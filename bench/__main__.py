@@ -15,9 +15,7 @@ what to install. Everything runs on 127.0.0.1, bounded in time, and stops by its
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from alembic import command
 from sqlalchemy.engine import make_url
@@ -34,6 +31,7 @@ from sqlalchemy.engine import make_url
 from app.operations.service import alembic_config
 from bench import analytics, load, memory, servers, tenant, webhooks
 from bench.load import Outcome, Request
+from bench.report import machine, print_summary, write_results
 from bench.support import drop_database, free_port, fresh_database
 
 PROJECTS = 10_000
@@ -218,127 +216,6 @@ def _analytics(
     }
 
 
-def _machine(dsn: str) -> dict[str, Any]:
-    async def server_version() -> str:
-        connection = await asyncpg.connect(dsn)
-        try:
-            return str(await connection.fetchval("SHOW server_version"))
-        finally:
-            await connection.close()
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "postgresql": asyncio.run(server_version()),
-        "load_tool": load.tool(),
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
-def _markdown(report: dict[str, Any]) -> str:
-    m = report["machine"]
-    lines = [
-        f"{m['cores']} cores ({m['cpu']}), PostgreSQL {m['postgresql']}, Python {m['python']}, "
-        f"{m['load_tool']}, one `handover serve` process, {report['settings']['seconds']} s per "
-        f"run × {report['settings']['rounds']} rounds, {report['settings']['projects']:,} projects"
-        f"{' (quick)' if report['settings']['quick'] else ''}; {m['at']}",
-        "",
-        "| scenario | Handover | p50 / p99 | floor | ratio | target | holds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
-    ]
-    for s in report["http"]:
-        a, f = s["app"], s["floor"]
-        lines.append(
-            f"| {s['scenario']} | {a['requests_per_second']:,.0f} req/s | {a['p50_ms']:.1f} / "
-            f"{a['p99_ms']:.1f} ms | {f['requests_per_second']:,.0f} req/s | {s['ratio']:.2f} | "
-            f"{s['target']} | {'yes' if s['holds'] else '**no**'} |"
-        )
-    if "fan_out" in report:
-        w = report["fan_out"]
-        rates = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in w["rates"].items())
-        lines.append(
-            f"| {w['scenario']} ({w['deliveries']:,} deliveries) | {rates} | | {w['floor']} | "
-            f"{w['ratio']:.2f} (2 workers {w['ratio_two_workers']:.2f}) | {w['target']} | "
-            f"{'yes' if w['holds'] else '**no**'} |"
-        )
-    if "analytics" in report:
-        a = report["analytics"]
-        sizes = "; ".join(
-            f"{s['projects']:,}: {s['endpoint_ms']:,.0f} ms vs SQL {s['hand_written_sql_ms']:,.0f} ms"
-            for s in a["sizes"]
-        )
-        lines.append(
-            f"| {a['scenario']} | {sizes} | | | growth {a['growth']:.2f}×, "
-            f"{a['ratio_to_sql']:.2f}× SQL | {a['target']} | {'yes' if a['holds'] else '**no**'} |"
-        )
-    if "memory" in report:
-        r = report["memory"]
-        lines.append(
-            f"| {r['scenario']} | peak {r['peak_rss_mb']:.0f} MB | soak {r['soak_seconds']} s: "
-            f"{r['soak_rss_after_warmup_mb']:.0f} → {r['soak_rss_at_end_mb']:.0f} MB | | "
-            f"growth {100 * (r['growth'] or 0):.1f}% | {r['target']} | "
-            f"{'yes' if r['holds'] else '**no**'} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _print(report: dict[str, Any]) -> None:
-    print()
-    for s in report["http"]:
-        a = s["app"]
-        print(
-            f"{s['scenario']:<52} {a['requests_per_second']:>8,.0f} req/s  p50 {a['p50_ms']:6.1f} ms"
-            f"  p99 {a['p99_ms']:6.1f} ms  floor {s['floor']['requests_per_second']:>7,.0f}"
-            f"  ratio {s['ratio']:5.2f}  target {s['target']}  {'ok' if s['holds'] else 'MISSED'}"
-        )
-    if "fan_out" in report:
-        w = report["fan_out"]
-        for name, rate in w["rates"].items():
-            print(f"   {name:<49} {rate:>8,.0f} deliveries/s")
-        print(
-            f"{w['scenario']:<52} ratio {w['ratio']:.2f} (2 workers {w['ratio_two_workers']:.2f})"
-            f"  target {w['target']}  {'ok' if w['holds'] else 'MISSED'}"
-        )
-    if "analytics" in report:
-        a = report["analytics"]
-        for s in a["sizes"]:
-            print(
-                f"   {s['projects']:>9,} projects: endpoint {s['endpoint_ms']:,.0f} ms, "
-                f"hand-written SQL {s['hand_written_sql_ms']:,.0f} ms, ratio {s['ratio_to_sql']:.2f}"
-            )
-        print(
-            f"{a['scenario']:<52} growth {a['growth']:.2f}×, {a['ratio_to_sql']:.2f}× SQL"
-            f"  target {a['target']}  {'ok' if a['holds'] else 'MISSED'}"
-        )
-    if "memory" in report:
-        r = report["memory"]
-        print(
-            f"{r['scenario']:<52} peak {r['peak_rss_mb']:.0f} MB, soak {r['soak_seconds']} s "
-            f"{r['soak_rss_after_warmup_mb']:.0f} → {r['soak_rss_at_end_mb']:.0f} MB "
-            f"({100 * (r['growth'] or 0):+.1f}%)  target {r['target']}  "
-            f"{'ok' if r['holds'] else 'MISSED'}"
-        )
-    missed = [name for name, part in _parts(report) if not part["holds"]]
-    print(f"\ntargets missed: {', '.join(missed)}" if missed else "\nevery target holds")
-
-
-def _parts(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    parts = [(s["scenario"].split(".")[0], s) for s in report["http"]]
-    for key in ("fan_out", "analytics", "memory"):
-        if key in report:
-            parts.append((report[key]["scenario"].split(".")[0], report[key]))
-    return sorted(parts, key=lambda part: part[0])
-
-
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -406,7 +283,7 @@ def main() -> None:
         took = asyncio.run(analytics._seed(dsn, organization_id, 0, args.first))
         print(f"seeded {args.first:,} projects and everything of theirs ({took:.0f} s)", flush=True)
         report: dict[str, Any] = {
-            "machine": _machine(dsn),
+            "machine": machine(dsn),
             "settings": {
                 "quick": args.quick,
                 "seconds": args.seconds,
@@ -426,14 +303,9 @@ def main() -> None:
             servers.stop(app_process)
         if "fan-out" in parts:
             report["fan_out"] = _fan_out(args, url)
-        _print(report)
+        print_summary(report)
         if args.output:
-            args.output.mkdir(parents=True, exist_ok=True)
-            (args.output / "latest.json").write_text(
-                json.dumps(report, indent=2, default=str) + "\n"
-            )
-            (args.output / "latest.md").write_text(_markdown(report))
-            print(f"results: {args.output / 'latest.json'}, {args.output / 'latest.md'}")
+            write_results(report, args.output)
     finally:
         servers.stop(app_process)
         drop_database(server_url, url)
