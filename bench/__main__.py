@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,72 +150,6 @@ def _http_scenarios(
         raise
 
 
-def _fan_out(args: argparse.Namespace, url: str) -> dict[str, Any]:
-    receiver, receiver_base = webhooks.start_receiver()
-    try:
-        total, best = webhooks.measure(
-            url,
-            receiver_base,
-            events=args.events,
-            endpoints=args.endpoints,
-            rounds=args.rounds,
-            concurrency=args.concurrency,
-        )
-    finally:
-        servers.stop(receiver)
-    plain = best[f"plain httpx loop, {args.concurrency} at a time"]
-    one = best["dispatcher, 1 worker"]
-    return {
-        "scenario": f"5. webhook fan-out: {args.events:,} events × {args.endpoints} endpoints",
-        "unit": "deliveries/s",
-        "deliveries": total,
-        "rates": {name: round(rate, 1) for name, rate in best.items()},
-        "floor": f"plain httpx loop, {args.concurrency} at a time",
-        "ratio": round(one / plain, 3),
-        "ratio_two_workers": round(
-            max(rate for name, rate in best.items() if name.startswith("dispatcher, ")) / plain, 3
-        ),
-        "target": "≥ 0.50 (one worker)",
-        "holds": one / plain >= 0.50,
-    }
-
-
-def _analytics(
-    args: argparse.Namespace, base: str, key: str, dsn: str, organization_id: uuid.UUID, first: int
-) -> dict[str, Any]:
-    today = date.today()
-    window = (today - timedelta(days=364), today)
-    sizes = []
-    seeded = first
-    for size in (first, args.projects):
-        if size > seeded:
-            took = asyncio.run(analytics._seed(dsn, organization_id, seeded, size - seeded))
-            print(f"  seeded {size:,} projects ({took:.0f} s)", flush=True)
-            seeded = size
-        api, sql, body, row = asyncio.run(
-            analytics._measure(base, key, dsn, organization_id, window, args.analytics_rounds)
-        )
-        analytics._check(body, row)
-        sizes.append(
-            {
-                "projects": size,
-                "endpoint_ms": round(statistics.median(api) * 1000, 1),
-                "hand_written_sql_ms": round(statistics.median(sql) * 1000, 1),
-                "ratio_to_sql": round(statistics.median(api) / statistics.median(sql), 3),
-            }
-        )
-    growth = sizes[1]["endpoint_ms"] / sizes[0]["endpoint_ms"]
-    worst = max(s["ratio_to_sql"] for s in sizes)
-    return {
-        "scenario": "6. GET /v1/analytics/portfolio (one year) at 10× the data",
-        "sizes": sizes,
-        "growth": round(growth, 2),
-        "ratio_to_sql": worst,
-        "target": "growth ≤ 10×, ≤ 1.5× the hand-written SQL",
-        "holds": growth <= 10 and worst <= 1.5,
-    }
-
-
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -299,10 +233,24 @@ def main() -> None:
             if "http" in parts:
                 report["http"], report["memory"] = http, soaked
             if "analytics" in parts:
-                report["analytics"] = _analytics(args, base, key, dsn, organization_id, args.first)
+                report["analytics"] = analytics.portfolio_scenario(
+                    base,
+                    key,
+                    dsn,
+                    organization_id,
+                    first=args.first,
+                    largest=args.projects,
+                    rounds=args.analytics_rounds,
+                )
             servers.stop(app_process)
         if "fan-out" in parts:
-            report["fan_out"] = _fan_out(args, url)
+            report["fan_out"] = webhooks.fan_out_scenario(
+                url,
+                events=args.events,
+                endpoints=args.endpoints,
+                rounds=args.rounds,
+                concurrency=args.concurrency,
+            )
         print_summary(report)
         if args.output:
             write_results(report, args.output)

@@ -6,7 +6,8 @@ Everything runs on 127.0.0.1 and stops by itself: a uvicorn receiver (one path p
 seeded database, and, alternating, (a) a plain httpx loop posting the same stored bodies to the
 same endpoints — once one at a time, once with the dispatcher's concurrency — and (b) `handover
 worker` processes draining the same number of pending deliveries. Printed: deliveries per second
-and the ratios. `python -m bench` runs the same measure as its fan-out scenario.
+and the ratios. `python -m bench` runs the same measure as its scenario 5
+(`fan_out_scenario`).
 """
 
 import argparse
@@ -19,6 +20,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from alembic import command
@@ -35,6 +37,7 @@ from app.organizations.service import create_organization
 from app.settings import Settings
 from app.webhooks.secrets import encrypt_secret, generate_secret
 from app.webhooks.sending import signed_headers
+from bench import servers
 from bench.support import drop_database, free_port, fresh_database
 
 SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
@@ -220,6 +223,40 @@ def measure(
         ]:
             results.setdefault(name, []).append(total / run())
     return total, {name: max(rates) for name, rates in results.items()}
+
+
+def fan_out_scenario(
+    url: str, *, events: int, endpoints: int, rounds: int, concurrency: int
+) -> dict[str, Any]:
+    """Scenario 5 of `python -m bench`: the measure above against a receiver of its own, one
+    worker judged against the plain loop with the dispatcher's concurrency."""
+    receiver, receiver_base = start_receiver()
+    try:
+        total, best = measure(
+            url,
+            receiver_base,
+            events=events,
+            endpoints=endpoints,
+            rounds=rounds,
+            concurrency=concurrency,
+        )
+    finally:
+        servers.stop(receiver)
+    plain = best[f"plain httpx loop, {concurrency} at a time"]
+    one = best["dispatcher, 1 worker"]
+    return {
+        "scenario": f"5. webhook fan-out: {events:,} events × {endpoints} endpoints",
+        "unit": "deliveries/s",
+        "deliveries": total,
+        "rates": {name: round(rate, 1) for name, rate in best.items()},
+        "floor": f"plain httpx loop, {concurrency} at a time",
+        "ratio": round(one / plain, 3),
+        "ratio_two_workers": round(
+            max(rate for name, rate in best.items() if name.startswith("dispatcher, ")) / plain, 3
+        ),
+        "target": "≥ 0.50 (one worker)",
+        "holds": one / plain >= 0.50,
+    }
 
 
 def main() -> None:
