@@ -7,147 +7,31 @@ On a database of its own (created on the PostgreSQL server, dropped at the end) 
 set-based SQL, 10,000 projects with milestones, RACI, risks, allocations, feedback, surveys and
 costs for 100 members; starts `handover serve` (one process, production settings) and the floor
 (`bench/floor.py`: Starlette + asyncpg, one primary-key SELECT as JSON) side by side, and loads
-both with wrk, alternating, so that drift on a shared machine hits both. Then the webhook fan-out
-(`bench/webhooks.py`) and portfolio analytics at 10× the data (`bench/analytics.py`). Results go
-to bench/results/latest.json and latest.md. It installs nothing: without wrk (or hey) it says
-what to install. Everything runs on 127.0.0.1, bounded in time, and stops by itself.
+both with wrk, alternating, so that drift on a shared machine hits both (`bench/http_scenarios.py`,
+its memory in `bench/memory.py`). Then the webhook fan-out (`bench/webhooks.py`) and portfolio
+analytics at 10× the data (`bench/analytics.py`). Results go to bench/results/latest.json and
+latest.md (`bench/report.py`). It installs nothing: without wrk (or hey) it says what to install.
+Everything runs on 127.0.0.1, bounded in time, and stops by itself. This module only reads the
+arguments and runs the parts in order.
 """
 
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
-import sys
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from alembic import command
 from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
-from bench import analytics, load, memory, servers, tenant, webhooks
-from bench.load import Outcome, Request
+from bench import analytics, http_scenarios, load, servers, tenant, webhooks
 from bench.report import machine, print_summary, write_results
-from bench.support import drop_database, free_port, fresh_database
+from bench.support import drop_database, fresh_database
 
 PROJECTS = 10_000
 RESULTS = Path(__file__).with_name("results")
-
-
-def _scenario(
-    name: str, target: float, floor: list[Outcome], app: list[Outcome], unit: str = "req/s"
-) -> dict[str, Any]:
-    """Ratios per round (each round ran both side by side), their median against the target."""
-    ratios = [
-        a.requests_per_second / f.requests_per_second for a, f in zip(app, floor, strict=True)
-    ]
-    ratio = statistics.median(ratios)
-    return {
-        "scenario": name,
-        "unit": unit,
-        "app": _median_outcome(app),
-        "floor": _median_outcome(floor),
-        "ratios": [round(r, 3) for r in ratios],
-        "ratio": round(ratio, 3),
-        "target": f"≥ {target:.2f}",
-        "holds": ratio >= target,
-    }
-
-
-def _median_outcome(outcomes: list[Outcome]) -> dict[str, Any]:
-    return {
-        "requests_per_second": round(statistics.median(o.requests_per_second for o in outcomes), 1),
-        "p50_ms": round(statistics.median(o.p50_ms for o in outcomes), 2),
-        "p99_ms": round(statistics.median(o.p99_ms for o in outcomes), 2),
-        "errors": sum(o.errors for o in outcomes),
-        "statuses": [o.statuses for o in outcomes],
-    }
-
-
-def _http_scenarios(
-    args: argparse.Namespace, url: str, dsn: str, organization_id: uuid.UUID, key: str
-) -> tuple[list[dict[str, Any]], dict[str, Any], str, subprocess.Popen[bytes]]:
-    """Scenarios 1–4 and 7 against a running `handover serve`, each beside the floor. Returns the
-    API's base URL and process too: analytics runs against the same server afterwards."""
-    app_port, floor_port = free_port(), free_port()
-    base, floor_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{floor_port}"
-    app_process = servers.start_handover(url, app_port, args.serve_option)
-    floor_process = servers.start_floor(dsn, floor_port)
-    try:
-        servers.wait_until_up(f"{base}/livez", app_process)
-        servers.wait_until_up(f"{floor_base}/projects/{uuid.UUID(int=0)}", floor_process)
-        auth = {"Authorization": f"Bearer {key}"}
-        projects = asyncio.run(tenant.projects(dsn, organization_id))
-        today = datetime.now(UTC).date()
-        floor_reads = [Request(f"/projects/{pid}") for pid, _ in projects]
-        status = [Request(f"/v1/projects/{pid}/status", headers=auth) for pid, _ in projects]
-        cached = [
-            Request(
-                f"/v1/projects/{pid}/status",
-                headers={**auth, "If-None-Match": f'"{version}.{today:%Y%m%d}"'},
-            )
-            for pid, version in projects
-        ]
-        since = (datetime.now(UTC) - timedelta(minutes=300)).isoformat().replace("+00:00", "Z")
-        changes = [Request(f"/v1/projects?updated_since={since}&limit=50", headers=auth)]
-        _, crm_key = asyncio.run(tenant.tenant(url, f"bench-crm-{uuid.uuid4().hex[:6]}"))
-        crm_path, crm_secret = tenant.crm_connection(base, crm_key)
-        for check, expected in ((status[0], 200), (cached[0], 304), (changes[0], 200)):
-            answer = httpx.get(base + check.path, headers=check.headers)
-            if answer.status_code != expected:
-                raise SystemExit(f"{check.path}: {answer.status_code} {answer.text[:500]}")
-        seconds = args.seconds
-        push_count = args.pushes
-        plan: list[tuple[str, float, list[Request], int, bool]] = [
-            ("1. GET /v1/projects/{id}/status, random ids", 0.40, status, 200, True),
-            ("2. the same with a matching If-None-Match (304)", 0.70, cached, 304, True),
-            ("3. GET /v1/projects?updated_since=…&limit=50", 0.30, changes, 200, True),
-            ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 200, False),
-        ]
-        plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
-        runs: dict[str, tuple[list[Outcome], list[Outcome]]] = {n: ([], []) for n, *_ in plan}
-        during_status: list[float] = []
-        for round_number in range(args.rounds):
-            for name, _, requests, expected, random in plan:
-                if not requests:  # pushes: fresh, distinct, signed just now
-                    requests = tenant.pushes(crm_path, crm_secret, push_count)
-                floor_runs, app_runs = runs[name]
-                for side in ("floor", "app") if round_number % 2 == 0 else ("app", "floor"):
-                    if side == "floor":
-                        floor_runs.append(load.run(floor_base, floor_reads, seconds=seconds))
-                        continue
-                    with memory.MemoryWatch(app_process.pid) as watch:
-                        app_runs.append(
-                            load.run(
-                                base,
-                                requests,
-                                seconds=seconds,
-                                random=random,
-                                expected=expected,
-                                # a quick run is too short for 32 requests in flight to finish
-                                connections=4 if args.quick else 32,
-                            )
-                        )
-                    if name.startswith("1."):
-                        during_status.extend(watch.samples)
-                print(
-                    f"  round {round_number + 1}: {name}: app {app_runs[-1].requests_per_second:.0f}"
-                    f" req/s, floor {floor_runs[-1].requests_per_second:.0f} req/s",
-                    flush=True,
-                )
-        results = [_scenario(name, target, *runs[name]) for name, target, *_ in plan]
-        # 7. memory under scenario 1: the peak, and a soak of its own
-        memory_result = memory.soak(base, status, app_process.pid, args.soak, during_status)
-        servers.stop(floor_process)
-        return results, memory_result, base, app_process
-    except BaseException:
-        servers.stop(app_process)
-        servers.stop(floor_process)
-        raise
 
 
 def _arguments() -> argparse.Namespace:
@@ -229,7 +113,9 @@ def main() -> None:
             "http": [],
         }
         if "http" in parts or "analytics" in parts:
-            http, soaked, base, app_process = _http_scenarios(args, url, dsn, organization_id, key)
+            http, soaked, base, app_process = http_scenarios.run(
+                args, url, dsn, organization_id, key
+            )
             if "http" in parts:
                 report["http"], report["memory"] = http, soaked
             if "analytics" in parts:
@@ -260,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
