@@ -5,6 +5,7 @@ a busy timeout, and `BEGIN IMMEDIATE` for write requests so that two writers que
 lock at the start instead of failing with "database is locked" halfway through.
 """
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from sqlalchemy import Insert, Table, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,12 +43,37 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle for `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: on asyncpg outside a transaction that
+    is three round trips (BEGIN, a ping, ROLLBACK) before each request's own. A connection
+    that was returned a moment ago is as alive as a ping would show; one that idled may have
+    been closed by a restart, a failover or a proxy, and is replaced before a request sees it
+    (SQLAlchemy's recipe: raise `DisconnectionError` at checkout and the pool reconnects).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as gone:
+            raise DisconnectionError("the pooled connection did not answer a ping") from gone
+
+
 class Database:
     """The engine and the two session factories: reads (deferred) and writes (immediate)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        options: dict[str, Any] = {"pool_pre_ping": not settings.is_sqlite}
+        options: dict[str, Any] = {}
         if settings.is_sqlite:
             options["connect_args"] = {"timeout": settings.sqlite_busy_timeout_ms / 1000}
         else:
@@ -55,6 +82,8 @@ class Database:
         self.engine = create_async_engine(settings.async_database_url, **options)
         if settings.is_sqlite:
             _configure_sqlite(self.engine, settings)
+        else:
+            _ping_after_idle(self.engine, settings.db_ping_after_idle_seconds)
         # PostgreSQL reads in autocommit: under READ COMMITTED every statement takes its own
         # snapshot even inside a transaction, so a read-only BEGIN … ROLLBACK buys nothing and
         # costs two round trips per request. SQLite keeps its deferred BEGIN (one snapshot).
@@ -107,12 +136,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         raise
 
 
+def _insert(session: AsyncSession, table: Table) -> Any:
+    """The session's database's own INSERT, which has `ON CONFLICT` (both dialects' do)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 def insert_or_ignore(session: AsyncSession, table: Table) -> Insert:
     """`INSERT … ON CONFLICT DO NOTHING` for the session's database: claims decided by a
     unique constraint, never by a read-then-write."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing()
+    statement: Insert = _insert(session, table).on_conflict_do_nothing()
+    return statement
+
+
+def upsert(session: AsyncSession, table: Table, row: dict[str, Any]) -> Any:
+    """`INSERT row … ON CONFLICT`, to be finished with `.on_conflict_do_update(…)`, which can
+    name the proposed row as `.excluded`."""
+    return _insert(session, table).values(row)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

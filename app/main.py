@@ -41,8 +41,8 @@ from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
 from app.project_templates.routes import router as project_templates_router
 from app.projects.lifecycle_routes import router as project_lifecycle_router
+from app.projects.polling import ProjectPolls
 from app.projects.routes import router as projects_router
-from app.projects.status import StatusDocuments
 from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
 from app.settings import Settings
@@ -86,10 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.rate_limiter = rate_limiter
-    app.state.status_documents = StatusDocuments()
     install_error_handlers(app)
     install_etag_handlers(app)
     install_idempotency_handlers(app)
+    app.add_middleware(ProjectPolls, database=database, limiter=rate_limiter)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware)
     for router in (

@@ -79,8 +79,15 @@ class Settings(BaseSettings):
     api_key_touch_seconds: int = Field(
         60, ge=0, description="`last_used_at` is written at most this often per key."
     )
-    db_pool_size: int = Field(10, ge=1, le=200)
+    db_pool_size: int = Field(20, ge=1, le=200)
     db_max_overflow: int = Field(10, ge=0, le=200)
+    db_ping_after_idle_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="A pooled PostgreSQL connection idle this long is pinged before use (0: "
+        "always); one in steady use is not, since a failure on it is noticed on use anyway.",
+    )
     sqlite_busy_timeout_ms: int = Field(15_000, ge=0)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console).")
@@ -139,6 +146,11 @@ class Settings(BaseSettings):
     dispatcher_concurrency: int = Field(20, ge=1, le=500)
     dispatcher_lease_seconds: int = Field(60, ge=5)
     dispatcher_poll_seconds: float = Field(1.0, gt=0, le=60)
+    lean_project_polls: bool = Field(
+        True,
+        description="Answer the polls of project status and changes that it can ahead of the "
+        "routes, each in one statement (PostgreSQL; see app/projects/polling.py).",
+    )
     clock_enabled: bool = Field(
         True,
         description="Run the clock sweep (time-based events) inside `serve` "

@@ -5,8 +5,10 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.db import Database
+from tests.conftest import settings_for
 
 
 async def test_sqlite_runs_as_a_server_database(database: Database) -> None:
@@ -41,3 +43,39 @@ async def test_write_transactions_take_the_lock_at_begin(database: Database) -> 
                 other.execute("BEGIN IMMEDIATE")
     finally:
         other.close()
+
+
+async def _backend(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        pid: int = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        return pid
+
+
+@pytest.mark.parametrize(("idle_seconds", "replaced"), [(0, True), (3600, False)])
+async def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    database: Database, idle_seconds: float, replaced: bool
+) -> None:
+    """A pooled connection idle longer than `db_ping_after_idle_seconds` is pinged, and replaced
+    when the server closed it meanwhile; one in steady use is handed out as it is."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's pool")
+    pooled = Database(
+        settings_for(
+            database.settings.database_url,
+            db_pool_size=1,
+            db_max_overflow=0,
+            db_ping_after_idle_seconds=idle_seconds,
+        )
+    )
+    try:
+        first = await _backend(pooled)
+        async with database.engine.connect() as outside:
+            # the timeout: wait until the backend is gone (PostgreSQL 14+)
+            await outside.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": first})
+        if replaced:
+            assert await _backend(pooled) != first
+        else:
+            with pytest.raises(DBAPIError):
+                await _backend(pooled)
+    finally:
+        await pooled.dispose()

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Forbidden, Unauthenticated
 from app.core.ratelimit import limiter_of
-from app.db import READ_METHODS, SessionDep, get_database
+from app.db import READ_METHODS, Database, SessionDep, get_database
 from app.models import ApiKey
 from app.models.base import utcnow
 
@@ -99,7 +99,7 @@ bearer = HTTPBearer(
 
 
 @dataclass(frozen=True)
-class _Key:
+class KeyRecord:
     """What a request needs of its API key: read as plain columns, not as an ORM object, since
     every request pays for it."""
 
@@ -121,7 +121,7 @@ _KEY_COLUMNS = (
 )
 
 
-def _usable(key: _Key | None, now: datetime) -> _Key:
+def usable(key: KeyRecord | None, now: datetime) -> KeyRecord:
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("The API key is unknown or revoked.")
     if key.expires_at is not None and key.expires_at <= now:
@@ -129,17 +129,14 @@ def _usable(key: _Key | None, now: datetime) -> _Key:
     return key
 
 
-async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> _Key:
+async def _find_usable_key(session: AsyncSession, key: str, now: datetime) -> KeyRecord:
     statement = select(*_KEY_COLUMNS).where(ApiKey.key_hash == hash_key(key))  # type: ignore[call-overload]
     found = (await session.exec(statement)).first()
-    return _usable(_Key(*found) if found is not None else None, now)
+    return usable(KeyRecord(*found) if found is not None else None, now)
 
 
-_TOUCHING: set[UUID] = set()  # keys whose `last_used_at` a request of this process is writing
-
-
-async def _lookup(request: Request, session: AsyncSession, key: str) -> _Key:
-    """Find the key and record `last_used_at` (at most once per `api_key_touch_seconds`).
+async def _lookup(request: Request, session: AsyncSession, key: str) -> KeyRecord:
+    """Find the key and record its use.
 
     A read request looks the key up in its own (read) transaction. A write request does it in a
     short transaction of its own, before its real one begins: on SQLite the write transaction
@@ -152,22 +149,35 @@ async def _lookup(request: Request, session: AsyncSession, key: str) -> _Key:
     else:
         async with database.transaction(write=False) as own_session:
             api_key = await _find_usable_key(own_session, key, now)
-    every = timedelta(seconds=database.settings.api_key_touch_seconds)
-    stale = api_key.last_used_at is None or now - api_key.last_used_at >= every
-    if stale and api_key.id not in _TOUCHING:
-        # One request per key and process writes the touch; the others go on. A read request
-        # holds a pooled connection while the touch takes a second one: were every concurrent
-        # request of a busy key to touch at once, they would drain the pool and wait on each
-        # other until the pool's timeout.
-        _TOUCHING.add(api_key.id)
-        try:
-            async with database.transaction() as own_session:
-                await own_session.exec(
-                    update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)  # type: ignore[arg-type]
-                )
-        finally:
-            _TOUCHING.discard(api_key.id)
+    await record_use(database, api_key.id, api_key.last_used_at, now)
     return api_key
+
+
+_TOUCHING: set[UUID] = set()  # keys whose `last_used_at` a request of this process is writing
+
+
+async def record_use(
+    database: Database, key_id: UUID, last_used_at: datetime | None, now: datetime
+) -> None:
+    """Write the key's `last_used_at`, at most once per `api_key_touch_seconds`.
+
+    One request per key and process writes the touch; the others go on. A read request holds a
+    pooled connection while the touch takes a second one: were every concurrent request of a
+    busy key to touch at once, they would drain the pool and wait on each other until the
+    pool's timeout.
+    """
+    every = timedelta(seconds=database.settings.api_key_touch_seconds)
+    stale = last_used_at is None or now - last_used_at >= every
+    if not stale or key_id in _TOUCHING:
+        return
+    _TOUCHING.add(key_id)
+    try:
+        async with database.transaction() as own_session:
+            await own_session.exec(
+                update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now)  # type: ignore[arg-type]
+            )
+    finally:
+        _TOUCHING.discard(key_id)
 
 
 async def authenticate(

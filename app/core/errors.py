@@ -142,8 +142,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     ]
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem+json a rule's refusal is answered with (also outside the routes)."""
     return problem_response(
         request,
         exc.status,
@@ -153,6 +153,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         errors=exc.errors,
         headers=exc.headers,
     )
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

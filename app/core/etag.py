@@ -15,6 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.errors import PreconditionFailed, problem_response
 
+TAG_HEADER_MAX = 1024  # the longest `If-None-Match` or `If-Match` a request may send
+
 
 class NotModified(Exception):
     def __init__(self, etag: str) -> None:
@@ -31,6 +33,13 @@ def _version_part(tag: str) -> str:
 
 def _tags(header: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+
+
+def is_current(if_none_match: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header names `etag` (or is `*`): the client's copy is current."""
+    if if_none_match is None:
+        return False
+    return if_none_match.strip() == "*" or etag in _tags(if_none_match)
 
 
 class _Conditional:
@@ -59,8 +68,7 @@ class CacheCheck(_Conditional):
         self._respond_with(f'"c{hashlib.sha256(content).hexdigest()[:32]}"')
 
     def _respond_with(self, etag: str) -> None:
-        header = self._if_none_match
-        if header is not None and (header.strip() == "*" or etag in _tags(header)):
+        if is_current(self._if_none_match, etag):
             raise NotModified(etag)
         self._response.headers["ETag"] = etag
 
@@ -92,7 +100,7 @@ async def _cache_check(
         str | None,
         Header(
             alias="If-None-Match",
-            max_length=1024,
+            max_length=TAG_HEADER_MAX,
             description="ETags of your copies; a match answers 304.",
         ),
     ] = None,
@@ -107,7 +115,7 @@ async def _write_check(
         str | None,
         Header(
             alias="If-Match",
-            max_length=1024,
+            max_length=TAG_HEADER_MAX,
             description="The ETag you read; another version answers 412.",
         ),
     ] = None,

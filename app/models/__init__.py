@@ -47,6 +47,7 @@ from app.models.project import Health, Phase, Project, ProjectTransition
 from app.models.raci import Activity, RaciAssignment, RaciRole
 from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskStatus
 from app.models.share_link import ShareLink
+from app.models.status_document import StatusDocument
 from app.models.status_report import ReportKind, ReportState, StatusReport
 from app.models.voice import (
     Feedback,
@@ -134,6 +135,7 @@ __all__ = [
     "RiskStatus",
     "Sentiment",
     "ShareLink",
+    "StatusDocument",
     "StatusReport",
     "SurveyKind",
     "SurveyResponse",

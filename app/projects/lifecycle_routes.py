@@ -2,14 +2,14 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.models.base import today as today_utc
 from app.projects import lifecycle
 from app.projects.deps import (
@@ -66,14 +66,13 @@ async def get_project_status(
     project_id: UUID,
     version: ReadableProjectVersion,
     cache: CacheCheckDep,
-    request: Request,
+    database: DatabaseDep,
     response: Response,
 ) -> Response:
     """Where the project stands: phase, health and why, progress, what is late, top risks."""
     today = today_utc()
     cache.respond(version, as_of=today)
-    documents = request.app.state.status_documents
-    document = await status_document(session, documents, caller, project_id, version, today)
-    answer = Response(document, media_type="application/json")
+    built = await status_document(session, database, caller, project_id, version, today)
+    answer = Response(built.document, media_type="application/json", background=built.keep)
     answer.headers.raw.extend(response.headers.raw)  # the ETag, the rate limit's headers
     return answer

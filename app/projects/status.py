@@ -1,22 +1,25 @@
 """The status document PM tools poll: small, derived live, a fixed number of queries.
 
 PM tools poll every project every few minutes, and most polls find nothing new. So a document,
-once built, is kept serialised by (project, version, day): the version grows on every change of
-the project or its parts — the promise its ETag already keeps — and the day covers what the
-calendar alone changes (overdue, health), so a kept document is exactly what a rebuild would
-give. The keeping is per process and bounded; a replica that misses builds the document again.
+once built, is kept in the database as served, for its (version, day): see
+`app/models/status_document.py` for why that is exactly what a rebuild would give. The lean
+path in `app/projects/polling.py` answers most polls from it; this module builds it.
 """
 
-from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import func
+import structlog
+from sqlalchemy import Table, func, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.background import BackgroundTask
 
 from app.core.auth import Caller
-from app.models import MilestoneStatus, Project, ReportState
+from app.db import Database, upsert
+from app.models import MilestoneStatus, Project, ReportState, StatusDocument
 from app.models.milestone import Milestone
 from app.models.risk import Risk
 from app.models.status_report import StatusReport
@@ -31,30 +34,10 @@ from app.projects.schemas import (
 )
 from app.projects.service import get_project
 
+log = structlog.get_logger(__name__)
+
 OVERDUE_SHOWN = 20
 TOP_RISKS_SHOWN = 5
-DOCUMENTS_KEPT = 20_000  # about 1 KB each
-
-
-class StatusDocuments:
-    """Serialised status documents by (project, version, day), the least recently read dropped
-    first when full."""
-
-    def __init__(self, size: int = DOCUMENTS_KEPT) -> None:
-        self._size = size
-        self._documents: OrderedDict[tuple[UUID, int, date], bytes] = OrderedDict()
-
-    def get(self, project_id: UUID, version: int, today: date) -> bytes | None:
-        document = self._documents.get((project_id, version, today))
-        if document is not None:
-            self._documents.move_to_end((project_id, version, today))
-        return document
-
-    def keep(self, project_id: UUID, version: int, today: date, document: bytes) -> None:
-        self._documents[(project_id, version, today)] = document
-        self._documents.move_to_end((project_id, version, today))
-        while len(self._documents) > self._size:
-            self._documents.popitem(last=False)
 
 
 async def latest_published_report(session: AsyncSession, project_id: UUID) -> StatusReport | None:
@@ -133,19 +116,76 @@ async def project_status(session: AsyncSession, project: Project, today: date) -
     )
 
 
+async def stored_document(
+    session: AsyncSession, project_id: UUID, version: int, today: date
+) -> bytes | None:
+    """The document kept for this (version, day), if one of the replicas built it already."""
+    found = await session.exec(
+        select(StatusDocument.document).where(
+            StatusDocument.project_id == project_id,
+            StatusDocument.version == version,
+            StatusDocument.as_of == today,
+        )
+    )
+    return found.first()
+
+
+_REBUILT = ("version", "as_of", "document")
+
+
+async def keep_document(
+    database: Database, project_id: UUID, version: int, today: date, document: bytes
+) -> None:
+    """Keep a built document, in a short write transaction of its own (the poll's own is a read).
+
+    A document of a newer (version, day) is never replaced by an older one, so two replicas
+    building at once leave the newer. Keeping is an optimisation: when it fails, the poll still
+    gets its document and the next poll builds it again.
+    """
+    row = {"project_id": project_id, "version": version, "as_of": today, "document": document}
+    kept_table: Table = StatusDocument.__table__  # type: ignore[attr-defined]
+    kept = kept_table.c
+    try:
+        async with database.transaction() as session:
+            statement = upsert(session, kept_table, row)
+            newer = tuple_(kept.version, kept.as_of) < tuple_(
+                statement.excluded.version, statement.excluded.as_of
+            )
+            await session.exec(
+                statement.on_conflict_do_update(
+                    index_elements=[kept.project_id],
+                    set_={name: statement.excluded[name] for name in _REBUILT},
+                    where=newer,
+                )
+            )
+    except SQLAlchemyError:
+        log.warning("status_document_not_kept", project_id=str(project_id), exc_info=True)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A status document and, when it was built rather than found, how to keep it."""
+
+    document: bytes
+    keep: BackgroundTask | None = None
+
+
 async def status_document(
     session: AsyncSession,
-    documents: StatusDocuments,
+    database: Database,
     caller: Caller,
     project_id: UUID,
     version: int,
     today: date,
-) -> bytes:
-    """The status document as JSON: kept from an earlier read of this version on this day, or
-    built and kept (under the version it was built from)."""
-    document = documents.get(project_id, version, today)
-    if document is None:
-        project = await get_project(session, caller, project_id)
-        document = (await project_status(session, project, today)).model_dump_json().encode()
-        documents.keep(project.id, project.version, today, document)
-    return document
+) -> Built:
+    """The status document as JSON: as kept for this version and day, or built now, with the
+    task that keeps it under the version it was built from. The task runs once the answer has
+    been sent, on a connection of its own: a poll that held its own while it waited for a
+    second could, with enough of them at once, drain the pool."""
+    document = await stored_document(session, project_id, version, today)
+    if document is not None:
+        return Built(document)
+    project = await get_project(session, caller, project_id)
+    document = (await project_status(session, project, today)).model_dump_json().encode()
+    keep = BackgroundTask(keep_document, database, project.id, project.version, today, document)
+    return Built(document, keep)

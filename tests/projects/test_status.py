@@ -66,13 +66,12 @@ async def test_status_costs_the_same_queries_for_1_or_40_milestones_and_risks(
         await add_risk(tenant, large["id"], 1 + offset % 5, 1 + offset // 10)
     counts = []
     for project in (small, large):
-        url = f"/v1/projects/{project['id']}/status"
-        await tenant.get(url)  # let `last_used_at` settle
-        with count_statements(database) as statements:
-            assert (await tenant.get(url)).status_code == 200
+        await tenant.get(f"/v1/projects/{project['id']}")  # let `last_used_at` settle
+        with count_statements(database) as statements:  # the first poll builds the document
+            assert (await tenant.get(f"/v1/projects/{project['id']}/status")).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
-    assert counts[0] <= 10
+    assert counts[0] <= 16  # the key, the version, the kept document, 10 reads, keeping it
     with count_statements(database) as statements:
         etag = (await tenant.get(f"/v1/projects/{large['id']}/status")).headers["etag"]
     with count_statements(database) as statements:
@@ -99,7 +98,9 @@ async def test_a_second_read_of_the_same_version_is_kept_and_a_change_rebuilds_i
     assert again.content == first.content
     assert again.headers["etag"] == first.headers["etag"]
     assert "ratelimit" in again.headers
-    assert len(statements) <= 3  # the key, the version: the document was kept
+    # BEGIN (SQLite), the key, the version, the kept document: nothing built. (On PostgreSQL
+    # the lean path answers with one statement of its own, on the driver's connection.)
+    assert len(statements) <= 4, statements
 
     response = await tenant.post(
         f"/v1/projects/{project['id']}/milestones",

@@ -1,0 +1,250 @@
+"""The lean path for what PM tools poll most: a project's status, and the list of changes.
+
+Through FastAPI's routing, its dependencies and the ORM, a poll costs about ten times the one
+database round trip it needs (`python -m bench`, scenarios 1–3). So this pure ASGI layer, in
+front of the routes, answers the polls it can, each from one statement that reads the key by
+its hash together with what the poll asks for:
+
+- `GET /v1/projects/{project_id}/status`: 304 when the client's copy is current, or 200 with the
+  document kept for the project's version and day (app/models/status_document.py);
+- `GET /v1/projects` with no parameters but `updated_since`, `limit` and `cursor`: the page.
+
+Everything else goes on to the route unchanged: no key, or an unknown, expired or revoked one,
+a missing scope, a project of another organization, a parameter the route would refuse or that
+this path does not read, a document not yet built. The route stays the definition of the
+behaviour and of the contract; this path gives what the route would give (tested side by side),
+and counts the request against the key's rate limit only when it answers.
+
+PostgreSQL only: the statement runs on the pooled asyncpg connection itself. SQLite serves one
+machine, where the routes are fast enough and rows would need SQLAlchemy's type conversions.
+"""
+
+import json
+import re
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl
+from uuid import UUID
+
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.core.auth import KEY_PREFIX, Caller, KeyRecord, hash_key, record_use, usable
+from app.core.auth import Scope as KeyScope
+from app.core.errors import DomainError, domain_error_response
+from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
+from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
+from app.core.ratelimit import RateLimiter
+from app.db import Database
+from app.models.base import today, utcnow
+from app.projects import lifecycle_routes, routes
+from app.projects.schemas import ProjectPage, ProjectPublic
+
+_UUID = r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"
+STATUS_PATH = re.compile(rf"/v1/projects/({_UUID})/status")
+LIST_PATH = "/v1/projects"
+
+
+def _route_of(router: Any, endpoint: Any) -> Any:
+    """The route of `endpoint`, as the metrics, the access log and list cursors name it."""
+    return next(r for r in router.routes if getattr(r, "endpoint", None) is endpoint)
+
+
+STATUS_ROUTE = _route_of(lifecycle_routes.router, lifecycle_routes.get_project_status)
+LIST_ROUTE = _route_of(routes.router, routes.list_projects)
+
+# `scopes` as text: it comes with every row of a page, and is decoded once.
+_KEY = "k.id, k.organization_id, k.scopes::text, k.expires_at, k.revoked_at, k.last_used_at"
+
+_STATUS = f"""
+SELECT {_KEY}, p.version, d.version AS kept_version, d.as_of AS kept_as_of, d.document
+FROM api_keys AS k
+LEFT JOIN projects AS p ON p.id = $2 AND p.organization_id = k.organization_id
+LEFT JOIN project_status_documents AS d ON d.project_id = p.id
+WHERE k.key_hash = $1
+"""  # noqa: S608 (column names, no input)
+
+_PROJECT_FIELDS = [name for name in ProjectPublic.model_fields if name != "budget"]
+_PROJECT_COLUMNS = ", ".join(
+    [f"p.{name} AS p_{name}" for name in _PROJECT_FIELDS]
+    + ["p.budget_amount AS p_budget_amount", "p.budget_currency AS p_budget_currency"]
+)
+
+# The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
+# organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
+# order, one more than the page ($4). The key's columns come with every row, or alone.
+_CHANGES = f"""
+SELECT {_KEY}, page.*
+FROM api_keys AS k
+LEFT JOIN LATERAL (
+    SELECT {_PROJECT_COLUMNS}
+    FROM projects AS p
+    WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
+      AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
+      AND ($3::uuid IS NULL OR p.id > $3)
+    ORDER BY p.id
+    LIMIT $4
+) AS page ON true
+WHERE k.key_hash = $1
+"""  # noqa: S608 (column names, no input)
+
+_MOMENT: TypeAdapter[AwareDatetime | None] = TypeAdapter(AwareDatetime | None)
+_LIST_PARAMETERS = frozenset({"updated_since", "limit", "cursor"})
+
+
+def _headers(scope: Scope) -> tuple[str | None, str | None]:
+    """The bearer key (None unless it is one of ours) and `If-None-Match`."""
+    authorization = if_none_match = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+    scheme, _, key = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.startswith(KEY_PREFIX):
+        return None, if_none_match
+    return key, if_none_match
+
+
+def _key_of(row: Any) -> KeyRecord | None:
+    """The row's key, if it may be used now."""
+    record = KeyRecord(
+        row["id"],
+        row["organization_id"],
+        json.loads(row["scopes"]),
+        row["expires_at"],
+        row["revoked_at"],
+        row["last_used_at"],
+    )
+    try:
+        return usable(record, utcnow())
+    except DomainError:
+        return None
+
+
+def _reader(record: KeyRecord) -> Caller | None:
+    caller = Caller(record.organization_id, record.id, frozenset(record.scopes))
+    return caller if caller.allows(KeyScope.projects_read) else None
+
+
+def _list_parameters(query_string: bytes) -> dict[str, str] | None:
+    """`updated_since`, `limit` and `cursor`, each at most once, or None for any other query."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    parameters = dict(pairs)
+    if len(parameters) != len(pairs) or not parameters.keys() <= _LIST_PARAMETERS:
+        return None
+    return parameters
+
+
+class ProjectPolls:
+    """The ASGI layer, between the middleware and the routes."""
+
+    def __init__(self, app: ASGIApp, database: Database, limiter: RateLimiter) -> None:
+        self.app = app
+        self.database = database
+        self.limiter = limiter
+        settings = database.settings
+        self.enabled = settings.lean_project_polls and not settings.is_sqlite
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = None
+        if self.enabled and scope["type"] == "http" and scope["method"] == "GET":
+            answer = await self._answer(scope)
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        await answer(scope, receive, send)
+
+    async def _answer(self, scope: Scope) -> Response | None:
+        path = scope["path"]
+        if path == LIST_PATH:
+            return await self._changes(scope)
+        match = STATUS_PATH.fullmatch(path)
+        return await self._status(scope, UUID(match.group(1))) if match else None
+
+    async def _fetch(self, statement: str, *arguments: Any) -> Sequence[Any]:
+        async with self.database.engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None  # asyncpg's connection, checked out of the pool
+            rows: Sequence[Any] = await driver.fetch(statement, *arguments)
+            return rows
+
+    async def _admit(
+        self, scope: Scope, record: KeyRecord, route: Any, answer: Response
+    ) -> Response:
+        """Count the answer against the key's rate limit (429 when spent), note the key's use."""
+        scope["route"] = route
+        try:
+            limits = await self.limiter.hit(str(record.id))
+        except DomainError as refused:
+            return domain_error_response(Request(scope), refused)
+        if answer.status_code == 200:
+            answer.headers.update(limits)
+        await record_use(self.database, record.id, record.last_used_at, utcnow())
+        return answer
+
+    async def _status(self, scope: Scope, project_id: UUID) -> Response | None:
+        key, if_none_match = _headers(scope)
+        if key is None or (if_none_match is not None and len(if_none_match) > TAG_HEADER_MAX):
+            return None  # the route answers 401, or 422
+        rows = await self._fetch(_STATUS, hash_key(key), project_id)
+        record = _key_of(rows[0]) if rows and rows[0]["version"] is not None else None
+        if record is None or _reader(record) is None:
+            return None
+        row, day = rows[0], today()
+        etag = etag_of(row["version"], day)
+        if is_current(if_none_match, etag):
+            answer = Response(status_code=304, headers={"ETag": etag})
+        elif row["kept_version"] == row["version"] and row["kept_as_of"] == day:
+            answer = Response(row["document"], media_type="application/json")
+            answer.headers["ETag"] = etag
+        else:
+            return None
+        return await self._admit(scope, record, STATUS_ROUTE, answer)
+
+    async def _changes(self, scope: Scope) -> Response | None:
+        key, _ = _headers(scope)
+        parameters = _list_parameters(scope["query_string"])
+        if key is None or parameters is None:
+            return None
+        try:
+            since = _MOMENT.validate_python(parameters.get("updated_since"))
+        except ValidationError:
+            return None
+        limit_text = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
+        cursor = parameters.get("cursor")
+        if not limit_text.isdigit() or int(limit_text) < 1 or len(cursor or "") > CURSOR_MAX:
+            return None  # the route answers 422
+        request = Request({**scope, "route": LIST_ROUTE, "state": {}})
+        headers = Response()  # what the page writes: its `Link`
+        page = PageParams(request, headers, int(limit_text), cursor)
+        try:
+            claimed = page.claimed_after()
+        except DomainError:
+            return None
+        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit + 1)
+        record = _key_of(rows[0]) if rows else None
+        caller = _reader(record) if record is not None else None
+        if record is None or caller is None:
+            return None
+        request.state.caller = caller
+        try:
+            page.after()  # the cursor was issued for this list and organization, or the route's 400
+        except DomainError:
+            return None
+        listed = page.page([_project(row) for row in rows if row["p_id"] is not None], ProjectPage)
+        answer = Response(listed.model_dump_json(), media_type="application/json")
+        if "link" in headers.headers:
+            answer.headers["Link"] = headers.headers["link"]
+        return await self._admit(scope, record, LIST_ROUTE, answer)
+
+
+def _project(row: Any) -> SimpleNamespace:
+    """A project of the page as the route's schema reads it: by attribute, `budget` composed."""
+    fields = {name: row[f"p_{name}"] for name in _PROJECT_FIELDS}
+    amount = row["p_budget_amount"]
+    budget = None if amount is None else {"amount": amount, "currency": row["p_budget_currency"]}
+    return SimpleNamespace(**fields, budget=budget)
