@@ -6,10 +6,13 @@ it, commit (or roll back) with the change that caused them; the webhook dispatch
 """
 
 import json
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any, Protocol
 from uuid import UUID
 
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,15 +71,48 @@ async def record_event(
     return event
 
 
-async def _fan_out(session: AsyncSession, event: Event, only_endpoint_id: UUID | None) -> None:
-    """One pending delivery per enabled endpoint whose filter takes this type (none = all)."""
+_ENDPOINTS = "handover.enabled_webhook_endpoints"  # in `session.info`, by organization
+
+Endpoints = list[tuple[UUID, Sequence[Any]]]  # id, the event types it takes (empty: all)
+
+
+async def _enabled_endpoints(
+    session: AsyncSession, organization_id: UUID, only_endpoint_id: UUID | None
+) -> Endpoints:
+    """The organization's enabled endpoints and their filters, read once per transaction: a
+    deal planned from a template records a dozen events. Forgotten when the session writes an
+    endpoint, and when the transaction ends."""
     statement = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-        WebhookEndpoint.organization_id == event.organization_id,
+        WebhookEndpoint.organization_id == organization_id,
         WebhookEndpoint.enabled == True,  # noqa: E712 - SQL
     )
     if only_endpoint_id is not None:
-        statement = statement.where(WebhookEndpoint.id == only_endpoint_id)
-    for endpoint_id, event_types in await session.exec(statement):
+        return list(
+            (await session.exec(statement.where(WebhookEndpoint.id == only_endpoint_id))).all()
+        )
+    kept: dict[UUID, Endpoints] = session.info.setdefault(_ENDPOINTS, {})
+    if organization_id not in kept:
+        kept[organization_id] = list((await session.exec(statement)).all())
+    return kept[organization_id]
+
+
+@sqlalchemy_event.listens_for(Session, "before_flush")
+def _forget_endpoints_written(session: Session, _context: Any, _instances: Any) -> None:
+    written = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, WebhookEndpoint) for row in written):
+        session.info.pop(_ENDPOINTS, None)
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _forget_endpoints_at_the_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's transaction, not a flush's inside it
+        session.info.pop(_ENDPOINTS, None)
+
+
+async def _fan_out(session: AsyncSession, event: Event, only_endpoint_id: UUID | None) -> None:
+    """One pending delivery per enabled endpoint whose filter takes this type (none = all)."""
+    endpoints = await _enabled_endpoints(session, event.organization_id, only_endpoint_id)
+    for endpoint_id, event_types in endpoints:
         if not event_types or event.type in event_types or only_endpoint_id is not None:
             session.add(
                 WebhookDelivery(

@@ -4,10 +4,12 @@ import time
 
 import pytest
 
+from app.db import Database
 from tests.crm.inbound import kept, projects, rejections
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
+from tests.statements import count_statements
 
 
 async def test_a_signed_won_deal_becomes_a_project(tenant: Tenant) -> None:
@@ -176,3 +178,22 @@ async def test_the_previous_secret_works_during_its_grace_period(tenant: Tenant)
         generic["path"], content=body, headers=signed_generic(new_secret, body)
     )
     assert_problem(response, 401)
+
+
+async def test_a_planned_deal_touches_its_project_once_in_a_bounded_number_of_statements(
+    tenant: Tenant, database: Database
+) -> None:
+    """Planning adds a dozen parts (milestones, RACI, the kickoff); the project is touched once
+    for all of them (a version, its KPIs, its health), and its endpoints are read once."""
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal("D-touch"))
+    with count_statements(database) as statements:
+        response = await tenant.client.post(
+            generic["path"], content=body, headers=signed_generic(generic["secret"], body)
+        )
+    assert response.status_code == 200, response.text
+    [project] = await projects(tenant)
+    assert project["version"] == 2  # created, then its planned parts
+    assert sum("UPDATE projects" in s for s in statements) == 1
+    assert sum("FROM webhook_endpoints" in s for s in statements) == 1
+    assert len(statements) <= 72, len(statements)
