@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
 
+import structlog
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +43,8 @@ from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
 from app.projects.schemas import ProjectPage, ProjectPublic
+
+log = structlog.get_logger(__name__)
 
 _UUID = r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}"
 STATUS_PATH = re.compile(rf"/v1/projects/({_UUID})/status")
@@ -152,7 +155,10 @@ class ProjectPolls:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         answer = None
         if self.enabled and scope["type"] == "http" and scope["method"] == "GET":
-            answer = await self._answer(scope)
+            try:
+                answer = await self._answer(scope)
+            except Exception:  # the route meets the same trouble and answers it as problem+json
+                log.warning("lean_poll_failed", path=scope["path"], exc_info=True)
         if answer is None:
             await self.app(scope, receive, send)
             return

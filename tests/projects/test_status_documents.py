@@ -18,6 +18,7 @@ from app.core.auth import Scope
 from app.db import Database
 from app.models import StatusDocument
 from app.models.base import today
+from app.projects.polling import ProjectPolls
 from app.projects.status import keep_document
 from tests.factories import Tenant
 from tests.problems import assert_problem
@@ -208,3 +209,21 @@ async def test_a_poll_records_that_the_key_was_used(tenant: Tenant, scope: Scope
     listed = (await tenant.get("/v1/api-keys")).json()["items"]
     used = next(key for key in listed if key["id"] == created.json()["id"])
     assert used["last_used_at"] is not None
+
+
+async def test_when_the_lean_path_fails_the_route_answers(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure of the lean path (its connection, the rate limit's storage) is never the
+    poll's answer: the route answers, as it would with the lean path off."""
+    project, url = await _polled(tenant)
+
+    async def broken(*_: object) -> None:
+        raise ConnectionResetError("the lean path's connection went away")
+
+    monkeypatch.setattr(ProjectPolls, "_fetch", broken)
+    response = await tenant.get(url)
+    assert response.status_code == 200
+    assert response.json()["project_id"] == project["id"]
+    listed = await tenant.get("/v1/projects?limit=1")
+    assert listed.status_code == 200
