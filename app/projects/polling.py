@@ -222,7 +222,8 @@ class ProjectPolls:
             return None
         limit_text = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
         cursor = parameters.get("cursor")
-        if not limit_text.isdigit() or int(limit_text) < 1 or len(cursor or "") > CURSOR_MAX:
+        digits = limit_text.isascii() and limit_text.isdigit()
+        if not digits or int(limit_text) < 1 or len(cursor or "") > CURSOR_MAX:
             return None  # the route answers 422
         request = Request({**scope, "route": LIST_ROUTE, "state": {}})
         headers = Response()  # what the page writes: its `Link`
