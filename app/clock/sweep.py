@@ -7,7 +7,9 @@
   `HANDOVER_MEETING_UPCOMING_MINUTES`;
 - `kpi.missed` and `kpi.at_risk`: KPI targets (of projects and of the organization) are
   re-evaluated when their due date has passed unmet, and when no write has touched them for
-  `HANDOVER_KPI_REFRESH_MINUTES` (`kpi.missed` claims the same once-per-due-date key as a write).
+  `HANDOVER_KPI_REFRESH_MINUTES` (`kpi.missed` claims the same once-per-due-date key as a write);
+- no event, but work only time makes: status documents kept for an earlier day are built for the
+  new one, a batch a sweep, so the first poll after midnight finds its document.
 
 Each crossing is claimed by a unique key (aggregate, event type, the date or start crossed) with
 insert-or-nothing, and only the transaction whose insert took effect records the event: several
@@ -47,6 +49,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.kpi import Kpi, KpiStatus
 from app.models.meeting import PLANNED_STATUSES
+from app.projects.status import rebuild_for_the_day
 from app.settings import Settings
 
 logger = logging.getLogger("handover.clock")
@@ -261,6 +264,12 @@ async def kpi_targets(session: AsyncSession, at: Moment) -> tuple[int, int]:
     return len(found), raised
 
 
+async def status_documents(session: AsyncSession, at: Moment) -> tuple[int, int]:
+    """One batch a sweep of status documents built for the new day (they raise nothing, so the
+    sweep moves on to the next condition after one batch: the day's rebuild is spread out)."""
+    return await rebuild_for_the_day(session, at.today, BATCH), 0
+
+
 Condition = Callable[[AsyncSession, Moment], Awaitable[tuple[int, int]]]
 CONDITIONS: dict[str, Condition] = {
     "milestone.missed": missed_milestones,
@@ -268,6 +277,7 @@ CONDITIONS: dict[str, Condition] = {
     "risk.review_overdue": overdue_risk_reviews,
     "meeting.upcoming": upcoming_meetings,
     "kpi": kpi_targets,
+    "status_document": status_documents,
 }
 
 

@@ -162,6 +162,26 @@ async def keep_document(
         log.warning("status_document_not_kept", project_id=str(project_id), exc_info=True)
 
 
+async def rebuild_for_the_day(session: AsyncSession, today: date, limit: int) -> int:
+    """Build for `today` up to `limit` documents kept for an earlier day, of projects not
+    archived, so that the first poll after midnight finds its document (the clock does this,
+    a batch a sweep). Rows another sweep holds are skipped (PostgreSQL). How many were built."""
+    rows = await session.exec(
+        select(StatusDocument, Project)
+        .join(Project, col(Project.id) == col(StatusDocument.project_id))
+        .where(StatusDocument.as_of < today, col(Project.archived_at).is_(None))
+        .order_by(col(StatusDocument.project_id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=StatusDocument)
+    )
+    found = list(rows)
+    for kept, project in found:
+        kept.document = (await project_status(session, project, today)).model_dump_json().encode()
+        kept.version, kept.as_of = project.version, today
+    await session.flush()
+    return len(found)
+
+
 @dataclass(frozen=True)
 class Built:
     """A status document and, when it was built rather than found, how to keep it."""

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from app.clock.sweep import sweep
 from app.core.auth import Scope
 from app.db import Database
 from app.models import StatusDocument
@@ -227,3 +228,23 @@ async def test_when_the_lean_path_fails_the_route_answers(
     assert response.json()["project_id"] == project["id"]
     listed = await tenant.get("/v1/projects?limit=1")
     assert listed.status_code == 200
+
+
+async def test_the_clock_builds_the_documents_of_a_new_day(tenant: Tenant) -> None:
+    project, url = await _polled(tenant)
+    archived, _ = await _polled(tenant)
+    assert (await tenant.delete(f"/v1/projects/{archived['id']}")).status_code == 204
+    yesterday = today() - timedelta(days=1)
+    for stale in (project, archived):
+        await _replace_kept(tenant.database, stale["id"], document=MARKER, as_of=yesterday)
+
+    await sweep(tenant.database)
+
+    kept = await _kept(tenant.database, project["id"])
+    assert kept is not None
+    assert kept.as_of == today()
+    assert kept.document != MARKER
+    assert (await tenant.get(url)).content == kept.document  # served as the clock built it
+    untouched = await _kept(tenant.database, archived["id"])
+    assert untouched is not None
+    assert (untouched.as_of, untouched.document) == (yesterday, MARKER)
