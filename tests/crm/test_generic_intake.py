@@ -1,8 +1,10 @@
 """The generic intake: the canonical deal, signed the Standard Webhooks way."""
 
+import logging
 import time
 
 import pytest
+from fastapi import FastAPI
 
 from app.db import Database
 from tests.crm.inbound import kept, projects, rejections
@@ -197,3 +199,38 @@ async def test_a_planned_deal_touches_its_project_once_in_a_bounded_number_of_st
     assert sum("UPDATE projects" in s for s in statements) == 1
     assert sum("FROM webhook_endpoints" in s for s in statements) == 1
     assert len(statements) <= 72, len(statements)
+
+
+async def test_a_client_that_hangs_up_mid_body_is_not_an_error(
+    tenant: Tenant, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CRM (or a load tool) that disconnects before its body arrived changes nothing and is
+    not logged as our error."""
+    generic = await connection(tenant, "generic")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": generic["path"],
+        "raw_path": generic["path"].encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"handover.test"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("handover.test", 80),
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO, logger="handover.errors"):
+        await app(scope, receive, send)
+    assert sent[0]["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await kept(tenant, generic["id"]) == []
