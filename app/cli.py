@@ -79,24 +79,31 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
 
 
-async def _work(settings: Settings) -> None:
+async def _work(settings: Settings, *, with_clock: bool) -> None:
     database = Database(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
+    loops = [dispatcher.run(database, stop)]
+    if with_clock:
+        loops.append(clock.run(database, stop))
     try:
-        await asyncio.gather(dispatcher.run(database, stop), clock.run(database, stop))
+        await asyncio.gather(*loops)
     finally:
         await database.dispose()
 
 
 @cli.command()
-def worker() -> None:
+def worker(
+    clock: Annotated[
+        bool, typer.Option(help="Run the clock too (--no-clock: deliver webhooks only).")
+    ] = True,
+) -> None:
     """Deliver webhooks and run the clock (several against PostgreSQL share the work)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    asyncio.run(_work(settings))
+    asyncio.run(_work(settings, with_clock=clock))
 
 
 @cli.command()

@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     )
     dispatcher_batch_size: int = Field(50, ge=1, le=1000)
     dispatcher_concurrency: int = Field(20, ge=1, le=500)
+    dispatcher_batches_in_flight: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Batches a dispatcher works on at once: one's database work overlaps "
+        "another's sends (the sends in flight stay capped at `dispatcher_concurrency`).",
+    )
     dispatcher_lease_seconds: int = Field(60, ge=5)
     dispatcher_poll_seconds: float = Field(1.0, gt=0, le=60)
     lean_project_polls: bool = Field(

@@ -148,7 +148,10 @@ async def workers(url: str, count: int) -> float:
     database = Database(_settings(url))
     await _set_all(database, DeliveryStatus.succeeded)
     processes = [
-        subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env) for _ in range(count)
+        # --no-clock: the clock would raise the seeded projects' missed milestones as events,
+        # and their deliveries would be timed as part of this backlog
+        subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--no-clock"], env=env)
+        for _ in range(count)
     ]
     try:
         await asyncio.sleep(4)  # imports and first polls: not part of the measure

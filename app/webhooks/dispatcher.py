@@ -93,9 +93,13 @@ async def deliver(database: Database, client: httpx.AsyncClient, delivery_id: UU
 
 
 async def deliver_batch(
-    database: Database, client: httpx.AsyncClient, delivery_ids: list[UUID]
+    database: Database,
+    client: httpx.AsyncClient,
+    delivery_ids: list[UUID],
+    gate: asyncio.Semaphore | None = None,
 ) -> None:
-    """Send claimed deliveries concurrently: one read before, one write after, none between."""
+    """Send claimed deliveries concurrently: one read before, one write after, none between.
+    `gate` bounds the sends in flight (shared by the batches of one dispatcher)."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
@@ -109,7 +113,7 @@ async def deliver_batch(
                 )
             )
         ).all()
-    gate = asyncio.Semaphore(settings.dispatcher_concurrency)
+    sending = gate or asyncio.Semaphore(settings.dispatcher_concurrency)
     endpoints = {endpoint.id: endpoint for _, _, endpoint in rows}
     routes = {key: await _route(endpoint, settings) for key, endpoint in endpoints.items()}
 
@@ -118,7 +122,7 @@ async def deliver_batch(
         if route is None or isinstance(route, Outcome):
             return route
         target, secrets = route
-        async with gate:
+        async with sending:
             return await send(client, target, str(event.id), event.payload, secrets)
 
     outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
@@ -273,24 +277,43 @@ def http_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
+async def dispatch_once(
+    database: Database, client: httpx.AsyncClient, gate: asyncio.Semaphore | None = None
+) -> int:
     """Claim one batch and deliver it; the number of deliveries handled."""
     ids = await claim_due(database, database.settings.dispatcher_batch_size)
     if ids:
-        await deliver_batch(database, client, ids)
+        await deliver_batch(database, client, ids, gate)
     return len(ids)
 
 
 async def run(database: Database, stop: asyncio.Event) -> None:
-    """Deliver until `stop` is set: batch after batch while there is work, then poll."""
+    """Deliver until `stop` is set, `dispatcher_batches_in_flight` batches at a time.
+
+    One batch is a claim, its sends, and the record of its outcomes; with one batch alone the
+    sending waits while a batch is claimed and recorded. With two, one batch's database work
+    overlaps the other's sends. The HTTP client's pool still caps the sends in flight at
+    `dispatcher_concurrency`, and each batch is its own lease, so no delivery is claimed twice.
+    """
     settings = database.settings
     async with http_client(settings) as client:
-        while not stop.is_set():
-            try:
-                handled = await dispatch_once(database, client)
-            except Exception:
-                logger.exception("dispatcher cycle failed; retrying")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=settings.dispatcher_poll_seconds)
+        await asyncio.gather(
+            *(
+                _batches(database, client, stop)
+                for _ in range(settings.dispatcher_batches_in_flight)
+            )
+        )
+
+
+async def _batches(database: Database, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+    """Batch after batch while there is work, then poll."""
+    settings = database.settings
+    while not stop.is_set():
+        try:
+            handled = await dispatch_once(database, client)
+        except Exception:
+            logger.exception("dispatcher cycle failed; retrying")
+            handled = 0
+        if handled == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.dispatcher_poll_seconds)

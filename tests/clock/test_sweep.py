@@ -2,14 +2,18 @@
 sweep that was down catches up."""
 
 import asyncio
+import os
+import sys
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from app.clock import runner
 from app.clock.sweep import moment_at, overdue_action_items, sweep
 from app.db import Database
 from app.models.base import utcnow
-from tests.conftest import settings_for
+from tests.conftest import TEST_SECRET, settings_for
 from tests.factories import Tenant
 from tests.rhythm import at, day, events_of, ok
 
@@ -191,3 +195,34 @@ async def test_the_worker_loop_sweeps_until_stopped(tenant: Tenant, database_url
         await database.dispose()
     [event] = await events_of(tenant, "action_item.overdue")
     assert event["action_item_id"] == made["action_item"]["id"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("option", ["--clock", "--no-clock"])
+async def test_a_worker_runs_the_clock_unless_told_not_to(
+    tenant: Tenant, database_url: str, option: str
+) -> None:
+    made = await _crossings(tenant)
+    env = {
+        **os.environ,
+        "HANDOVER_DATABASE_URL": database_url,
+        "HANDOVER_SECRET_KEY": TEST_SECRET,
+        "HANDOVER_CLOCK_INTERVAL_SECONDS": "0.1",
+        "HANDOVER_LOG_LEVEL": "WARNING",
+    }
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "worker", option, env=env
+    )
+    try:
+        for _ in range(200 if option == "--clock" else 40):  # 20 s to raise it, 4 s not to
+            if await events_of(tenant, "action_item.overdue"):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.terminate()
+        await asyncio.wait_for(worker.wait(), timeout=30)
+    raised = await events_of(tenant, "action_item.overdue")
+    if option == "--clock":
+        assert [event["action_item_id"] for event in raised] == [made["action_item"]["id"]]
+    else:
+        assert raised == []

@@ -28,15 +28,21 @@ class Receiver:
         self.delay_seconds = 0.0  # a slower receiver, so that work is still under way
         self.script: deque[tuple[int, dict[str, str]]] = deque()
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_at_once = 0  # the most requests it was answering at one time
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.in_flight += 1
+                    receiver.most_at_once = max(receiver.most_at_once, receiver.in_flight)
                 if receiver.delay_seconds:
                     time.sleep(receiver.delay_seconds)
                 with receiver.lock:
+                    receiver.in_flight -= 1
                     receiver.received.append(
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )

@@ -1,5 +1,6 @@
 """Delivery to a real receiver on 127.0.0.1: signed, retried, never lost."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -240,6 +241,45 @@ async def test_a_leased_delivery_is_not_claimed_twice_until_its_lease_expires(
     assert not set(mine) & set(await dispatcher.claim_due(hooks_database, 100, now))
     later = now + timedelta(seconds=hooks_database.settings.dispatcher_lease_seconds + 1)
     assert set(mine) <= set(await dispatcher.claim_due(hooks_database, 100, later))
+
+
+async def test_batches_in_flight_deliver_every_event_once_within_the_concurrency(
+    tenant: Tenant, database_url: str, receiver: Receiver
+) -> None:
+    """Two batches at once, three deliveries a batch, two sends in flight at most."""
+    settings = settings_for(
+        database_url,
+        webhook_allow_http=True,
+        webhook_allowed_cidrs="127.0.0.0/8",
+        webhook_allow_public=False,
+        webhook_timeout_seconds=5,
+        dispatcher_batch_size=3,
+        dispatcher_batches_in_flight=2,
+        dispatcher_concurrency=2,
+        dispatcher_poll_seconds=0.05,
+    )
+    database = Database(settings)
+    receiver.delay_seconds = 0.02  # long enough for sends to overlap
+    endpoint, _ = await _endpoint(tenant, database, receiver.url, "project.created")
+    for number in range(10):
+        await tenant.project(name=f"Rollout {number}")
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(database, stop))
+    try:
+        for _ in range(200):
+            deliveries = await _deliveries(database, endpoint.id)
+            if all(d.status is DeliveryStatus.succeeded for d in deliveries):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+        await database.dispose()
+    assert len(deliveries) == 10
+    assert all(d.attempt_count == 1 for d in deliveries)
+    sent = [request.headers["webhook-id"] for request in receiver.received]
+    assert sorted(sent) == sorted(str(d.event_id) for d in deliveries)  # each once
+    assert receiver.most_at_once <= 2
 
 
 def test_backoff_follows_the_schedule_with_jitter() -> None:
