@@ -2,7 +2,8 @@
 
 `HANDOVER_TEST_DATABASE_URL` picks the database: unset, a SQLite file in a temporary folder;
 a PostgreSQL URL names a server, on which a fresh database is created for the run and dropped
-after it. Tests commit for real (idempotency claims and concurrent writers need real
+after it. Under pytest-xdist (`pytest -n 2`) each worker is a run of its own, with its own
+database. Tests commit for real (idempotency claims and concurrent writers need real
 transactions) and stay apart because every query is scoped to the test's own organization.
 """
 
