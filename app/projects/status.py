@@ -162,6 +162,11 @@ async def keep_document(
         log.warning("status_document_not_kept", project_id=str(project_id), exc_info=True)
 
 
+async def built_document(session: AsyncSession, project: Project, today: date) -> bytes:
+    """The status document as served: JSON bytes, built now."""
+    return (await project_status(session, project, today)).model_dump_json().encode()
+
+
 async def rebuild_for_the_day(session: AsyncSession, today: date, limit: int) -> int:
     """Build for `today` up to `limit` documents kept for an earlier day, of projects not
     archived, so that the first poll after midnight finds its document (the clock does this,
@@ -176,7 +181,7 @@ async def rebuild_for_the_day(session: AsyncSession, today: date, limit: int) ->
     )
     found = list(rows)
     for kept, project in found:
-        kept.document = (await project_status(session, project, today)).model_dump_json().encode()
+        kept.document = await built_document(session, project, today)
         kept.version, kept.as_of = project.version, today
     await session.flush()
     return len(found)
@@ -206,6 +211,6 @@ async def status_document(
     if document is not None:
         return Built(document)
     project = await get_project(session, caller, project_id)
-    document = (await project_status(session, project, today)).model_dump_json().encode()
+    document = await built_document(session, project, today)
     keep = BackgroundTask(keep_document, database, project.id, project.version, today, document)
     return Built(document, keep)

@@ -4,21 +4,9 @@ on PostgreSQL (app/projects/polling.py) exactly as the route answers it, page af
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from tests.factories import Tenant
+from tests.projects.polls import comparable
 from tests.replicas import replica
-
-
-def _comparable(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
-    """Status, body and headers, but for what differs between any two requests."""
-    ignored = {"x-request-id", "ratelimit"}
-    body: Any = response.content
-    if response.headers["content-type"].startswith("application/problem+json"):
-        body = {k: v for k, v in response.json().items() if k != "request_id"}
-        ignored.add("content-length")
-    headers = {name: value for name, value in response.headers.items() if name not in ignored}
-    return response.status_code, body, headers
 
 
 async def _both(database_url: str, tenant: Tenant, url: str) -> tuple[Any, Any]:
@@ -27,8 +15,8 @@ async def _both(database_url: str, tenant: Tenant, url: str) -> tuple[Any, Any]:
         replica(database_url, lean_project_polls=False) as full,
     ):
         return (
-            _comparable(await lean.get(url, headers=tenant.headers())),
-            _comparable(await full.get(url, headers=tenant.headers())),
+            comparable(await lean.get(url, headers=tenant.headers())),
+            comparable(await full.get(url, headers=tenant.headers())),
         )
 
 

@@ -23,6 +23,7 @@ from app.projects.polling import ProjectPolls
 from app.projects.status import keep_document
 from tests.factories import Tenant
 from tests.problems import assert_problem
+from tests.projects.polls import comparable
 from tests.replicas import replica
 
 MARKER = b'{"kept": "as the first replica built it"}'
@@ -112,11 +113,6 @@ async def test_an_older_build_never_replaces_a_newer_one(tenant: Tenant) -> None
     assert (newest.version, newest.document) == (kept.version + 1, MARKER)
 
 
-def _comparable(response: Any) -> tuple[int, bytes, dict[str, str]]:
-    headers = {k: v for k, v in response.headers.items() if k not in {"x-request-id", "ratelimit"}}
-    return response.status_code, response.content, headers
-
-
 async def test_the_lean_path_answers_exactly_as_the_route(
     tenant: Tenant, database_url: str
 ) -> None:
@@ -130,7 +126,7 @@ async def test_the_lean_path_answers_exactly_as_the_route(
     ):
         for extra in polls:
             headers = {**tenant.headers(), **extra}
-            assert _comparable(await lean.get(url, headers=headers)) == _comparable(
+            assert comparable(await lean.get(url, headers=headers)) == comparable(
                 await full.get(url, headers=headers)
             )
 
