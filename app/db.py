@@ -5,16 +5,18 @@ a busy timeout, and `BEGIN IMMEDIATE` for write requests so that two writers que
 lock at the start instead of failing with "database is locked" halfway through.
 """
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import Insert, Table, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,6 +70,10 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError("the pooled connection did not answer a ping") from gone
 
 
+async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
+    """The lean reads' pool returns connections as they are (see `Database.driver_pool`)."""
+
+
 class Database:
     """The engine and the two session factories: reads (deferred) and writes (immediate)."""
 
@@ -94,6 +100,35 @@ class Database:
             class_=AsyncSession,
             expire_on_commit=False,
         )
+        self._driver_pool: asyncpg.Pool | None = None
+        self._driver_pool_opening = asyncio.Lock()
+
+    async def driver_pool(self) -> asyncpg.Pool:
+        """A pool of plain asyncpg connections (PostgreSQL), opened on first use.
+
+        For the one-statement reads of the lean polls (app/projects/polling.py): checking a
+        connection out of the engine costs a poll more than its statement (a greenlet, the
+        pool's events, the connection's wrapper), and a burst of polls above the engine's
+        `pool_size` opened and closed overflow connections on every request. This pool has a
+        fixed size and hands out the driver's connection as it is.
+
+        Its connections run single reads and nothing else: no session settings, locks,
+        listeners or cursors to undo. So a connection goes back to the pool without asyncpg's
+        default reset (`RESET ALL; UNLISTEN *; …`, one more round trip per poll); asyncpg still
+        rolls back an open transaction first, were one ever left.
+        """
+        if self._driver_pool is None:
+            async with self._driver_pool_opening:
+                if self._driver_pool is None:
+                    url = make_url(self.settings.async_database_url).set(drivername="postgresql")
+                    size = self.settings.db_poll_pool_size
+                    self._driver_pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=size,
+                        max_size=size,
+                        reset=_nothing_to_reset,
+                    )
+        return self._driver_pool
 
     def _autocommit(self) -> AsyncEngine:
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -108,6 +143,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._driver_pool is not None:
+            await self._driver_pool.close()
+            self._driver_pool = None
         await self.engine.dispose()
 
 

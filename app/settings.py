@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(20, ge=1, le=200)
     db_max_overflow: int = Field(10, ge=0, le=200)
+    db_poll_pool_size: int = Field(
+        10,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections of the lean project polls' own pool "
+        "(app/projects/polling.py), beside the engine's `db_pool_size` + `db_max_overflow`.",
+    )
     db_ping_after_idle_seconds: float = Field(
         10.0,
         ge=0,

@@ -1,5 +1,6 @@
 """The database is set up to serve an API."""
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -79,3 +80,36 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_use(
                 await _backend(pooled)
     finally:
         await pooled.dispose()
+
+
+async def test_the_lean_reads_pool_keeps_a_fixed_set_of_connections(database: Database) -> None:
+    """Bursts of reads far above the pool's size share its connections (no connection opened
+    and closed per read), and `dispose` closes them."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's pool")
+    pooled = Database(settings_for(database.settings.database_url, db_poll_pool_size=2))
+    try:
+        pool = await pooled.driver_pool()
+        assert await pooled.driver_pool() is pool
+
+        async def backend() -> int:
+            pid: int = await pool.fetchval("SELECT pg_backend_pid()")
+            return pid
+
+        first = set(await asyncio.gather(*(backend() for _ in range(12))))
+        second = set(await asyncio.gather(*(backend() for _ in range(12))))
+        assert len(first | second) <= 2
+    finally:
+        await pooled.dispose()
+    alive = -1
+    for _ in range(50):  # a closed connection's backend leaves pg_stat_activity a moment later
+        async with database.engine.connect() as connection:
+            counted = await connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": list(first | second)},
+            )
+            alive = counted.scalar_one()
+        if alive == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert alive == 0

@@ -53,14 +53,20 @@ class RateLimiter:
         if pool is not None:
             pool.disconnect()
 
-    async def hit(self, key: str, policy: str = PER_KEY) -> dict[str, str]:
+    async def hit(self, key: str, policy: str = PER_KEY, *, headers: bool = True) -> dict[str, str]:
         """Count one request of `key` (an API key's id, or a CRM connection's under
-        `PER_CONNECTION`); its headers, or `RateLimited` when the quota is spent."""
+        `PER_CONNECTION`); its headers, or `RateLimited` when the quota is spent.
+
+        `headers=False` for an answer that carries none (a 304): the window's state is then
+        read only to refuse, which saves a second call to the storage per request.
+        """
         quota = self.quotas[policy]
         allowed = await self.limiter.hit(quota, policy, key)
+        if allowed and not headers:
+            return {}
         stats = await self.limiter.get_window_stats(quota, policy, key)
         reset = max(0, math.ceil(stats.reset_time - time.time()))
-        headers = {
+        answer_headers = {
             "RateLimit-Policy": f'"{policy}";q={quota.amount};w={quota.get_expiry()}',
             "RateLimit": f'"{policy}";r={stats.remaining};t={reset}',
         }
@@ -68,9 +74,9 @@ class RateLimiter:
             raise RateLimited(
                 f"{WHO[policy]} more than {quota.amount} requests in "
                 f"{quota.get_expiry()} s; try again in {reset} s.",
-                {**headers, "Retry-After": str(reset)},
+                {**answer_headers, "Retry-After": str(reset)},
             )
-        return headers
+        return answer_headers
 
 
 def rate_limited_response(policy: str) -> dict[str, Any]:

@@ -15,8 +15,9 @@ this path does not read, a document not yet built. The route stays the definitio
 behaviour and of the contract; this path gives what the route would give (tested side by side),
 and counts the request against the key's rate limit only when it answers.
 
-PostgreSQL only: the statement runs on the pooled asyncpg connection itself. SQLite serves one
-machine, where the routes are fast enough and rows would need SQLAlchemy's type conversions.
+PostgreSQL only: the statement runs on a plain asyncpg connection of the database's own pool
+(app/db.py `driver_pool`). SQLite serves one machine, where the routes are fast enough and rows
+would need SQLAlchemy's type conversions.
 """
 
 import json
@@ -172,11 +173,9 @@ class ProjectPolls:
         return await self._status(scope, UUID(match.group(1))) if match else None
 
     async def _fetch(self, statement: str, *arguments: Any) -> Sequence[Any]:
-        async with self.database.engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None  # asyncpg's connection, checked out of the pool
-            rows: Sequence[Any] = await driver.fetch(statement, *arguments)
-            return rows
+        pool = await self.database.driver_pool()
+        rows: Sequence[Any] = await pool.fetch(statement, *arguments)
+        return rows
 
     async def _admit(
         self, scope: Scope, record: KeyRecord, route: Any, answer: Response
@@ -184,11 +183,10 @@ class ProjectPolls:
         """Count the answer against the key's rate limit (429 when spent), note the key's use."""
         scope["route"] = route
         try:
-            limits = await self.limiter.hit(str(record.id))
+            limits = await self.limiter.hit(str(record.id), headers=answer.status_code == 200)
         except DomainError as refused:
             return domain_error_response(Request(scope), refused)
-        if answer.status_code == 200:
-            answer.headers.update(limits)
+        answer.headers.update(limits)
         await record_use(self.database, record.id, record.last_used_at, utcnow())
         return answer
 

@@ -180,6 +180,9 @@ async def test_a_poll_counts_against_the_keys_rate_limit_once(
         assert (await limited.get(url, headers={**tenant.headers(), **etag})).status_code == 304
         assert (await limited.get(url, headers=tenant.headers())).status_code == 200
         refused = await limited.get(url, headers=tenant.headers())
+        refused_copy = await limited.get(url, headers={**tenant.headers(), **etag})
+    assert refused_copy.status_code == 429  # a 304 would carry no quota; its refusal does
+    assert int(refused_copy.headers["retry-after"]) > 0
     problem = assert_problem(refused, 429, "rate-limited")
     assert problem["instance"] == url
     assert int(refused.headers["retry-after"]) > 0
