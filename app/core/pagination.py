@@ -106,12 +106,21 @@ class PageParams:
             statement = statement.where(id_column > after)
         return statement.order_by(id_column).limit(self.limit + 1)
 
+    def continue_after(self, last_id: UUID | None) -> str | None:
+        """The next page's cursor, after the id that ends this page (None on the last page),
+        written as `Link: rel="next"` too."""
+        if last_id is None:
+            return None
+        next_cursor = self.encode(last_id)
+        url = self._request.url.include_query_params(cursor=next_cursor, limit=self.limit)
+        self._response.headers["Link"] = f'<{url}>; rel="next"'
+        return next_cursor
+
     def page(self, rows: Sequence[Identified], page_model: type[PageT]) -> PageT:
         """The page from `limit + 1` rows (ORM objects or mappings); sets `Link: rel="next"`."""
-        next_cursor = self.encode(rows[self.limit - 1].id) if len(rows) > self.limit else None
-        if next_cursor is not None:
-            url = self._request.url.include_query_params(cursor=next_cursor, limit=self.limit)
-            self._response.headers["Link"] = f'<{url}>; rel="next"'
+        next_cursor = self.continue_after(
+            rows[self.limit - 1].id if len(rows) > self.limit else None
+        )
         return page_model.model_validate(
             {"items": rows[: self.limit], "next_cursor": next_cursor}, from_attributes=True
         )

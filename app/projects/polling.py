@@ -23,7 +23,6 @@ would need SQLAlchemy's type conversions.
 import json
 import re
 from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
@@ -40,10 +39,11 @@ from app.core.errors import DomainError, domain_error_response
 from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
+from app.core.sql_json import money_sql, object_sql
 from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
-from app.projects.schemas import ProjectPage, ProjectPublic
+from app.projects.schemas import ProjectPublic
 
 log = structlog.get_logger(__name__)
 
@@ -71,26 +71,31 @@ LEFT JOIN project_status_documents AS d ON d.project_id = p.id
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
 
-_PROJECT_FIELDS = [name for name in ProjectPublic.model_fields if name != "budget"]
-_PROJECT_COLUMNS = ", ".join(
-    [f"p.{name} AS p_{name}" for name in _PROJECT_FIELDS]
-    + ["p.budget_amount AS p_budget_amount", "p.budget_currency AS p_budget_currency"]
+# Each project of the page as `ProjectPublic` JSON, written by PostgreSQL (app/core/sql_json.py).
+_ITEM = object_sql(
+    ProjectPublic, "p", {"budget": money_sql("p.budget_amount", "p.budget_currency")}
 )
 
 # The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
 # organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
-# order, one more than the page ($4). The key's columns come with every row, or alone.
+# order, one more than the page ($4). Aggregated to one row beside the key's columns: the page's
+# items as JSON text, the id that ends the page, and whether more follow.
 _CHANGES = f"""
-SELECT {_KEY}, page.*
+SELECT {_KEY}, page.items, page.last_id, page.more
 FROM api_keys AS k
 LEFT JOIN LATERAL (
-    SELECT {_PROJECT_COLUMNS}
-    FROM projects AS p
-    WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
-      AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
-      AND ($3::uuid IS NULL OR p.id > $3)
-    ORDER BY p.id
-    LIMIT $4
+    SELECT string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= $4) AS items,
+           (array_agg(id ORDER BY id))[$4] AS last_id,
+           count(*) > $4 AS more
+    FROM (
+        SELECT p.id, row_number() OVER (ORDER BY p.id) AS n, {_ITEM} AS item
+        FROM projects AS p
+        WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
+          AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
+          AND ($3::uuid IS NULL OR p.id > $3)
+        ORDER BY p.id
+        LIMIT $4 + 1
+    ) AS rows
 ) AS page ON true
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
@@ -230,7 +235,7 @@ class ProjectPolls:
             claimed = page.claimed_after()
         except DomainError:
             return None
-        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit + 1)
+        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit)
         record = _key_of(rows[0]) if rows else None
         caller = _reader(record) if record is not None else None
         if record is None or caller is None:
@@ -240,16 +245,10 @@ class ProjectPolls:
             page.after()  # the cursor was issued for this list and organization, or the route's 400
         except DomainError:
             return None
-        listed = page.page([_project(row) for row in rows if row["p_id"] is not None], ProjectPage)
-        answer = Response(listed.model_dump_json(), media_type="application/json")
+        (row,) = rows
+        next_cursor = page.continue_after(row["last_id"] if row["more"] else None)
+        listed = f'{{"items":[{row["items"] or ""}],"next_cursor":{json.dumps(next_cursor)}}}'
+        answer = Response(listed, media_type="application/json")
         if "link" in headers.headers:
             answer.headers["Link"] = headers.headers["link"]
         return await self._admit(scope, record, LIST_ROUTE, answer)
-
-
-def _project(row: Any) -> SimpleNamespace:
-    """A project of the page as the route's schema reads it: by attribute, `budget` composed."""
-    fields = {name: row[f"p_{name}"] for name in _PROJECT_FIELDS}
-    amount = row["p_budget_amount"]
-    budget = None if amount is None else {"amount": amount, "currency": row["p_budget_currency"]}
-    return SimpleNamespace(**fields, budget=budget)

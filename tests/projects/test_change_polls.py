@@ -3,7 +3,13 @@ on PostgreSQL (app/projects/polling.py) exactly as the route answers it, page af
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+import pytest
+from sqlalchemy import update
+
+from app.models import Project
+from app.projects import service
 from tests.factories import Tenant
 from tests.projects.polls import comparable
 from tests.replicas import replica
@@ -30,6 +36,7 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
     await tenant.project(
         budget={"amount": "1250.50", "currency": "EUR"}, customer_id=customer["id"]
     )
+    await _awkward_project(tenant, customer["id"])
     archived = await tenant.project(customer_id=customer["id"])
     assert (await tenant.delete(f"/v1/projects/{archived['id']}")).status_code == 204
     await other_tenant.project()
@@ -81,3 +88,66 @@ async def test_the_change_list_pages_to_the_end_with_no_project_twice(tenant: Te
         )
     assert created <= set(seen)
     assert len(seen) == len(set(seen))
+
+
+# What the JSON PostgreSQL writes for the lean page (app/core/sql_json.py) must escape or format
+# exactly as pydantic does: quotes, backslashes, control characters, text beyond ASCII and the
+# BMP, a whole-second time (no fraction) and one a microsecond past it.
+AWKWARD_NAME = 'Rollout "Nord" \\ Süd — 東京 😀 </script>'
+AWKWARD_DESCRIPTION = "Line one\nline\ttwo\r\x01\x1b\x7f\u2028 ends"
+
+
+async def _awkward_project(tenant: Tenant, customer_id: str) -> str:
+    created = await tenant.project(
+        name=AWKWARD_NAME,
+        description=AWKWARD_DESCRIPTION,
+        customer_id=customer_id,
+        start_date="0999-01-02",
+        budget={"amount": "0", "currency": "USD"},
+    )
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(Project)
+            .where(Project.id == UUID(created["id"]))  # type: ignore[arg-type]
+            .values(
+                created_at=datetime(2026, 3, 1, 9, 30, 0, 1, tzinfo=UTC),
+                updated_at=datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1),
+            )
+        )
+    return str(created["id"])
+
+
+async def test_the_plain_change_list_is_answered_ahead_of_the_route(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the lean path answers the plain change list itself: with the route's
+    service broken, the pages still come, as the route gave them before."""
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("the lean path is PostgreSQL's")
+    customer = await tenant.customer()
+    awkward = await _awkward_project(tenant, customer["id"])
+    await tenant.project(customer_id=customer["id"])
+    urls = [
+        "/v1/projects",
+        "/v1/projects?limit=1",
+        "/v1/projects?updated_since=2026-01-01T00:00:00Z",
+    ]
+    through_the_route = {}
+    async with replica(tenant.database.settings.database_url, lean_project_polls=False) as full:
+        for url in urls:
+            through_the_route[url] = comparable(await full.get(url, headers=tenant.headers()))
+
+    async def broken(*_: object, **__: object) -> None:
+        raise AssertionError("the route was reached")
+
+    monkeypatch.setattr(service, "list_projects", broken)
+    async with replica(tenant.database.settings.database_url) as lean:
+        for url in urls:
+            answer = await lean.get(url, headers=tenant.headers())
+            assert comparable(answer) == through_the_route[url], url
+        listed = (await lean.get("/v1/projects", headers=tenant.headers())).json()["items"]
+    (item,) = [item for item in listed if item["id"] == awkward]
+    assert (item["name"], item["description"]) == (AWKWARD_NAME, AWKWARD_DESCRIPTION)
+    assert item["created_at"] == "2026-03-01T09:30:00.000001Z"
+    assert item["updated_at"].endswith(":00Z") or "." not in item["updated_at"]
+    assert item["budget"] == {"amount": "0.00", "currency": "USD"}
