@@ -16,6 +16,7 @@ and the lean ones are compared byte for byte (tests/projects/test_change_polls.p
 A field of a type not known here fails at import, so a new field cannot drift unnoticed.
 """
 
+import json
 import types
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,22 +25,32 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-_MOMENT = "to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-_FRACTION = (
-    "CASE WHEN date_part('microseconds', {c})::int % 1000000 = 0 THEN '' "
-    "ELSE to_char({c} AT TIME ZONE 'UTC', '.US') END"
+# Six places of fraction, then none where they are all zero: one `to_char` per value.
+_MOMENT = (
+    "('\"' || replace(to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), "
+    "'.000000', '') || 'Z\"')"
 )
+
+
+def _quoted(column: str) -> str:
+    """A value whose text needs no escape (a UUID, an enumeration's value), in quotes."""
+    return f"('\"' || ({column})::text || '\"')"
+
+
+def _plain(kind: type[StrEnum]) -> bool:
+    return all(json.dumps(member.value) == f'"{member.value}"' for member in kind)
 
 
 def _scalar(column: str, kind: Any) -> str:
     """The SQL of one non-null value's JSON text."""
     if kind is int:
         return f"({column})::text"
-    if kind is str or kind is UUID or (isinstance(kind, type) and issubclass(kind, StrEnum)):
+    if kind is UUID or (isinstance(kind, type) and issubclass(kind, StrEnum) and _plain(kind)):
+        return _quoted(column)
+    if kind is str or (isinstance(kind, type) and issubclass(kind, StrEnum)):
         return f"to_json(({column})::text)::text"
     if kind is datetime:
-        moment, fraction = _MOMENT.format(c=column), _FRACTION.format(c=column)
-        return f"('\"' || {moment} || {fraction} || 'Z\"')"
+        return _MOMENT.format(c=column)
     if kind is date:
         return f"('\"' || to_char({column}, 'YYYY-MM-DD') || '\"')"
     raise TypeError(f"no JSON written in SQL for {kind!r}")

@@ -78,24 +78,18 @@ _ITEM = object_sql(
 
 # The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
 # organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
-# order, one more than the page ($4). Aggregated to one row beside the key's columns: the page's
-# items as JSON text, the id that ends the page, and whether more follow.
+# order, one more than the page ($4). The key's columns come with every row, or alone.
 _CHANGES = f"""
-SELECT {_KEY}, page.items, page.last_id, page.more
+SELECT {_KEY}, page.id, page.item
 FROM api_keys AS k
 LEFT JOIN LATERAL (
-    SELECT string_agg(item, ',' ORDER BY id) FILTER (WHERE n <= $4) AS items,
-           (array_agg(id ORDER BY id))[$4] AS last_id,
-           count(*) > $4 AS more
-    FROM (
-        SELECT p.id, row_number() OVER (ORDER BY p.id) AS n, {_ITEM} AS item
-        FROM projects AS p
-        WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
-          AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
-          AND ($3::uuid IS NULL OR p.id > $3)
-        ORDER BY p.id
-        LIMIT $4 + 1
-    ) AS rows
+    SELECT p.id, {_ITEM} AS item
+    FROM projects AS p
+    WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
+      AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
+      AND ($3::uuid IS NULL OR p.id > $3)
+    ORDER BY p.id
+    LIMIT $4
 ) AS page ON true
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
@@ -235,7 +229,7 @@ class ProjectPolls:
             claimed = page.claimed_after()
         except DomainError:
             return None
-        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit)
+        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit + 1)
         record = _key_of(rows[0]) if rows else None
         caller = _reader(record) if record is not None else None
         if record is None or caller is None:
@@ -245,10 +239,12 @@ class ProjectPolls:
             page.after()  # the cursor was issued for this list and organization, or the route's 400
         except DomainError:
             return None
-        (row,) = rows
-        next_cursor = page.continue_after(row["last_id"] if row["more"] else None)
-        listed = f'{{"items":[{row["items"] or ""}],"next_cursor":{json.dumps(next_cursor)}}}'
-        answer = Response(listed, media_type="application/json")
+        listed = [row for row in rows if row["id"] is not None]
+        more = len(listed) > page.limit
+        next_cursor = page.continue_after(listed[page.limit - 1]["id"] if more else None)
+        items = ",".join(row["item"] for row in listed[: page.limit])
+        body = f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
+        answer = Response(body, media_type="application/json")
         if "link" in headers.headers:
             answer.headers["Link"] = headers.headers["link"]
         return await self._admit(scope, record, LIST_ROUTE, answer)
