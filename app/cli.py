@@ -12,6 +12,7 @@ from uuid import UUID
 
 import typer
 import uvicorn
+import uvloop
 from alembic import command
 from rich.console import Console
 from rich.progress import Progress
@@ -103,7 +104,9 @@ def worker(
     """Deliver webhooks and run the clock (several against PostgreSQL share the work)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    asyncio.run(_work(settings, with_clock=clock))
+    # uvloop, as `serve` runs on (uvicorn picks it): a worker's time is mostly the event loop's
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_work(settings, with_clock=clock))
 
 
 @cli.command()

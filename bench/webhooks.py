@@ -19,10 +19,12 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 from alembic import command
 from sqlalchemy import func, update
 from sqlalchemy.engine import make_url
@@ -198,6 +200,12 @@ def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
     return receiver, base
 
 
+def _on_uvloop(timed: Coroutine[Any, Any, float]) -> float:
+    """The plain loop on the event loop the workers run on (app/cli.py `worker`)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(timed)
+
+
 def measure(
     url: str, receiver_base: str, *, events: int, endpoints: int, rounds: int, concurrency: int
 ) -> tuple[int, dict[str, float]]:
@@ -213,10 +221,10 @@ def measure(
     results: dict[str, list[float]] = {}
     for _ in range(rounds):  # alternate contenders so that drift hits all of them
         for name, run in [
-            ("plain httpx loop, 1 at a time", lambda: asyncio.run(plain_loop(bodies, 1))),
+            ("plain httpx loop, 1 at a time", lambda: _on_uvloop(plain_loop(bodies, 1))),
             (
                 f"plain httpx loop, {concurrency} at a time",
-                lambda: asyncio.run(plain_loop(bodies, concurrency)),
+                lambda: _on_uvloop(plain_loop(bodies, concurrency)),
             ),
             ("dispatcher, 1 worker", lambda: asyncio.run(workers(url, 1))),
             (
