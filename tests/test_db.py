@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from app.db import Database
+from app.db import Database, working_memory
 from tests.conftest import settings_for
 
 
@@ -113,3 +113,32 @@ async def test_the_lean_reads_pool_keeps_a_fixed_set_of_connections(database: Da
             break
         await asyncio.sleep(0.1)
     assert alive == 0
+
+
+async def test_postgresql_sessions_run_without_jit(database: Database) -> None:
+    """JIT compilation costs the portfolio analytics more than it saves (app/db.py)."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's setting")
+    async with database.engine.connect() as connection:
+        assert (await connection.execute(text("SHOW jit"))).scalar_one() == "off"
+    pool = await database.driver_pool()
+    assert await pool.fetchval("SHOW jit") == "off"
+
+
+async def test_working_memory_is_raised_for_the_block_only(database: Database) -> None:
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's setting")
+    async with database.transaction(write=False) as session:
+
+        async def work_mem() -> str:
+            value: str = (await session.exec(text("SHOW work_mem"))).one()[0]  # type: ignore[call-overload]
+            return value
+
+        before = await work_mem()
+        async with working_memory(session, 48):
+            assert await work_mem() == "48MB"
+        assert await work_mem() == before
+        with pytest.raises(RuntimeError):
+            async with working_memory(session, 48):
+                raise RuntimeError("the statements failed")
+        assert await work_mem() == before

@@ -45,6 +45,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.sql import as_float, days_between, earlier_of, later_of, seconds_between
+from app.db import working_memory
 from app.models import (
     Allocation,
     ChangeRequest,
@@ -370,31 +371,40 @@ def _facts_statement(scope: MetricScope, groupings: Sequence[Grouping]) -> Any:
 
 def _median_statement(scope: MetricScope, groupings: Sequence[Grouping]) -> Any:
     """The median of each group from row numbers, which both databases have (PostgreSQL's
-    `percentile_cont` has no SQLite twin): the middle row, or the mean of the middle two."""
+    `percentile_cont` has no SQLite twin): the middle row, or the mean of the middle two.
+
+    The acknowledged feedback, joined with its project's group keys, is one CTE that every
+    grouping ranks: joined once, not once per grouping (at 100,000 projects the join, not the
+    ranking, was most of the statement)."""
     projects = _projects(scope).subquery("scoped_projects")
     received = col(Feedback.received_at)
-    hours = seconds_between(col(Feedback.acknowledged_at), received) / 3600.0
+    rows = (
+        select(
+            projects.c.phase,
+            projects.c.project_manager_id,
+            projects.c.sales_owner_id,
+            (seconds_between(col(Feedback.acknowledged_at), received) / 3600.0).label("hours"),
+        )
+        .select_from(Feedback)
+        .join(projects, projects.c.project_id == col(Feedback.project_id))
+        .where(
+            col(Feedback.organization_id) == scope.organization_id,
+            col(Feedback.acknowledged_at).is_not(None),
+            received >= _midnight(scope.start),
+            received < _midnight(scope.end + timedelta(days=1)),
+        )
+        .cte("acknowledged")
+    )
     per_group = []
     for grouping in groupings:
-        key = _group_column(projects, grouping)
+        key = _group_column(rows, grouping)
         partition = [] if grouping is Grouping.organization else [key]
-        ranked = (
-            select(
-                key.label("key"),
-                hours.label("hours"),
-                func.row_number().over(partition_by=partition, order_by=hours).label("position"),
-                func.count().over(partition_by=partition).label("total"),
-            )
-            .select_from(Feedback)
-            .join(projects, projects.c.project_id == col(Feedback.project_id))
-            .where(
-                col(Feedback.organization_id) == scope.organization_id,
-                col(Feedback.acknowledged_at).is_not(None),
-                received >= _midnight(scope.start),
-                received < _midnight(scope.end + timedelta(days=1)),
-            )
-            .subquery(f"ranked_{grouping.value}")
-        )
+        ranked = select(
+            key.label("key"),
+            rows.c.hours,
+            func.row_number().over(partition_by=partition, order_by=rows.c.hours).label("position"),
+            func.count().over(partition_by=partition).label("total"),
+        ).subquery(f"ranked_{grouping.value}")
         middle = ranked.c.position.in_([(ranked.c.total + 1) / 2, (ranked.c.total + 2) / 2])
         per_group.append(
             select(
@@ -436,17 +446,32 @@ def _utilisation_statement(scope: MetricScope, groupings: Sequence[Grouping]) ->
     )
     per_group = []
     for grouping in groupings:
+        # Person-days per group and person first, then the people of each group: a count of
+        # distinct people over every allocation would sort them all, once per grouping.
         key = _group_column(rows, grouping)
+        people = (
+            select(
+                key.label("key"),
+                rows.c.member_id,
+                func.sum(rows.c.person_days).label("person_days"),
+            )
+            .group_by(key, rows.c.member_id)
+            .subquery(f"people_{grouping.value}")
+        )
+        whole = grouping is Grouping.organization  # one row, even with no allocation at all
         statement = select(
             literal(grouping.value).label("grouping"),
-            key.label("key"),
-            func.sum(rows.c.person_days),
-            func.count(rows.c.member_id.distinct()),
+            cast(null(), String).label("key") if whole else people.c.key,
+            func.sum(people.c.person_days),
+            func.count(people.c.member_id),
         )
-        if grouping is not Grouping.organization:
-            statement = statement.group_by(key)
-        per_group.append(statement)
+        per_group.append(statement if whole else statement.group_by(people.c.key))
     return union_all(*per_group)
+
+
+# PostgreSQL's `work_mem` for the statements below (app/db.py `working_memory`): at 100,000
+# projects the portfolio's three statements 1,233 → 1,126 ms, at 10,000 105 → 100 ms.
+ANALYTICS_WORK_MEM_MB = 64
 
 
 async def _rows(session: AsyncSession, statement: Any) -> Any:
@@ -469,6 +494,16 @@ async def compute(
 ) -> dict[GroupKey, Figures]:
     """Figures for each group of each grouping; `needs` skips the statements no metric asked
     for (a KPI needs one metric, not three statements)."""
+    async with working_memory(session, ANALYTICS_WORK_MEM_MB):
+        return await _figures(session, scope, groupings, needs)
+
+
+async def _figures(
+    session: AsyncSession,
+    scope: MetricScope,
+    groupings: Sequence[Grouping],
+    needs: Iterable[KpiMetric] | None,
+) -> dict[GroupKey, Figures]:
     wanted = set(needs) if needs is not None else set(KpiMetric)
     figures: dict[GroupKey, Figures] = {}
 
