@@ -80,7 +80,7 @@ _ITEM = object_sql(
 # organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
 # order, one more than the page ($4). The key's columns come with every row, or alone.
 _CHANGES = f"""
-SELECT {_KEY}, page.id, page.item
+SELECT {_KEY}, page.id AS listed_id, page.item
 FROM api_keys AS k
 LEFT JOIN LATERAL (
     SELECT p.id, {_ITEM} AS item
@@ -239,9 +239,9 @@ class ProjectPolls:
             page.after()  # the cursor was issued for this list and organization, or the route's 400
         except DomainError:
             return None
-        listed = [row for row in rows if row["id"] is not None]
+        listed = [row for row in rows if row["listed_id"] is not None]
         more = len(listed) > page.limit
-        next_cursor = page.continue_after(listed[page.limit - 1]["id"] if more else None)
+        next_cursor = page.continue_after(listed[page.limit - 1]["listed_id"] if more else None)
         items = ",".join(row["item"] for row in listed[: page.limit])
         body = f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
         answer = Response(body, media_type="application/json")

@@ -140,12 +140,24 @@ async def test_the_plain_change_list_is_answered_ahead_of_the_route(
     async def broken(*_: object, **__: object) -> None:
         raise AssertionError("the route was reached")
 
+    poller = await tenant.post(
+        "/v1/api-keys", json={"name": "pm tool", "scopes": ["projects:read"]}
+    )
+    assert poller.status_code == 201, poller.text
     monkeypatch.setattr(service, "list_projects", broken)
     async with replica(tenant.database.settings.database_url) as lean:
         for url in urls:
             answer = await lean.get(url, headers=tenant.headers())
             assert comparable(answer) == through_the_route[url], url
         listed = (await lean.get("/v1/projects", headers=tenant.headers())).json()["items"]
+        empty = await lean.get(
+            "/v1/projects?updated_since=2100-01-01T00:00:00Z",
+            headers=tenant.headers(poller.json()["key"]),
+        )
+    assert empty.json() == {"items": [], "next_cursor": None}
+    keys = (await tenant.get("/v1/api-keys")).json()["items"]
+    (used,) = [key for key in keys if key["id"] == poller.json()["id"]]
+    assert used["last_used_at"] is not None  # the lean answer noted the key's use
     (item,) = [item for item in listed if item["id"] == awkward]
     assert (item["name"], item["description"]) == (AWKWARD_NAME, AWKWARD_DESCRIPTION)
     assert item["created_at"] == "2026-03-01T09:30:00.000001Z"
