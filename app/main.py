@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from app import __version__
 from app.accounts.routes import router as accounts_router
@@ -69,6 +70,24 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
         app.router.routes.append(route)
 
 
+class HandoverAPI(FastAPI):
+    """FastAPI with the observability and the lean polls outside of its own middleware.
+
+    FastAPI wraps every request in its error, telemetry and body-limit layers before the
+    app's own middleware; a poll answered by `ProjectPolls` needs none of them, and each costs
+    it a little (side by side: 304 +2%, status +5%). Outside them, the request id and the
+    metrics also cover the 500s that FastAPI's error layer answers.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = ProjectPolls(
+            super().build_middleware_stack(),
+            database=self.state.database,
+            limiter=self.state.rate_limiter,
+        )
+        return ObservabilityMiddleware(inner)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
@@ -90,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await database.dispose()
         rate_limiter.close()
 
-    app = FastAPI(
+    app = HandoverAPI(
         title="Handover",
         version=__version__,
         lifespan=lifespan,
@@ -104,9 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_etag_handlers(app)
     install_idempotency_handlers(app)
-    app.add_middleware(ProjectPolls, database=database, limiter=rate_limiter)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ObservabilityMiddleware)
     for router in (
         projects_router,
         project_lifecycle_router,

@@ -6,6 +6,7 @@ A representation with fields derived from today's date (`overdue`, `slip_days`, 
 version part only, so such a tag is good for a write all day.
 """
 
+import functools
 import hashlib
 from datetime import date
 from typing import Annotated
@@ -23,8 +24,14 @@ class NotModified(Exception):
         self.etag = etag
 
 
+@functools.lru_cache(maxsize=8)
+def _day_tag(as_of: date) -> str:
+    """`20261202`: formatted once per day, not once per poll (`strftime` is most of a tag)."""
+    return f"{as_of:%Y%m%d}"
+
+
 def etag_of(version: int, as_of: date | None = None) -> str:
-    return f'"{version}"' if as_of is None else f'"{version}.{as_of:%Y%m%d}"'
+    return f'"{version}"' if as_of is None else f'"{version}.{_day_tag(as_of)}"'
 
 
 def _version_part(tag: str) -> str:
