@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import APIRouter
+from prometheus_client import generate_latest
 
 from app.main import create_app
 from app.settings import Settings
@@ -52,6 +53,9 @@ async def test_unexpected_error_is_a_500_that_leaks_nothing(settings: Settings) 
     assert "hunter2" not in response.text
     assert "RuntimeError" not in response.text
     assert response.json()["type"] == "urn:handover:problem:internal"
+    # the request id and the metrics sit outside the layer that answers the 500
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+    assert 'route="/boom",status="500"' in generate_latest().decode()
 
 
 async def test_chunked_oversized_body_is_413(tenant: Tenant) -> None:
