@@ -72,24 +72,34 @@ WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
 
 # Each project of the page as `ProjectPublic` JSON, written by PostgreSQL (app/core/sql_json.py).
+# Items are joined with commas, each beginning with its first field's name: inside a JSON
+# string a quote is escaped, so this text is found only where an item begins.
+ITEM_BOUNDARY = ',{"' + next(iter(ProjectPublic.model_fields)) + '":'
 _ITEM = object_sql(
     ProjectPublic, "p", {"budget": money_sql("p.budget_amount", "p.budget_currency")}
 )
 
 # The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
 # organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
-# order, one more than the page ($4). The key's columns come with every row, or alone.
+# order, one more than the page ($4), as one row beside the key's columns: their items' JSON
+# joined, the id of the page's last project, and how many were found. One row, not one per
+# project, since decoding every row's columns cost the process as much as the page's JSON.
 _CHANGES = f"""
-SELECT {_KEY}, page.id AS listed_id, page.item
+SELECT {_KEY}, page.items, page.last_id, page.found
 FROM api_keys AS k
 LEFT JOIN LATERAL (
-    SELECT p.id, {_ITEM} AS item
-    FROM projects AS p
-    WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
-      AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
-      AND ($3::uuid IS NULL OR p.id > $3)
-    ORDER BY p.id
-    LIMIT $4
+    SELECT string_agg(item, ',' ORDER BY id) AS items,
+           (array_agg(id ORDER BY id))[$4 - 1] AS last_id,
+           count(*) AS found
+    FROM (
+        SELECT p.id, {_ITEM} AS item
+        FROM projects AS p
+        WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
+          AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
+          AND ($3::uuid IS NULL OR p.id > $3)
+        ORDER BY p.id
+        LIMIT $4
+    ) AS listed
 ) AS page ON true
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
@@ -239,10 +249,11 @@ class ProjectPolls:
             page.after()  # the cursor was issued for this list and organization, or the route's 400
         except DomainError:
             return None
-        listed = [row for row in rows if row["listed_id"] is not None]
-        more = len(listed) > page.limit
-        next_cursor = page.continue_after(listed[page.limit - 1]["listed_id"] if more else None)
-        items = ",".join(row["item"] for row in listed[: page.limit])
+        (row,) = rows
+        items, more = row["items"] or "", row["found"] > page.limit
+        if more:  # the project beyond the page is the last item
+            items = items[: items.rindex(ITEM_BOUNDARY)]
+        next_cursor = page.continue_after(row["last_id"] if more else None)
         body = f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
         answer = Response(body, media_type="application/json")
         if "link" in headers.headers:

@@ -52,6 +52,8 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         f"/v1/projects?limit=2&cursor={cursor}",
         f"/v1/projects?updated_since={future.replace('+', '%2B')}",
         "/v1/projects?limit=500",
+        "/v1/projects?limit=4",  # the awkward project is the one beyond the page
+        "/v1/projects?limit=5",  # and the page's last
         f"/v1/projects?cursor={foreign_cursor}",
         "/v1/projects?cursor=garbage",
         "/v1/projects?limit=0",
@@ -93,7 +95,7 @@ async def test_the_change_list_pages_to_the_end_with_no_project_twice(tenant: Te
 # What the JSON PostgreSQL writes for the lean page (app/core/sql_json.py) must escape or format
 # exactly as pydantic does: quotes, backslashes, control characters, text beyond ASCII and the
 # BMP, a whole-second time (no fraction) and one a microsecond past it.
-AWKWARD_NAME = 'Rollout "Nord" \\ Süd — 東京 😀 </script>'
+AWKWARD_NAME = 'Rollout "Nord" \\ Süd — 東京 😀 </script> ,{"id":"x'
 AWKWARD_DESCRIPTION = "Line one\nline\ttwo\r\x01\x1b\x7f\u2028 ends"
 
 
