@@ -6,6 +6,7 @@ lock at the start instead of failing with "database is locked" halfway through.
 """
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -187,17 +188,21 @@ async def working_memory(session: AsyncSession, megabytes: int) -> AsyncIterator
     """PostgreSQL's `work_mem` raised to `megabytes` for the statements of the block, on the
     session's connection, and reset after it (SQLite has no such setting: nothing is done).
 
-    For the few statements that aggregate a whole portfolio: with the default 4 MB, their
-    hashes of 100,000 projects spill, and the planner turns to sorts and merge joins whose
-    cost grows faster than the data."""
+    For statements that aggregate a whole portfolio (app/analytics/service.py). When the block
+    fails, the reset is tried but cannot hide the failure: a transaction the failure aborted
+    refuses it, and undoes the `SET` itself as it rolls back."""
     if (await session.connection()).dialect.name != "postgresql":
         yield
         return
+    reset = text("RESET work_mem")
     await session.exec(text(f"SET work_mem = '{int(megabytes)}MB'"))  # type: ignore[call-overload]
     try:
         yield
-    finally:
-        await session.exec(text("RESET work_mem"))  # type: ignore[call-overload]
+    except BaseException:
+        with contextlib.suppress(DBAPIError):
+            await session.exec(reset)  # type: ignore[call-overload]
+        raise
+    await session.exec(reset)  # type: ignore[call-overload]
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:

@@ -142,3 +142,9 @@ async def test_working_memory_is_raised_for_the_block_only(database: Database) -
             async with working_memory(session, 48):
                 raise RuntimeError("the statements failed")
         assert await work_mem() == before
+    # in a transaction the failure aborted, the failure is what surfaces, and the SET is undone
+    with pytest.raises(DBAPIError, match="division by zero"):
+        async with database.transaction() as session, working_memory(session, 48):
+            await session.exec(text("SELECT 1 / 0"))  # type: ignore[call-overload]
+    async with database.transaction(write=False) as session:
+        assert (await session.exec(text("SHOW work_mem"))).one()[0] == before  # type: ignore[call-overload]

@@ -15,6 +15,7 @@ from app.analytics.schemas import (
 )
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput
+from app.db import working_memory
 from app.kpis.metrics import Figures, Grouping, MetricScope, compute
 from app.members.service import get_member
 from app.models import Phase
@@ -58,9 +59,16 @@ def _scope(caller: Caller, span: Window, **members: UUID) -> MetricScope:
     )
 
 
+# The portfolio's statements aggregate every project of the organization. PostgreSQL's default
+# 4 MB of `work_mem` makes their hashes of 100,000 projects spill, and the planner turns to sorts
+# whose cost grows faster than the data (app/db.py `working_memory`): 1,233 → 1,126 ms there.
+PORTFOLIO_WORK_MEM_MB = 64
+
+
 async def portfolio(session: AsyncSession, caller: Caller, span: Window) -> PortfolioAnalytics:
     groupings = list(Grouping)
-    figures = await compute(session, _scope(caller, span), groupings)
+    async with working_memory(session, PORTFOLIO_WORK_MEM_MB):
+        figures = await compute(session, _scope(caller, span), groupings)
     by: dict[Grouping, list[tuple[str | None, Figures]]] = {grouping: [] for grouping in groupings}
     for (grouping, key), group in figures.items():
         by[grouping].append((key, group))

@@ -11,7 +11,6 @@ and the lean ones are compared byte for byte (tests/projects/test_change_polls.p
 - strings through `to_json`, whose escapes (`\\"`, `\\\\`, `\\n`, `\\t`, `\\u0001`, UTF-8 kept)
   are pydantic's;
 - date-times in UTC as `2026-12-02T05:20:00.123456Z`, the fraction left out when it is zero;
-- decimals as strings with their two places.
 
 A field of a type not known here fails at import, so a new field cannot drift unnoticed.
 """
@@ -62,15 +61,6 @@ def value_sql(column: str, annotation: Any) -> str:
         (kind,) = [arg for arg in get_args(annotation) if arg is not type(None)]
         return f"coalesce({_scalar(column, kind)}, 'null')"
     return _scalar(column, annotation)
-
-
-def money_sql(amount: str, currency: str) -> str:
-    """A `Money` object from its two columns (`null` without an amount)."""
-    return (
-        f"CASE WHEN {amount} IS NULL THEN 'null' ELSE "
-        f'\'{{"amount":"\' || round({amount}, 2)::text || \'","currency":\' || '
-        f"to_json(({currency})::text)::text || '}}' END"
-    )
 
 
 def object_sql(model: type[BaseModel], table: str, composed: dict[str, str]) -> str:

@@ -210,3 +210,15 @@ async def test_the_portfolio_costs_three_statements_whatever_its_size(tenant: Te
     assert (
         len([s for s in full if "milestone_facts" in s or "ranked_" in s or "allocated" in s]) == 3
     )
+
+
+async def test_the_portfolio_runs_with_room_to_aggregate(tenant: Tenant) -> None:
+    """On PostgreSQL its statements run with `work_mem` raised, and it is reset after them."""
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's setting")
+    with count_statements(tenant.database) as sent:
+        assert (await tenant.get("/v1/analytics/portfolio")).status_code == 200
+    settings = [s for s in sent if "work_mem" in s]
+    assert settings == ["SET work_mem = '64MB'", "RESET work_mem"]
+    first, last = sent.index(settings[0]), sent.index(settings[1])
+    assert len([s for s in sent[first:last] if "milestone_facts" in s or "ranked_" in s]) == 2
