@@ -157,7 +157,7 @@ def _list_parameters(query_string: bytes) -> dict[str, str] | None:
 
 
 class ProjectPolls:
-    """The ASGI layer, between the middleware and the routes."""
+    """The ASGI layer, in front of FastAPI's own middleware (app/main.py `HandoverAPI`)."""
 
     def __init__(self, app: ASGIApp, database: Database, limiter: RateLimiter) -> None:
         self.app = app
