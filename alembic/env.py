@@ -35,10 +35,14 @@ def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fa
 # lessons and its shadow tables on SQLite, the GIN expression index on PostgreSQL.
 HAND_MADE_TABLE_PREFIX = "lesson_search"
 HAND_MADE_INDEXES = frozenset({"ix_lessons_search"})
+# Columns PostgreSQL's triggers keep and no model maps (app/projects/list_item.py).
+HAND_MADE_COLUMNS = frozenset({("projects", "list_item_json")})
 
 
-def _include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     if type_ == "table" and name is not None and name.startswith(HAND_MADE_TABLE_PREFIX):
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in HAND_MADE_COLUMNS:
         return False
     return not (type_ == "index" and name in HAND_MADE_INDEXES)
 

@@ -39,10 +39,10 @@ from app.core.errors import DomainError, domain_error_response
 from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
-from app.core.sql_json import object_sql
 from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
+from app.projects.list_item import kept_item_sql
 from app.projects.schemas import ProjectPublic
 
 log = structlog.get_logger(__name__)
@@ -71,17 +71,12 @@ LEFT JOIN project_status_documents AS d ON d.project_id = p.id
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
 
-# Each project of the page as `ProjectPublic` JSON, written by PostgreSQL (app/core/sql_json.py).
-# Items are joined with commas, each beginning with its first field's name: inside a JSON
-# string a quote is escaped, so this text is found only where an item begins.
+# Each project of the page as `ProjectPublic` JSON, as PostgreSQL keeps it in the project's row
+# (app/projects/list_item.py). Items are joined with commas, each beginning with its first
+# field's name: inside a JSON string a quote is escaped, so this text is found only where an item
+# begins.
 ITEM_BOUNDARY = ',{"' + next(iter(ProjectPublic.model_fields)) + '":'
-# `budget` is a `Money` object from two columns, its amount a string with two places.
-_BUDGET = (
-    "CASE WHEN p.budget_amount IS NULL THEN 'null' ELSE "
-    '\'{"amount":"\' || round(p.budget_amount, 2)::text || \'","currency":\' || '
-    "to_json(p.budget_currency::text)::text || '}' END"
-)
-_ITEM = object_sql(ProjectPublic, "p", {"budget": _BUDGET})
+_ITEM = kept_item_sql("p")
 
 # The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
 # organization's projects not archived, changed at or after $2, after the cursor's id $3, in id

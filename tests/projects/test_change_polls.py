@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app.models import Project
-from app.projects import service
+from app.projects import list_item, service
 from tests.factories import Tenant
 from tests.projects.polls import comparable
 from tests.replicas import replica
@@ -166,3 +166,32 @@ async def test_the_plain_change_list_is_answered_ahead_of_the_route(
     assert item["updated_at"].endswith("Z")
     assert "." not in item["updated_at"]  # a whole second: no fraction
     assert item["budget"] == {"amount": "0.00", "currency": "USD"}
+
+
+async def test_postgresql_keeps_each_projects_item_as_it_would_write_it_now(tenant: Tenant) -> None:
+    """The trigger keeps every project's item (app/projects/list_item.py) after inserts, updates
+    through the API and the ORM, and an archive: each as the item would be written from the row
+    today. It fails when the trigger is gone or when `ProjectPublic` changed without a migration
+    that re-creates it."""
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's trigger")
+    customer = await tenant.customer()
+    await _awkward_project(tenant, customer["id"])
+    renamed = await tenant.project(customer_id=customer["id"])
+    patched = await tenant.patch(f"/v1/projects/{renamed['id']}", json={"name": "Renamed"})
+    assert patched.status_code == 200, patched.text
+    archived = await tenant.project(customer_id=customer["id"])
+    assert (await tenant.delete(f"/v1/projects/{archived['id']}")).status_code == 204
+    statement = text(
+        f"SELECT p.name, p.{list_item.COLUMN} AS kept, {list_item.item_sql('p')} AS written "  # noqa: S608
+        "FROM projects AS p WHERE p.organization_id = :organization"
+    )
+    async with tenant.database.transaction(write=False) as session:
+        rows = (
+            await session.exec(statement, params={"organization": tenant.organization_id})
+        ).all()  # type: ignore[call-overload]
+    assert len(rows) == 3
+    assert "Renamed" in {row.name for row in rows}
+    for row in rows:
+        assert row.kept is not None, row.name
+        assert row.kept == row.written, row.name
