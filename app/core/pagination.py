@@ -12,11 +12,13 @@ import hmac
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Protocol, TypeVar
+from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select
+from starlette.datastructures import URL
 
 from app.core.errors import InvalidCursor
 
@@ -51,6 +53,19 @@ def _unb64(text: str) -> bytes:
 PageT = TypeVar("PageT", bound=Page[Any])
 
 
+def next_url(url: URL, cursor: str, limit: int) -> str:
+    """`url` with `cursor` and `limit` set, its other parameters kept in their order: what
+    Starlette's `URL.include_query_params` gives, at half its cost (a page of the change list
+    pays it on every poll)."""
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(url.query, keep_blank_values=True)
+        if name not in ("cursor", "limit")
+    ]
+    query = urlencode([*kept, ("cursor", cursor), ("limit", limit)])
+    return f"{str(url).partition('?')[0]}?{query}"
+
+
 class PageParams:
     """`limit` and `cursor` query parameters, as a dependency that also writes the `Link` header."""
 
@@ -68,10 +83,10 @@ class PageParams:
         route = self._request.scope["route"].path
         message = b"|".join([route.encode(), str(caller.organization_id).encode(), payload])
         key = settings.secret_key.get_secret_value().encode()
-        return hmac.new(key, message, hashlib.sha256).digest()[:16]
+        return hmac.digest(key, message, hashlib.sha256)[:16]
 
     def encode(self, last_id: UUID) -> str:
-        payload = json.dumps({"after": str(last_id)}, separators=(",", ":")).encode()
+        payload = f'{{"after":"{last_id}"}}'.encode()  # compact JSON: a UUID needs no escape
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
     def claimed_after(self) -> UUID | None:
@@ -112,8 +127,9 @@ class PageParams:
         if last_id is None:
             return None
         next_cursor = self.encode(last_id)
-        url = self._request.url.include_query_params(cursor=next_cursor, limit=self.limit)
-        self._response.headers["Link"] = f'<{url}>; rel="next"'
+        self._response.headers["Link"] = (
+            f'<{next_url(self._request.url, next_cursor, self.limit)}>; rel="next"'
+        )
         return next_cursor
 
     def page(self, rows: Sequence[Identified], page_model: type[PageT]) -> PageT:

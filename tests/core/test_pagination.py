@@ -2,9 +2,11 @@
 
 import base64
 
+import pytest
 from sqlmodel import col, select
+from starlette.datastructures import URL
 
-from app.core.pagination import MAX_PAGE_SIZE
+from app.core.pagination import MAX_PAGE_SIZE, next_url
 from app.models import Member, MemberRole
 from tests.factories import Tenant
 
@@ -97,3 +99,19 @@ async def test_filters_by_role_and_updated_since(tenant: Tenant) -> None:
     later = await tenant.member(role="finance")
     since = await tenant.get("/v1/members", params={"updated_since": later["updated_at"]})
     assert [member["id"] for member in since.json()["items"]] == [later["id"]]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://testserver/v1/projects",
+        "http://testserver/v1/projects?limit=5",
+        "https://api.example.com:8443/v1/projects?updated_since=2026-12-02T09:19:55%2B01:00&limit=50",
+        "http://testserver/v1/risks?cursor=old.cursor&status=open&status=closed&q=a+b%26c&empty=",
+        "http://testserver/v1/lessons?q=S%C3%BCd%20%E6%9D%B1&limit=2&limit=3",
+    ],
+)
+def test_the_next_pages_url_is_starlettes(url: str) -> None:
+    """The `Link` of the next page keeps every other parameter as Starlette would write it."""
+    expected = URL(url).include_query_params(cursor="a-b_c.d-e", limit=20)
+    assert next_url(URL(url), "a-b_c.d-e", 20) == str(expected)
