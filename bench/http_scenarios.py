@@ -22,7 +22,7 @@ import httpx
 
 from bench import load, memory, servers, tenant
 from bench.load import Outcome, Request
-from bench.support import free_port
+from bench.support import free_port, settle
 
 # name, target ratio to the floor, requests (none: CRM pushes, signed afresh each round),
 # the status expected, random picks (else each request once, in order)
@@ -207,6 +207,7 @@ def run(
             f"{first['seconds']} s ({first['per_second']:,.0f}/s)",
             flush=True,
         )
+        print(f"  settled the database ({settle(dsn):.1f} s)", flush=True)
         runs, during_status = _alternate(
             args,
             plan,
