@@ -108,10 +108,10 @@ class Database:
             class_=AsyncSession,
             expire_on_commit=False,
         )
-        self._driver_pool: asyncpg.Pool | None = None
+        self._driver_pools: dict[bool, asyncpg.Pool] = {}
         self._driver_pool_opening = asyncio.Lock()
 
-    async def driver_pool(self) -> asyncpg.Pool:
+    async def driver_pool(self, *, planned_per_call: bool = False) -> asyncpg.Pool:
         """A pool of plain asyncpg connections (PostgreSQL), opened on first use.
 
         For the one-statement reads of the lean polls (app/projects/polling.py): checking a
@@ -124,20 +124,33 @@ class Database:
         listeners or cursors to undo. So a connection goes back to the pool without asyncpg's
         default reset (`RESET ALL; UNLISTEN *; …`, one more round trip per poll); asyncpg still
         rolls back an open transaction first, were one ever left.
+
+        asyncpg prepares a statement once per connection, and after five executions PostgreSQL
+        may keep one generic plan for every later one. That suits a statement whose best plan
+        never depends on its arguments (the status poll's primary keys), not one whose does:
+        `planned_per_call` gives a second pool, of the same size, whose statements are planned
+        for each call's arguments (the change list: a poll for the few projects changed since a
+        minute ago wants another index than a page of everything).
         """
-        if self._driver_pool is None:
+        pool = self._driver_pools.get(planned_per_call)
+        if pool is None:
             async with self._driver_pool_opening:
-                if self._driver_pool is None:
+                pool = self._driver_pools.get(planned_per_call)
+                if pool is None:
                     url = make_url(self.settings.async_database_url).set(drivername="postgresql")
                     size = self.settings.db_poll_pool_size
-                    self._driver_pool = await asyncpg.create_pool(
+                    settings = SERVER_SETTINGS
+                    if planned_per_call:
+                        settings = {**settings, "plan_cache_mode": "force_custom_plan"}
+                    pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False),
-                        server_settings=SERVER_SETTINGS,
+                        server_settings=settings,
                         min_size=size,
                         max_size=size,
                         reset=_nothing_to_reset,
                     )
-        return self._driver_pool
+                    self._driver_pools[planned_per_call] = pool
+        return pool
 
     def _autocommit(self) -> AsyncEngine:
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -152,9 +165,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        if self._driver_pool is not None:
-            await self._driver_pool.close()
-            self._driver_pool = None
+        pools, self._driver_pools = self._driver_pools, {}
+        for pool in pools.values():
+            await pool.close()
         await self.engine.dispose()
 
 

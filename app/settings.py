@@ -85,8 +85,9 @@ class Settings(BaseSettings):
         10,
         ge=1,
         le=200,
-        description="PostgreSQL connections of the lean project polls' own pool "
-        "(app/projects/polling.py), beside the engine's `db_pool_size` + `db_max_overflow`.",
+        description="PostgreSQL connections of each of the lean project polls' two pools "
+        "(status, change list; app/projects/polling.py), beside the engine's `db_pool_size` + "
+        "`db_max_overflow`.",
     )
     db_ping_after_idle_seconds: float = Field(
         10.0,

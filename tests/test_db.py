@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -123,6 +124,27 @@ async def test_postgresql_sessions_run_without_jit(database: Database) -> None:
         assert (await connection.execute(text("SHOW jit"))).scalar_one() == "off"
     pool = await database.driver_pool()
     assert await pool.fetchval("SHOW jit") == "off"
+
+
+async def test_the_change_lists_pool_plans_every_call_for_its_arguments(database: Database) -> None:
+    """PostgreSQL keeps one generic plan for a prepared statement after five executions when it
+    looks no worse; the change list's pool must not, since its best index depends on
+    `updated_since` (app/db.py `driver_pool`). The status polls' pool may."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's plans")
+    statement = "SELECT count(*) FROM projects WHERE updated_at >= $1"
+    since = datetime.now(UTC) - timedelta(days=1)
+    plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
+    counted = {}
+    for planned_per_call in (False, True):
+        pool = await database.driver_pool(planned_per_call=planned_per_call)
+        async with pool.acquire() as connection:
+            for _ in range(8):
+                await connection.fetchval(statement, since)
+            counted[planned_per_call] = tuple(await connection.fetchrow(plans, statement))
+        assert await database.driver_pool(planned_per_call=planned_per_call) is pool
+    assert counted[True] == (0, 8)
+    assert counted[False][0] > 0  # generic plans once PostgreSQL found them no worse
 
 
 async def test_working_memory_is_raised_for_the_block_only(database: Database) -> None:

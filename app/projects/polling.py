@@ -83,6 +83,8 @@ _ITEM = kept_item_sql("p")
 # order, one more than the page ($4), as one row beside the key's columns: their items' JSON
 # joined, the id of the page's last project, and how many were found. One row, not one per
 # project, since decoding every row's columns cost the process as much as the page's JSON.
+# Planned for each call's arguments (`planned_per_call`), on the indexes of the organization's
+# projects by id and by their last change (app/models/project.py).
 _CHANGES = f"""
 SELECT {_KEY}, page.items, page.last_id, page.found
 FROM api_keys AS k
@@ -180,8 +182,10 @@ class ProjectPolls:
         match = STATUS_PATH.fullmatch(path)
         return await self._status(scope, UUID(match.group(1))) if match else None
 
-    async def _fetch(self, statement: str, *arguments: Any) -> Sequence[Any]:
-        pool = await self.database.driver_pool()
+    async def _fetch(
+        self, statement: str, *arguments: Any, planned_per_call: bool = False
+    ) -> Sequence[Any]:
+        pool = await self.database.driver_pool(planned_per_call=planned_per_call)
         rows: Sequence[Any] = await pool.fetch(statement, *arguments)
         return rows
 
@@ -238,7 +242,9 @@ class ProjectPolls:
             claimed = page.claimed_after()
         except DomainError:
             return None
-        rows = await self._fetch(_CHANGES, hash_key(key), since, claimed, page.limit + 1)
+        rows = await self._fetch(
+            _CHANGES, hash_key(key), since, claimed, page.limit + 1, planned_per_call=True
+        )
         record = _key_of(rows[0]) if rows else None
         caller = _reader(record) if record is not None else None
         if record is None or caller is None:
