@@ -154,7 +154,10 @@ def _first_polls(base: str, requests: list[Request], connections: int) -> dict[s
 
             async def poll(request: Request) -> bool:
                 async with gate:
-                    answer = await client.get(request.path, headers=request.headers)
+                    try:
+                        answer = await client.get(request.path, headers=request.headers)
+                    except httpx.TransportError:  # counted as not answered, not the run's end
+                        return False
                     return answer.status_code == 200
 
             return sum(await asyncio.gather(*(poll(request) for request in requests)))
@@ -203,7 +206,8 @@ def run(
         plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
         first = _first_polls(base, reads.status, 4 if args.quick else 32)
         print(
-            f"  first poll of each project today: {first['answered']:,} documents built in "
+            f"  first poll of each project today: {first['answered']:,} of "
+            f"{first['projects']:,} documents built in "
             f"{first['seconds']} s ({first['per_second']:,.0f}/s)",
             flush=True,
         )
