@@ -117,8 +117,11 @@ class Database:
         For the one-statement reads of the lean polls (app/projects/polling.py): checking a
         connection out of the engine costs a poll more than its statement (a greenlet, the
         pool's events, the connection's wrapper), and a burst of polls above the engine's
-        `pool_size` opened and closed overflow connections on every request. This pool has a
-        fixed size and hands out the driver's connection as it is.
+        `pool_size` opened and closed overflow connections on every request. This pool opens
+        connections as polls need them, up to a fixed size, keeps them while they are used
+        (asyncpg closes one left idle for five minutes), and hands out the driver's connection
+        as it is. Opening them on demand keeps a process that polls little from holding
+        connections PostgreSQL's `max_connections` counts for every replica.
 
         Its connections run single reads and nothing else: no session settings, locks,
         listeners or cursors to undo. So a connection goes back to the pool without asyncpg's
@@ -145,7 +148,7 @@ class Database:
                     pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False),
                         server_settings=settings,
-                        min_size=size,
+                        min_size=1,
                         max_size=size,
                         reset=_nothing_to_reset,
                     )
