@@ -5,7 +5,8 @@ on every page was most of PostgreSQL's work for it. So the database keeps each p
 in `projects.list_item_json`: a trigger (`handover_project_list_item`, made by the migration
 `keep_list_items`) writes it from the row before every insert and update, in the same statement,
 so no write path can leave it behind and every replica reads the same text. The lean change list
-(app/projects/polling.py) reads it, and writes the item itself where it is missing.
+(app/projects/polling.py) reads it, and builds the item in its statement for a row the trigger
+never wrote (`kept_item_sql`), so a missing item costs time, never a project left off a page.
 
 The ORM does not map the column (alembic/env.py leaves it out of the comparison): nothing in
 Python reads or writes it. When `ProjectPublic` changes, a migration re-creates the function with

@@ -195,3 +195,34 @@ async def test_postgresql_keeps_each_projects_item_as_it_would_write_it_now(tena
     for row in rows:
         assert row.kept is not None, row.name
         assert row.kept == row.written, row.name
+
+
+async def test_the_lean_change_list_is_planned_for_each_polls_arguments(tenant: Tenant) -> None:
+    """Its statement runs on the pool that plans every call (app/db.py `driver_pool`): polled
+    more often than PostgreSQL needs to settle on one generic plan, each poll was still planned
+    for its own arguments, so a poll for the last minute's changes is not served by the plan of
+    a page of everything."""
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("the lean path is PostgreSQL's")
+    await tenant.project()
+    for _ in range(8):
+        answer = await tenant.get("/v1/projects?updated_since=2026-01-01T00:00:00Z")
+        assert answer.status_code == 200, answer.text
+    pool = await tenant.database.driver_pool(planned_per_call=True)
+    held = [await pool.acquire() for _ in range(pool.get_idle_size())]  # all of its connections
+    try:
+        planned = [
+            (
+                await connection.fetchval("SHOW plan_cache_mode"),
+                await connection.fetchval(
+                    "SELECT coalesce(sum(custom_plans), 0) FROM pg_prepared_statements "
+                    "WHERE statement LIKE '%string_agg(item%'"
+                ),
+            )
+            for connection in held
+        ]
+    finally:
+        for connection in held:
+            await pool.release(connection)
+    assert sum(custom for _, custom in planned) >= 8
+    assert {mode for mode, custom in planned if custom} == {"force_custom_plan"}
