@@ -1,7 +1,9 @@
 """The `handover` command: serve, migrate, orgs, keys, import-deals, openapi."""
 
 import asyncio
+import csv
 import json
+import re
 import signal
 import sys
 from collections import Counter
@@ -22,6 +24,7 @@ from app.clock import runner as clock
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
+from app.crm import worker as crm_worker
 from app.db import Database
 from app.deals import importer
 from app.models import CrmSource
@@ -86,7 +89,7 @@ async def _work(settings: Settings, *, with_clock: bool) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    loops = [dispatcher.run(database, stop)]
+    loops = [dispatcher.run(database, stop), crm_worker.run(database, stop)]
     if with_clock:
         loops.append(clock.run(database, stop))
     try:
@@ -101,7 +104,8 @@ def worker(
         bool, typer.Option(help="Run the clock too (--no-clock: deliver webhooks only).")
     ] = True,
 ) -> None:
-    """Deliver webhooks and run the clock (several against PostgreSQL share the work)."""
+    """Plan kept CRM requests, sync CRMs, deliver webhooks and run the clock (several
+    against PostgreSQL share the work)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     # uvloop, as `serve` runs on (uvicorn picks it): a worker's time is mostly the event loop's
@@ -166,7 +170,11 @@ def openapi() -> None:
 async def _import_deals(
     path: Path,
     org: str,
-    source: CrmSource,
+    *,
+    source: CrmSource | None,
+    connection_id: UUID | None,
+    won_stages: list[str],
+    currency: str | None,
     template: UUID | None,
     project_manager: str | None,
 ) -> list[importer.RowResult]:
@@ -180,34 +188,82 @@ async def _import_deals(
             if project_manager is None
             else await importer.manager_by_email(database, organization.id, project_manager)
         )
-        with (
-            path.open(newline="", encoding="utf-8-sig") as handle,
-            Progress(console=Console(stderr=True), transient=False) as progress,
-        ):
-            task = progress.add_task("Importing deals", total=importer.count_rows(path))
-            rows = importer.import_deals(
-                database,
-                organization.id,
-                handle,
-                source=source,
-                project_template_id=template,
-                project_manager_id=manager_id,
+        connection = (
+            None
+            if connection_id is None
+            else await importer.connection_rules(database, organization.id, connection_id)
+        )
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            plan = importer.plan_import(
+                reader.fieldnames or [], source=source, connection=connection, won_stages=won_stages
             )
-            async for result in rows:
-                results.append(result)
-                progress.advance(task)
+            typer.echo(plan.describe(), err=True)
+            with Progress(console=Console(stderr=True), transient=False) as progress:
+                task = progress.add_task("Importing deals", total=importer.count_rows(path))
+                rows = importer.import_deals(
+                    database,
+                    organization.id,
+                    reader,
+                    plan,
+                    currency=currency,
+                    project_template_id=template,
+                    project_manager_id=manager_id,
+                )
+                async for result in rows:
+                    results.append(result)
+                    progress.advance(task)
     finally:
         await database.dispose()
     return results
 
 
+def _currency_code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"[A-Za-z]{3}", value):
+        raise typer.BadParameter("an ISO 4217 code, e.g. EUR")
+    return value.upper()
+
+
 @cli.command("import-deals")
 def import_deals(
-    file: Annotated[Path, typer.Argument(help="A CSV export: one won deal per row.", exists=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A CSV: a HubSpot or Pipedrive deals export, or the canonical columns.",
+            exists=True,
+        ),
+    ],
     org: Annotated[str, typer.Option(help="Organization name or id.")],
     source: Annotated[
-        CrmSource, typer.Option(help="The CRM the deals live in (later pushes find them).")
-    ] = CrmSource.generic,
+        CrmSource | None,
+        typer.Option(
+            help="The CRM the deals live in (later pushes find them). Default: the export's "
+            "CRM, else the connection's, else generic."
+        ),
+    ] = None,
+    connection: Annotated[
+        UUID | None,
+        typer.Option(help="A CRM connection id: its CRM is the source, its won stages count."),
+    ] = None,
+    won_stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A stage that means won, id or label (repeat for several), besides the "
+            "connection's. Default: HubSpot closedwon; canonical files closedwon, Closed Won or "
+            "won (every row without a stage column). Pipedrive deals count when their status is "
+            "Won."
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO code of amounts the file gives no currency for (e.g. a HubSpot account "
+            "with one currency).",
+            callback=_currency_code,
+        ),
+    ] = None,
     template: Annotated[
         UUID | None, typer.Option(help="Project template id (default: the built-in one).")
     ] = None,
@@ -215,20 +271,35 @@ def import_deals(
         str | None, typer.Option(help="Email of the member who manages the new projects.")
     ] = None,
 ) -> None:
-    """Import won deals from a CSV: each becomes exactly one project. Exits 1 if rows were
-    rejected (the others are imported)."""
+    """Import won deals from a CSV: each becomes exactly one project, rows not won are skipped.
+    Exits 1 if rows were rejected (the others are imported), 2 if the file cannot be read."""
     try:
-        results = asyncio.run(_import_deals(file, org, source, template, project_manager))
-    except importer.UnknownManager as exc:
+        results = asyncio.run(
+            _import_deals(
+                file,
+                org,
+                source=source,
+                connection_id=connection,
+                won_stages=won_stage or [],
+                currency=currency,
+                template=template,
+                project_manager=project_manager,
+            )
+        )
+    except importer.CannotImport as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from exc
     counts = Counter(result.outcome for result in results)
     typer.echo(
-        f"created {counts['created']}, existing {counts['existing']}, rejected {counts['rejected']}"
+        f"created {counts['created']}, existing {counts['existing']}, "
+        f"skipped {counts['skipped']}, rejected {counts['rejected']}"
     )
-    for result in results:
-        if result.outcome == "rejected":
-            typer.echo(f"line {result.line} ({result.external_id or '?'}): {result.reason}")
+    for outcome in ("rejected", "skipped"):
+        for result in results:
+            if result.outcome == outcome:
+                said = f"{outcome}: " if outcome == "skipped" else ""
+                line = f"line {result.line} ({result.external_id or '?'})"
+                typer.echo(f"{line}: {said}{result.reason}")
     if counts["rejected"]:
         raise SystemExit(1)
 

@@ -28,6 +28,7 @@ from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
 from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
+from app.crm import worker as crm_worker
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.routes import router as crm_router
 from app.customers.routes import router as customers_router
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers = []
         if settings.dispatcher_enabled:
             workers.append(asyncio.create_task(dispatcher.run(database, stop)))
+            workers.append(asyncio.create_task(crm_worker.run(database, stop)))
         if settings.clock_enabled:
             workers.append(asyncio.create_task(clock.run(database, stop)))
         yield

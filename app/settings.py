@@ -141,6 +141,21 @@ class Settings(BaseSettings):
     crm_inbound_retention_days: int = Field(
         30, ge=1, description="How long raw CRM requests are kept for support."
     )
+    crm_enrich_deadline_seconds: float = Field(
+        600,
+        ge=0,
+        description="How long the worker retries a CRM whose API does not answer before it "
+        "plans a deal from what it knows, flagged `crm_incomplete` (completed later).",
+    )
+    crm_sync_interval_seconds: float = Field(
+        900, gt=0, description="How often each connection with API access is synced."
+    )
+    crm_worker_batch_size: int = Field(
+        20, ge=1, le=500, description="Kept CRM requests a worker claims at once."
+    )
+    crm_plan_max_attempts: int = Field(
+        10, ge=1, description="A kept request whose planning fails this often is `failed`."
+    )
     share_submission_limit: str = Field(
         "20/hour",
         description="Feedback and survey answers accepted per share link (a `limits` rate "

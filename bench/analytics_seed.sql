@@ -10,13 +10,13 @@ SELECT 1, now(), now(), md5(:org || '-member-' || n)::uuid, :org, 'Member ' || n
        'member' || n || '@bench.example', CASE WHEN n % 2 = 0 THEN 'project_manager' ELSE 'sales' END, 40
 FROM generate_series(1, :members) AS n
 ON CONFLICT DO NOTHING;
-INSERT INTO customers (version, created_at, updated_at, id, organization_id, name)
-SELECT 1, now(), now(), md5(:org || '-customer-' || n)::uuid, :org, 'Customer ' || n
+INSERT INTO customers (version, created_at, updated_at, id, organization_id, name, contacts)
+SELECT 1, now(), now(), md5(:org || '-customer-' || n)::uuid, :org, 'Customer ' || n, '[]'
 FROM generate_series(0, 999) AS n
 ON CONFLICT DO NOTHING;
 INSERT INTO projects (version, created_at, updated_at, id, organization_id, name, customer_id,
                       sales_owner_id, project_manager_id, phase, health, budget_amount,
-                      budget_currency)
+                      budget_currency, crm_incomplete)
 SELECT 1, now() - make_interval(mins => n % 1000), now() - make_interval(mins => n % 1000),
        (lpad(to_hex(n), 12, '0') || substr(md5(:org || '-project-' || n), 13))::uuid, :org, 'Project ' || n,
        md5(:org || '-customer-' || (n % 1000))::uuid,
@@ -25,7 +25,8 @@ SELECT 1, now() - make_interval(mins => n % 1000), now() - make_interval(mins =>
        (ARRAY['initiating', 'planning', 'executing', 'monitoring', 'closing', 'closed'])[1 + n % 6],
        'green',
        CASE WHEN n % 2 = 0 THEN 50000 + (n % 100) * 1000 END,
-       CASE WHEN n % 2 = 0 THEN 'EUR' END
+       CASE WHEN n % 2 = 0 THEN 'EUR' END,
+       false
 FROM generate_series(:first, :last) AS n;
 INSERT INTO milestones (version, created_at, updated_at, id, organization_id, project_id, name,
                         due_date, baseline_due_date, status, completed_date, customer_visible)

@@ -42,6 +42,8 @@ def _plain(kind: type[StrEnum]) -> bool:
 
 def _scalar(column: str, kind: Any) -> str:
     """The SQL of one non-null value's JSON text."""
+    if kind is bool:
+        return f"(CASE WHEN {column} THEN 'true' ELSE 'false' END)"
     if kind is int:
         return f"({column})::text"
     if kind is UUID or (isinstance(kind, type) and issubclass(kind, StrEnum) and _plain(kind)):

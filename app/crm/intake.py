@@ -1,29 +1,27 @@
-"""The intake: a CRM's request verified on its raw bytes, kept, and turned into deals.
+"""The intake: a CRM's request verified on its raw bytes, kept, and answered at once.
 
 Outside any transaction the connection is read and the request verified; a refusal is logged
 and counted (never with a secret), kept for support, and answered 401 with no detail. A
-verified request is read; then one transaction claims its delivery (a retry finds the claim: it
-is acknowledged and changes nothing), takes each deal through `deals.service.take_deal`, and
-keeps the raw request with what became of it.
+verified request is read (a body its CRM would not send is a 422); then one short transaction
+claims its delivery (a retry finds the claim: a duplicate, acknowledged, nothing done) and keeps
+the raw request as `received`. Nothing is planned here: CRMs time out fast (HubSpot counts an
+answer slower than 5 s as failed), so the worker (app/crm/worker.py) completes each kept
+request's deals from the CRM's API and plans them, retrying from the kept record.
 """
 
-from dataclasses import dataclass, field
 from typing import ClassVar
 from uuid import UUID
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.auth import Caller
 from app.core.errors import DomainError, InvalidInput
 from app.crm import metrics
 from app.crm.providers import PROVIDERS
-from app.crm.providers.base import Malformed, Reading, Received, Rejected
-from app.crm.schemas import IntakeAnswer, IntakeDeal
+from app.crm.providers.base import Malformed, Received, Rejected
+from app.crm.schemas import IntakeAnswer
 from app.crm.service import credentials
 from app.db import Database, insert_or_ignore
-from app.deals.schemas import ProjectOutcome
-from app.deals.service import Origin, find_deal, take_deal, update_deal
 from app.models import CrmConnection, CrmDeliveryClaim, CrmInboundRequest, CrmSource, InboundOutcome
 from app.models.base import utcnow
 from app.settings import Settings
@@ -43,12 +41,6 @@ class IntakeTooLarge(DomainError):
     status, slug, title = 413, "content-too-large", "Content Too Large"
 
 
-@dataclass
-class Outcome:
-    answer: IntakeAnswer
-    deal_ids: list[str] = field(default_factory=list)
-
-
 def _kept_headers(request: Received) -> dict[str, str]:
     return {
         name: value for name, value in request.headers.items() if name not in CREDENTIAL_HEADERS
@@ -63,21 +55,20 @@ async def _keep(
     *,
     detail: str | None = None,
     delivery_key: str | None = None,
-    deal_ids: list[str] | None = None,
-) -> None:
-    session.add(
-        CrmInboundRequest(
-            organization_id=connection.organization_id,
-            connection_id=connection.id,
-            delivery_key=delivery_key,
-            headers=_kept_headers(request),
-            body=request.body,
-            outcome=outcome,
-            detail=None if detail is None else detail[:2000],
-            deal_ids=deal_ids or [],
-        )
+) -> CrmInboundRequest:
+    kept = CrmInboundRequest(
+        organization_id=connection.organization_id,
+        connection_id=connection.id,
+        delivery_key=delivery_key,
+        headers=_kept_headers(request),
+        body=request.body,
+        outcome=outcome,
+        detail=None if detail is None else detail[:2000],
+        next_attempt_at=utcnow() if outcome is InboundOutcome.received else None,
     )
+    session.add(kept)
     await session.flush()
+    return kept
 
 
 async def _refuse(
@@ -100,43 +91,6 @@ async def _refuse(
         async with database.transaction() as session:
             await _keep(session, connection, request, InboundOutcome.rejected, detail=reason)
     return IntakeRefused()
-
-
-async def _take(
-    session: AsyncSession, connection: CrmConnection, reading: Reading
-) -> list[IntakeDeal]:
-    """Each won deal through the one path to its project; changes to deals already known."""
-    caller = Caller(connection.organization_id, None, frozenset())
-    taken: list[IntakeDeal] = []
-    for signal in reading.signals:
-        if signal.won and signal.deal is not None:
-            origin = Origin(
-                source=connection.provider,
-                connection_id=connection.id,
-                template_id=connection.project_template_id,
-                project_manager_id=connection.default_project_manager_id,
-                raw_payload=signal.raw,
-            )
-            intake = await take_deal(session, caller, signal.deal, origin)
-            deal, outcome, updated = intake.deal, intake.project, intake.deal_updated
-        else:
-            known = await find_deal(
-                session, connection.organization_id, connection.provider, signal.external_id
-            )
-            if known is None:
-                continue  # not won, not ours yet: acknowledged and ignored
-            deal, outcome = known, ProjectOutcome.existing
-            updated = await update_deal(session, known, signal.changes, signal.raw)
-        taken.append(
-            IntakeDeal(
-                external_id=deal.external_id,
-                deal_id=deal.id,
-                project_id=deal.project_id,
-                project=outcome,
-                deal_updated=updated,
-            )
-        )
-    return taken
 
 
 async def receive(
@@ -177,18 +131,22 @@ async def receive(
             )
         )
         if claimed.rowcount == 0:
-            outcome, deals = InboundOutcome.duplicate, []
+            outcome = InboundOutcome.duplicate
+        elif reading.signals:
+            outcome = InboundOutcome.received
         else:
-            deals = await _take(session, connection, reading)
-            outcome = InboundOutcome.processed if deals else InboundOutcome.ignored
-        await _keep(
+            outcome = InboundOutcome.ignored  # nothing about deals in it: nothing to plan
+        kept = await _keep(
             session,
             connection,
             request,
             outcome,
             delivery_key=reading.delivery_key,
-            detail=", ".join(f"{d.external_id}: {d.project}" for d in deals) or None,
-            deal_ids=[str(d.deal_id) for d in deals],
+            detail=f"{len(reading.signals)} deal(s) to plan" if reading.signals else None,
         )
     metrics.INTAKE.labels(provider.value, outcome.value).inc()
-    return IntakeAnswer(outcome=outcome, deals=deals)
+    return IntakeAnswer(
+        outcome=outcome,
+        inbound_request_id=kept.id,
+        deals=[signal.external_id for signal in reading.signals],
+    )

@@ -15,7 +15,7 @@ from app.crm.providers.salesforce import ACKNOWLEDGEMENT
 from app.crm.schemas import IntakeAnswer
 from app.db import DatabaseDep
 from app.deals.schemas import DEAL_EXAMPLE, CanonicalDeal
-from app.models import CrmSource
+from app.models import CrmSource, InboundOutcome
 from app.webhooks.deps import SettingsDep
 
 # The canonical deal, inline: its parts (`DealCustomer`, `LineItem`) are components already.
@@ -47,9 +47,13 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
     response_model=IntakeAnswer,
     responses={
         200: {
-            "description": "Handled, found a duplicate, or ignored: acknowledged. Salesforce "
-            "gets its SOAP acknowledgement (`text/xml`).",
+            "description": "A duplicate, or nothing about deals: acknowledged. Salesforce "
+            "always gets its SOAP acknowledgement (`text/xml`) with a 200.",
             "content": {"text/xml": {"schema": {"type": "string"}}},
+        },
+        202: {
+            "description": "Verified and kept (`received`): the worker plans its deals next.",
+            "model": IntakeAnswer,
         },
         **problem_responses(401, 413, 422),
         429: rate_limited_response(PER_CONNECTION),
@@ -76,7 +80,8 @@ async def receive_crm_webhook(
     database: DatabaseDep,
     settings: SettingsDep,
 ) -> IntakeAnswer | Response:
-    """Receive a CRM's push: verified before it is read, each won deal planned once."""
+    """Receive a CRM's push: verified, kept and answered at once; the worker plans each won
+    deal once, completed from the CRM's API when the connection has API access."""
     # counted before anything is read: a flood at one intake URL costs no verification work
     limits = await limiter_of(request.app.state).hit(str(connection_id), PER_CONNECTION)
     response.headers.update(limits)
@@ -89,4 +94,6 @@ async def receive_crm_webhook(
     answer = await intake.receive(database, settings, provider, connection_id, received)
     if provider is CrmSource.salesforce:
         return Response(ACKNOWLEDGEMENT, media_type="text/xml", headers=limits)
+    if answer.outcome is InboundOutcome.received:
+        response.status_code = 202
     return answer

@@ -86,7 +86,7 @@ async def update_crm_connection(
 ) -> CrmConnectionPublic:
     """Change a connection (JSON merge patch); the provider and the secret stay."""
     precondition.require(connection.version)
-    connection = await service.update_connection(session, caller, connection, body)
+    connection = await service.update_connection(session, caller, connection, body, settings)
     precondition.tag(connection.version)
     return CrmConnectionPublic(**service.present(connection, settings))
 
@@ -117,6 +117,21 @@ async def rotate_crm_connection_secret(
     secret = await service.rotate_secret(session, connection, body, settings)
     set_etag(response, connection.version)
     return CrmConnectionWithSecret(**service.present(connection, settings), secret=secret)
+
+
+@router.post(
+    "/{crm_connection_id}/sync",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409),
+)
+async def sync_crm_connection(
+    session: SessionDep, settings: SettingsDep, connection: WritableConnection
+) -> CrmConnectionPublic:
+    """Sync now: the worker lists the deals won or changed in the CRM since the connection's
+    cursor and takes each the way of a push (the scheduled sync runs every
+    `HANDOVER_CRM_SYNC_INTERVAL_SECONDS`). 409 without API access."""
+    await service.request_sync(session, connection)
+    return CrmConnectionPublic(**service.present(connection, settings))
 
 
 @router.get("/{crm_connection_id}/inbound-requests", responses=problem_responses(400, 404))

@@ -8,8 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, unchanged
-from app.deals.schemas import ProjectOutcome
-from app.models import CrmSource, InboundOutcome
+from app.models import CrmSource, InboundKind, InboundOutcome
 
 Stage = Annotated[ShortText, Field(min_length=1)]
 WonStages = Annotated[
@@ -30,6 +29,33 @@ Username = Annotated[ShortText, Field(min_length=1, pattern=r"^[^:]+$")]
 AppSecret = Annotated[
     str,
     Field(min_length=8, max_length=200, description="The HubSpot app's client secret."),
+]
+ApiToken = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=4096,
+        description="What we call the CRM's API with: HubSpot a private app's access token, "
+        "Pipedrive an API token, Salesforce an OAuth access token. Stored encrypted, never "
+        "shown again.",
+    ),
+]
+ApiBaseUrl = Annotated[
+    str,
+    Field(
+        max_length=2048,
+        pattern=r"^https?://[^/?#]+(/[^?#]*)?$",
+        description="Where the CRM's API answers: HubSpot `https://api.hubapi.com` by default, "
+        "Pipedrive `https://<company_domain>.pipedrive.com`, Salesforce your instance URL "
+        "(required there). Checked like webhook URLs.",
+    ),
+]
+CompanyDomain = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
+        description="Pipedrive only: the company domain, as in `<domain>.pipedrive.com`.",
+    ),
 ]
 DEFAULT_WON_STAGES = {
     CrmSource.hubspot: ["closedwon"],
@@ -55,6 +81,9 @@ class CrmConnectionCreate(InputModel):
     salesforce_organization_id: SalesforceOrganizationId | None = Field(
         None, description="Salesforce only (required): messages from another org are refused."
     )
+    api_token: ApiToken | None = None
+    api_base_url: ApiBaseUrl | None = None
+    company_domain: CompanyDomain | None = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -86,7 +115,29 @@ class CrmConnectionCreate(InputModel):
         for field, provider in own.items():
             if getattr(self, field) is not None and self.provider is not provider:
                 raise ValueError(f"{field} is for {provider} connections only")
+        api_problem = api_access_problem(
+            self.provider, self.api_token, self.api_base_url, self.company_domain
+        )
+        if api_problem is not None:
+            raise ValueError(api_problem)
         return self
+
+
+def api_access_problem(
+    provider: CrmSource, token: str | None, base_url: str | None, company_domain: str | None
+) -> str | None:
+    """Why these API settings cannot work together, or None."""
+    if company_domain is not None and provider is not CrmSource.pipedrive:
+        return "company_domain is for pipedrive connections only"
+    if token is None:
+        return None
+    if provider is CrmSource.generic:
+        return "generic connections have no CRM API to call"
+    if provider is CrmSource.salesforce and base_url is None:
+        return "api_base_url (the instance URL) is required with a Salesforce api_token"
+    if provider is CrmSource.pipedrive and base_url is None and company_domain is None:
+        return "company_domain (or api_base_url) is required with a Pipedrive api_token"
+    return None
 
 
 class CrmConnectionUpdate(PatchModel):
@@ -105,6 +156,11 @@ class CrmConnectionUpdate(PatchModel):
     enabled: bool = unchanged()
     basic_auth_username: Username = unchanged()
     salesforce_organization_id: SalesforceOrganizationId = unchanged()
+    api_token: ApiToken | None = Field(
+        None, description="Replace the API token (write-only); null removes API access."
+    )
+    api_base_url: ApiBaseUrl | None = None
+    company_domain: CompanyDomain | None = None
 
 
 class CrmConnectionPublic(OutputModel):
@@ -121,6 +177,17 @@ class CrmConnectionPublic(OutputModel):
     previous_secret_expires_at: datetime | None = Field(
         description="After a rotation, the replaced secret is accepted until then."
     )
+    api_access: bool = Field(
+        description="An API token is set: deals are completed from the CRM's API and synced."
+    )
+    api_base_url: str | None = Field(description="Where the CRM's API is called.")
+    company_domain: str | None
+    sync_cursor: datetime | None = Field(
+        description="The last change the sync took (the CRM's clock): the next starts after it."
+    )
+    last_synced_at: datetime | None
+    next_sync_at: datetime | None
+    last_sync_error: str | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -159,7 +226,12 @@ class InboundRequestPublic(OutputModel):
     outcome: InboundOutcome
     detail: str | None = Field(description="Why (a rejection's reason is shown here only).")
     delivery_key: str | None = Field(description="The CRM's delivery id: retries share it.")
+    kind: InboundKind = Field(description="`push`: the CRM sent it; `sync`: a sync found it.")
+    attempts: int = Field(description="Planning attempts so far.")
+    next_attempt_at: datetime | None = Field(description="While `received`: the next attempt.")
+    planned_at: datetime | None
     deal_ids: list[UUID]
+    project_ids: list[UUID] = Field(description="The deals' projects, once they exist.")
     headers: dict[str, str] = Field(description="As received, without credentials.")
     body: str = Field(description="The raw body (UTF-8; undecodable bytes replaced).")
 
@@ -178,16 +250,14 @@ class InboundRequestPage(Page[InboundRequestPublic]):
     """A page of inbound requests, oldest first."""
 
 
-class IntakeDeal(OutputModel):
-    external_id: str
-    deal_id: UUID
-    project_id: UUID | None
-    project: ProjectOutcome
-    deal_updated: bool
-
-
 class IntakeAnswer(OutputModel):
-    """What the intake did with a CRM's request (any 2xx acknowledges it)."""
+    """What the intake did with a CRM's request (any 2xx acknowledges it). Deals are planned
+    afterwards by the worker: follow the request at
+    `GET /v1/crm-connections/{crm_connection_id}/inbound-requests`."""
 
-    outcome: InboundOutcome
-    deals: list[IntakeDeal]
+    outcome: InboundOutcome = Field(
+        description="`received`: kept, its deals are planned next; `duplicate`: a delivery "
+        "already received; `ignored`: nothing in it concerns deals."
+    )
+    inbound_request_id: UUID = Field(description="The kept request.")
+    deals: list[str] = Field(description="The CRM ids of the deals it speaks of.")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +19,7 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.crm.clients.base import ApiAccess
 from app.crm.providers.base import Credentials
 from app.crm.schemas import (
     DEFAULT_WON_STAGES,
@@ -26,6 +27,7 @@ from app.crm.schemas import (
     CrmConnectionPublic,
     CrmConnectionUpdate,
     CrmSecretRotation,
+    api_access_problem,
 )
 from app.members.service import require_members
 from app.models import (
@@ -38,6 +40,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.project_templates.service import require_template
 from app.settings import Settings
+from app.webhooks.safety import resolve_target
 from app.webhooks.secrets import decrypt_secret, encrypt_secret, generate_secret
 
 DEFAULT_BASIC_AUTH_USERNAME = "handover"
@@ -45,6 +48,11 @@ DEFAULT_BASIC_AUTH_USERNAME = "handover"
 
 class CrmConnectionNotFound(NotFound):
     subject = "CRM connection"
+
+
+class NoApiAccess(Conflict):
+    slug = "no-api-access"
+    title = "No API Access"
 
 
 class SecretNotRotatable(Conflict):
@@ -57,11 +65,44 @@ def intake_url(connection: CrmConnection, settings: Settings) -> str:
     return f"{base}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
 
 
+DEFAULT_API_BASE_URLS = {CrmSource.hubspot: "https://api.hubapi.com"}
+COMPUTED = ("intake_url", "api_access", "api_base_url")
+
+
+def api_base_url(connection: CrmConnection) -> str | None:
+    """Where the CRM's API is called: the connection's own URL, else the provider's public one
+    (Pipedrive: the company's domain; Salesforce has no default, its instance URL is given)."""
+    if connection.api_base_url:
+        return connection.api_base_url.rstrip("/")
+    if connection.provider is CrmSource.pipedrive and connection.company_domain:
+        return f"https://{connection.company_domain}.pipedrive.com"
+    return DEFAULT_API_BASE_URLS.get(connection.provider)
+
+
+def api_access(connection: CrmConnection, settings: Settings) -> ApiAccess | None:
+    """What the worker calls the CRM's API with, or None without a token."""
+    base_url = api_base_url(connection)
+    if connection.api_token_encrypted is None or base_url is None:
+        return None
+    return ApiAccess(
+        provider=connection.provider,
+        connection_id=connection.id,
+        base_url=base_url,
+        token=decrypt_secret(connection.api_token_encrypted, settings),
+        won_stages=tuple(connection.won_stages),
+    )
+
+
 def present(connection: CrmConnection, settings: Settings) -> dict[str, Any]:
     """The connection's public fields (never a secret), with its intake URL."""
     fields = CrmConnectionPublic.model_fields
-    values = {name: getattr(connection, name) for name in fields if name != "intake_url"}
-    return {**values, "intake_url": intake_url(connection, settings)}
+    values = {name: getattr(connection, name) for name in fields if name not in COMPUTED}
+    return {
+        **values,
+        "intake_url": intake_url(connection, settings),
+        "api_access": connection.api_token_encrypted is not None,
+        "api_base_url": api_base_url(connection),
+    }
 
 
 async def get_connection(
@@ -110,8 +151,9 @@ async def create_connection(
 ) -> tuple[CrmConnection, str | None]:
     """A new connection and the secret its CRM proves itself with (returned once, if we made
     it; stored only encrypted)."""
-    values = data.model_dump(exclude={"app_secret"})
+    values = data.model_dump(exclude={"app_secret", "api_token"})
     await _check_references(session, caller, values)
+    await _check_api_base_url(values.get("api_base_url"), settings)
     if values["won_stages"] is None:
         values["won_stages"] = DEFAULT_WON_STAGES.get(data.provider, [])
     if data.provider is CrmSource.pipedrive and data.basic_auth_username is None:
@@ -122,19 +164,50 @@ async def create_connection(
         organization_id=caller.organization_id,
         **values,
         secret_encrypted=None if stored is None else encrypt_secret(stored, settings),
+        api_token_encrypted=None
+        if data.api_token is None
+        else encrypt_secret(data.api_token, settings),
+        next_sync_at=None if data.api_token is None else utcnow(),
     )
     session.add(connection)
     await session.flush()
     return connection, secret
 
 
+async def _check_api_base_url(url: str | None, settings: Settings) -> None:
+    """The CRM's API is reached like a webhook: the same address rules (422 otherwise)."""
+    if url is not None:
+        await resolve_target(url, settings)
+
+
 async def update_connection(
-    session: AsyncSession, caller: Caller, connection: CrmConnection, data: CrmConnectionUpdate
+    session: AsyncSession,
+    caller: Caller,
+    connection: CrmConnection,
+    data: CrmConnectionUpdate,
+    settings: Settings,
 ) -> CrmConnection:
     """Provider-specific fields only on their provider's connections (422)."""
-    changes = {
-        name: value for name, value in data.changes().items() if getattr(connection, name) != value
-    }
+    sent = data.changes()
+    token_sent = "api_token" in sent
+    token = sent.pop("api_token", None)
+    changes = {name: value for name, value in sent.items() if getattr(connection, name) != value}
+    has_token = token is not None if token_sent else connection.api_token_encrypted is not None
+    problem = api_access_problem(
+        connection.provider,
+        "set" if has_token else None,
+        changes.get("api_base_url", connection.api_base_url),
+        changes.get("company_domain", connection.company_domain),
+    )
+    if problem is not None:
+        raise InvalidInput(
+            problem,
+            errors=[FieldProblem(loc=["body"], message=problem, type="api_access")],
+        )
+    await _check_api_base_url(changes.get("api_base_url"), settings)
+    if token_sent:
+        connection.api_token_encrypted = None if token is None else encrypt_secret(token, settings)
+        connection.next_sync_at = None if token is None else utcnow()
     own = {
         "basic_auth_username": CrmSource.pipedrive,
         "salesforce_organization_id": CrmSource.salesforce,
@@ -151,12 +224,24 @@ async def update_connection(
     if problems:
         raise InvalidInput("That field is not one of this connection's.", errors=problems)
     await _check_references(session, caller, changes)
-    if not changes:
+    if not changes and not token_sent:
         return connection
     for name, value in changes.items():
         setattr(connection, name, value)
     await session.flush()
     return connection
+
+
+async def request_sync(session: AsyncSession, connection: CrmConnection) -> None:
+    """Make the connection's sync due now: the worker takes it within its next poll."""
+    if connection.api_token_encrypted is None:
+        raise NoApiAccess("Set the connection's api_token first: a sync asks the CRM's API.")
+    await session.exec(
+        update(CrmConnection)
+        .where(col(CrmConnection.id) == connection.id)
+        .values(next_sync_at=utcnow())
+    )
+    connection.next_sync_at = utcnow()
 
 
 async def delete_connection(session: AsyncSession, connection: CrmConnection) -> None:
@@ -238,9 +323,13 @@ async def list_inbound_requests(
 
 async def purge_inbound(session: AsyncSession, before: datetime) -> int:
     """Forget raw requests (and delivery claims) received before `before`: the retention.
-    A delivery retried after its claim is gone still finds its deal: no second project."""
+    A request still waiting to be planned stays, whatever its age (it is all there is of its
+    deals). A delivery retried after its claim is gone still finds its deal: no second project."""
     purged = await session.exec(
-        delete(CrmInboundRequest).where(col(CrmInboundRequest.received_at) < before)
+        delete(CrmInboundRequest).where(
+            col(CrmInboundRequest.received_at) < before,
+            col(CrmInboundRequest.outcome) != InboundOutcome.received,
+        )
     )
     await session.exec(delete(CrmDeliveryClaim).where(col(CrmDeliveryClaim.claimed_at) < before))
     return int(purged.rowcount)

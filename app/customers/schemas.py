@@ -48,12 +48,22 @@ class CustomerUpdate(PatchModel):
     website: Url | None = None
 
 
+class CustomerContact(OutputModel):
+    name: str
+    email: str | None
+    title: str | None
+    crm_id: str | None = Field(description="The contact's id in the CRM.")
+
+
 class CustomerPublic(OutputModel):
     id: UUID
     name: str
     website: str | None
     crm_source: CrmSource | None
     crm_external_id: str | None
+    contacts: list[CustomerContact] = Field(
+        description="The customer's people as its CRM knows them (from the deals' contacts)."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -1,15 +1,40 @@
 """`handover import-deals`: a CRM export (CSV) through the same path as every pushed deal.
 
-One row, one transaction: a rejected row (invalid, or naming an unknown template or manager)
-changes nothing and the rest goes on; running the import again finds every deal `existing`.
+Three layouts, told apart by the header row (`--source` decides when it cannot): our canonical
+columns (`COLUMNS`), a HubSpot deals export and a Pipedrive deals export. An export's own column
+names are mapped to the canonical deal and its other columns (exports have dozens) are ignored;
+in the canonical layout an unknown column is still an error. Only won rows are taken, the others
+are `skipped`. One row, one transaction: a rejected row (invalid, or naming an unknown template or
+manager) changes nothing and the rest goes on; running the import again finds every deal
+`existing`.
+
+Where the export columns come from (neither CRM documents a deals export's header row as such):
+- HubSpot writes each property's label as its header (knowledge.hubspot.com, "Export records"),
+  owners as names, associations as a names column and an IDs column ("(Primary)" in newer
+  exports, several values joined by `;`), datetimes as `YYYY-MM-DD HH:MM`. The labels are those
+  of HubSpot's default deal properties (knowledge.hubspot.com, "HubSpot's default deal
+  properties") as its properties API spells them: `hs_object_id` "Record ID", `dealname` "Deal
+  Name", `dealstage` "Deal Stage", `amount` "Amount", `deal_currency_code` "Currency", `closedate`
+  "Close Date", `hubspot_owner_id` "Deal owner", `description` "Deal Description". The exports API
+  (developers.hubspot.com, CRM exports, `exportInternalValuesOptions`) can write internal names
+  and stage ids instead: both are read.
+- Pipedrive writes "<Object> - <Field>" headers, deal fields first (support.pipedrive.com,
+  "Exporting data from Pipedrive"); the names below are those seen in code that reads real
+  exports: "Deal - ID", "Deal - Title", "Deal - Value", "Deal - Currency of Value", "Deal - Status"
+  (Open, Won, Lost), "Deal - Owner" (a name), "Deal - Organization", "Deal - Organization ID",
+  "Deal - Won time", "Deal - Expected close date", "Organization - Name"… Whether a deals export
+  carries the organization's ID is not settled: without it the customer is matched by name.
 """
 
 import csv
 import json
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -17,12 +42,14 @@ from sqlmodel import select
 
 from app.core.auth import Caller
 from app.core.errors import DomainError
+from app.crm import service as crm_service
+from app.crm.schemas import DEFAULT_WON_STAGES
 from app.db import Database
 from app.deals import service
 from app.deals.schemas import DealPush
 from app.models import CrmSource, Member
 
-# The CSV's columns: the canonical deal, flattened. Empty cells are absent values.
+# The canonical layout: the canonical deal, flattened. Empty cells are absent values.
 COLUMNS = (
     "external_id",
     "name",
@@ -38,18 +65,270 @@ COLUMNS = (
     "requirements",
     "line_items",
 )
+# Canonical rows with a stage count as won in these stages unless told otherwise.
+CANONICAL_WON_STAGES = ("closedwon", "Closed Won", "won")
+
+
+class Layout(StrEnum):
+    canonical = "canonical"
+    hubspot = "hubspot"
+    pipedrive = "pipedrive"
+
+
+LAYOUT_NAMES = {
+    Layout.canonical: "the canonical columns",
+    Layout.hubspot: "a HubSpot deals export",
+    Layout.pipedrive: "a Pipedrive deals export",
+}
+# An export's columns for each field, most specific first: a row takes the first filled one.
+EXPORT_COLUMNS: dict[Layout, dict[str, tuple[str, ...]]] = {
+    Layout.hubspot: {
+        "external_id": ("Record ID", "hs_object_id"),
+        "name": ("Deal Name", "dealname"),
+        "stage": ("Deal Stage", "dealstage"),
+        "amount": ("Amount",),
+        "currency": ("Currency", "deal_currency_code"),
+        "close_date": ("Close Date", "closedate"),
+        "owner": ("Deal owner",),
+        "requirements": ("Deal Description", "description"),
+        "customer_external_id": ("Associated Company IDs (Primary)", "Associated Company IDs"),
+        # A deal without a company was sold to its contact.
+        "customer_name": (
+            "Associated Company (Primary)",
+            "Associated Company",
+            "Associated Contact",
+        ),
+    },
+    Layout.pipedrive: {
+        "external_id": ("Deal - ID",),
+        "name": ("Deal - Title",),
+        "status": ("Deal - Status",),
+        "stage": ("Deal - Stage",),
+        "amount": ("Deal - Value",),
+        "currency": ("Deal - Currency of Value", "Deal - Currency"),
+        "close_date": (
+            "Deal - Deal closed on",
+            "Deal - Closed on",
+            "Deal - Won time",
+            "Deal - Expected close date",
+        ),
+        "owner": ("Deal - Owner",),
+        "customer_external_id": ("Deal - Organization ID", "Organization - ID"),
+        "customer_name": (
+            "Deal - Organization",
+            "Organization - Name",
+            "Deal - Contact person",
+            "Person - Name",
+        ),
+    },
+}
+# Without these an export cannot be read at all (which deal, what it is called, is it won).
+REQUIRED = {
+    Layout.hubspot: ("external_id", "name", "stage"),
+    Layout.pipedrive: ("external_id", "name", "status"),
+}
+_HUBSPOT_SIGNS = {"record id", "deal name", "deal stage", "hs_object_id", "dealname", "dealstage"}
+# Currency marks that name one currency; `$` and `¥` name several and say nothing.
+_MARKS = {"€": "EUR", "£": "GBP", "$": None, "¥": None}
+_AMOUNT = re.compile(r"(?P<before>[^\d-]*?)\s*(?P<number>\d(?:[\d.,'\s]*\d)?)\s*(?P<after>\D*)")
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
 class RowResult:
     line: int
     external_id: str
-    outcome: str  # created, existing, rejected
+    outcome: str  # created, existing, skipped, rejected
     reason: str | None = None
 
 
-def _deal(row: dict[str, str], options: dict[str, Any]) -> DealPush:
-    cells = {key: value.strip() for key, value in row.items() if key and value and value.strip()}
+class CannotImport(Exception):
+    """The import cannot start: nothing was read or changed."""
+
+
+class UnknownManager(CannotImport):
+    """The project manager named for the import is not a member of the organization."""
+
+
+@dataclass(frozen=True)
+class ConnectionRules:
+    """What an import takes from a CRM connection: its CRM, and the stages that mean won."""
+
+    provider: CrmSource
+    won_stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a file is read: its layout, the deals' source, and which rows are won."""
+
+    layout: Layout
+    source: CrmSource
+    columns: dict[str, tuple[str, ...]]  # field → the file's own headers for it
+    won_stages: frozenset[str] | None  # stage keys; None: every row is won (Pipedrive: status)
+
+    def describe(self) -> str:
+        if self.layout is Layout.pipedrive:
+            rule = "won: status Won"
+        elif self.won_stages is None:
+            rule = "won: every row"
+        else:
+            rule = f"won: stage {', '.join(sorted(self.won_stages))}"
+        return f"Reading {LAYOUT_NAMES[self.layout]} as source {self.source} ({rule})."
+
+
+def _header_key(header: str) -> str:
+    return " ".join(header.split()).casefold()
+
+
+def stage_key(stage: str) -> str:
+    """A stage as compared: case, spaces and punctuation aside, so HubSpot's id `closedwon` and
+    the label an export shows, "Closed Won", are the same stage."""
+    return "".join(character for character in stage.casefold() if character.isalnum())
+
+
+def _layout(header: Sequence[str], source: CrmSource | None) -> Layout:
+    keys = {_header_key(name) for name in header}
+    if "external_id" in keys:
+        return Layout.canonical
+    if keys & _HUBSPOT_SIGNS:
+        return Layout.hubspot
+    if any(key.startswith("deal - ") for key in keys):
+        return Layout.pipedrive
+    if source in (CrmSource.hubspot, CrmSource.pipedrive):
+        return Layout(source.value)
+    return Layout.canonical
+
+
+def plan_import(
+    header: Sequence[str],
+    *,
+    source: CrmSource | None = None,
+    connection: ConnectionRules | None = None,
+    won_stages: Sequence[str] = (),
+) -> Plan:
+    """Read the header row: the layout, the source (the export's CRM, else the connection's or
+    `source`, else generic) and the won stages (the connection's and `won_stages`; without them
+    HubSpot's `closedwon`, and in the canonical layout every row when there is no stage column,
+    else `CANONICAL_WON_STAGES`; a generic connection without won stages takes every row, as it
+    does every push). Pipedrive deals are won by their status, never by a stage."""
+    if connection is not None:
+        if source is not None and source != connection.provider:
+            raise CannotImport(
+                f"--source {source} contradicts the connection, which is {connection.provider}."
+            )
+        source = connection.provider
+    layout = _layout(header, source)
+    columns: dict[str, tuple[str, ...]] = {}
+    if layout is not Layout.canonical:
+        exported_by = CrmSource(layout.value)
+        if source is not None and source != exported_by:
+            raise CannotImport(f"The file is {LAYOUT_NAMES[layout]}, but the source is {source}.")
+        source = exported_by
+        present = {_header_key(name): name for name in header}
+        for field, names in EXPORT_COLUMNS[layout].items():
+            found = tuple(present[key] for key in map(_header_key, names) if key in present)
+            if found:
+                columns[field] = found
+        needed = EXPORT_COLUMNS[layout]
+        missing = [needed[field][0] for field in REQUIRED[layout] if field not in columns]
+        if missing:
+            raise CannotImport(
+                f"The file is {LAYOUT_NAMES[layout]} without the column(s) {', '.join(missing)}."
+            )
+    stages = [*(connection.won_stages if connection else ()), *won_stages]
+    won: frozenset[str] | None
+    if layout is Layout.pipedrive:
+        if won_stages:
+            raise CannotImport("--won-stage does not apply to Pipedrive: its status says won.")
+        won = None
+    elif stages:
+        won = frozenset(key for key in map(stage_key, stages) if key)
+    elif layout is Layout.hubspot:
+        won = frozenset(map(stage_key, DEFAULT_WON_STAGES[CrmSource.hubspot]))
+    elif connection is not None and connection.provider is CrmSource.generic:
+        won = None
+    elif "stage" in {_header_key(name) for name in header}:
+        won = frozenset(map(stage_key, CANONICAL_WON_STAGES))
+    else:
+        won = None
+    return Plan(layout, source or CrmSource.generic, columns, won)
+
+
+def parse_amount(text: str) -> tuple[str, str | None]:
+    """An export's amount as a decimal string, and the currency it names, if any: `117.0`,
+    `$12,400.50`, `EUR 1.234,50`, `1 234,5 €`. Anything else is a ValueError, never a guess."""
+    match = _AMOUNT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"amount: {text!r} is not a number")
+    named: set[str] = set()
+    for mark in (match["before"].strip(), match["after"].strip()):
+        if mark in _MARKS:
+            code = _MARKS[mark]
+        elif re.fullmatch(r"[A-Z]{3}", mark) or not mark:
+            code = mark or None
+        else:
+            raise ValueError(f"amount: {text!r} is not a number")
+        if code is not None:
+            named.add(code)
+    if len(named) > 1:
+        raise ValueError(f"amount: {text!r} names two currencies")
+    digits = match["number"]
+    if re.search(r"[\s']", digits):  # 12 400,50 and 12'400.50 group by thousands
+        if not re.fullmatch(r"\d{1,3}([\s']\d{3})+([.,]\d+)?", digits):
+            raise ValueError(f"amount: {text!r} is not a number")
+        digits = re.sub(r"[\s']", "", digits)
+    if "," in digits and "." in digits:  # the last of the two separates the decimals
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        whole, _, fraction = digits.rpartition(decimal)
+        grouping = "." if decimal == "," else ","
+        if not re.fullmatch(rf"\d{{1,3}}(\{grouping}\d{{3}})*", whole):
+            raise ValueError(f"amount: {text!r} is not a number")
+        digits = f"{whole.replace(grouping, '')}.{fraction}"
+    elif "," in digits or digits.count(".") > 1:
+        separator = "," if "," in digits else "."
+        if re.fullmatch(rf"\d{{1,3}}(\{separator}\d{{3}})+", digits):  # 12,400 and 1.234.567
+            digits = digits.replace(separator, "")
+        elif re.fullmatch(r"\d+,\d{1,2}", digits):  # a decimal comma: 12,5
+            digits = digits.replace(",", ".")
+        else:
+            raise ValueError(f"amount: {text!r} is not a number")
+    if not re.fullmatch(r"\d+(\.\d+)?", digits):
+        raise ValueError(f"amount: {text!r} is not a number")
+    return str(Decimal(digits)), (named.pop() if named else None)
+
+
+def _cells(plan: Plan, row: dict[str | Any, str | Any]) -> dict[str, str]:
+    """The row's filled cells: by header (canonical), or by canonical field (exports)."""
+    if plan.layout is Layout.canonical:
+        return {
+            key: value.strip()
+            for key, value in row.items()
+            if isinstance(key, str) and isinstance(value, str) and value.strip()
+        }
+    cells: dict[str, str] = {}
+    for field, headers in plan.columns.items():
+        value = next((row[name].strip() for name in headers if (row.get(name) or "").strip()), "")
+        if value and plan.layout is Layout.hubspot and field.startswith("customer_"):
+            value = value.split(";")[0].strip()  # several associated records: the first
+        if value:
+            cells[field] = value
+    return cells
+
+
+def _skipped_because(plan: Plan, cells: dict[str, str]) -> str | None:
+    """Why a row is not won, or None when it is."""
+    if plan.layout is Layout.pipedrive:
+        status = cells.get("status", "")
+        return None if stage_key(status) == "won" else f"status {status or '(none)'!r} is not Won"
+    stage = cells.get("stage", "")
+    if plan.won_stages is None or stage_key(stage) in plan.won_stages:
+        return None
+    return f"stage {stage!r} is not won" if stage else "no stage"
+
+
+def _canonical_body(cells: dict[str, str]) -> dict[str, Any]:
     unknown = set(cells) - set(COLUMNS)
     if unknown:
         raise ValueError(f"unknown columns: {', '.join(sorted(unknown))}")
@@ -65,6 +344,45 @@ def _deal(row: dict[str, str], options: dict[str, Any]) -> DealPush:
     }
     if "line_items" in cells:
         body["line_items"] = json.loads(cells["line_items"])
+    return body
+
+
+def _export_body(cells: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        key: cells[key] for key in ("external_id", "name", "stage", "requirements") if key in cells
+    }
+    if "customer_name" not in cells:
+        raise ValueError("customer: the deal has no company (organization) and no contact")
+    body["customer"] = {"name": cells["customer_name"]}
+    if "customer_external_id" in cells:
+        body["customer"]["external_id"] = cells["customer_external_id"]
+    if "amount" in cells:
+        body["amount"], named = parse_amount(cells["amount"])
+        currency = cells.get("currency", "").upper()
+        if named and currency and named != currency:
+            raise ValueError(f"amount: {cells['amount']!r} is not in the currency {currency}")
+        if currency or named:
+            body["currency"] = currency or named
+    if "close_date" in cells:
+        date = _DATE.fullmatch(cells["close_date"])
+        if date is None:
+            raise ValueError(f"close_date: {cells['close_date']!r} is not a date (YYYY-MM-DD)")
+        body["close_date"] = date.group(1)
+    # Exports name the owner; a member is matched by email only, so a name is just kept.
+    owner = cells.get("owner")
+    if owner:
+        body["owner_email" if _EMAIL.fullmatch(owner) else "owner_name"] = owner
+    return body
+
+
+def _deal(
+    plan: Plan, cells: dict[str, str], options: dict[str, Any], currency: str | None
+) -> DealPush:
+    body = _canonical_body(cells) if plan.layout is Layout.canonical else _export_body(cells)
+    if currency is not None and body.get("amount") and not body.get("currency"):
+        body["currency"] = currency
+    if body.get("amount") and not body.get("currency"):
+        raise ValueError("currency: the amount has no currency in the file (pass --currency)")
     return DealPush.model_validate({**body, **options})
 
 
@@ -84,10 +402,6 @@ def count_rows(path: Path) -> int:
         return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
 
 
-class UnknownManager(Exception):
-    """The project manager named for the import is not a member of the organization."""
-
-
 async def manager_by_email(database: Database, organization_id: UUID, email: str) -> UUID:
     async with database.transaction(write=False) as session:
         found = await session.exec(
@@ -101,26 +415,46 @@ async def manager_by_email(database: Database, organization_id: UUID, email: str
     return member_id
 
 
+async def connection_rules(
+    database: Database, organization_id: UUID, connection_id: UUID
+) -> ConnectionRules:
+    """The organization's CRM connection's provider and won stages."""
+    caller = Caller(organization_id, None, frozenset())
+    async with database.transaction(write=False) as session:
+        try:
+            connection = await crm_service.get_connection(session, caller, connection_id)
+        except crm_service.CrmConnectionNotFound as exc:
+            raise CannotImport(str(exc)) from exc
+        return ConnectionRules(connection.provider, tuple(connection.won_stages))
+
+
 async def import_deals(
     database: Database,
     organization_id: UUID,
-    handle: TextIO,
+    rows: Iterable[dict[str | Any, str | Any]],
+    plan: Plan,
     *,
-    source: CrmSource,
-    project_template_id: UUID | None,
-    project_manager_id: UUID | None,
+    currency: str | None = None,
+    project_template_id: UUID | None = None,
+    project_manager_id: UUID | None = None,
 ) -> AsyncIterator[RowResult]:
-    """Take every row of the CSV, yielding each row's result in order."""
+    """Take every won row of the file (after its header row), yielding each row's result in
+    order. `currency` is that of amounts the file gives none for."""
     caller = Caller(organization_id, None, frozenset())
-    options: dict[str, Any] = {"source": source}
+    options: dict[str, Any] = {"source": plan.source}
     if project_template_id is not None:
         options["project_template_id"] = project_template_id
     if project_manager_id is not None:
         options["project_manager_id"] = project_manager_id
-    for line, row in enumerate(csv.DictReader(handle), start=2):
-        external_id = (row.get("external_id") or "").strip()
+    for line, row in enumerate(rows, start=2):
+        cells = _cells(plan, row)
+        external_id = cells.get("external_id", "")
+        skipped = _skipped_because(plan, cells)
+        if skipped is not None:
+            yield RowResult(line, external_id, "skipped", skipped)
+            continue
         try:
-            deal = _deal(row, options)
+            deal = _deal(plan, cells, options, currency)
             async with database.transaction() as session:
                 intake = await service.push_deal(session, caller, deal)
         except (ValueError, DomainError) as exc:  # ValidationError is a ValueError

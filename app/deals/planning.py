@@ -20,11 +20,25 @@ from app.raci import service as raci
 from app.raci.schemas import ActivityCreate, AssignmentInput
 
 People = dict[TemplateRole, UUID | None]
+MAX_DESCRIPTION = 10_000
 
 
 def deal_reference(deal: Deal) -> dict[str, Any]:
     """How events name the deal a project came from."""
     return {"deal_id": deal.id, "source": deal.source, "external_id": deal.external_id}
+
+
+def project_description(requirements: str | None, line_items: list[dict[str, Any]]) -> str | None:
+    """What was sold, as the PM reads it: the deal's requirements, then its line items."""
+    lines = [requirements] if requirements else []
+    if line_items:
+        lines.append("What was sold:")
+        for item in line_items:
+            quantity = str(item.get("quantity") or "1").rstrip("0").rstrip(".") or "1"
+            sku = f" [{item['sku']}]" if item.get("sku") else ""
+            price = f" at {item['unit_price']}" if item.get("unit_price") else ""
+            lines.append(f"- {quantity} × {item.get('name')}{sku}{price}")
+    return "\n".join(lines)[:MAX_DESCRIPTION] or None
 
 
 def _assignments(activity: TemplateActivity, people: People) -> list[AssignmentInput] | None:
@@ -47,6 +61,9 @@ async def plan_project(
     deal: Deal,
     plan: Plan,
     project_manager_id: UUID | None,
+    *,
+    crm_incomplete: bool = False,
+    unmatched_owner_email: str | None = None,
 ) -> Project:
     """The project of a won deal, in `initiating`: the deal's customer, sales owner, amount as
     budget and requirements as description; the template's milestones (due in business days
@@ -59,7 +76,7 @@ async def plan_project(
     project = Project(
         organization_id=deal.organization_id,
         name=deal.name,
-        description=deal.requirements,
+        description=project_description(deal.requirements, deal.line_items),
         customer_id=deal.customer_id,
         sales_owner_id=deal.sales_owner_id,
         project_manager_id=project_manager_id,
@@ -67,6 +84,10 @@ async def plan_project(
         target_end_date=dues[-1] if dues else None,
         budget_amount=deal.amount,
         budget_currency=deal.currency,
+        deal_amount=deal.amount,
+        deal_currency=deal.currency,
+        crm_incomplete=crm_incomplete,
+        unmatched_sales_owner_email=unmatched_owner_email,
     )
     session.add(project)
     await session.flush()

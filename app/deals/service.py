@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,15 +22,28 @@ from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.db import insert_or_ignore
-from app.deals.planning import plan_project
+from app.deals.planning import plan_project, project_description
 from app.deals.schemas import CanonicalDeal, DealCustomer, DealPush, ProjectOutcome
 from app.members.service import require_members
-from app.models import CrmSource, Customer, Deal, Member, MemberRole
+from app.models import CrmSource, Customer, Deal, Member, Project
 from app.models.base import new_id, utcnow
 from app.project_templates.service import plan_of, require_template
 
 # What a later push may change on a deal that already has its project.
-UPDATABLE = ("name", "amount", "currency", "close_date", "stage", "requirements", "line_items")
+UPDATABLE = (
+    "name",
+    "amount",
+    "currency",
+    "close_date",
+    "stage",
+    "requirements",
+    "line_items",
+    "customer_id",
+    "sales_owner_id",
+)
+# The project's fields that follow the CRM while the delivery team has not changed them.
+FOLLOWING = ("name", "description", "customer_id", "sales_owner_id")
+MAX_CONTACTS = 200
 
 
 class DealNotFound(NotFound):
@@ -46,6 +59,9 @@ class Origin:
     template_id: UUID | None = None
     project_manager_id: UUID | None = None
     raw_payload: dict[str, Any] = field(default_factory=dict)
+    # The CRM could not be asked (yet): the project is flagged until a later pass completes it.
+    incomplete: bool = False
+    contacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -132,27 +148,36 @@ async def _customer_for(
 
 
 async def _sales_owner_for(
-    session: AsyncSession, organization_id: UUID, email: str | None, name: str | None
+    session: AsyncSession, organization_id: UUID, email: str | None
 ) -> UUID | None:
-    """The member with the owner's email (case-insensitive), added as `sales` if unknown."""
+    """The member with the owner's email (case-insensitive). An unknown email matches nobody:
+    it is reported on the project, never invented as a member (who would it be?)."""
     if email is None:
         return None
-    email = email.lower()
-    await session.exec(
-        insert_or_ignore(session, Member.__table__).values(  # type: ignore[attr-defined]
-            **_row(
-                organization_id=organization_id,
-                name=name or email.split("@", 1)[0],
-                email=email,
-                role=MemberRole.sales.value,
-                weekly_capacity_hours=40,
-            )
-        )
-    )
     matched = select(Member.id).where(
-        Member.organization_id == organization_id, Member.email == email
+        Member.organization_id == organization_id, func.lower(Member.email) == email.lower()
     )
-    return (await session.exec(matched)).one()
+    return (await session.exec(matched)).first()
+
+
+def _contact_key(contact: dict[str, Any]) -> str:
+    return str(contact.get("crm_id") or contact.get("email") or contact.get("name")).lower()
+
+
+async def _keep_contacts(
+    session: AsyncSession, customer_id: UUID, contacts: list[dict[str, Any]]
+) -> None:
+    """The deal's contacts join the customer's (matched by CRM id, else email), newest wins."""
+    if not contacts:
+        return
+    customer = await session.get(Customer, customer_id)
+    assert customer is not None
+    merged = {_contact_key(kept): kept for kept in customer.contacts}
+    merged.update({_contact_key(contact): contact for contact in contacts})
+    listed = list(merged.values())[-MAX_CONTACTS:]
+    if listed != customer.contacts:
+        customer.contacts = listed
+        await session.flush()
 
 
 def _deal_event_data(deal: Deal) -> dict[str, Any]:
@@ -181,6 +206,10 @@ async def update_deal(
         for name, value in changes.items()
         if name in UPDATABLE and getattr(deal, name) != value
     }
+    currency = changes.get("currency", deal.currency)  # an amount alone keeps the currency
+    if altered.get("amount") is not None and currency is None:
+        altered.pop("amount")  # never an amount without its currency
+        altered.pop("currency", None)
     if not altered:
         return False
     for name, value in altered.items():
@@ -206,14 +235,14 @@ async def take_deal(
     session: AsyncSession, caller: Caller, deal: CanonicalDeal, origin: Origin
 ) -> Intake:
     """A won deal: its project is planned once, by the one request whose insert of the deal
-    took; any other push (a retry, a race, a later change) finds the deal and updates it."""
+    took; any other push (a retry, a race, a later change) finds the deal and updates it, and
+    the project follows where the delivery team has not taken over."""
     organization_id = caller.organization_id
     known = await find_deal(session, organization_id, origin.source, deal.external_id)
+    customer_id = await _customer_for(session, organization_id, origin.source, deal.customer)
+    await _keep_contacts(session, customer_id, origin.contacts)
+    owner_id = await _sales_owner_for(session, organization_id, deal.owner_email)
     if known is None:
-        customer_id = await _customer_for(session, organization_id, origin.source, deal.customer)
-        owner_id = await _sales_owner_for(
-            session, organization_id, deal.owner_email, deal.owner_name
-        )
         values = _row(
             organization_id=organization_id,
             source=origin.source.value,
@@ -233,23 +262,128 @@ async def take_deal(
         )
         claimed = await session.exec(insert_or_ignore(session, Deal.__table__).values(**values))  # type: ignore[attr-defined]
         if claimed.rowcount == 1:
-            return Intake(
-                await _plan(session, caller, values["id"], origin), ProjectOutcome.created, False
-            )
+            planned = await _plan(session, caller, values["id"], origin, deal.owner_email)
+            return Intake(planned, ProjectOutcome.created, False)
         known = await find_deal(session, organization_id, origin.source, deal.external_id)
         assert known is not None  # the insert that won has committed: we waited for it
-    updated = await update_deal(session, known, changes_of(deal), origin.raw_payload)
+    changes = {**changes_of(deal), "customer_id": customer_id}
+    if "owner_email" in deal.model_fields_set:
+        changes["sales_owner_id"] = owner_id
+    updated = await update_deal(session, known, changes, origin.raw_payload)
+    if known.lost_at is not None:
+        await mark_lost(session, known, lost=False)
+    await _follow(session, known, deal, customer_id, owner_id, origin)
     return Intake(known, ProjectOutcome.existing, updated)
 
 
-async def _plan(session: AsyncSession, caller: Caller, deal_id: UUID, origin: Origin) -> Deal:
+def _handed_over(project: Project) -> dict[str, Any]:
+    return {name: _json(getattr(project, name)) for name in FOLLOWING}
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+async def _follow(
+    session: AsyncSession,
+    deal: Deal,
+    pushed: CanonicalDeal,
+    customer_id: UUID,
+    owner_id: UUID | None,
+    origin: Origin,
+) -> None:
+    """The project of a known deal follows the CRM: its name, description, customer and sales
+    owner where it still holds what the CRM gave last time (the delivery team has not changed
+    them), the deal's amount beside the budget, and the incomplete flag once complete."""
+    if deal.project_id is None:
+        return
+    project = await session.get(Project, deal.project_id)
+    if project is None or project.archived_at is not None:
+        return
+    wanted: dict[str, Any] = {
+        "name": pushed.name,
+        "description": project_description(pushed.requirements, deal.line_items),
+        "customer_id": customer_id,
+        "sales_owner_id": owner_id,
+    }
+    given = deal.handed_over or _handed_over(project)
+    changed = {
+        name: value
+        for name, value in wanted.items()
+        if _json(getattr(project, name)) == given.get(name) and getattr(project, name) != value
+    }
+    owner_after = changed.get("sales_owner_id", project.sales_owner_id)
+    extra = {
+        "deal_amount": deal.amount,
+        "deal_currency": deal.currency,
+        "crm_incomplete": project.crm_incomplete and origin.incomplete,
+        "unmatched_sales_owner_email": pushed.owner_email if owner_after is None else None,
+    }
+    extra = {name: value for name, value in extra.items() if getattr(project, name) != value}
+    if not changed and not extra:
+        return
+    for name, value in {**changed, **extra}.items():
+        setattr(project, name, value)
+    await session.flush()
+    # bookkeeping, not a change of the deal: no new version
+    handed_over = {**given, **{name: _json(value) for name, value in changed.items()}}
+    await session.exec(update(Deal).where(col(Deal.id) == deal.id).values(handed_over=handed_over))
+    reported = {**changed, **{name: getattr(project, name) for name in extra}}
+    if "deal_amount" in reported or "deal_currency" in reported:
+        reported.pop("deal_amount", None)
+        reported.pop("deal_currency", None)
+        reported["deal_value"] = project.deal_value
+    await record_change(session, "project.updated", project, reported)
+
+
+async def mark_lost(session: AsyncSession, deal: Deal, *, lost: bool = True) -> bool:
+    """A won deal moved back to lost in the CRM: `deal.lost` and a flag on the project, which
+    stays as it is (closing it is the delivery team's call). Won again: the flag goes."""
+    if (deal.lost_at is not None) == lost:
+        return False
+    deal.lost_at = utcnow() if lost else None
+    await session.flush()
+    if lost:
+        await record_change(session, "deal.lost", deal, {"lost_at": deal.lost_at})
+    else:
+        await record_change(session, "deal.updated", deal, {"stage": deal.stage})
+    if deal.project_id is not None:
+        project = await session.get(Project, deal.project_id)
+        if project is not None and project.archived_at is None:
+            project.deal_lost_at = deal.lost_at
+            await session.flush()
+            await record_change(
+                session, "project.updated", project, {"deal_lost_at": project.deal_lost_at}
+            )
+    return True
+
+
+async def _plan(
+    session: AsyncSession,
+    caller: Caller,
+    deal_id: UUID,
+    origin: Origin,
+    owner_email: str | None,
+) -> Deal:
     """Plan the project of the deal this request just claimed; record `deal.won`."""
     deal = await session.get(Deal, deal_id)
     assert deal is not None
     plan = await plan_of(session, origin.template_id)
-    project = await plan_project(session, caller, deal, plan, origin.project_manager_id)
+    project = await plan_project(
+        session,
+        caller,
+        deal,
+        plan,
+        origin.project_manager_id,
+        crm_incomplete=origin.incomplete,
+        unmatched_owner_email=owner_email if deal.sales_owner_id is None else None,
+    )
     # Part of the deal's creation (nobody has seen it without its project): no new version.
-    await session.exec(update(Deal).where(col(Deal.id) == deal.id).values(project_id=project.id))
+    await session.exec(
+        update(Deal)
+        .where(col(Deal.id) == deal.id)
+        .values(project_id=project.id, handed_over=_handed_over(project))
+    )
     await session.refresh(deal)
     await record_change(
         session,

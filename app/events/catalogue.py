@@ -104,6 +104,12 @@ _ENTRIES = (
         deals.DealUpdatedData,
     ),
     EventType(
+        "deal.lost",
+        "deal",
+        "A won deal was moved back to lost in the CRM: the project is flagged, never closed.",
+        deals.DealLostData,
+    ),
+    EventType(
         "project.updated",
         "project",
         "A project was changed. `data` holds the fields the change sent, with their new values.",

@@ -15,6 +15,7 @@ from app.models.crm import (
     CrmDeliveryClaim,
     CrmInboundRequest,
     Deal,
+    InboundKind,
     InboundOutcome,
     ProjectTemplate,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",
+    "InboundKind",
     "InboundOutcome",
     "Kpi",
     "KpiDirection",

@@ -57,6 +57,15 @@ class CrmConnection(Identified, Timestamped, Versioned, table=True):
     previous_secret_expires_at: datetime | None = timestamp_field(default=None)
     basic_auth_username: str | None = Field(default=None, max_length=200)
     salesforce_organization_id: str | None = Field(default=None, max_length=18)
+    # What we call the CRM's API with (optional): the token encrypted like the secrets, where.
+    api_token_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary)
+    api_base_url: str | None = Field(default=None, max_length=2048)
+    company_domain: str | None = Field(default=None, max_length=100)
+    # Reconciliation: the last change taken (the CRM's clock), when the next sync is due.
+    sync_cursor: datetime | None = timestamp_field(default=None)
+    next_sync_at: datetime | None = timestamp_field(default=None)
+    last_synced_at: datetime | None = timestamp_field(default=None)
+    last_sync_error: str | None = Field(default=None, max_length=2000)
 
 
 class Deal(Identified, Timestamped, Versioned, table=True):
@@ -88,16 +97,28 @@ class Deal(Identified, Timestamped, Versioned, table=True):
         default=None, foreign_key="projects.id", ondelete="SET NULL", index=True
     )
     won_at: datetime = timestamp_field(default_factory=utcnow)
+    lost_at: datetime | None = timestamp_field(default=None)
+    # The project's name, customer and sales owner as the CRM last gave them: a field the
+    # delivery team has not changed since (the project still holds it) follows the CRM.
+    handed_over: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class InboundOutcome(StrEnum):
-    """What became of a request a CRM sent."""
+    """What became of a request a CRM sent (or a sync found): `received`, then `planned`,
+    `ignored` or `failed`."""
 
     rejected = "rejected"  # bad or stale signature, unknown connection: 401
     malformed = "malformed"  # verified, but not a body we understand
     duplicate = "duplicate"  # a delivery already handled: acknowledged, nothing done
+    received = "received"  # verified and kept: the worker plans its deals
     ignored = "ignored"  # no won deal in it (and no known deal changed)
-    processed = "processed"  # deals created, found existing or updated (see `detail`)
+    planned = "planned"  # deals planned, found existing or updated (see `detail`)
+    failed = "failed"  # planning failed for good (see `detail`)
+
+
+class InboundKind(StrEnum):
+    push = "push"  # the CRM sent it
+    sync = "sync"  # a reconciliation found these deals (the body lists their ids)
 
 
 class CrmInboundRequest(Identified, table=True):
@@ -105,7 +126,10 @@ class CrmInboundRequest(Identified, table=True):
     `HANDOVER_CRM_INBOUND_RETENTION_DAYS`."""
 
     __tablename__ = "crm_inbound_requests"
-    __table_args__ = (Index(None, "connection_id", "id"),)
+    __table_args__ = (
+        Index(None, "connection_id", "id"),
+        Index(None, "outcome", "next_attempt_at"),
+    )
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
     connection_id: UUID = Field(foreign_key="crm_connections.id", ondelete="CASCADE")
@@ -116,6 +140,13 @@ class CrmInboundRequest(Identified, table=True):
     outcome: InboundOutcome = enum_field(InboundOutcome)
     detail: str | None = Field(default=None, max_length=2000)
     deal_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    project_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    kind: InboundKind = enum_field(InboundKind, default=InboundKind.push)
+    # The worker's bookkeeping while the request is `received`.
+    attempts: int = 0
+    next_attempt_at: datetime | None = timestamp_field(default=None)
+    lease_until: datetime | None = timestamp_field(default=None)
+    planned_at: datetime | None = timestamp_field(default=None)
 
 
 class CrmDeliveryClaim(SQLModel, table=True):

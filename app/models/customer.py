@@ -1,9 +1,10 @@
 """The buyer, as the CRM knows it."""
 
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field
 
 from app.models.base import Identified, Timestamped, Versioned, enum_field
@@ -26,3 +27,5 @@ class Customer(Identified, Timestamped, Versioned, table=True):
     website: str | None = Field(default=None, max_length=2048)
     crm_source: CrmSource | None = enum_field(CrmSource, default=None, nullable=True)
     crm_external_id: str | None = Field(default=None, max_length=200)
+    # The people of the customer the CRM knows (name, email, title, their CRM id).
+    contacts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)

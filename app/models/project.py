@@ -71,12 +71,25 @@ class Project(Identified, Timestamped, Versioned, table=True):
     baseline_set_at: datetime | None = timestamp_field(default=None)
     baseline_budget_amount: Decimal | None = Field(default=None, sa_type=Money)
     baseline_budget_currency: str | None = Field(default=None, max_length=3)
+    # From the CRM deal: planned before the CRM could complete it; its amount there now (the
+    # budget stays delivery's); lost after it was won; an owner no member matches by email.
+    crm_incomplete: bool = False
+    deal_amount: Decimal | None = Field(default=None, sa_type=Money)
+    deal_currency: str | None = Field(default=None, max_length=3)
+    deal_lost_at: datetime | None = timestamp_field(default=None)
+    unmatched_sales_owner_email: str | None = Field(default=None, max_length=320)
 
     @property
     def budget(self) -> dict[str, object] | None:
         if self.budget_amount is None:
             return None
         return {"amount": self.budget_amount, "currency": self.budget_currency}
+
+    @property
+    def deal_value(self) -> dict[str, object] | None:
+        if self.deal_amount is None:
+            return None
+        return {"amount": self.deal_amount, "currency": self.deal_currency}
 
 
 class ProjectTransition(Identified, table=True):

@@ -19,18 +19,22 @@ from app.projects.schemas import ProjectPublic
 COLUMN = "list_item_json"
 
 
-def _budget(table: str) -> str:
-    """`budget`, a `Money` object from two columns, its amount a string with two places."""
+def _money(table: str, prefix: str) -> str:
+    """A `Money` object from two columns, its amount a string with two places."""
     return (
-        f"CASE WHEN {table}.budget_amount IS NULL THEN 'null' ELSE "
-        f'\'{{"amount":"\' || round({table}.budget_amount, 2)::text || \'","currency":\' || '
-        f"to_json({table}.budget_currency::text)::text || '}}' END"
+        f"CASE WHEN {table}.{prefix}_amount IS NULL THEN 'null' ELSE "
+        f'\'{{"amount":"\' || round({table}.{prefix}_amount, 2)::text || \'","currency":\' || '
+        f"to_json({table}.{prefix}_currency::text)::text || '}}' END"
     )
 
 
 def item_sql(table: str) -> str:
     """The SQL of the item's JSON from the project row `table` (app/core/sql_json.py)."""
-    return object_sql(ProjectPublic, table, {"budget": _budget(table)})
+    return object_sql(
+        ProjectPublic,
+        table,
+        {"budget": _money(table, "budget"), "deal_value": _money(table, "deal")},
+    )
 
 
 def kept_item_sql(table: str) -> str:

@@ -120,6 +120,20 @@ class ProjectPublic(OutputModel):
     target_end_date: date | None
     budget: Money | None
     archived_at: datetime | None
+    crm_incomplete: bool = Field(
+        description="Planned before its CRM could be reached: name, customer, sales owner or "
+        "scope may still be placeholders. Completed (and false) once the CRM answers."
+    )
+    deal_value: Money | None = Field(
+        description="The deal's amount in the CRM now; the budget stays delivery's."
+    )
+    deal_lost_at: datetime | None = Field(
+        description="The deal was moved back to lost in the CRM: nothing was closed, decide."
+    )
+    unmatched_sales_owner_email: str | None = Field(
+        description="The CRM owner's email, which no member has: add them, then set the "
+        "sales owner."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -19,11 +19,12 @@ from uuid import UUID
 
 import httpx
 from cryptography.fernet import InvalidToken
-from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.events import record_event
+from app.core.leases import lease_due
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import UTCDateTime, new_id, utcnow
@@ -41,31 +42,8 @@ JITTER = 0.2
 
 async def claim_due(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
     """Lease up to `limit` due deliveries for this worker; committed before anything is sent."""
-    now = now or utcnow()
-    lease_until = now + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    async with database.transaction() as session:
-        due = await session.exec(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.pending,
-                WebhookDelivery.next_attempt_at <= now,
-                or_(
-                    col(WebhookDelivery.lease_until).is_(None),
-                    col(WebhookDelivery.lease_until) < now,
-                ),
-            )
-            .order_by(col(WebhookDelivery.next_attempt_at))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = list(due.all())
-        if ids:
-            await session.exec(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id).in_(ids))
-                .values(lease_until=lease_until)
-            )
-    return ids
+    pending = col(WebhookDelivery.status) == DeliveryStatus.pending
+    return await lease_due(database, WebhookDelivery, pending, limit, now or utcnow())
 
 
 def retry_delay(settings: Settings, attempts_made: int, retry_after: float | None) -> float | None:

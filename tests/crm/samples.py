@@ -6,9 +6,9 @@ import time
 import uuid
 from typing import Any
 
+from hubspot.utils.signature import Signature
 from standardwebhooks import Webhook
 
-from app.crm.providers.hubspot import signature as hubspot_signature
 from tests.factories import Tenant
 
 SALESFORCE_ORG = "00D5e000000AbCdEAK"
@@ -90,12 +90,16 @@ def hubspot_events(object_id: int, stage: str = "closedwon", **extra: Any) -> li
 def signed_hubspot(
     secret: str, public_url: str, body: bytes, at_ms: int | None = None
 ) -> dict[str, str]:
-    """HubSpot's v3 headers for a POST of `body` to `public_url` (the URL HubSpot called)."""
+    """HubSpot's v3 headers for a POST of `body` to `public_url` (the URL HubSpot called),
+    signed by HubSpot's own SDK (`hubspot-api-client`), never by our code."""
     timestamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
+    signature = Signature.get_signature(
+        secret, body.decode(), "v3", http_uri=public_url, http_method="POST", timestamp=timestamp
+    )
     return {
         "content-type": "application/json",
         "x-hubspot-request-timestamp": timestamp,
-        "x-hubspot-signature-v3": hubspot_signature(secret, "POST", public_url, body, timestamp),
+        "x-hubspot-signature-v3": signature,
     }
 
 

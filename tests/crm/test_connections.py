@@ -87,3 +87,48 @@ async def test_a_template_in_use_stays_and_deleting_a_connection_keeps_its_deals
     assert_problem(deleted, 409, "template-in-use")
     assert (await tenant.delete(f"/v1/crm-connections/{generic['id']}")).status_code == 204
     assert (await tenant.delete(f"/v1/project-templates/{template['id']}")).status_code == 204
+
+
+async def test_api_access_is_write_only_and_fits_the_provider(tenant: Tenant) -> None:
+    token = "pat-na1-0123456789abcdef"
+    hub = await connection(tenant, "hubspot", api_token=token)
+    assert hub["api_access"] is True
+    assert hub["api_base_url"] == "https://api.hubapi.com"  # HubSpot's public API by default
+    assert hub["next_sync_at"] is not None  # a first sync is due at once
+    read = (await tenant.get(f"/v1/crm-connections/{hub['id']}")).text
+    assert token not in read
+    assert "api_token" not in read
+    async with tenant.database.transaction(write=False) as session:
+        stored = (
+            await session.exec(select(CrmConnection).where(CrmConnection.id == UUID(hub["id"])))
+        ).one()
+    assert stored.api_token_encrypted is not None
+    assert token.encode() not in stored.api_token_encrypted
+
+    pipe = await connection(tenant, "pipedrive", api_token=token, company_domain="acme")
+    assert pipe["api_base_url"] == "https://acme.pipedrive.com"
+    manager = await tenant.member()
+    base = {"name": "X", "default_project_manager_id": manager["id"], "api_token": token}
+    for body in (
+        {**base, "provider": "generic"},  # nothing to call
+        {**base, "provider": "pipedrive"},  # whose company?
+        {**base, "provider": "salesforce", "salesforce_organization_id": SALESFORCE_ORG},
+        {**base, "provider": "hubspot", "app_secret": "abcdefgh", "company_domain": "acme"},
+        {**base, "provider": "hubspot", "app_secret": "abcdefgh", "api_base_url": "ftp://x"},
+    ):
+        assert_problem(await tenant.post("/v1/crm-connections", json=body), 422)
+    # the API's address obeys the webhook rules: nothing private unless allowed
+    private = {**base, "provider": "hubspot", "app_secret": "abcdefgh"}
+    for url in ("https://169.254.169.254", "https://10.0.0.1", "http://[::ffff:127.0.0.1]"):
+        response = await tenant.post("/v1/crm-connections", json={**private, "api_base_url": url})
+        assert_problem(response, 422)
+
+    path = f"/v1/crm-connections/{hub['id']}"
+    removed = await tenant.patch(path, json={"api_token": None})
+    assert (removed.json()["api_access"], removed.json()["next_sync_at"]) == (False, None)
+    assert_problem(await tenant.post(f"{path}/sync"), 409, "no-api-access")
+    again = await tenant.patch(path, json={"api_token": token})
+    assert again.json()["api_access"] is True
+    sync = await tenant.post(f"{path}/sync")
+    assert sync.status_code == 202
+    assert sync.json()["next_sync_at"] is not None

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from app.models import CrmInboundRequest
 from app.models.base import utcnow
-from tests.crm.inbound import kept
+from tests.crm.inbound import kept, work
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 
@@ -36,6 +36,7 @@ async def test_requests_older_than_the_retention_are_purged(
         body = dumps(canonical_deal())
         headers = signed_generic(generic["secret"], body)
         assert (await tenant.client.post(generic["path"], content=body, headers=headers)).is_success
+    await work(tenant.database)
     old, recent = await kept(tenant, generic["id"])
     async with tenant.database.transaction() as session:
         await session.exec(
@@ -49,3 +50,25 @@ async def test_requests_older_than_the_retention_are_purged(
     assert purge.stdout.startswith("purged ")
     assert [request["id"] for request in await kept(tenant, generic["id"])] == [recent["id"]]
     assert len((await tenant.get("/v1/projects")).json()["items"]) == 2
+
+
+@pytest.mark.slow
+async def test_a_request_waiting_to_be_planned_is_never_purged(
+    tenant: Tenant, database_url: str
+) -> None:
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    headers = signed_generic(generic["secret"], body)
+    assert (await tenant.client.post(generic["path"], content=body, headers=headers)).is_success
+    [waiting] = await kept(tenant, generic["id"])
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(CrmInboundRequest)
+            .where(CrmInboundRequest.id == UUID(waiting["id"]))  # type: ignore[arg-type]
+            .values(received_at=utcnow() - timedelta(days=31))
+        )
+
+    _purge(database_url)
+
+    [still] = await kept(tenant, generic["id"])
+    assert (still["id"], still["outcome"]) == (waiting["id"], "received")

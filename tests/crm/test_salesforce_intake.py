@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.crm.inbound import kept, projects, rejections
+from tests.crm.inbound import kept, projects, rejections, work
 from tests.crm.samples import connection, salesforce_message
 from tests.factories import Tenant
 from tests.problems import assert_problem
@@ -26,6 +26,8 @@ async def test_a_won_opportunity_becomes_a_project_and_salesforce_gets_its_ack(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/xml")
     assert b"<Ack>true</Ack>" in response.content
+    assert await projects(tenant) == []  # acknowledged at once, planned by the worker
+    await work(tenant.database)
     [project] = await projects(tenant)
     assert project["name"] == "Umbrella logistics rollout"
     assert project["budget"] == {"amount": "98000.00", "currency": "GBP"}
@@ -55,9 +57,10 @@ async def test_duplicates_and_open_opportunities_change_nothing(tenant: Tenant) 
     assert b"<Ack>true</Ack>" in retry.content
     open_one = salesforce_message("0065e00000AbCdIAAV", stage="Negotiation", is_won=False)
     assert (await _post(tenant, sales, open_one)).status_code == 200
+    await work(tenant.database)
     assert len(await projects(tenant)) == 1
     outcomes = [request["outcome"] for request in await kept(tenant, sales["id"])]
-    assert outcomes == ["processed", "duplicate", "ignored"]
+    assert outcomes == ["planned", "duplicate", "ignored"]
 
 
 async def test_xml_with_entities_or_a_dtd_is_never_expanded(tenant: Tenant) -> None:

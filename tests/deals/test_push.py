@@ -27,6 +27,7 @@ async def test_a_won_deal_becomes_a_planned_project(tenant: Tenant) -> None:
     manager = await tenant.member(role="project_manager")
     key = await tenant.key_with(Scope.deals_write)
     deal = canonical_deal(project_manager_id=manager["id"])
+    seller = await tenant.member(role="sales", name="Sam Seller", email=deal["owner_email"].upper())
 
     response = await tenant.post("/v1/deals", json=deal, headers=tenant.headers(key))
 
@@ -38,7 +39,10 @@ async def test_a_won_deal_becomes_a_planned_project(tenant: Tenant) -> None:
     assert project["phase"] == "initiating"
     assert project["name"] == "Globex CRM rollout"
     assert project["budget"] == {"amount": "120000.00", "currency": "EUR"}
-    assert project["description"] == deal["requirements"]
+    assert project["description"] == (
+        f"{deal['requirements']}\nWhat was sold:\n- 1 × Implementation at 120000.00"
+    )
+    assert project["unmatched_sales_owner_email"] is None
     assert project["project_manager_id"] == manager["id"]
     customer = (await tenant.get(f"/v1/customers/{project['customer_id']}")).json()
     assert (customer["name"], customer["crm_source"], customer["crm_external_id"]) == (
@@ -47,11 +51,7 @@ async def test_a_won_deal_becomes_a_planned_project(tenant: Tenant) -> None:
         "C-77",
     )
     owner = (await tenant.get(f"/v1/members/{project['sales_owner_id']}")).json()
-    assert (owner["email"], owner["name"], owner["role"]) == (
-        deal["owner_email"],
-        "Sam Seller",
-        "sales",
-    )
+    assert owner["id"] == seller["id"]  # matched by email, whatever its case
     milestones = (await tenant.get(f"/v1/projects/{project['id']}/milestones")).json()["items"]
     assert [m["name"] for m in milestones] == [
         "Kickoff held",
@@ -113,6 +113,50 @@ async def test_pushing_the_same_deal_again_finds_it_and_updates_the_record(tenan
     projects = (await tenant.get("/v1/projects")).json()["items"]
     assert len(projects) == 1
     assert projects[0]["budget"]["amount"] == "120000.00"  # the project's budget is delivery's
+
+
+async def test_an_unknown_owner_is_reported_on_the_project_never_invented(
+    tenant: Tenant,
+) -> None:
+    members_before = (await tenant.get("/v1/members")).json()["items"]
+    deal = canonical_deal(owner_email="nobody-here@example.com")
+    intake = (await tenant.post("/v1/deals", json=deal)).json()
+    project = (await tenant.get(f"/v1/projects/{intake['project_id']}")).json()
+    assert project["sales_owner_id"] is None
+    assert project["unmatched_sales_owner_email"] == "nobody-here@example.com"
+    assert (await tenant.get("/v1/members")).json()["items"] == members_before
+
+    # once the seller is a member, the next push of the deal staffs the project
+    seller = await tenant.member(role="sales", email="nobody-here@example.com")
+    await tenant.post("/v1/deals", json=deal)
+    project = (await tenant.get(f"/v1/projects/{intake['project_id']}")).json()
+    assert project["sales_owner_id"] == seller["id"]
+    assert project["unmatched_sales_owner_email"] is None
+
+
+async def test_fields_the_delivery_team_changed_no_longer_follow_the_crm(tenant: Tenant) -> None:
+    deal = canonical_deal()
+    intake = (await tenant.post("/v1/deals", json=deal)).json()
+    project_path = f"/v1/projects/{intake['project_id']}"
+    renamed = await tenant.patch(project_path, json={"name": "Globex: phase one"})
+    assert renamed.status_code == 200, renamed.text
+
+    other = await tenant.customer(name="Globex Holdings")
+    await tenant.post(
+        "/v1/deals",
+        json={
+            **deal,
+            "name": "Globex CRM rollout (EMEA)",
+            "requirements": "400 users",
+            "customer": {"external_id": "C-78", "name": "Globex Holdings EMEA"},
+        },
+    )
+    project = (await tenant.get(project_path)).json()
+    assert project["name"] == "Globex: phase one"  # the delivery team's name stays
+    assert project["description"].startswith("400 users")  # untouched since: follows
+    customer = (await tenant.get(f"/v1/customers/{project['customer_id']}")).json()
+    assert customer["crm_external_id"] == "C-78"
+    assert customer["id"] != other["id"]
 
 
 async def test_an_idempotency_key_replays_the_first_answer(tenant: Tenant) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 
 from app.clock.sweep import sweep
+from tests.crm.inbound import work
+from tests.crm.samples import basic_auth, connection, dumps, pipedrive_message
 from tests.factories import Tenant
 from tests.webhooks.api_helpers import PUBLIC_URL
 
@@ -173,10 +175,21 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
     }
     _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created (with it)…
     _ok(await tenant.post("/v1/deals", json={**deal, "amount": "135000.00"}))  # deal.updated
+    await _deal_won_then_lost(tenant)
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
     _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)
     return project
+
+
+async def _deal_won_then_lost(tenant: Tenant) -> None:
+    """A Pipedrive deal won, then moved to lost: `deal.lost` (the worker plans both pushes)."""
+    pipe = await connection(tenant, "pipedrive")
+    for status in ("won", "lost"):
+        body = dumps(pipedrive_message(4711, status=status))
+        headers = basic_auth(pipe["basic_auth_username"], pipe["secret"])
+        _ok(await tenant.client.post(pipe["path"], content=body, headers=headers), 202)
+        await work(tenant.database)
 
 
 async def rhythm_life(tenant: Tenant, manager_id: str) -> None:

@@ -52,7 +52,9 @@ async def test_a_won_deal_gets_its_kickoff_proposed_within_the_template_window(
     tenant: Tenant,
 ) -> None:
     manager = await tenant.member(role="project_manager")
-    pushed = await tenant.post("/v1/deals", json=canonical_deal(project_manager_id=manager["id"]))
+    deal = canonical_deal(project_manager_id=manager["id"])
+    await tenant.member(role="sales", email=deal["owner_email"])
+    pushed = await tenant.post("/v1/deals", json=deal)
     assert pushed.status_code == 201, pushed.text
     project = ok(await tenant.get(f"/v1/projects/{pushed.json()['project_id']}"))
     start = date.fromisoformat(project["start_date"])

@@ -62,6 +62,7 @@ class DealSignal:
     deal: CanonicalDeal | None
     changes: dict[str, Any]
     raw: dict[str, Any] = field(default_factory=dict)
+    lost: bool = False  # the CRM says the deal is lost now
 
 
 @dataclass(frozen=True)

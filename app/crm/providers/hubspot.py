@@ -29,6 +29,7 @@ from app.crm.providers.base import (
 from app.settings import Settings
 
 MAX_EVENTS = 100
+LOST_STAGE = "closedlost"  # HubSpot's default pipeline's lost stage
 
 
 def signature(secret: str, method: str, url: str, body: bytes, timestamp: str) -> str:
@@ -92,12 +93,12 @@ def _signal(event: dict[str, Any], index: int, credentials: Credentials) -> Deal
                 {
                     "external_id": external_id,
                     "name": f"HubSpot deal {external_id}",
-                    "customer": {"name": f"HubSpot portal {event.get('portalId', '?')}"},
+                    "customer": {"name": f"Customer of HubSpot deal {external_id}"},
                     "stage": stage,
                 },
                 ["body", index],
             )
-        return DealSignal(external_id, won, deal, {"stage": stage}, event)
+        return DealSignal(external_id, won, deal, {"stage": stage}, event, lost=stage == LOST_STAGE)
     if name in _FIELDS:
         return DealSignal(external_id, False, None, {_FIELDS[name]: _value(event, name)}, event)
     return None

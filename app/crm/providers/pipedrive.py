@@ -97,9 +97,9 @@ def read(request: Received, _credentials: Credentials) -> Reading:
     changes = deal.model_dump(
         include={"name", "amount", "currency", "close_date"}, exclude_none=True
     )
-    return Reading(
-        key, [DealSignal(deal.external_id, won, deal if won else None, changes, message)]
-    )
+    lost = data.get("status") == "lost"
+    signal = DealSignal(deal.external_id, won, deal if won else None, changes, message, lost=lost)
+    return Reading(key, [signal])
 
 
 PROVIDER = Provider(verify=verify, read=read)

@@ -108,7 +108,10 @@ def _signal(notification: Element, index: int, credentials: Credentials) -> Deal
     changes = deal.model_dump(
         include={"name", "amount", "currency", "close_date", "stage"}, exclude_none=True
     )
-    return DealSignal(deal.external_id, won, deal if won else None, changes, {"sObject": fields})
+    lost = not won and fields.get("IsClosed", "").lower() == "true"
+    return DealSignal(
+        deal.external_id, won, deal if won else None, changes, {"sObject": fields}, lost=lost
+    )
 
 
 def read(request: Received, credentials: Credentials) -> Reading:

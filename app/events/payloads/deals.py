@@ -79,6 +79,8 @@ class DealUpdatedData(EventData):
     stage: str | None = None
     requirements: str | None = None
     line_items: list[dict[str, Any]] = unchanged()
+    customer_id: UUID = unchanged()
+    sales_owner_id: UUID | None = None
 
     model_config = example(
         deal_id=DEAL_ID,
@@ -87,3 +89,15 @@ class DealUpdatedData(EventData):
         amount={"amount": "135000.00", "currency": "EUR"},
         close_date="2026-11-27",
     )
+
+
+class DealLostData(EventData):
+    """A won deal was moved to lost in its CRM. Its project is flagged (`deal_lost_at`), never
+    closed: what happens to the work is the delivery team's call."""
+
+    deal_id: UUID
+    version: Version
+    project_id: ProjectId
+    lost_at: datetime
+
+    model_config = example(deal_id=DEAL_ID, version=3, project_id=PROJECT_ID, lost_at=TIMESTAMP)

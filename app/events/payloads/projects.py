@@ -69,6 +69,10 @@ class ProjectUpdatedData(ProjectEventData):
     budget: Money | None = None
     health_override: Health | None = None
     health_override_reason: str | None = None
+    crm_incomplete: bool = unchanged()
+    deal_value: Money | None = None
+    deal_lost_at: datetime | None = None
+    unmatched_sales_owner_email: str | None = None
 
     model_config = example(
         project_id=PROJECT_ID,

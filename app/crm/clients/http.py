@@ -1,0 +1,289 @@
+"""One connection's calls to its CRM's API: to the checked address, authenticated, within the
+CRM's rate limits, a few at a time, each counted.
+
+The base URL passes the webhook address checks once per `CrmHttp` (app/webhooks/safety.py) and
+every request connects to the address that was checked, with the URL's host for `Host` and TLS.
+A connection never has more than `IN_FLIGHT` calls under way in this process (its fair share of
+the CRM's limit, which is per account or per token, not per caller), and when the CRM says its
+budget is spent (a 429, or a rate-limit header at 0) every call of the connection waits.
+"""
+
+import asyncio
+import json
+import logging
+import re
+import time
+import weakref
+from email.utils import parsedate_to_datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from app.crm.clients.base import ApiAccess, CrmRefused, CrmUnavailable
+from app.crm.metrics import API_CALLS
+from app.models import CrmSource
+from app.models.base import utcnow
+from app.settings import Settings
+from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
+
+logger = logging.getLogger("handover.crm")
+
+USER_AGENT = "Handover-CRM/1"
+IN_FLIGHT = 4  # calls under way at once per connection
+MAX_WAIT_SECONDS = 10.0  # a longer wait is the caller's to schedule (CrmUnavailable.retry_after)
+MAX_ATTEMPTS = 4  # a call and up to three retries after 429s we could wait out
+DEFAULT_BACKOFF_SECONDS = 1.0  # a 429 that does not say how long
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+DAILY_BUDGET_PAUSE_SECONDS = 3600.0  # Salesforce's allowance is a rolling 24 h: look again later
+_SFORCE_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+def crm_http_client(settings: Settings) -> httpx.AsyncClient:
+    """The pooled client every connection's calls share: no redirects, no proxies from the
+    environment (a proxy would connect somewhere we did not check), short timeouts."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"user-agent": USER_AGENT, "accept": "application/json"},
+    )
+
+
+class CrmCallFailed(CrmRefused):
+    """A 4xx other than 401/403/429: the CRM will not accept this request as it is (a 404 for a
+    record, a 400 for a field the org lacks). Clients catch it where they expect it."""
+
+    def __init__(self, status_code: int, body: Any) -> None:
+        super().__init__(f"HTTP {status_code}: {str(body)[:300]}")
+        self.status_code = status_code
+        self.body = body
+
+
+class _Budget:
+    """What a connection's calls share in this process: the slots, and when they may resume."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(IN_FLIGHT)
+        self.resume_at = 0.0  # time.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        self.resume_at = max(self.resume_at, time.monotonic() + seconds)
+
+    async def wait(self) -> None:
+        delay = self.resume_at - time.monotonic()
+        if delay > MAX_WAIT_SECONDS:
+            raise CrmUnavailable("the CRM's rate limit is spent", retry_after=delay)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+_BUDGETS: "weakref.WeakValueDictionary[tuple[CrmSource, UUID], _Budget]" = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _budget(access: ApiAccess) -> _Budget:
+    key = (access.provider, access.connection_id)
+    budget = _BUDGETS.get(key)
+    if budget is None:
+        budget = _BUDGETS[key] = _Budget()
+    return budget
+
+
+def _seconds(value: str | None) -> float | None:
+    """`Retry-After`: seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _number(headers: httpx.Headers, name: str) -> float | None:
+    try:
+        return float(headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _budget_pause(provider: CrmSource, headers: httpx.Headers) -> float | None:
+    """How long to hold the next call when the provider's rate-limit headers say the budget is
+    spent (None: it is not)."""
+    if provider is CrmSource.hubspot:
+        if _number(headers, "x-hubspot-ratelimit-remaining") == 0:
+            interval = _number(headers, "x-hubspot-ratelimit-interval-milliseconds")
+            return (interval or 10_000) / 1000
+        if _number(headers, "x-hubspot-ratelimit-secondly-remaining") == 0:
+            return 1.0
+    elif provider is CrmSource.pipedrive:
+        if _number(headers, "x-ratelimit-remaining") == 0:
+            return _number(headers, "x-ratelimit-reset") or 2.0
+    elif provider is CrmSource.salesforce:
+        usage = _SFORCE_USAGE.search(headers.get("sforce-limit-info", ""))
+        if usage and int(usage.group(1)) >= int(usage.group(2)):
+            return DAILY_BUDGET_PAUSE_SECONDS
+    return None
+
+
+def _salesforce_limit(body: Any) -> bool:
+    """Salesforce answers a spent daily allowance with 403 REQUEST_LIMIT_EXCEEDED."""
+    return isinstance(body, list) and any(
+        isinstance(error, dict) and error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED"
+        for error in body
+    )
+
+
+class CrmHttp:
+    """A connection's API calls: `await http.call("POST", "/crm/v3/...", json=...)`."""
+
+    def __init__(self, access: ApiAccess, settings: Settings, client: httpx.AsyncClient) -> None:
+        self.access = access
+        self.settings = settings
+        self.client = client
+        self._budget = _budget(access)
+        self._target: Target | None = None
+        self._refusal: CrmRefused | None = None
+
+    def _count(self, outcome: str) -> None:
+        API_CALLS.labels(self.access.provider.value, str(self.access.connection_id), outcome).inc()
+
+    async def _checked(self) -> Target:
+        """The base URL's checked address, resolved once (an unsafe URL stays refused)."""
+        if self._refusal is not None:
+            raise self._refusal
+        if self._target is None:
+            try:
+                self._target = await resolve_target(
+                    self.access.base_url, self.settings, sending=True
+                )
+            except UnsafeWebhookUrl as exc:
+                self._refusal = CrmRefused(f"unsafe API base URL: {exc.detail}")
+                self._count("refused")
+                raise self._refusal from exc
+        return self._target
+
+    def _auth(self) -> dict[str, str]:
+        if self.access.provider is CrmSource.pipedrive:
+            return {"x-api-token": self.access.token}
+        return {"authorization": f"Bearer {self.access.token}"}
+
+    def _request(
+        self,
+        target: Target,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+    ) -> httpx.Request:
+        """A request to the checked address, with the URL's host for `Host` and TLS (SNI)."""
+        url = httpx.URL(self.access.base_url + path)
+        pinned = url.copy_with(host=str(target.address), port=target.port)
+        host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        return self.client.build_request(
+            method,
+            pinned,
+            params=params,
+            json=json,
+            headers={**self._auth(), "host": host},
+            extensions=extensions,
+        )
+
+    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        try:
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+        except httpx.TimeoutException as exc:
+            self._count("unavailable")
+            raise CrmUnavailable("the CRM did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            self._count("unavailable")
+            raise CrmUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        try:
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    self._count("error")
+                    raise CrmUnavailable("the CRM's answer is too large")
+        except httpx.HTTPError as exc:
+            self._count("unavailable")
+            raise CrmUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        finally:
+            await response.aclose()
+        return response, body
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """The parsed JSON answer of `method base_url+path` (None for an empty one)."""
+        target = await self._checked()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            async with self._budget.slots:
+                await self._budget.wait()
+                response, body = await self._send(self._request(target, method, path, params, json))
+            pause = _budget_pause(self.access.provider, response.headers)
+            if pause is not None:
+                self._budget.pause(pause)
+            status = response.status_code
+            if status == 429:
+                self._count("rate_limited")
+                wait = _seconds(response.headers.get("retry-after"))
+                wait = wait if wait is not None else pause or DEFAULT_BACKOFF_SECONDS
+                if wait > MAX_WAIT_SECONDS or attempt == MAX_ATTEMPTS:
+                    raise CrmUnavailable("the CRM's rate limit is spent (429)", retry_after=wait)
+                self._budget.pause(wait)
+                continue
+            parsed = _parse(body)
+            if 200 <= status < 300:
+                if isinstance(parsed, _NotJson):
+                    self._count("error")
+                    raise CrmUnavailable(f"HTTP {status} without JSON: {parsed.excerpt}")
+                self._count("ok")
+                return parsed
+            self._refuse_or_fail(status, parsed, response.headers)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _refuse_or_fail(self, status: int, body: Any, headers: httpx.Headers) -> None:
+        if status >= 500:
+            self._count("unavailable")
+            raise CrmUnavailable(f"HTTP {status}", _seconds(headers.get("retry-after")))
+        if status == 403 and _salesforce_limit(body):
+            self._count("rate_limited")
+            raise CrmUnavailable("the CRM's daily API allowance is spent", None)
+        if status in (401, 403):
+            self._count("refused")
+            raise CrmRefused(f"HTTP {status}: {str(body)[:300]}")
+        if 300 <= status < 400:
+            self._count("refused")
+            raise CrmRefused(f"HTTP {status}: redirected to {headers.get('location')}")
+        self._count("error")
+        raise CrmCallFailed(status, body)
+
+
+class _NotJson:
+    def __init__(self, body: bytes) -> None:
+        self.excerpt = body[:300].decode(errors="replace")
+
+    def __str__(self) -> str:
+        return self.excerpt
+
+
+def _parse(body: bytes) -> Any:
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _NotJson(body)
