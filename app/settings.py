@@ -151,7 +151,11 @@ class Settings(BaseSettings):
         900, gt=0, description="How often each connection with API access is synced."
     )
     crm_worker_batch_size: int = Field(
-        20, ge=1, le=500, description="Kept CRM requests a worker claims at once."
+        1,
+        ge=1,
+        le=500,
+        description="Kept CRM requests a worker claims at once. Planning is CPU-bound, so one "
+        "at a time lets every worker take a share of a burst.",
     )
     crm_plan_max_attempts: int = Field(
         10, ge=1, description="A kept request whose planning fails this often is `failed`."

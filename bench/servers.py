@@ -30,11 +30,26 @@ def serve_environment(url: str) -> dict[str, str]:
     }
 
 
-def start_handover(url: str, port: int, extra: list[str] | None = None) -> subprocess.Popen[bytes]:
+def start_handover(
+    url: str,
+    port: int,
+    extra: list[str] | None = None,
+    environment: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`handover serve` with `serve_environment`, plus `environment` over it."""
     return subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         + (extra or []),
-        env=serve_environment(url),
+        env={**serve_environment(url), **(environment or {})},
+    )
+
+
+def start_worker(url: str, environment: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`handover worker --no-clock` with `serve_environment`, plus `environment` over it: the
+    clock would add its sweeps' work to what a scenario times."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker", "--no-clock"],
+        env={**serve_environment(url), **(environment or {})},
     )
 
 
@@ -79,6 +94,12 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

@@ -66,6 +66,35 @@ def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path
         assert line in finished.stdout
 
 
+@ON_POSTGRESQL
+@pytest.mark.slow
+def test_the_crm_handover_benchmark_runs_quick_and_plans_every_deal(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.crm_handover",
+            "--quick",
+            "--database-url",
+            SERVER,
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-6000:]
+    report = json.loads((tmp_path / "crm_handover.json").read_text())
+    assert report["answers"]["count_2xx"] == report["answers"]["requests"] == 2
+    assert report["planning"]["complete"] == report["planning"]["with_sales_owner"] == 20
+    assert {kept["outcome"] for kept in report["planning"]["kept_requests"]} == {"planned"}
+    assert report["hubspot_calls"]["by_path"]["POST /crm/v3/objects/deals/batch/read"] >= 1
+    assert "| HubSpot API calls" in (tmp_path / "crm_handover.md").read_text()
+    assert "target" in finished.stdout
+
+
 def test_without_wrk_or_hey_the_benchmark_says_what_to_install(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()

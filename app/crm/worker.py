@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -180,8 +181,12 @@ async def plan_kept(
         return
     flagged = problem is not None or (client is None and _needs_completion(connection))
     taken = Taken(notes=[problem] if problem else [])
+    renewed = time.monotonic()
     try:
         for signal in signals:
+            if time.monotonic() - renewed > settings.dispatcher_lease_seconds / 3:
+                await _renew_lease(database, kept)  # a long request keeps its claim
+                renewed = time.monotonic()
             crm = completed.get(signal.external_id)
             deal_id, project_id, note = await _take_one(
                 database,
@@ -208,6 +213,16 @@ async def plan_kept(
         return
     outcome = InboundOutcome.planned if taken.deal_ids else InboundOutcome.ignored
     await _finish(database, kept, outcome, taken)
+
+
+async def _renew_lease(database: Database, kept: CrmInboundRequest) -> None:
+    lease_until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+    async with database.transaction() as session:
+        await session.exec(
+            update(CrmInboundRequest)
+            .where(col(CrmInboundRequest.id) == kept.id)
+            .values(lease_until=lease_until)
+        )
 
 
 async def _again(database: Database, kept: CrmInboundRequest, at: datetime, why: str) -> None:

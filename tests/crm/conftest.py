@@ -16,6 +16,7 @@ from app.settings import Settings
 from tests.conftest import settings_for
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.pipedrive import PipedriveFake
+from tests.crm.fakes.salesforce import SalesforceFake
 from tests.crm.fakes.server import running
 from tests.factories import Tenant, make_tenant
 
@@ -81,4 +82,10 @@ def hubspot() -> Iterator[HubSpotFake]:
 @pytest.fixture
 def pipedrive() -> Iterator[PipedriveFake]:
     with running(PipedriveFake(TOKEN)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def salesforce() -> Iterator[SalesforceFake]:
+    with running(SalesforceFake(TOKEN)) as fake:
         yield fake

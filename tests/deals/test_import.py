@@ -1,7 +1,7 @@
 """`handover import-deals`: a CRM export through the same path, with a summary and exit code.
 
 HubSpot and Pipedrive exports are written below as those CRMs write them (see the sources in
-`app/deals/importer.py`): every HubSpot cell quoted, labels as headers, datetimes to the minute,
+`app/deals/exports.py`): every HubSpot cell quoted, labels as headers, datetimes to the minute,
 associations at the end; Pipedrive's "Deal - …" columns with its capitalised statuses.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from app.deals.importer import CannotImport, Layout, parse_amount, plan_import
+from app.deals.exports import Layout, parse_amount
+from app.deals.importer import CannotImport, plan_import
 from app.models import CrmSource
 from tests.crm.samples import connection
 from tests.factories import Tenant

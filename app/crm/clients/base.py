@@ -50,7 +50,7 @@ class CrmDeal:
 
 @dataclass(frozen=True)
 class ChangedPage:
-    external_ids: list[str]  # deals changed (won or not) after `since`, oldest change first
+    external_ids: list[str]  # deals changed (won or not) since `since`, oldest change first
     last_modified: datetime | None  # the newest change among them: the caller's next cursor
     next_page: str | None  # opaque: ask for the following page with it; None at the end
 
@@ -79,7 +79,8 @@ class CrmClient(Protocol):
         ...
 
     async def changed_since(self, since: datetime, page: str | None = None) -> ChangedPage:
-        """Deals changed after `since`, oldest change first, a page at a time."""
+        """Deals changed since `since` (HubSpot: after it, to the millisecond; Pipedrive and
+        Salesforce: from its second on, as they stamp to the second), oldest first, a page at a time."""
         ...
 
 
@@ -225,7 +226,12 @@ def crm_deal(
 ) -> CrmDeal | None:
     """The complete deal, or None (logged) when the canonical schema still refuses it."""
     values = {**values, "line_items": values.get("line_items", [])[:MAX_LINE_ITEMS]}
-    if (values.get("amount") is None) or (values.get("currency") is None):
+    if (values.get("amount") is None) != (values.get("currency") is None):
+        if values.get("amount") is not None:
+            logger.warning(
+                "a CRM deal's amount has no currency and is left out",
+                extra={"provider": provider.value, "external_id": values.get("external_id")},
+            )
         values["amount"] = values["currency"] = None
     try:
         deal = CanonicalDeal.model_validate(values)

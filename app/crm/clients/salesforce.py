@@ -46,7 +46,7 @@ SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 OPPORTUNITY_FIELDS = (
     "Id, Name, Amount, CloseDate, StageName, IsWon, IsClosed, Description, LastModifiedDate, "
     "Owner.Email, Owner.Name, Account.Id, Account.Name, Account.Website, "
-    "(SELECT Name, ProductCode, Quantity, UnitPrice FROM OpportunityLineItems), "
+    "(SELECT Name, Product2.Name, ProductCode, Quantity, UnitPrice FROM OpportunityLineItems), "
     "(SELECT ContactId, Role, IsPrimary, Contact.Name, Contact.Email, Contact.Title "
     "FROM OpportunityContactRoles)"
 )
@@ -65,6 +65,14 @@ def _lacks_currency_field(exc: CrmCallFailed) -> bool:
         and "CurrencyIsoCode" in str(error.get("message"))
         for error in (exc.body if isinstance(exc.body, list) else [])
     )
+
+
+def _product_name(item: dict[str, Any]) -> Any:
+    """The product's own name: a line item's `Name` is Salesforce's "<opportunity> <product>"."""
+    product = item.get("Product2")
+    if isinstance(product, dict) and product.get("Name"):
+        return product["Name"]
+    return item.get("Name")
 
 
 def _children(record: dict[str, Any], relationship: str) -> dict[str, Any]:
@@ -182,7 +190,7 @@ class SalesforceClient:
                 for item in items
                 if (
                     built := line_item(
-                        item.get("Name"),
+                        _product_name(item),
                         item.get("Quantity"),
                         item.get("UnitPrice"),
                         item.get("ProductCode"),
@@ -202,8 +210,10 @@ class SalesforceClient:
 
     async def changed_since(self, since: datetime, page: str | None = None) -> ChangedPage:
         """Opportunities by `LastModifiedDate`, then `Id`, ascending, 200 a page. The page token
-        is the last (stamp, id) seen, so opportunities sharing a stamp are never skipped."""
-        where = f"LastModifiedDate > {_soql_datetime(since)}"
+        is the last (stamp, id) seen, so opportunities sharing a stamp are never skipped. Stamps
+        are to the second: `since` is inclusive, so one changed in the cursor's own second is
+        found again rather than lost (app/crm/sync.py drops what lies only at the cursor)."""
+        where = f"LastModifiedDate >= {_soql_datetime(since)}"
         if page:
             stamp, _, last_id = page.partition("|")
             at = moment(stamp)

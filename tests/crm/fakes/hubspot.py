@@ -5,10 +5,11 @@ Where each shape comes from:
 
 - Objects: the models hubspot-api-client 12 generates from HubSpot's OpenAPI specs
   (`hubspot.crm.objects.models`: `SimplePublicObject`, `BatchResponseSimplePublicObject` and its
-  `...WithErrors` twin, `StandardError`, `CollectionResponseWithTotalSimplePublicObjectForwardPaging`)
-  and the reference pages "Read a batch of objects" and "Search the CRM". A batch read naming ids
-  that do not exist answers 207 with one `OBJECT_NOT_FOUND` error listing them in `context.ids`,
-  worded as HubSpot words it. More than 100 inputs is a 400.
+  `...WithErrors` twin, `StandardError`,
+  `CollectionResponseWithTotalSimplePublicObjectForwardPaging`) and the reference pages "Read a
+  batch of objects" and "Search the CRM". A batch read naming ids that do not exist answers 207
+  with one `OBJECT_NOT_FOUND` error listing them in `context.ids`, worded as HubSpot words it.
+  More than 100 inputs is a 400.
 - Properties are strings. Requested but unset ones are null and unknown ones left out; `createdate`,
   `hs_object_id` and the last-modified property (`lastmodifieddate` for contacts,
   `hs_lastmodifieddate` otherwise) always come back; without `properties`, the defaults of the
@@ -35,138 +36,39 @@ Where each shape comes from:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.crm.fakes import hubspot_search as search
+from tests.crm.fakes.hubspot_objects import (
+    ASSOCIATION_KINDS,
+    ASSOCIATIONS_BATCH_MAX,
+    BATCH_READ_MAX,
+    HUBSPOT_DEFINED,
+    OBJECT_TYPES,
+    OWNERS_LIMIT_DEFAULT,
+    OWNERS_LIMIT_MAX,
+    SEARCH_LIMIT_DEFAULT,
+    SEARCH_LIMIT_MAX,
+    SEARCH_RESULTS_MAX,
+    AssociationKind,
+    ObjectType,
+    Record,
+    closed_flags,
+    id_order,
+    instant,
+    kind_of,
+    no_associations_error,
+    not_found_error,
+    number_id,
+    property_text,
+    render,
+)
 from tests.crm.fakes.server import Endpoint, FakeCRM, RecordedCall, Reply
-
-BATCH_READ_MAX = 100
-ASSOCIATIONS_BATCH_MAX = 1000
-SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_RESULTS_MAX = 10, 200, 10_000
-OWNERS_LIMIT_DEFAULT, OWNERS_LIMIT_MAX = 100, 500
-HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
-
-
-@dataclass(frozen=True)
-class ObjectType:
-    name: str  # as in the path: "deals"
-    type_id: str
-    singular: str
-    label: str  # as in error messages: "DEAL"
-    modified: str  # the last-modified property
-    defaults: tuple[str, ...]  # returned when no properties are asked for
-    standard: frozenset[str]  # known properties: null when asked for and unset
-
-
-def _object_type(
-    name: str, type_id: str, singular: str, modified: str, defaults: str, more: str
-) -> ObjectType:
-    shown = tuple(defaults.split())
-    known = frozenset((*shown, *more.split(), "createdate", "hs_object_id", modified))
-    return ObjectType(name, type_id, singular, singular.upper(), modified, shown, known)
-
-
-OBJECT_TYPES = {
-    t.name: t
-    for t in (
-        _object_type(
-            "deals",
-            "0-3",
-            "deal",
-            "hs_lastmodifieddate",
-            "amount closedate createdate dealname dealstage hs_lastmodifieddate hs_object_id pipeline",
-            "hubspot_owner_id description deal_currency_code hs_is_closed hs_is_closed_won",
-        ),
-        _object_type(
-            "companies",
-            "0-2",
-            "company",
-            "hs_lastmodifieddate",
-            "createdate domain hs_lastmodifieddate hs_object_id name",
-            "website phone city country industry hubspot_owner_id",
-        ),
-        _object_type(
-            "contacts",
-            "0-1",
-            "contact",
-            "lastmodifieddate",
-            "createdate email firstname hs_object_id lastmodifieddate lastname",
-            "jobtitle phone company hubspot_owner_id",
-        ),
-        _object_type(
-            "line_items",
-            "0-8",
-            "line_item",
-            "hs_lastmodifieddate",
-            "amount createdate hs_lastmodifieddate hs_object_id name price quantity",
-            "hs_sku hs_product_id description",
-        ),
-    )
-}
-
-
-@dataclass(frozen=True)
-class AssociationKind:
-    type_id: int
-    label: str | None
-    v3_type: str  # the `type` of the v3 GET's association list
-
-
-# (from, to) -> (the extra kind of the first, primary, record or None; the kind every record has)
-ASSOCIATION_KINDS: dict[tuple[str, str], tuple[AssociationKind | None, AssociationKind]] = {
-    ("deals", "companies"): (
-        AssociationKind(5, "Deal with Primary Company", "deal_to_company"),
-        AssociationKind(341, None, "deal_to_company_unlabeled"),
-    ),
-    ("companies", "deals"): (
-        AssociationKind(6, None, "company_to_deal"),
-        AssociationKind(342, None, "company_to_deal_unlabeled"),
-    ),
-    ("deals", "contacts"): (None, AssociationKind(3, None, "deal_to_contact")),
-    ("contacts", "deals"): (None, AssociationKind(4, None, "contact_to_deal")),
-    ("deals", "line_items"): (None, AssociationKind(19, None, "deal_to_line_item")),
-    ("line_items", "deals"): (None, AssociationKind(20, None, "line_item_to_deal")),
-}
-
-
-@dataclass
-class _Record:
-    object_id: str
-    properties: dict[str, str | None]
-    created_at: datetime
-    updated_at: datetime
-    archived: bool = False
-
-
-def instant(moment: datetime) -> str:
-    """A date-time as HubSpot prints it (Java's `Instant.toString()`, millisecond precision)."""
-    moment = moment.astimezone(UTC)
-    whole = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    millis = moment.microsecond // 1000
-    return f"{whole}.{millis:03d}Z" if millis else f"{whole}Z"
-
-
-def property_text(value: object) -> str | None:
-    """A property value as HubSpot stores it: a string (or None when unset)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return instant(value if value.tzinfo else value.replace(tzinfo=UTC))
-    if isinstance(value, date):
-        return instant(datetime(value.year, value.month, value.day, tzinfo=UTC))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 class HubSpotFake(FakeCRM):
@@ -182,7 +84,7 @@ class HubSpotFake(FakeCRM):
         self.daily_limit = 250_000
         self.rate_limit_policy = "TEN_SECONDLY_ROLLING"
         self.association_ids_as_strings = False
-        self._objects: dict[str, dict[str, _Record]] = {name: {} for name in OBJECT_TYPES}
+        self._objects: dict[str, dict[str, Record]] = {name: {} for name in OBJECT_TYPES}
         self._deal_links: dict[str, dict[str, list[str]]] = {}
         self._owners: dict[str, dict[str, Any]] = {}
 
@@ -221,7 +123,7 @@ class HubSpotFake(FakeCRM):
     def add_company(
         self, company_id: str | int, name: str, domain: str | None, **more: Any
     ) -> None:
-        self.add_object("companies", company_id, name=name, domain=domain, **more)
+        self._add("companies", company_id, {"name": name, "domain": domain, **more})
 
     def add_contact(
         self,
@@ -233,7 +135,7 @@ class HubSpotFake(FakeCRM):
         **more: Any,
     ) -> None:
         props = {"firstname": first, "lastname": last, "email": email, "jobtitle": jobtitle}
-        self.add_object("contacts", contact_id, **props, **more)
+        self._add("contacts", contact_id, {**props, **more})
 
     def add_line_item(
         self,
@@ -247,7 +149,7 @@ class HubSpotFake(FakeCRM):
         """A line item; `amount` is quantity × price, as HubSpot calculates it."""
         amount = Decimal(str(quantity)) * Decimal(str(price))
         props = {"name": name, "quantity": quantity, "price": price, "hs_sku": sku}
-        self.add_object("line_items", line_item_id, **props, amount=amount.normalize(), **more)
+        self._add("line_items", line_item_id, {**props, "amount": amount.normalize(), **more})
 
     def add_deal(
         self,
@@ -279,10 +181,10 @@ class HubSpotFake(FakeCRM):
                 "hubspot_owner_id": hubspot_owner_id,
                 "description": description,
                 "deal_currency_code": deal_currency_code,
-                **_closed_flags(dealstage),
+                **closed_flags(dealstage),
                 **more,
             }
-            self.add_object("deals", deal_id, created_at, updated_at, **props)
+            self._add("deals", deal_id, props, created_at, updated_at)
             self._deal_links[str(deal_id)] = {
                 "companies": [str(i) for i in companies],
                 "contacts": [str(i) for i in contacts],
@@ -298,6 +200,16 @@ class HubSpotFake(FakeCRM):
         **properties: Any,
     ) -> None:
         """Any object of a supported type, properties as given (values become strings)."""
+        self._add(object_type, object_id, properties, created_at, updated_at)
+
+    def _add(
+        self,
+        object_type: str,
+        object_id: str | int,
+        properties: Mapping[str, Any],
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+    ) -> None:
         kind = OBJECT_TYPES[object_type]
         with self.lock:
             created = created_at or self.now()
@@ -308,7 +220,7 @@ class HubSpotFake(FakeCRM):
                 "hs_object_id": str(object_id),
                 kind.modified: instant(updated),
             }
-            self._objects[kind.name][str(object_id)] = _Record(
+            self._objects[kind.name][str(object_id)] = Record(
                 str(object_id), props, created, updated
             )
 
@@ -321,7 +233,7 @@ class HubSpotFake(FakeCRM):
                 if name in properties:
                     links[name] = [str(i) for i in properties.pop(name)]
             if "dealstage" in properties:
-                properties = {**_closed_flags(properties["dealstage"]), **properties}
+                properties = {**closed_flags(properties["dealstage"]), **properties}
             self.update_object("deals", deal_id, **properties)
 
     def update_object(self, object_type: str, object_id: str | int, **properties: Any) -> None:
@@ -400,7 +312,7 @@ class HubSpotFake(FakeCRM):
     # -- endpoints --------------------------------------------------------------------------------
 
     def _batch_read(self, call: RecordedCall, params: dict[str, str]) -> Reply:
-        kind = _kind(params["object_type"])
+        kind = kind_of(params["object_type"])
         body = call.body
         if kind is None:
             return self._unknown_type(params["object_type"])
@@ -416,16 +328,16 @@ class HubSpotFake(FakeCRM):
             if record is None:
                 missing.append(key)
             else:
-                results.append(self._render(kind, record, wanted, history))
+                results.append(render(kind, record, wanted, history))
         answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
         if missing:
             answer["numErrors"] = 1
-            answer["errors"] = [_not_found_error(kind, missing)]
+            answer["errors"] = [not_found_error(kind, missing)]
         answer |= {"startedAt": instant(started), "completedAt": instant(self.now())}
         return Reply(207 if missing else 200, answer)
 
     def _get_object(self, call: RecordedCall, params: dict[str, str]) -> Reply:
-        kind, object_id = _kind(params["object_type"]), params["object_id"]
+        kind, object_id = kind_of(params["object_type"]), params["object_id"]
         if kind is None:
             return self._unknown_type(params["object_type"])
         record = self._find(kind, object_id, call.param("idProperty"))
@@ -434,12 +346,12 @@ class HubSpotFake(FakeCRM):
         if record is None:
             message = "Object not found.  objectId are usually numeric."
             return self._error(404, message, "OBJECT_NOT_FOUND", context={"id": [object_id]})
-        answer = self._render(
+        answer = render(
             kind, record, call.values("properties"), call.values("propertiesWithHistory")
         )
         associations: dict[str, Any] = {}
         for requested in call.values("associations"):
-            other = _kind(requested)
+            other = kind_of(requested)
             linked = self._associated(kind.name, record.object_id, other.name) if other else []
             results = [
                 {"id": to_id, "type": association.v3_type}
@@ -453,7 +365,7 @@ class HubSpotFake(FakeCRM):
         return Reply(200, answer)
 
     def _search(self, call: RecordedCall, params: dict[str, str]) -> Reply:
-        kind, request = _kind(params["object_type"]), call.body
+        kind, request = kind_of(params["object_type"]), call.body
         if kind is None:
             return self._unknown_type(params["object_type"])
         if not isinstance(request, dict):
@@ -467,12 +379,15 @@ class HubSpotFake(FakeCRM):
         except (search.SearchRequestInvalid, ValueError) as invalid:
             return self._error(400, str(invalid), "VALIDATION_ERROR")
         if not 0 < limit <= SEARCH_LIMIT_MAX or after + limit > SEARCH_RESULTS_MAX:
-            message = f"limit must be between 1 and {SEARCH_LIMIT_MAX}; at most {SEARCH_RESULTS_MAX} results can be paged"
+            message = (
+                f"limit must be between 1 and {SEARCH_LIMIT_MAX};"
+                f" at most {SEARCH_RESULTS_MAX} results can be paged"
+            )
             return self._error(400, message, "VALIDATION_ERROR")
         text = str(request.get("query") or "").casefold()
         found = [
             record
-            for record in sorted(self._objects[kind.name].values(), key=_id_order)
+            for record in sorted(self._objects[kind.name].values(), key=id_order)
             if not record.archived
             and search.matches(record.properties, groups)
             and (not text or any(text in (v or "").casefold() for v in record.properties.values()))
@@ -485,14 +400,14 @@ class HubSpotFake(FakeCRM):
         wanted = request.get("properties") or []
         answer: dict[str, Any] = {
             "total": len(found),
-            "results": [self._render(kind, record, wanted, ()) for record in page],
+            "results": [render(kind, record, wanted, ()) for record in page],
         }
         if after + limit < len(found):
             answer["paging"] = {"next": {"after": str(after + limit)}}
         return Reply(200, answer)
 
     def _links(self, call: RecordedCall, params: dict[str, str]) -> Reply:
-        source, target = _kind(params["from_type"]), _kind(params["to_type"])
+        source, target = kind_of(params["from_type"]), kind_of(params["to_type"])
         body = call.body
         if source is None or target is None:
             return self._unknown_type(params["from_type"] if source is None else params["to_type"])
@@ -505,11 +420,11 @@ class HubSpotFake(FakeCRM):
         for from_id in dict.fromkeys(str(item.get("id")) for item in body["inputs"]):
             linked = self._associated(source.name, from_id, target.name)
             if not linked:
-                errors.append(_no_associations_error(source, target, from_id))
+                errors.append(no_associations_error(source, target, from_id))
                 continue
             to = [
                 {
-                    "toObjectId": to_id if self.association_ids_as_strings else _number_id(to_id),
+                    "toObjectId": to_id if self.association_ids_as_strings else number_id(to_id),
                     "associationTypes": [
                         {"category": HUBSPOT_DEFINED, "typeId": a.type_id, "label": a.label}
                         for a in kinds
@@ -570,7 +485,7 @@ class HubSpotFake(FakeCRM):
 
     # -- shapes -----------------------------------------------------------------------------------
 
-    def _find(self, kind: ObjectType, key: str, id_property: object) -> _Record | None:
+    def _find(self, kind: ObjectType, key: str, id_property: object) -> Record | None:
         records = self._objects[kind.name]
         if id_property in (None, "", "hs_object_id"):
             record = records.get(key)
@@ -584,34 +499,6 @@ class HubSpotFake(FakeCRM):
                 None,
             )
         return None if record is None or record.archived else record
-
-    def _render(
-        self, kind: ObjectType, record: _Record, wanted: Sequence[str], history: Sequence[str]
-    ) -> dict[str, Any]:
-        names = [*wanted, "createdate", "hs_object_id", kind.modified] if wanted else kind.defaults
-        known = kind.standard | record.properties.keys()
-        answer: dict[str, Any] = {
-            "id": record.object_id,
-            "properties": {n: record.properties.get(n) for n in sorted(set(names)) if n in known},
-        }
-        if history:
-            answer["propertiesWithHistory"] = {
-                name: [
-                    {
-                        "sourceType": "API",
-                        "value": record.properties[name],
-                        "timestamp": instant(record.updated_at),
-                    }
-                ]
-                for name in history
-                if record.properties.get(name) is not None
-            }
-        answer |= {
-            "createdAt": instant(record.created_at),
-            "updatedAt": instant(record.updated_at),
-            "archived": record.archived,
-        }
-        return answer
 
     def _associated(
         self, source: str, from_id: str, target: str
@@ -649,53 +536,3 @@ class HubSpotFake(FakeCRM):
     def _too_many(self, given: int, most: int) -> Reply:
         message = f"Batch input size {given} exceeds the maximum of {most} inputs"
         return self._error(400, message, "VALIDATION_ERROR", context={"maxSize": [str(most)]})
-
-
-def _kind(name: str) -> ObjectType | None:
-    wanted = name.casefold()
-    return next(
-        (t for t in OBJECT_TYPES.values() if wanted in (t.name, t.type_id, t.singular)), None
-    )
-
-
-def _closed_flags(stage: str) -> dict[str, str]:
-    return {
-        "hs_is_closed_won": "true" if stage == "closedwon" else "false",
-        "hs_is_closed": "true" if stage in ("closedwon", "closedlost") else "false",
-    }
-
-
-def _id_order(record: _Record) -> tuple[int, str]:
-    return (
-        (0, f"{int(record.object_id):020d}")
-        if record.object_id.isdigit()
-        else (1, record.object_id)
-    )
-
-
-def _number_id(object_id: str) -> int | str:
-    return int(object_id) if object_id.isdigit() else object_id
-
-
-def _not_found_error(kind: ObjectType, ids: list[str]) -> dict[str, Any]:
-    return {
-        "status": "error",
-        "category": "OBJECT_NOT_FOUND",
-        "message": f"Could not get some {kind.label} objects, they may be deleted or not exist."
-        " Check that ids are valid.",
-        "context": {"ids": ids},
-    }
-
-
-def _no_associations_error(source: ObjectType, target: ObjectType, from_id: str) -> dict[str, Any]:
-    return {
-        "status": "error",
-        "category": "OBJECT_NOT_FOUND",
-        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-        "message": f"No {target.singular} is associated with {source.singular} {from_id}.",
-        "context": {
-            "fromObjectId": [from_id],
-            "fromObjectType": [source.singular],
-            "toObjectType": [target.singular],
-        },
-    }

@@ -239,9 +239,10 @@ class PipedriveFake(FakeCRM):
             for name, given in fields.items():
                 value = rfc3339(given) if isinstance(given, datetime) else given
                 deal[name] = _day(value) if name == "expected_close_date" else value
-            if fields.get("status") == "won" and "won_time" not in fields:
-                deal["won_time"] = rfc3339(moment)
-                deal["close_time"] = deal["won_time"]
+            status = fields.get("status")
+            if status in ("won", "lost") and f"{status}_time" not in fields:
+                deal[f"{status}_time"] = rfc3339(moment)
+                deal["close_time"] = deal[f"{status}_time"]
             if "stage_id" in fields:
                 deal["stage_change_time"] = rfc3339(moment)
             deal["update_time"] = rfc3339(moment)

@@ -1,0 +1,597 @@
+"""The CRM API clients against local fakes of HubSpot, Pipedrive and Salesforce (real HTTP servers
+on 127.0.0.1 answering in the documented shapes): deals come back complete, in few calls, within
+the CRMs' rate limits, and trouble becomes CrmUnavailable (try later) or CrmRefused (a person
+must act)."""
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from app.crm.clients import client_for
+from app.crm.clients.base import ApiAccess, CrmClient, CrmRefused, CrmUnavailable
+from app.crm.clients.http import CrmHttp, crm_http_client
+from app.models import CrmSource
+from app.settings import Settings
+from tests.conftest import settings_for
+from tests.crm.fakes import FakeCRM, HubSpotFake, PipedriveFake, SalesforceFake, running
+
+TOKEN = "crm-api-token-for-tests"
+HUBSPOT_WON = ("closedwon",)
+SALESFORCE_WON = ("Closed Won",)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def loopback_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings that let the clients reach the fakes on 127.0.0.1 over plain http."""
+    return settings_for(
+        f"sqlite:///{tmp / 'unused.db'}",
+        webhook_allow_http=True,
+        webhook_allowed_cidrs="127.0.0.0/8",
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return loopback_settings(tmp_path_factory.mktemp("crm-clients"))
+
+
+@pytest.fixture
+async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with crm_http_client(settings) as client:
+        yield client
+
+
+@pytest.fixture
+def hubspot() -> Iterator[HubSpotFake]:
+    with running(HubSpotFake(TOKEN)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def pipedrive() -> Iterator[PipedriveFake]:
+    with running(PipedriveFake(TOKEN)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def salesforce() -> Iterator[SalesforceFake]:
+    with running(SalesforceFake(TOKEN)) as fake:
+        yield fake
+
+
+def access_to(
+    provider: CrmSource, base_url: str, token: str = TOKEN, won_stages: tuple[str, ...] = ()
+) -> ApiAccess:
+    return ApiAccess(provider, uuid.uuid4(), base_url, token, won_stages)
+
+
+def client(access: ApiAccess, settings: Settings, http: httpx.AsyncClient) -> CrmClient:
+    return client_for(access, CrmHttp(access, settings, http))
+
+
+def calls_counted(access: ApiAccess, outcome: str) -> float:
+    labels = {
+        "provider": access.provider.value,
+        "connection_id": str(access.connection_id),
+        "outcome": outcome,
+    }
+    return REGISTRY.get_sample_value("handover_crm_api_calls_total", labels) or 0.0
+
+
+def sf_id(prefix: str, number: int) -> str:
+    return f"{prefix}{number:012d}AAA"
+
+
+# -- seeding: one won deal per provider, with everything around it -----------------------------
+
+
+def seed_hubspot(fake: HubSpotFake, deals: int = 1, currency: str | None = None) -> list[str]:
+    for owner in range(3):
+        fake.add_owner(100 + owner, f"seller{owner}@example.com", "Sam", f"Seller{owner}")
+    ids = []
+    for n in range(1, deals + 1):
+        fake.add_company(5000 + n, f"Globex {n}", f"globex{n}.example")
+        for c in (1, 2):
+            fake.add_contact(
+                7000 + 2 * n + c, "Ada", f"Buyer{n}-{c}", f"ada{n}-{c}@globex.example", "CTO"
+            )
+        fake.add_line_item(9000 + 2 * n + 1, "Implementation", 1, "12000.00", sku="IMPL")
+        fake.add_line_item(9000 + 2 * n + 2, "Licences", 30, "100.5")
+        fake.add_deal(
+            1000 + n,
+            f"Globex rollout {n}",
+            "18015.00",
+            closedate="2026-11-20T00:00:00Z",
+            hubspot_owner_id=100 + n % 3,
+            description="CRM rollout for 300 users",
+            deal_currency_code=currency,
+            companies=[5000 + n],
+            contacts=[7000 + 2 * n + 1, 7000 + 2 * n + 2],
+            line_items=[9000 + 2 * n + 1, 9000 + 2 * n + 2],
+            updated_at=T0 + timedelta(minutes=n),
+        )
+        ids.append(str(1000 + n))
+    return ids
+
+
+def seed_pipedrive(fake: PipedriveFake, deals: int = 1) -> list[str]:
+    for user in range(3):
+        fake.add_user(10 + user, f"Sam Seller{user}", f"seller{user}@example.com")
+    fake.add_product(1, "Implementation", code="IMPL")
+    fake.add_product(2, "Licences")
+    ids = []
+    for n in range(1, deals + 1):
+        fake.add_organization(300 + n, f"Initech {n}")
+        fake.add_person(600 + n, f"Bill Lumbergh{n}", [f"bill{n}@initech.example"], org_id=300 + n)
+        fake.add_deal(
+            n,
+            f"Initech migration {n}",
+            24000.0,
+            "EUR",
+            owner_id=10 + n % 3,
+            org_id=300 + n,
+            person_id=600 + n,
+            close_time="2026-11-18T15:00:00Z",
+            products=[(1, 1, 20000.0), (2, 40, 100.0)],
+            update_time=T0 + timedelta(minutes=n),
+        )
+        ids.append(str(n))
+    return ids
+
+
+def seed_salesforce(fake: SalesforceFake, deals: int = 1, currency: str | None = None) -> list[str]:
+    fake.add_user(sf_id("005", 1), "Sam Seller", "sam.seller@example.com")
+    ids = []
+    for n in range(1, deals + 1):
+        account, buyer = sf_id("001", n), sf_id("003", n)
+        fake.add_account(account, f"Umbrella {n}", website="www.umbrella.example")
+        fake.add_contact(buyer, f"Alice Buyer{n}", f"alice{n}@umbrella.example", "CIO", account)
+        opportunity = sf_id("006", n)
+        fake.add_opportunity(
+            opportunity,
+            f"Umbrella rollout {n}",
+            50000.0,
+            close_date="2026-11-25",
+            owner_id=sf_id("005", 1),
+            account_id=account,
+            description="Rollout to three plants",
+            currency_iso_code=currency,
+            line_items=[("Implementation", "IMPL", 1, 40000.0), ("Training", None, 5, 2000.0)],
+            contact_roles=[(buyer, "Decision Maker", True)],
+            last_modified_date=T0 + timedelta(minutes=n),
+        )
+        ids.append(opportunity)
+    return ids
+
+
+# -- HubSpot --------------------------------------------------------------------------------
+
+
+async def test_hubspot_deal_comes_complete(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    hubspot.company_currency = "EUR"
+    (deal_id,) = seed_hubspot(hubspot)
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    completed = await hubspot_client.complete([deal_id, "424242"])
+
+    assert list(completed) == [deal_id]  # an id HubSpot does not know is simply absent
+    crm = completed[deal_id]
+    deal = crm.deal
+    assert (deal.external_id, deal.name) == (deal_id, "Globex rollout 1")
+    assert deal.customer.model_dump() == {
+        "external_id": "5001",
+        "name": "Globex 1",
+        "website": "https://globex1.example",
+    }
+    assert (deal.amount, deal.currency) == (Decimal("18015.00"), "EUR")  # the portal's currency
+    assert deal.close_date == date(2026, 11, 20)
+    assert (deal.stage, deal.owner_email, deal.owner_name) == (
+        "closedwon",
+        "seller1@example.com",
+        "Sam Seller1",
+    )
+    assert deal.requirements == "CRM rollout for 300 users"
+    assert [(i.name, i.quantity, i.unit_price, i.sku) for i in deal.line_items] == [
+        ("Implementation", Decimal(1), Decimal("12000.00"), "IMPL"),
+        ("Licences", Decimal(30), Decimal("100.50"), None),
+    ]
+    assert [(c.name, c.email, c.title) for c in crm.contacts] == [
+        ("Ada Buyer1-1", "ada1-1@globex.example", "CTO"),
+        ("Ada Buyer1-2", "ada1-2@globex.example", "CTO"),
+    ]
+    assert (crm.won, crm.lost) == (True, False)
+    assert crm.modified_at == T0 + timedelta(minutes=1)
+
+    await hubspot_client.complete([deal_id])
+    assert len(hubspot.calls_to("/account-info/v3/details")) == 1  # asked once per client
+
+
+async def test_hubspot_deal_currency_wins_over_the_portal_and_lost_deals_say_so(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    (deal_id,) = seed_hubspot(hubspot, currency="GBP")
+    hubspot.update_deal(deal_id, dealstage="closedlost")
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    crm = (await hubspot_client.complete([deal_id]))[deal_id]
+
+    assert crm.deal.currency == "GBP"
+    assert (crm.won, crm.lost) == (False, True)
+    assert hubspot.calls_to("/account-info") == []
+
+
+async def test_hubspot_completes_100_deals_in_a_handful_of_calls(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    ids = seed_hubspot(hubspot, deals=100)
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    completed = await hubspot_client.complete(ids)
+
+    assert sorted(completed) == sorted(ids)
+    assert all(
+        len(crm.contacts) == 2 and len(crm.deal.line_items) == 2 for crm in completed.values()
+    )
+    assert {crm.deal.owner_email for crm in completed.values()} == {
+        f"seller{n}@example.com" for n in range(3)
+    }
+    assert len(hubspot.calls) <= 20, [call.path for call in hubspot.calls]
+
+
+async def test_hubspot_changed_since_pages_oldest_first(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    for n in range(1, 251):
+        hubspot.add_deal(n, f"Deal {n}", "10", updated_at=T0 + timedelta(seconds=n))
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    seen, pages, page = [], 0, None
+    while True:
+        changed = await hubspot_client.changed_since(T0 + timedelta(seconds=20), page)
+        seen.extend(changed.external_ids)
+        pages += 1
+        page = changed.next_page
+        if page is None:
+            break
+
+    assert seen == [str(n) for n in range(21, 251)]
+    assert pages == 3
+    assert changed.last_modified == T0 + timedelta(seconds=250)
+
+
+# -- Pipedrive ------------------------------------------------------------------------------
+
+
+async def test_pipedrive_deal_comes_complete(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    (deal_id,) = seed_pipedrive(pipedrive)
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    completed = await pipedrive_client.complete([deal_id, "999"])
+
+    assert list(completed) == [deal_id]
+    crm = completed[deal_id]
+    deal = crm.deal
+    assert deal.customer.model_dump() == {
+        "external_id": "301",
+        "name": "Initech 1",
+        "website": None,
+    }
+    assert (deal.name, deal.amount, deal.currency) == (
+        "Initech migration 1",
+        Decimal("24000.00"),
+        "EUR",
+    )
+    assert (deal.close_date, deal.stage) == (date(2026, 11, 18), "1")
+    assert (deal.owner_email, deal.owner_name) == ("seller1@example.com", "Sam Seller1")
+    assert [(i.name, i.quantity, i.unit_price) for i in deal.line_items] == [
+        ("Implementation", Decimal(1), Decimal("20000.00")),
+        ("Licences", Decimal(40), Decimal("100.00")),
+    ]
+    assert [(c.external_id, c.name, c.email) for c in crm.contacts] == [
+        ("601", "Bill Lumbergh1", "bill1@initech.example")
+    ]
+    assert (crm.won, crm.lost) == (True, False)
+    assert crm.modified_at == T0 + timedelta(minutes=1)
+
+
+async def test_pipedrive_completes_100_deals_in_a_handful_of_calls(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    ids = seed_pipedrive(pipedrive, deals=100)
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    completed = await pipedrive_client.complete(ids)
+
+    assert sorted(completed) == sorted(ids)
+    assert all(len(crm.deal.line_items) == 2 and crm.contacts for crm in completed.values())
+    assert len(pipedrive.calls) <= 20, [call.path for call in pipedrive.calls]
+
+
+async def test_pipedrive_changed_since_pages_oldest_first(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    for n in range(1, 601):
+        pipedrive.add_deal(
+            n, f"Deal {n}", 10.0, "EUR", status="open", update_time=T0 + timedelta(seconds=n)
+        )
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    seen, page = [], None
+    for _ in range(5):
+        changed = await pipedrive_client.changed_since(T0 + timedelta(seconds=10), page)
+        seen.extend(changed.external_ids)
+        page = changed.next_page
+        if page is None:
+            break
+
+    assert seen == [str(n) for n in range(10, 601)]  # `since` is inclusive, to the second
+    assert changed.last_modified == T0 + timedelta(seconds=600)
+    assert len(pipedrive.calls) == 2
+
+
+async def test_pipedrive_spent_budget_pauses_the_next_call(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    pipedrive.limit_per_window = (1, 1.0)
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    started = time.monotonic()
+    await pipedrive_client.changed_since(T0)
+    await pipedrive_client.changed_since(T0)
+
+    assert [call.status for call in pipedrive.calls] == [200, 200]  # no 429: we waited first
+    assert time.monotonic() - started >= 0.9
+
+
+# -- Salesforce -----------------------------------------------------------------------------
+
+
+async def test_salesforce_opportunity_comes_complete_in_a_single_currency_org(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    salesforce.default_currency = "CHF"
+    (opportunity_id,) = seed_salesforce(salesforce)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+    salesforce_client = client(access, settings, http)
+
+    completed = await salesforce_client.complete([opportunity_id, sf_id("006", 999)])
+
+    assert list(completed) == [opportunity_id]
+    crm = completed[opportunity_id]
+    deal = crm.deal
+    assert deal.customer.model_dump() == {
+        "external_id": sf_id("001", 1),
+        "name": "Umbrella 1",
+        "website": "https://www.umbrella.example",
+    }
+    assert (deal.amount, deal.currency) == (Decimal("50000.00"), "CHF")  # the org's currency
+    assert (deal.close_date, deal.stage) == (date(2026, 11, 25), "Closed Won")
+    assert (deal.owner_email, deal.owner_name) == ("sam.seller@example.com", "Sam Seller")
+    assert deal.requirements == "Rollout to three plants"
+    assert [(i.quantity, i.unit_price, i.sku) for i in deal.line_items] == [
+        (Decimal(1), Decimal("40000.00"), "IMPL"),
+        (Decimal(5), Decimal("2000.00"), None),
+    ]
+    assert [(c.name, c.email, c.title) for c in crm.contacts] == [
+        ("Alice Buyer1", "alice1@umbrella.example", "CIO")
+    ]
+    assert (crm.won, crm.lost) == (True, False)
+    assert crm.modified_at == T0 + timedelta(minutes=1)
+
+    queries = [call.param("q") or "" for call in salesforce.calls]
+    assert len(queries) == 3  # with CurrencyIsoCode (INVALID_FIELD), without, the org's currency
+    assert "CurrencyIsoCode" in queries[0]
+    assert "CurrencyIsoCode" not in queries[1]
+    assert "FROM Organization" in queries[2]
+
+    salesforce.reset_calls()
+    await salesforce_client.complete([opportunity_id])
+    assert len(salesforce.calls) == 1  # the client remembers the org has one currency
+
+
+async def test_salesforce_multi_currency_org_gives_each_opportunity_its_currency(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    salesforce.multi_currency = True
+    (opportunity_id,) = seed_salesforce(salesforce, currency="JPY")
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    crm = (await client(access, settings, http).complete([opportunity_id]))[opportunity_id]
+
+    assert (crm.deal.amount, crm.deal.currency) == (Decimal("50000.00"), "JPY")
+    assert len(salesforce.calls) == 1
+
+
+async def test_salesforce_completes_100_opportunities_in_a_handful_of_calls(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    ids = seed_salesforce(salesforce, deals=100)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    completed = await client(access, settings, http).complete(ids)
+
+    assert sorted(completed) == sorted(ids)
+    assert len(salesforce.calls) <= 20, [call.path for call in salesforce.calls]
+
+
+async def test_salesforce_changed_since_pages_without_skipping_shared_stamps(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    for n in range(1, 451):  # three opportunities per second: pages end inside a second
+        salesforce.add_opportunity(
+            sf_id("006", n),
+            f"Opportunity {n}",
+            10.0,
+            "Prospecting",
+            False,
+            False,
+            last_modified_date=T0 + timedelta(seconds=n // 3),
+        )
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+    salesforce_client = client(access, settings, http)
+
+    seen, pages, page = [], 0, None
+    while True:
+        changed = await salesforce_client.changed_since(T0, page)
+        seen.extend(changed.external_ids)
+        pages += 1
+        page = changed.next_page
+        if page is None:
+            break
+
+    assert seen == [sf_id("006", n) for n in range(1, 451)]  # from T0 (inclusive), each once
+    assert pages == 3
+    assert changed.last_modified == T0 + timedelta(seconds=150)
+
+
+# -- what every provider shares ---------------------------------------------------------------
+
+Seeded = tuple[FakeCRM, CrmSource, list[str]]
+
+
+@pytest.fixture(params=[CrmSource.hubspot, CrmSource.pipedrive, CrmSource.salesforce])
+def seeded(request: pytest.FixtureRequest) -> Iterator[Seeded]:
+    """A running fake of each provider with one won deal in it."""
+    seeders: dict[CrmSource, tuple[Callable[[str], FakeCRM], Callable[..., list[str]]]] = {
+        CrmSource.hubspot: (HubSpotFake, seed_hubspot),
+        CrmSource.pipedrive: (PipedriveFake, seed_pipedrive),
+        CrmSource.salesforce: (SalesforceFake, seed_salesforce),
+    }
+    make, seed = seeders[request.param]
+    with running(make(TOKEN)) as fake:
+        yield fake, request.param, seed(fake)
+
+
+async def test_a_429_with_a_short_retry_after_is_waited_out(
+    seeded: Seeded, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+    access = access_to(provider, fake.base_url)
+    fake.fail_next(1, 429, retry_after=1)
+
+    started = time.monotonic()
+    completed = await client(access, settings, http).complete(ids)
+
+    assert list(completed) == ids
+    assert fake.calls[0].status == 429
+    assert time.monotonic() - started >= 0.9
+    assert calls_counted(access, "rate_limited") == 1
+    answered = calls_counted(access, "ok") + calls_counted(access, "error")  # error: a 400
+    assert answered == len(fake.calls) - 1  # Salesforce answers for a single-currency org
+
+
+async def test_a_429_too_long_to_wait_is_unavailable_with_its_retry_after(
+    seeded: Seeded, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+    fake.fail_next(1, 429, retry_after=120)
+
+    with pytest.raises(CrmUnavailable) as raised:
+        await client(access_to(provider, fake.base_url), settings, http).complete(ids)
+
+    assert raised.value.retry_after == pytest.approx(120)
+    assert len(fake.calls) == 1
+
+
+async def test_an_outage_is_unavailable(
+    seeded: Seeded, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+    fake.down = True
+    access = access_to(provider, fake.base_url)
+
+    with pytest.raises(CrmUnavailable):
+        await client(access, settings, http).complete(ids)
+    assert calls_counted(access, "unavailable") == 1
+
+
+async def test_a_crm_too_slow_to_answer_is_unavailable(
+    seeded: Seeded, tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+    fake.delay_seconds = 2
+    impatient = loopback_settings(tmp_path, webhook_timeout_seconds=0.3)
+
+    async with crm_http_client(impatient) as quick:
+        with pytest.raises(CrmUnavailable, match="in time"):
+            await client(access_to(provider, fake.base_url), impatient, quick).complete(ids)
+
+
+async def test_a_bad_token_is_refused(
+    seeded: Seeded, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+    access = access_to(provider, fake.base_url, token="not-the-token")
+
+    with pytest.raises(CrmRefused, match="HTTP 401"):
+        await client(access, settings, http).complete(ids)
+    assert calls_counted(access, "refused") == 1
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://10.1.2.3:8080", "http://169.254.169.254", "ftp://127.0.0.1"]
+)
+async def test_a_base_url_outside_the_allowed_networks_is_refused_before_any_call(
+    seeded: Seeded, base_url: str, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    fake, provider, ids = seeded
+
+    with pytest.raises(CrmRefused, match="unsafe API base URL"):
+        await client(access_to(provider, base_url), settings, http).complete(ids)
+    assert fake.calls == []
+
+
+async def test_a_connection_shares_one_budget_whatever_its_clients(
+    settings: Settings, http: httpx.AsyncClient
+) -> None:
+    access = access_to(CrmSource.pipedrive, "https://acme.pipedrive.com")
+    first, second = CrmHttp(access, settings, http), CrmHttp(access, settings, http)
+    other = CrmHttp(access_to(CrmSource.pipedrive, access.base_url), settings, http)
+
+    assert first._budget is second._budget
+    assert first._budget is not other._budget
+
+
+async def test_oversized_values_are_bounded_not_refused(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    hubspot.add_company(1, "C" * 500, "x" * 300 + ".example")
+    for n in range(250):
+        hubspot.add_line_item(100 + n, f"Item {n}", 1, 1)
+    hubspot.add_deal(
+        42,
+        "  " + "D" * 500,
+        "-5",  # a negative amount: left out, the deal still comes
+        description="R" * 20_000,
+        companies=[1],
+        line_items=[100 + n for n in range(250)],
+    )
+    hubspot_client = client(access_to(CrmSource.hubspot, hubspot.base_url), settings, http)
+
+    deal = (await hubspot_client.complete(["42"]))["42"].deal
+
+    assert deal.name == "D" * 200
+    assert deal.customer.name == "C" * 200
+    assert deal.requirements == "R" * 10_000
+    assert len(deal.line_items) == 200
+    assert (deal.amount, deal.currency) == (None, None)
