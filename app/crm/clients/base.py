@@ -80,7 +80,8 @@ class CrmClient(Protocol):
 
     async def changed_since(self, since: datetime, page: str | None = None) -> ChangedPage:
         """Deals changed since `since` (HubSpot: after it, to the millisecond; Pipedrive and
-        Salesforce: from its second on, as they stamp to the second), oldest first, a page at a time."""
+        Salesforce: from its second on, as they stamp to the second), oldest first,
+        a page at a time."""
         ...
 
 
