@@ -201,7 +201,7 @@ def run(
                 True,
             ),
             ("3. GET /v1/projects?updated_since=…&limit=50", 0.30, reads.changes, 200, True),
-            ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 200, False),
+            ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 202, False),
         ]
         plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]
         first = _first_polls(base, reads.status, 4 if args.quick else 32)
