@@ -52,7 +52,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--events", type=int, help="Fan-out events (2,000 × 5 endpoints).")
     parser.add_argument("--endpoints", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=2, help="Deliveries in flight.")
-    parser.add_argument("--pushes", type=int, help="Signed CRM pushes prepared per run (4,000).")
+    parser.add_argument("--pushes", type=int, help="Signed CRM pushes prepared per run (10,000).")
     parser.add_argument(
         "--only", default="http,fan-out,analytics", help="Parts to run: http,fan-out,analytics."
     )
@@ -76,7 +76,7 @@ def _arguments() -> argparse.Namespace:
         "soak": 2 if quick else 300 if args.full else 30,
         "projects": 2_000 if quick else 100_000,
         "events": 20 if quick else 2_000,
-        "pushes": 300 if quick else 4_000,
+        "pushes": 2_000 if quick else 10_000,  # distinct: a push sent again is a duplicate (200)
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
