@@ -5,7 +5,7 @@
 //
 // Component schemas are inlined first: a schema under /components has no direction, so the tool
 // would call every added response field "breaking"; inlined, each change is judged where it is
-// used (request or response). One rule of ours sits on top (README: Versioning): a value added
+// used (request or response). One rule of ours sits on top (docs/contract.md: Versioning): a value added
 // to an enum in a *response* is not breaking, since clients must tolerate unknown values.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -50,6 +50,6 @@ console.log(
     (bumped ? ` -> ${after.info.version}` : " unchanged"),
 );
 if (breaking.length && !bumped) {
-  console.log("Breaking changes need a new info.version (README: Versioning).");
+  console.log("Breaking changes need a new info.version (docs/contract.md: Versioning).");
   process.exit(1);
 }

@@ -1,5 +1,5 @@
 """The report of a run: the machine it ran on, the table in Markdown (bench/results/latest.md,
-pasted into the README), the summary on the console, and the files it leaves behind.
+pasted into bench/README.md), the summary on the console, and the files it leaves behind.
 
 Every part of the report carries its own `target` and `holds`, so that a reader sees at once
 which promise a run kept; the summary ends with the parts that missed.
@@ -47,7 +47,7 @@ def machine(dsn: str) -> dict[str, Any]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The machine in one line, then one table row per part, as latest.md and the README show."""
+    """The machine in one line, then one table row per part, as latest.md and bench/README.md show."""
     m = report["machine"]
     lines = [
         f"{m['cores']} cores ({m['cpu']}), PostgreSQL {m['postgresql']}, Python {m['python']}, "

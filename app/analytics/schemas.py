@@ -11,7 +11,7 @@ from app.models import Phase
 
 class Metrics(BaseModel):
     """The built-in metrics of a group of projects over the window (null: nothing to measure).
-    Definitions: see the README's "KPIs and analytics"."""
+    Definitions: see docs/delivery.md, "KPIs and analytics"."""
 
     projects: int
     milestones_counted: int = Field(description="Milestones due in the window that count.")

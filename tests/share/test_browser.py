@@ -1,5 +1,5 @@
 """The share page in a real browser: Debian's chromium, headless, driven by Playwright, against a
-real `handover serve`. It also makes the screenshots the README shows (`docs/*.png`)."""
+real `handover serve`. It also makes the screenshots docs/views.md shows (`docs/*.png`)."""
 
 import os
 import re
