@@ -10,7 +10,10 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from app.core.errors import InvalidInput
 from app.settings import Settings
@@ -97,3 +100,21 @@ async def resolve_target(url: str, settings: Settings, *, sending: bool = False)
             else f"The host {host} has no address."
         )
     return Target(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
+
+
+def pinned_request(
+    client: httpx.AsyncClient,
+    target: Target,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    **kwargs: Any,
+) -> httpx.Request:
+    """A request for `url` sent to the checked address of `target` (so DNS cannot change
+    between check and use), with the URL's host for `Host` and TLS (SNI, certificate)."""
+    pinned = httpx.URL(url).copy_with(host=str(target.address), port=target.port)
+    host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return client.build_request(
+        method, pinned, headers={**headers, "host": host}, extensions=extensions, **kwargs
+    )

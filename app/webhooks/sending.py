@@ -12,7 +12,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from app.models.base import utcnow
-from app.webhooks.safety import Target, UnsafeWebhookUrl
+from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "Handover-Webhooks/1"
@@ -64,19 +64,6 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _pinned_request(
-    client: httpx.AsyncClient, target: Target, headers: dict[str, str], body: bytes
-) -> httpx.Request:
-    """A request to the checked address, with the URL's host for `Host` and TLS (SNI, cert)."""
-    address = f"[{target.address}]" if target.address.version == 6 else str(target.address)
-    url = httpx.URL(target.url).copy_with(host=address.strip("[]"), port=target.port)
-    host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return client.build_request(
-        "POST", url, headers={**headers, "host": host}, content=body, extensions=extensions
-    )
-
-
 def refused(error: UnsafeWebhookUrl) -> Outcome:
     """No request: the target failed the checks (see app/webhooks/safety.py)."""
     return Outcome(None, 0, f"refused: {error.detail}"[:500], None)
@@ -96,7 +83,8 @@ async def send(
     def elapsed() -> int:
         return int((time.perf_counter() - started) * 1000)
 
-    request = _pinned_request(client, target, signed_headers(event_id, body, secrets), body)
+    headers = signed_headers(event_id, body, secrets)
+    request = pinned_request(client, target, "POST", target.url, headers, content=body)
     try:
         response = await client.send(request, stream=True, follow_redirects=False)
         try:

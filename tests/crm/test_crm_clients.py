@@ -19,10 +19,9 @@ from app.crm.clients.base import ApiAccess, CrmClient, CrmRefused, CrmUnavailabl
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.models import CrmSource
 from app.settings import Settings
-from tests.conftest import settings_for
+from tests.crm.conftest import TOKEN, local_settings
 from tests.crm.fakes import FakeCRM, HubSpotFake, PipedriveFake, SalesforceFake, running
 
-TOKEN = "crm-api-token-for-tests"
 HUBSPOT_WON = ("closedwon",)
 SALESFORCE_WON = ("Closed Won",)
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -30,12 +29,7 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 def loopback_settings(tmp: Path, **overrides: object) -> Settings:
     """Settings that let the clients reach the fakes on 127.0.0.1 over plain http."""
-    return settings_for(
-        f"sqlite:///{tmp / 'unused.db'}",
-        webhook_allow_http=True,
-        webhook_allowed_cidrs="127.0.0.0/8",
-        **overrides,
-    )
+    return local_settings(f"sqlite:///{tmp / 'unused.db'}", **overrides)
 
 
 @pytest.fixture(scope="module")
@@ -47,24 +41,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with crm_http_client(settings) as client:
         yield client
-
-
-@pytest.fixture
-def hubspot() -> Iterator[HubSpotFake]:
-    with running(HubSpotFake(TOKEN)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def pipedrive() -> Iterator[PipedriveFake]:
-    with running(PipedriveFake(TOKEN)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def salesforce() -> Iterator[SalesforceFake]:
-    with running(SalesforceFake(TOKEN)) as fake:
-        yield fake
 
 
 def access_to(

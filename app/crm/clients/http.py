@@ -25,7 +25,7 @@ from app.crm.metrics import API_CALLS
 from app.models import CrmSource
 from app.models.base import utcnow
 from app.settings import Settings
-from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
+from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request, resolve_target
 
 logger = logging.getLogger("handover.crm")
 
@@ -182,18 +182,9 @@ class CrmHttp:
         params: dict[str, Any] | None,
         json: Any,
     ) -> httpx.Request:
-        """A request to the checked address, with the URL's host for `Host` and TLS (SNI)."""
-        url = httpx.URL(self.access.base_url + path)
-        pinned = url.copy_with(host=str(target.address), port=target.port)
-        host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        return self.client.build_request(
-            method,
-            pinned,
-            params=params,
-            json=json,
-            headers={**self._auth(), "host": host},
-            extensions=extensions,
+        url = self.access.base_url + path
+        return pinned_request(
+            self.client, target, method, url, self._auth(), params=params, json=json
         )
 
     async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
