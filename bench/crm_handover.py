@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -41,7 +40,7 @@ from alembic import command
 from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
-from bench import servers
+from bench import report, servers
 from bench.support import drop_database, free_port, fresh_database
 from bench.tenant import tenant
 from tests.crm.fakes.hubspot import HubSpotFake
@@ -315,28 +314,10 @@ def hubspot_calls(fake: HubSpotFake, deals: int) -> dict[str, Any]:
 
 
 def machine(dsn: str) -> dict[str, Any]:
-    async def server_version() -> str:
-        connection = await asyncpg.connect(dsn)
-        try:
-            return str(await connection.fetchval("SHOW server_version"))
-        finally:
-            await connection.close()
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    """bench/report.py's machine line, and how loaded the machine was when the run began."""
     return {
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "postgresql": asyncio.run(server_version()),
+        **report.machine(dsn),
         "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

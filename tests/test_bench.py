@@ -30,26 +30,31 @@ def test_analytics_benchmark_quick() -> None:
     assert "the endpoint and the hand-written query disagree" not in finished.stdout
 
 
-@ON_POSTGRESQL
-@pytest.mark.slow
-@pytest.mark.skipif(not (shutil.which("wrk") or shutil.which("hey")), reason="needs wrk or hey")
-def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path) -> None:
-    finished = subprocess.run(
+def _quick(module: str, output: Path, timeout: int) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> --quick` on the test server, its results written to `output`."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
-            "bench",
+            module,
             "--quick",
             "--database-url",
             SERVER,
             "--output",
-            str(tmp_path),
+            str(output),
         ],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
+
+
+@ON_POSTGRESQL
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("wrk") or shutil.which("hey")), reason="needs wrk or hey")
+def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path) -> None:
+    finished = _quick("bench", tmp_path, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-12000:]
     report = json.loads((tmp_path / "latest.json").read_text())
     scenarios = [s["scenario"][:2] for s in report["http"]]
@@ -69,22 +74,7 @@ def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path
 @ON_POSTGRESQL
 @pytest.mark.slow
 def test_the_crm_handover_benchmark_runs_quick_and_plans_every_deal(tmp_path: Path) -> None:
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.crm_handover",
-            "--quick",
-            "--database-url",
-            SERVER,
-            "--output",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = _quick("bench.crm_handover", tmp_path, timeout=120)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-6000:]
     report = json.loads((tmp_path / "crm_handover.json").read_text())
     assert report["answers"]["count_2xx"] == report["answers"]["requests"] == 2
