@@ -95,7 +95,8 @@ async def _complete(
     if client is None or not signals:
         return {}, None, None
     try:
-        return await client.complete([signal.external_id for signal in signals]), None, None
+        ids = list(dict.fromkeys(signal.external_id for signal in signals))  # once each
+        return await client.complete(ids), None, None
     except CrmUnavailable as exc:
         return {}, f"the CRM did not answer: {exc.reason}", exc.retry_after
     except CrmRefused as exc:
@@ -174,9 +175,7 @@ async def plan_kept(
     completed, problem, retry_after = await _complete(client, signals)
     deadline = kept.received_at + timedelta(seconds=settings.crm_enrich_deadline_seconds)
     if problem is not None and utcnow() < deadline:
-        delay = min(2.0 ** (kept.attempts + 1) * 2.5, MAX_BACKOFF_SECONDS)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+        delay = max(_backoff(kept.attempts), retry_after or 0)
         await _again(database, kept, min(now + timedelta(seconds=delay), deadline), problem)
         return
     flagged = problem is not None or (client is None and _needs_completion(connection))
@@ -208,11 +207,15 @@ async def plan_kept(
         if kept.attempts + 1 >= settings.crm_plan_max_attempts:
             await _finish(database, kept, InboundOutcome.failed, Taken(notes=[reason]))
         else:
-            delay = min(2.0 ** (kept.attempts + 1) * 2.5, MAX_BACKOFF_SECONDS)
-            await _again(database, kept, now + timedelta(seconds=delay), reason)
+            await _again(database, kept, now + timedelta(seconds=_backoff(kept.attempts)), reason)
         return
     outcome = InboundOutcome.planned if taken.deal_ids else InboundOutcome.ignored
     await _finish(database, kept, outcome, taken)
+
+
+def _backoff(attempts_made: int) -> float:
+    """Seconds before the next attempt: 5, 10, 20… up to 5 minutes."""
+    return min(2.0 ** (attempts_made + 1) * 2.5, MAX_BACKOFF_SECONDS)
 
 
 async def _renew_lease(database: Database, kept: CrmInboundRequest) -> None:

@@ -119,7 +119,7 @@ async def test_api_access_is_write_only_and_fits_the_provider(tenant: Tenant) ->
         assert_problem(await tenant.post("/v1/crm-connections", json=body), 422)
     # the API's address obeys the webhook rules: nothing private unless allowed
     private = {**base, "provider": "hubspot", "app_secret": "abcdefgh"}
-    for url in ("https://169.254.169.254", "https://10.0.0.1", "http://[::ffff:127.0.0.1]"):
+    for url in ("https://169.254.169.254", "https://10.0.0.1", "https://[::ffff:127.0.0.1]"):
         response = await tenant.post("/v1/crm-connections", json={**private, "api_base_url": url})
         assert_problem(response, 422)
 
