@@ -1,9 +1,10 @@
 """The organization settings contract: the alert threshold, the zone and hour it works in."""
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, ConfigDict, Field
 
@@ -21,11 +22,15 @@ Threshold = Annotated[
 ]
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _iana_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not an IANA time zone such as 'Europe/Berlin'.") from exc
+    """A zone zoneinfo knows by name (not a folder of them such as `Europe`, nor a path)."""
+    if name not in _zones():
+        raise ValueError(f"{name!r} is not an IANA time zone such as 'Europe/Berlin'.")
     return name
 
 
