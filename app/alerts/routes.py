@@ -31,6 +31,7 @@ async def get_organization(session: SessionDep, caller: Admin) -> OrganizationPu
 async def update_organization(
     session: SessionDep, caller: Admin, body: OrganizationUpdate
 ) -> OrganizationPublic:
-    """Change the organization's settings, such as the risk alert threshold (JSON merge patch)."""
+    """Change the organization's settings (JSON merge patch): the risk alert threshold, and the
+    time zone and hour at which a won deal's kickoff is proposed."""
     organization = await service.update_organization(session, caller, body)
     return OrganizationPublic.model_validate(organization)

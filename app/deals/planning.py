@@ -1,6 +1,6 @@
 """A won deal's project, planned from a template: milestones, RACI rows, dates and budget."""
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from app.core.events import record_change
 from app.meetings.kickoff import propose_kickoff_meeting
 from app.milestones import service as milestones
 from app.milestones.schemas import MilestoneCreate
-from app.models import Deal, Project
+from app.models import Deal, Organization, Project
 from app.models.base import today
 from app.project_templates.schemas import Plan, TemplateActivity, TemplateRole
 from app.project_templates.service import add_business_days
@@ -68,7 +68,8 @@ async def plan_project(
     """The project of a won deal, in `initiating`: the deal's customer, sales owner, amount as
     budget and requirements as description; the template's milestones (due in business days
     from today, each after the one before), the RACI rows the deal's people can hold and a
-    proposed kickoff meeting within the template's window. Records `project.created` with
+    proposed kickoff meeting within the template's window, at the organization's meeting
+    hour in its time zone. Records `project.created` with
     the deal, then the milestones' and activities' events."""
     start = add_business_days(today(), 0)
     ordered = sorted(plan.milestones, key=lambda item: item.due_in_business_days)
@@ -139,7 +140,15 @@ async def plan_project(
                         name=activity.name, phase=activity.phase, assignments=assignments
                     ),
                 )
-        await propose_kickoff_meeting(session, project, kickoff_deadline(project, plan))
+        organization = await session.get(Organization, project.organization_id)
+        assert organization is not None  # the deal's organization exists (foreign key)
+        await propose_kickoff_meeting(
+            session,
+            project,
+            kickoff_deadline(project, plan),
+            time_zone=organization.time_zone,
+            local_time=time(organization.default_meeting_hour),
+        )
     return project
 
 

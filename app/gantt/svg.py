@@ -4,9 +4,11 @@ Built with ElementTree, so every name is escaped by the serializer (a milestone 
 `<script>` stays text), never by string formatting. Only presentation attributes are used, no
 `<style>` element, so the chart can be inlined in the share page under a strict
 Content-Security-Policy. Text never shrinks: rows have a fixed height and font size, and a large
-plan makes a taller (and, over a long span, wider) chart that the viewer scrolls.
+plan makes a taller (and, over a long span, wider) chart that the viewer scrolls. A chart given a
+`fit_width` (the customer's share page) squeezes its days instead, so the whole plan fits.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,6 +34,8 @@ MARGIN = 12
 MIN_DAY_WIDTH = 2.0
 MAX_DAY_WIDTH = 28.0
 TARGET_PLOT_WIDTH = 900.0
+MIN_BAR_WIDTH = 4.0  # a one-day milestone stays visible however many days a pixel holds
+MONTH_LABEL_WIDTH = 58.0  # "Sep 2027" at FONT_SIZE, with room to breathe
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK = "#1f2933"
 CRITICAL = "#c62828"
@@ -86,13 +90,18 @@ def _shortened(name: str) -> str:
 
 
 class _Scale:
-    """Days to x positions: the chart spans every bar (and baseline), padded by a day."""
+    """Days to x positions: the chart spans every bar (and baseline), padded by a day. With a
+    `fit_width`, the days share what the labels leave of it, however long the plan."""
 
-    def __init__(self, days: Sequence[date]) -> None:
+    def __init__(self, days: Sequence[date], fit_width: float | None = None) -> None:
         self.first = min(days) - timedelta(days=1)
         self.last = max(days) + timedelta(days=2)
         span = (self.last - self.first).days
-        self.day_width = min(MAX_DAY_WIDTH, max(MIN_DAY_WIDTH, TARGET_PLOT_WIDTH / span))
+        if fit_width is None:
+            self.day_width = min(MAX_DAY_WIDTH, max(MIN_DAY_WIDTH, TARGET_PLOT_WIDTH / span))
+        else:
+            plot = fit_width - LABEL_WIDTH - STATE_WIDTH - MARGIN
+            self.day_width = min(MAX_DAY_WIDTH, plot / span)
         self.width = span * self.day_width
 
     def x(self, day: date) -> float:
@@ -148,10 +157,13 @@ def _defs(svg: Element) -> None:
 
 def _axis(svg: Element, scale: _Scale, height: float) -> None:
     axis = _add(svg, "g", class_="axis", font_size=FONT_SIZE, fill=INK)
-    for month in scale.months():
+    # Every month gets its line; labels skip months when they would overlap (a squeezed plan).
+    every = max(1, math.ceil(MONTH_LABEL_WIDTH / (30 * scale.day_width)))
+    for index, month in enumerate(scale.months()):
         x = scale.x(month)
         _add(axis, "line", x1=x, x2=x, y1=HEADER_HEIGHT - 8, y2=height, stroke="#d9e2ec")
-        _add(axis, "text", f"{month:%b %Y}", x=x + 4, y=HEADER_HEIGHT - 14)
+        if index % every == 0:
+            _add(axis, "text", f"{month:%b %Y}", x=x + 4, y=HEADER_HEIGHT - 14)
 
 
 def _today(svg: Element, scale: _Scale, today: date, height: float) -> None:
@@ -222,8 +234,11 @@ def render_gantt(
     bars: Sequence[TimelineMilestone],
     today: date,
     baselines: Mapping[UUID, Baseline] | None = None,
+    *,
+    fit_width: float | None = None,
 ) -> str:
-    """The chart as an SVG document (UTF-8 text), bars in the order given.
+    """The chart as an SVG document (UTF-8 text), bars in the order given; at most `fit_width`
+    pixels wide when given (the whole plan in view), else as wide as its days need.
 
     `baselines` (optional) maps a milestone to its first-planned dates; only milestones whose
     baseline differs from their current dates get a ghost bar. Dependencies on milestones that
@@ -242,7 +257,7 @@ def render_gantt(
         days += [bar.start, bar.due]
     for baseline in baselines.values():
         days += [baseline.start, baseline.due]
-    scale = _Scale(days)
+    scale = _Scale(days, fit_width)
     plot_bottom = HEADER_HEIGHT + max(len(bars), 1) * ROW_HEIGHT
     width = LABEL_WIDTH + scale.width + STATE_WIDTH + MARGIN
     height = plot_bottom + LEGEND_HEIGHT + MARGIN
@@ -325,13 +340,15 @@ def _bar(
             class_="baseline",
             x=scale.x(baseline.start),
             y=top + ROW_HEIGHT - 7,
-            width=max(scale.x(baseline.due) - scale.x(baseline.start), scale.day_width),
+            width=max(
+                scale.x(baseline.due) - scale.x(baseline.start), scale.day_width, MIN_BAR_WIDTH
+            ),
             height=4,
             fill="#9aa5b1",
             fill_opacity=0.6,
         )
     x = scale.x(bar.start)
-    width = max(scale.x(bar.due) - x, scale.day_width)  # a one-day milestone is still visible
+    width = max(scale.x(bar.due) - x, scale.day_width, MIN_BAR_WIDTH)
     _add(
         row,
         "rect",

@@ -24,7 +24,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone (`Europe/Berlin`), or InvalidRule."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # `Europe` is a folder
         raise InvalidRule(f"{name!r} is not an IANA time zone such as 'Europe/Berlin'.") from exc
 
 

@@ -52,7 +52,8 @@ async def create_meeting(
     body: MeetingCreate,
     response: Response,
 ) -> MeetingPublic:
-    """Plan a meeting of the project (kickoff, sync, review…), with attendees and agenda."""
+    """Plan a meeting of the project (kickoff, sync, review…), with attendees and agenda. A
+    kickoff replaces the project's proposed one (which becomes `cancelled`)."""
     meeting = await service.create_meeting(session, caller, project, body)
     set_etag(response, meeting.version)
     return await service.describe_meeting(session, meeting)

@@ -182,10 +182,25 @@ async def _check_occurrence(
         )
 
 
+async def _withdraw_proposed_kickoffs(session: AsyncSession, project: Project) -> None:
+    """A kickoff planned by hand replaces the one proposed for a won deal's project: the
+    proposal is cancelled (calendars drop it), so the project keeps one kickoff."""
+    proposals = await session.exec(
+        select(Meeting).where(
+            Meeting.project_id == project.id,
+            Meeting.kind == MeetingKind.kickoff,
+            Meeting.status == MeetingStatus.proposed,
+        )
+    )
+    for proposal in proposals:
+        proposal.status = MeetingStatus.cancelled
+
+
 async def create_meeting(
     session: AsyncSession, caller: Caller, project: Project, data: MeetingCreate
 ) -> Meeting:
-    """A planned meeting (`scheduled` or `proposed`); it is held through `hold_meeting`."""
+    """A planned meeting (`scheduled` or `proposed`); it is held through `hold_meeting`.
+    A new kickoff cancels a proposed one (see `_withdraw_proposed_kickoffs`)."""
     ensure_active(project)
     require_zone(data.time_zone)
     if data.status not in PLANNED_STATUSES:
@@ -194,6 +209,8 @@ async def create_meeting(
         )
     await _check_attendees(session, caller, data.attendees, "attendees")
     await _check_occurrence(session, project, data.cadence_id, data.occurrence_starts_at)
+    if data.kind is MeetingKind.kickoff:
+        await _withdraw_proposed_kickoffs(session, project)
     meeting = Meeting(
         organization_id=caller.organization_id,
         project_id=project.id,

@@ -37,6 +37,9 @@ from app.surveys.schemas import SurveyResponseCreate
 TOKEN_PREFIX = "hs_"  # noqa: S105 - a prefix that marks share tokens, not a secret
 DISPLAY_PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
 MAX_SHARED_MEETINGS = 10
+# The chart box of static/share.css on a desktop (main 60rem less the paddings and borders): the
+# customer sees the whole plan, "Customer acceptance" included, without scrolling sideways.
+CHART_WIDTH = 892
 
 
 class ShareLinkNotFound(NotFound):
@@ -183,7 +186,7 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
             MilestoneLine(bar.name, bar.start, bar.due, state_of(bar, today), bar.completed_date)
             for bar in sorted(bars, key=lambda bar: (bar.due, bar.id))
         ],
-        timeline_svg=render_gantt(project.name, bars, today),
+        timeline_svg=render_gantt(project.name, bars, today, fit_width=CHART_WIDTH),
         summary=report.customer_summary if report is not None else None,
         summary_published_at=report.published_at if report is not None else None,
         meetings=[

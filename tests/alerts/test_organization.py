@@ -1,4 +1,5 @@
-"""`/v1/organization`: an admin reads the organization and sets its risk alert threshold."""
+"""`/v1/organization`: an admin reads the organization and sets its risk alert threshold, the
+time zone it works in and the hour at which meetings are proposed."""
 
 from app.core.auth import Scope
 from tests.factories import Tenant
@@ -9,8 +10,16 @@ async def test_an_admin_reads_the_organization_with_the_default_threshold(admin:
     response = await admin.get("/v1/organization")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"id", "name", "risk_alert_threshold", "created_at"}
+    assert set(body) == {
+        "id",
+        "name",
+        "risk_alert_threshold",
+        "time_zone",
+        "default_meeting_hour",
+        "created_at",
+    }
     assert (body["id"], body["risk_alert_threshold"]) == (str(admin.organization_id), 15)
+    assert (body["time_zone"], body["default_meeting_hour"]) == ("UTC", 10)
     assert body["name"].startswith("org-")
     assert body["created_at"].endswith("Z")
 
@@ -55,3 +64,35 @@ async def test_only_admin_keys_see_or_change_the_settings(admin: Tenant) -> None
     anonymous = await admin.client.get("/v1/organization")
     assert_problem(anonymous, 401)
     assert (await admin.get("/v1/organization")).json()["risk_alert_threshold"] == 15
+
+
+async def test_an_admin_sets_the_time_zone_and_the_meeting_hour(admin: Tenant) -> None:
+    body = {"time_zone": "Europe/Berlin", "default_meeting_hour": 9}
+    response = await admin.patch("/v1/organization", json=body)
+    assert response.status_code == 200, response.text
+    read = (await admin.get("/v1/organization")).json()
+    assert (read["time_zone"], read["default_meeting_hour"]) == ("Europe/Berlin", 9)
+    assert read["risk_alert_threshold"] == 15
+
+
+async def test_the_time_zone_must_be_an_iana_name_and_the_hour_a_clock_hour(
+    admin: Tenant,
+) -> None:
+    for field, value in (
+        ("time_zone", "Mars/Olympus_Mons"),
+        ("time_zone", "Europe"),
+        ("time_zone", "posix/Europe/Berlin"),
+        ("time_zone", "CEST+2"),
+        ("time_zone", "../../etc/passwd"),
+        ("time_zone", ""),
+        ("time_zone", None),
+        ("default_meeting_hour", 24),
+        ("default_meeting_hour", -1),
+        ("default_meeting_hour", None),
+    ):
+        problem = assert_problem(
+            await admin.patch("/v1/organization", json={field: value}), 422, "validation"
+        )
+        assert locations(problem) == {("body", field)}, value
+    read = (await admin.get("/v1/organization")).json()
+    assert (read["time_zone"], read["default_meeting_hour"]) == ("UTC", 10)

@@ -1,9 +1,17 @@
 """The Gantt renderer on given bars: escaping, states without colour, baselines, scale."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 from uuid import UUID, uuid4
 
-from app.gantt.svg import FONT_SIZE, ROW_HEIGHT, Baseline, render_gantt
+from app.gantt.svg import (
+    FONT_SIZE,
+    MIN_BAR_WIDTH,
+    ROW_HEIGHT,
+    STATE_WIDTH,
+    Baseline,
+    render_gantt,
+)
 from app.milestones.schemas import TimelineMilestone
 from app.models import MilestoneStatus
 from tests.gantt.svg import SVG, classes, milestone_rows, parse, texts
@@ -159,6 +167,31 @@ def test_two_hundred_milestones_scroll_instead_of_shrinking() -> None:
     assert float(many.attrib["height"]) >= 200 * ROW_HEIGHT, "it grows and scrolls instead"
     assert float(many.attrib["width"]) > float(few.attrib["width"])
     assert many.attrib["viewBox"] == f"0 0 {many.attrib['width']} {many.attrib['height']}"
+
+
+def test_a_chart_given_a_width_fits_the_whole_plan_into_it() -> None:
+    """The customer's page: a year-long plan, acceptance last, within 892 pixels."""
+    bars = [
+        _bar("Kickoff", -30, -29, MilestoneStatus.done),
+        _bar("Go-live", 10, 60),
+        _bar("Customer acceptance", 330, 345),
+    ]
+    free = parse(render_gantt("P", bars, TODAY))
+    assert float(free.attrib["width"]) > 892, "the team's chart scrolls a long plan"
+
+    root = parse(render_gantt("P", bars, TODAY, fit_width=892))
+    assert float(root.attrib["width"]) <= 892
+    assert root.attrib["viewBox"] == f"0 0 {root.attrib['width']} {root.attrib['height']}"
+    rows = milestone_rows(root)
+    for bar in bars:
+        drawn = next(r for r in rows[str(bar.id)] if classes(r) == {"bar"})
+        right = float(drawn.attrib["x"]) + float(drawn.attrib["width"])
+        assert right + STATE_WIDTH <= float(root.attrib["width"]), bar.name
+        assert float(drawn.attrib["width"]) >= MIN_BAR_WIDTH, "a one-day bar stays visible"
+    axis = next(g for g in root.iter(f"{SVG}g") if classes(g) == {"axis"})
+    label_xs = [float(text.attrib["x"]) for text in axis.iter(f"{SVG}text")]
+    assert len(label_xs) >= 4, "months are still named"
+    assert all(b - a >= 58 for a, b in pairwise(label_xs)), "no overlap"
 
 
 def test_long_names_are_shortened_on_the_bar_but_whole_in_the_tooltip() -> None:

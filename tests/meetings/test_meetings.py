@@ -179,3 +179,10 @@ async def test_a_proposed_kickoff_can_be_scheduled(tenant: Tenant) -> None:
     assert_problem(
         await tenant.patch(f"/v1/meetings/{meeting['id']}", json={"status": "held"}), 409
     )
+
+
+async def test_a_folder_of_zones_is_not_a_zone(tenant: Tenant) -> None:
+    project = await tenant.project()
+    url = f"/v1/projects/{project['id']}/meetings"
+    problem = assert_problem(await tenant.post(url, json={**KICKOFF, "time_zone": "Europe"}), 422)
+    assert locations(problem) == {("body", "time_zone")}

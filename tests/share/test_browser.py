@@ -98,7 +98,8 @@ def _seed(api: Api) -> tuple[str, str]:
     milestone("Vendor contract review", -10, 5, customer_visible=False)
     training = milestone("User training", -1, 12, status="in_progress", depends_on=[design])
     pilot = milestone("Pilot with sales team", 0, 20, depends_on=[migration])
-    milestone("Go-live", 21, 28, depends_on=[pilot, training])
+    live = milestone("Go-live", 21, 28, depends_on=[pilot, training])
+    milestone("Customer acceptance", 110, 125, depends_on=[live])  # months out, what they wait for
     api.call(
         "POST",
         f"{p}/risks",
@@ -146,14 +147,33 @@ def _seed(api: Api) -> tuple[str, str]:
 
 @pytest.mark.slow
 def test_a_customer_reads_the_page_and_answers_through_its_forms(
-    server: tuple[str, str],
+    server: tuple[str, str], tmp_path: Path
 ) -> None:
     base, key = server
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
-        _read_share_page_and_answer(Api(http))
+        _read_share_page_and_answer(Api(http), tmp_path)
 
 
-def _read_share_page_and_answer(api: Api) -> None:
+# Where the chart's box, its "today" line and the acceptance bar (with its label) are on screen.
+CHART_GEOMETRY = """() => {
+    const box = document.querySelector("figure.timeline .scroll");
+    const edges = (element) => {
+        const r = element.getBoundingClientRect();
+        return {left: r.left, right: r.right};
+    };
+    const acceptance = [...box.querySelectorAll("g.milestone")].find(
+        (row) => row.querySelector("title").textContent.startsWith("Customer acceptance"));
+    return {
+        scrollWidth: box.scrollWidth, clientWidth: box.clientWidth, box: edges(box),
+        today: edges(box.querySelector("g.today")),
+        bar: edges(acceptance.querySelector("rect.bar")),
+        label: edges(acceptance.querySelector("text.state")),
+        pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+    };
+}"""
+
+
+def _read_share_page_and_answer(api: Api, tmp_path: Path) -> None:
     project_id, share_url = _seed(api)
     DOCS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -171,14 +191,14 @@ def _read_share_page_and_answer(api: Api) -> None:
             assert page.locator(".phase strong").inner_text() == "Executing"
             assert "data migration rehearsal is under way" in page.locator(".summary").inner_text()
             rows = page.locator("table.milestones tbody tr")
-            assert rows.count() == 6, "the vendor review is internal"
+            assert rows.count() == 7, "the vendor review is internal"
             assert "Vendor contract review" not in page.content()
             assert "Key user may leave" not in page.content()
             assert "Internal: vendor" not in page.content()
             states = [rows.nth(i).get_attribute("class") for i in range(rows.count())]
             assert states.count("state-done") == 2
             assert "state-late" in states, "the rehearsal was due two days ago"
-            assert page.locator("figure.timeline svg g.milestone").count() == 6
+            assert page.locator("figure.timeline svg g.milestone").count() == 7
             assert page.locator("figure.timeline svg g.critical").count() >= 3
             meetings = page.locator("ul.meetings li")
             assert meetings.count() == 1
@@ -186,6 +206,17 @@ def _read_share_page_and_answer(api: Api) -> None:
             assert "grace@globex.example" not in page.content(), "attendees stay inside"
             assert page.evaluate("getComputedStyle(document.body).margin") == "0px", "CSS loads"
             page.screenshot(path=str(DOCS / "share-page.png"), full_page=True)
+
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.locator("figure.timeline").scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "share-page-1280.png"))
+            chart = page.evaluate(CHART_GEOMETRY)
+            assert chart["scrollWidth"] <= chart["clientWidth"], chart  # nothing to scroll to
+            assert chart["pageOverflow"] <= 0, chart
+            for part in ("today", "bar", "label"):
+                assert chart["box"]["left"] <= chart[part]["left"], (part, chart)
+                assert chart[part]["right"] <= chart["box"]["right"], (part, chart)
+            page.set_viewport_size({"width": 1100, "height": 900})
 
             page.select_option("#category", "timeline")
             page.check("input[name=sentiment][value=positive]")
@@ -233,5 +264,5 @@ def _read_share_page_and_answer(api: Api) -> None:
 
 def _screenshot_svg(page: Page, path: Path) -> None:
     svg = page.locator("svg").first
-    assert svg.locator("g.milestone").count() == 7, "the team's chart has every milestone"
+    assert svg.locator("g.milestone").count() == 8, "the team's chart has every milestone"
     svg.screenshot(path=str(path))

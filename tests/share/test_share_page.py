@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.settings import Settings
 from app.share.protection import CONTENT_SECURITY_POLICY, csrf_token
 from app.share.schemas import MAX_FORM_BYTES
+from app.share.service import CHART_WIDTH
 from tests.conftest import settings_for
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
@@ -396,3 +397,16 @@ async def test_replicas_share_a_link_count_in_the_rate_limit_storage(
         refused = await open_and_post(second, link, "feedback", FEEDBACK)
         assert refused.status_code == 429, "the other replica counted the first answer"
     assert len((await tenant.get(f"/v1/projects/{project['id']}/feedback")).json()["items"]) == 1
+
+
+async def test_the_chart_is_drawn_to_fit_the_page_whatever_the_span(tenant: Tenant) -> None:
+    project = await tenant.project()
+    await make_milestone(tenant, project["id"], name="Go-live", due_date=day(30))
+    await make_milestone(
+        tenant, project["id"], name="Customer acceptance", due_date=day(400), customer_visible=True
+    )
+    page = await tenant.client.get(page_path(await share(tenant, project["id"])))
+    width = re.search(r'<svg[^>]* width="(\d+)"', page.text)
+    assert width is not None, page.text
+    assert int(width.group(1)) <= CHART_WIDTH, "the whole plan in the page's 60rem, no scrolling"
+    assert "Customer acceptance" in page.text
