@@ -194,6 +194,7 @@ async def _withdraw_proposed_kickoffs(session: AsyncSession, project: Project) -
     )
     for proposal in proposals:
         proposal.status = MeetingStatus.cancelled
+        proposal.updated_at = utcnow()  # a new version: pollers and ETags see the cancellation
 
 
 async def create_meeting(
