@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from app.core.auth import Scope
+from app.core.ratelimit import RETRY_SECONDS
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
@@ -125,3 +127,55 @@ async def test_readiness_reports_a_redis_that_answers(database_url: str) -> None
 
 async def test_without_redis_a_readiness_probe_needs_no_storage(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz")).json()["rate_limit_storage"] == "memory"
+
+
+@asynccontextmanager
+async def _switchable_redis() -> AsyncIterator[tuple[int, list[bool]]]:
+    """A port in front of the test Redis: while `up[0]` is false it hangs up on every new
+    connection, as a Redis that is down; once true, it passes bytes both ways."""
+    up = [False]
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not up[0]:
+            writer.close()
+            return
+        redis_reader, redis_writer = await asyncio.open_connection("127.0.0.1", 6379)
+        await asyncio.gather(pipe(reader, redis_writer), pipe(redis_reader, writer))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1], up
+    finally:
+        server.close()
+
+
+async def test_once_redis_answers_again_the_replicas_share_one_count_again(
+    tenant: Tenant, database_url: str
+) -> None:
+    key = await tenant.key_with(Scope.members_read)  # a new key: a count of its own in Redis
+    async with _switchable_redis() as (port, up):
+        limits = {"rate_limit": "2/minute", "dispatcher_enabled": False}
+        async with (
+            replica(database_url, rate_limit_storage=f"redis://127.0.0.1:{port}", **limits) as cut,
+            replica(database_url, rate_limit_storage="redis://127.0.0.1:6379", **limits) as whole,
+        ):
+            alone = await cut.get("/v1/members", headers=tenant.headers(key))
+            assert alone.status_code == 200  # counted in the process's memory
+            up[0] = True
+            await asyncio.sleep(RETRY_SECONDS + 0.5)
+            assert (await cut.get("/readyz")).json()["status"] == "ok"
+            for _ in range(2):
+                answered = await whole.get("/v1/members", headers=tenant.headers(key))
+                assert answered.status_code == 200
+            # In its own memory the key has one request left; in Redis none.
+            assert_problem(await cut.get("/v1/members", headers=tenant.headers(key)), 429)
