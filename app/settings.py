@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         "30/minute",
         pattern=r"^\d+/(second|minute|hour)$",
         description="Failed authentications (401) one client address may have per window; "
-        "past it, every request of that address with or without a key gets 429 unread.",
+        "past it, every request of that address that needs a key gets 429, its key unread.",
     )
     trusted_proxies: str = Field(
         "",
@@ -90,8 +90,9 @@ class Settings(BaseSettings):
     )
     rate_limit_storage: str = Field(
         "memory://",
-        description="Where every rate limit counts (API keys, CRM connections, share links): "
-        "`memory://` (one process) or `redis://host:6379` (shared by several replicas).",
+        description="Where every rate limit counts (API keys, organizations, failed "
+        "authentications, CRM connections, share links): `memory://` (one process) or "
+        "`redis://host:6379` (shared by several replicas).",
     )
     rate_limit_storage_timeout_seconds: float = Field(
         0.5,
