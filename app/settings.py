@@ -71,10 +71,35 @@ class Settings(BaseSettings):
         pattern=r"^\d+/(second|minute|hour)$",
         description="Requests each CRM connection may push to its intake URL per window.",
     )
+    organization_rate_limit: str = Field(
+        "3600/minute",
+        pattern=r"^\d+/(second|minute|hour)$",
+        description="Requests all API keys of one organization may make together per window.",
+    )
+    failed_auth_rate_limit: str = Field(
+        "30/minute",
+        pattern=r"^\d+/(second|minute|hour)$",
+        description="Failed authentications (401) one client address may have per window; "
+        "past it, every request of that address that needs a key gets 429, its key unread.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated networks of the proxies in front (e.g. `10.0.0.0/8`): "
+        "from them, the client address is the last `X-Forwarded-For` entry not in them. "
+        "Empty: `X-Forwarded-For` is ignored.",
+    )
     rate_limit_storage: str = Field(
         "memory://",
-        description="Where every rate limit counts (API keys, CRM connections, share links): "
-        "`memory://` (one process) or `redis://host:6379` (shared by several replicas).",
+        description="Where every rate limit counts (API keys, organizations, failed "
+        "authentications, CRM connections, share links): `memory://` (one process) or "
+        "`redis://host:6379` (shared by several replicas).",
+    )
+    rate_limit_storage_timeout_seconds: float = Field(
+        0.5,
+        gt=0,
+        le=30,
+        description="How long a request waits for the rate-limit storage; past it (or when "
+        "Redis refuses), the process counts in its own memory and tries again 5 s later.",
     )
     api_key_touch_seconds: int = Field(
         60, ge=0, description="`last_used_at` is written at most this often per key."
@@ -226,6 +251,11 @@ class Settings(BaseSettings):
     @property
     def allowed_networks(self) -> list[IPv4Network | IPv6Network]:
         parts = [part.strip() for part in self.webhook_allowed_cidrs.split(",") if part.strip()]
+        return [ip_network(part, strict=False) for part in parts]
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        parts = [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
         return [ip_network(part, strict=False) for part in parts]
 
     @cached_property

@@ -14,8 +14,9 @@ SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 
 def serve_environment(url: str) -> dict[str, str]:
     """Production settings, as a deployment would run them, minus the background loops (the
-    webhook scenario runs `handover worker` on its own) and with rate limits (per key, per CRM
-    connection) no load here reaches (their cost is still paid on every request)."""
+    webhook scenario runs `handover worker` on its own) and with rate limits (per key, per
+    organization, per CRM connection) no load here reaches (their cost is still paid on every
+    request)."""
     return {
         **os.environ,
         "HANDOVER_ENVIRONMENT": "production",
@@ -25,6 +26,7 @@ def serve_environment(url: str) -> dict[str, str]:
         "HANDOVER_BOOTSTRAP": "false",
         "HANDOVER_RATE_LIMIT": "100000000/minute",
         "HANDOVER_CRM_RATE_LIMIT": "100000000/minute",
+        "HANDOVER_ORGANIZATION_RATE_LIMIT": "100000000/minute",
         "HANDOVER_DISPATCHER_ENABLED": "false",
         "HANDOVER_CLOCK_ENABLED": "false",
     }

@@ -56,6 +56,9 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
+    # Every test calls from one address, and many expect a 401: no test but those of the
+    # limit itself may reach the limit of failed authentications.
+    overrides = {"failed_auth_rate_limit": "100000/minute", **overrides}
     return Settings(
         database_url=database_url,
         secret_key=TEST_SECRET,

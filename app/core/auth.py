@@ -187,12 +187,22 @@ async def authenticate(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """Resolve the bearer key to a Caller, or 401; count it against the key's rate limit, or
-    429; then check the operation's scopes, or 403."""
-    if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
-        raise Unauthenticated("Send an API key: `Authorization: Bearer hk_live_…`.")
-    key = await _lookup(request, session, credentials.credentials)
-    response.headers.update(await limiter_of(request.app.state).hit(str(key.id)))
+    """Resolve the bearer key to a Caller, or 401; count it against the rate limits of the key
+    and of its organization, or 429; then check the operation's scopes, or 403.
+
+    An address that failed to authenticate too often gets 429 before its key is looked up.
+    """
+    limiter = limiter_of(request.app.state)
+    address = limiter.address_of(request.scope)
+    await limiter.refuse_failing(address)
+    try:
+        if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
+            raise Unauthenticated("Send an API key: `Authorization: Bearer hk_live_…`.")
+        key = await _lookup(request, session, credentials.credentials)
+    except Unauthenticated:
+        await limiter.count_failure(address)
+        raise
+    response.headers.update(await limiter.admit(key.id, key.organization_id))
     caller = Caller(key.organization_id, key.id, frozenset(key.scopes))
     missing = [scope for scope in security_scopes.scopes if not caller.allows(scope)]
     if missing:

@@ -13,7 +13,9 @@ Everything else goes on to the route unchanged: no key, or an unknown, expired o
 a missing scope, a project of another organization, a parameter the route would refuse or that
 this path does not read, a document not yet built. The route stays the definition of the
 behaviour and of the contract; this path gives what the route would give (tested side by side),
-and counts the request against the key's rate limit only when it answers.
+and counts the request against the rate limits of the key and its organization only when it
+answers. An address past its limit of failed authentications gets the route's 429 here, before
+its key is looked up.
 
 PostgreSQL only: the statement runs on a plain asyncpg connection of the database's own pool
 (app/db.py `driver_pool`). SQLite serves one machine, where the routes are fast enough and rows
@@ -189,13 +191,26 @@ class ProjectPolls:
         rows: Sequence[Any] = await pool.fetch(statement, *arguments)
         return rows
 
+    async def _refused(self, scope: Scope, route: Any) -> Response | None:
+        """The route's 429 when the client's address failed to authenticate too often, before
+        its key is looked up; None otherwise."""
+        try:
+            await self.limiter.refuse_failing(self.limiter.address_of(scope))
+        except DomainError as refused:
+            scope["route"] = route
+            return domain_error_response(Request(scope), refused)
+        return None
+
     async def _admit(
         self, scope: Scope, record: KeyRecord, route: Any, answer: Response
     ) -> Response:
-        """Count the answer against the key's rate limit (429 when spent), note the key's use."""
+        """Count the answer against the rate limits of the key and its organization (429 when
+        spent), note the key's use."""
         scope["route"] = route
         try:
-            limits = await self.limiter.hit(str(record.id), headers=answer.status_code == 200)
+            limits = await self.limiter.admit(
+                record.id, record.organization_id, headers=answer.status_code == 200
+            )
         except DomainError as refused:
             return domain_error_response(Request(scope), refused)
         answer.headers.update(limits)
@@ -206,6 +221,8 @@ class ProjectPolls:
         key, if_none_match = _headers(scope)
         if key is None or (if_none_match is not None and len(if_none_match) > TAG_HEADER_MAX):
             return None  # the route answers 401, or 422
+        if refused := await self._refused(scope, STATUS_ROUTE):
+            return refused
         rows = await self._fetch(_STATUS, hash_key(key), project_id)
         record = _key_of(rows[0]) if rows and rows[0]["version"] is not None else None
         if record is None or _reader(record) is None:
@@ -242,6 +259,8 @@ class ProjectPolls:
             claimed = page.claimed_after()
         except DomainError:
             return None
+        if refused := await self._refused(scope, LIST_ROUTE):
+            return refused
         rows = await self._fetch(
             _CHANGES, hash_key(key), since, claimed, page.limit + 1, planned_per_call=True
         )

@@ -10,8 +10,9 @@ computer), and because it is stateless: every replica that shares `HANDOVER_SECR
 it without a database or session store.
 
 **Rate limit** per link, with the `limits` package (`HANDOVER_SHARE_SUBMISSION_LIMIT`). Its
-storage is `HANDOVER_SHARE_RATE_LIMIT_STORAGE`: in memory by default, so each replica counts
-on its own; a shared Redis makes it one count for all replicas.
+storage is the API keys' (`HANDOVER_RATE_LIMIT_STORAGE`): in memory by default, so each replica
+counts on its own; a shared Redis makes it one count for all replicas, and while Redis does not
+answer each replica counts in its own memory again (app/core/ratelimit.py `counted`).
 """
 
 import base64
@@ -25,7 +26,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from app.core.ratelimit import limiter_of
+from app.core.ratelimit import RateLimiter, limiter_of
 from app.settings import Settings
 
 CSRF_TOKEN_HOURS = 12
@@ -73,26 +74,35 @@ def csrf_token_is_valid(
 class SubmissionLimiter:
     """How many answers a link may send: a moving window per link, in the configured storage."""
 
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    def __init__(self, settings: Settings, counter: RateLimiter) -> None:
         self._limits: list[RateLimitItem] = parse_many(settings.share_submission_limit)
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._counter = counter
 
     async def allow(self, link_id: UUID) -> bool:
         """Count one submission for the link (each window's hit is atomic in the storage);
         False once any of its limits is reached."""
-        for limit in self._limits:
-            if not await self._limiter.hit(limit, "share-link", str(link_id)):
-                return False
-        return True
+
+        async def hit(storage: Storage) -> bool:
+            window = MovingWindowRateLimiter(storage)
+            for limit in self._limits:
+                if not await window.hit(limit, "share-link", str(link_id)):
+                    return False
+            return True
+
+        return await self._counter.counted(hit)
 
     async def retry_after(self, link_id: UUID) -> int:
         """Seconds until the link may send again."""
-        waits = []
-        for limit in self._limits:
-            stats = await self._limiter.get_window_stats(limit, "share-link", str(link_id))
-            if stats.remaining == 0:
-                waits.append(max(1, int(stats.reset_time - time.time())))
-        return max(waits, default=1)
+
+        async def waits(storage: Storage) -> list[int]:
+            window, found = MovingWindowRateLimiter(storage), []
+            for limit in self._limits:
+                stats = await window.get_window_stats(limit, "share-link", str(link_id))
+                if stats.remaining == 0:
+                    found.append(max(1, int(stats.reset_time - time.time())))
+            return found
+
+        return max(await self._counter.counted(waits), default=1)
 
 
 def submission_limiter(request: Request) -> SubmissionLimiter:
@@ -101,6 +111,6 @@ def submission_limiter(request: Request) -> SubmissionLimiter:
     limiter: SubmissionLimiter | None = getattr(state, "share_submission_limiter", None)
     if limiter is None:
         # The API keys' storage (`HANDOVER_RATE_LIMIT_STORAGE`): one place where counts live.
-        limiter = SubmissionLimiter(state.settings, limiter_of(state).storage)
+        limiter = SubmissionLimiter(state.settings, limiter_of(state))
         state.share_submission_limiter = limiter
     return limiter

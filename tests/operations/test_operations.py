@@ -18,7 +18,12 @@ async def test_readyz_checks_database_and_migrations(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     ready = await client.get("/readyz")
-    assert ready.json() == {"status": "ok", "database": "ok", "migrations": "head"}
+    assert ready.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "head",
+        "rate_limit_storage": "memory",
+    }
     async with database.transaction() as session:
         current = (await session.exec(text("SELECT version_num FROM alembic_version"))).one()[0]  # type: ignore[call-overload]
         await session.exec(text("UPDATE alembic_version SET version_num = 'older'"))  # type: ignore[call-overload]

@@ -188,6 +188,47 @@ async def test_a_poll_counts_against_the_keys_rate_limit_once(
     assert int(refused.headers["retry-after"]) > 0
 
 
+async def test_polls_meet_the_organizations_and_the_failed_authentication_limits_as_routes(
+    tenant: Tenant, database_url: str
+) -> None:
+    """The lean path counts a poll against the organization's quota too, and refuses an address
+    past its failed authentications before it reads the key: the same answers as the routes."""
+    _, status_url = await _polled(tenant)
+    colleague = await tenant.key_with(Scope.projects_read)
+    wrong = {"Authorization": "Bearer hk_live_" + "x" * 43}
+    limits = {
+        "rate_limit": "100/minute",
+        "organization_rate_limit": "2/minute",
+        "failed_auth_rate_limit": "1/minute",
+    }
+    seen = []
+    for lean in (True, False):
+        async with replica(database_url, lean_project_polls=lean, **limits) as client:
+            answers = [
+                await client.get(status_url, headers=tenant.headers()),
+                await client.get("/v1/projects", headers=tenant.headers(colleague)),
+                await client.get(status_url, headers=tenant.headers(colleague)),
+                await client.get("/v1/projects?limit=1", headers=wrong),
+                await client.get("/v1/projects", headers=tenant.headers()),
+                await client.get(status_url, headers=tenant.headers()),
+            ]
+        seen.append([_without_the_wait(answer) for answer in answers])
+    lean_answers, route_answers = seen
+    assert lean_answers == route_answers
+    assert [status for status, _, _ in lean_answers] == [200, 200, 429, 401, 429, 429]
+    assert lean_answers[2][1]["detail"].startswith("The API keys of this organization made")
+    assert lean_answers[4][1]["detail"].startswith("This address failed to authenticate")
+
+
+def _without_the_wait(response: Any) -> tuple[int, Any, dict[str, str]]:
+    """`comparable`, without the seconds to wait (two replicas' windows begin apart)."""
+    status, body, headers = comparable(response)
+    if isinstance(body, dict) and "detail" in body:
+        body = {**body, "detail": body["detail"].split("; try again in")[0]}
+    headers.pop("retry-after", None)
+    return status, body, headers
+
+
 async def test_polls_are_measured_under_the_routes_name(tenant: Tenant) -> None:
     project, url = await _polled(tenant)
     etag = {"If-None-Match": f'"{project["version"]}.{today():%Y%m%d}"'}
