@@ -10,10 +10,10 @@ forwarded. A deal whose `dealstage` changes to one of the connection's won stage
 import base64
 import hashlib
 import hmac
-import json
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from app.crm.providers.base import (
     Credentials,
@@ -25,11 +25,14 @@ from app.crm.providers.base import (
     Rejected,
     canonical,
     delivery_key,
+    json_body,
 )
+from app.deals.schemas import Amount
 from app.settings import Settings
 
 MAX_EVENTS = 100
 LOST_STAGE = "closedlost"  # HubSpot's default pipeline's lost stage
+AMOUNT: TypeAdapter[Any] = TypeAdapter(Amount)  # as a pushed deal's: bounded, never negative
 
 
 def signature(secret: str, method: str, url: str, body: bytes, timestamp: str) -> str:
@@ -62,15 +65,18 @@ def _value(event: dict[str, Any], name: str) -> Any:
     text = str(value)
     if name == "amount":
         try:
-            return Decimal(text).quantize(Decimal("0.01"))
-        except InvalidOperation as exc:
-            raise Malformed(f"amount {text!r} is not a number") from exc
+            return AMOUNT.validate_python(text)
+        except ValidationError as exc:
+            raise Malformed(f"amount {text[:40]!r} is not an amount") from exc
     if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC).date()
+        try:
+            return datetime.fromtimestamp(int(text) / 1000, UTC).date()
+        except (OverflowError, ValueError, OSError) as exc:  # beyond the calendar
+            raise Malformed(f"closedate {text[:40]!r} is not a date") from exc
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise Malformed(f"closedate {text!r} is not a date") from exc
+        raise Malformed(f"closedate {text[:40]!r} is not a date") from exc
 
 
 _FIELDS = {"amount": "amount", "closedate": "close_date", "dealname": "name"}
@@ -105,10 +111,7 @@ def _signal(event: dict[str, Any], index: int, credentials: Credentials) -> Deal
 
 
 def read(request: Received, credentials: Credentials) -> Reading:
-    try:
-        events = json.loads(request.body)
-    except ValueError as exc:
-        raise Malformed("The body is not JSON.") from exc
+    events = json_body(request.body)
     if not isinstance(events, list) or not events or len(events) > MAX_EVENTS:
         raise Malformed(f"HubSpot sends a JSON array of 1 to {MAX_EVENTS} events.")
     if not all(isinstance(event, dict) and "eventId" in event for event in events):
