@@ -21,7 +21,13 @@ from app.settings import Settings
 
 PER_KEY = "per-key"  # requests with an API key (`HANDOVER_RATE_LIMIT`)
 PER_CONNECTION = "per-connection"  # what a CRM pushes to its intake URL (`HANDOVER_CRM_RATE_LIMIT`)
-WHO = {PER_KEY: "This API key made", PER_CONNECTION: "This CRM connection sent"}
+# requests at an intake URL that fail verification (`HANDOVER_CRM_UNVERIFIED_RATE_LIMIT`)
+UNVERIFIED = "per-connection-unverified"
+WHO = {
+    PER_KEY: "This API key made",
+    PER_CONNECTION: "This CRM connection sent",
+    UNVERIFIED: "This CRM connection's URL received unverified",
+}
 
 
 class RateLimited(DomainError):
@@ -39,6 +45,7 @@ class RateLimiter:
         self.quotas: dict[str, RateLimitItem] = {
             PER_KEY: parse(settings.rate_limit),
             PER_CONNECTION: parse(settings.crm_rate_limit),
+            UNVERIFIED: parse(settings.crm_unverified_rate_limit),
         }
         uri = settings.rate_limit_storage
         storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")

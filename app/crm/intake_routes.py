@@ -56,7 +56,12 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "model": IntakeAnswer,
         },
         **problem_responses(401, 413, 422),
-        429: rate_limited_response(PER_CONNECTION),
+        429: {
+            **rate_limited_response(PER_CONNECTION),
+            "description": "Verified requests past the connection's quota (`per-connection`), "
+            "or requests failing verification past their own bucket "
+            "(`per-connection-unverified`, nothing kept); `Retry-After` says when to come back.",
+        },
     },
     openapi_extra={
         "security": [],
@@ -82,16 +87,17 @@ async def receive_crm_webhook(
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified, kept and answered at once; the worker plans each won
     deal once, completed from the CRM's API when the connection has API access."""
-    # counted before anything is read: a flood at one intake URL costs no verification work
-    limits = await limiter_of(request.app.state).hit(str(connection_id), PER_CONNECTION)
-    response.headers.update(limits)
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=await request.body(),
     )
-    answer = await intake.receive(database, settings, provider, connection_id, received)
+    limiter = limiter_of(request.app.state)
+    answer, limits = await intake.receive(
+        database, settings, limiter, provider, connection_id, received
+    )
+    response.headers.update(limits)
     if provider is CrmSource.salesforce:
         return Response(ACKNOWLEDGEMENT, media_type="text/xml", headers=limits)
     if answer.outcome is InboundOutcome.received:

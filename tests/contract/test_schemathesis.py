@@ -33,6 +33,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
             # it is the contract under test, not the quotas: they have their own tests
             "HANDOVER_RATE_LIMIT": "1000000/minute",
             "HANDOVER_CRM_RATE_LIMIT": "1000000/minute",
+            "HANDOVER_CRM_UNVERIFIED_RATE_LIMIT": "1000000/minute",
             # generated webhook URLs are never called: no deliveries, no public addresses
             "HANDOVER_DISPATCHER_ENABLED": "false",
             "HANDOVER_WEBHOOK_ALLOW_PUBLIC": "false",
