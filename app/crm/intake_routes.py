@@ -1,11 +1,13 @@
 """`POST /v1/integrations/{provider}/{connection_id}/webhooks`: where CRMs push deals.
 
-No API key: each request proves itself with its connection's secret (see `app/crm/providers`).
+No API key: each request proves itself with its connection's secret (see `app/crm/providers`):
+a signature, Basic auth, or (Salesforce) a token in the URL.
 """
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
@@ -37,6 +39,11 @@ OUTBOUND_MESSAGE_EXAMPLE = (
     "<sf:Id>006000000000001AAA</sf:Id><sf:Name>Globex CRM rollout</sf:Name>"
     "<sf:StageName>Closed Won</sf:StageName></sObject></Notification>"
     "</notifications></soapenv:Body></soapenv:Envelope>"
+)
+
+QUERY_DESCRIPTION = (
+    "Salesforce only: the connection's secret, part of the endpoint URL configured in Salesforce "
+    "(`secret_intake_url`, shown on creation and rotation). Outbound Messages cannot sign."
 )
 
 router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
@@ -84,9 +91,11 @@ async def receive_crm_webhook(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
+    token: Annotated[str | None, Query(description=QUERY_DESCRIPTION)] = None,
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified, kept and answered at once; the worker plans each won
     deal once, completed from the CRM's API when the connection has API access."""
+    del token  # checked on the raw request by the provider, like the other CRMs' proofs
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),

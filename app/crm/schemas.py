@@ -195,9 +195,13 @@ class CrmConnectionPublic(OutputModel):
 
 class CrmConnectionWithSecret(CrmConnectionPublic):
     secret: str | None = Field(
-        description="Generic: the `whsec_…` signing secret; Pipedrive: the Basic auth password. "
-        "Shown only here and on rotation. Null for HubSpot (its app secret is yours) and "
-        "Salesforce (checked by organization id)."
+        description="Generic: the `whsec_…` signing secret; Pipedrive: the Basic auth password; "
+        "Salesforce: the token of the endpoint URL (`secret_intake_url`). Shown only here and "
+        "on rotation. Null for HubSpot (its app secret is yours)."
+    )
+    secret_intake_url: str | None = Field(
+        description="Salesforce only: the endpoint URL to configure in the Outbound Message, "
+        "the intake URL with `?token=<secret>`. Shown only here and on rotation."
     )
 
 
