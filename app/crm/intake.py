@@ -1,16 +1,16 @@
 """The intake: a CRM's request verified on its raw bytes, kept, and answered at once.
 
 Outside any transaction the connection is read and the request verified, before any quota is
-counted: a forged request never spends the connection's. A refusal is logged and counted (never
-with a secret), counted in a bucket of its own (`HANDOVER_CRM_UNVERIFIED_RATE_LIMIT`: beyond it a
-429 and nothing kept), kept for support as metadata with a bounded prefix and a digest of its
-body, and answered 401 with no detail. A verified request spends the connection's quota
-(`HANDOVER_CRM_RATE_LIMIT`) and is read (a body its CRM would not send is a 422); then one short
-transaction
-claims its delivery (a retry finds the claim: a duplicate, acknowledged, nothing done) and keeps
-the raw request as `received`. Nothing is planned here: CRMs time out fast (HubSpot counts an
-answer slower than 5 s as failed), so the worker (app/crm/worker.py) completes each kept
-request's deals from the CRM's API and plans them, retrying from the kept record.
+counted, so a forged request never spends the connection's. A refusal is logged and counted in
+the metrics (never with a secret), spends a bucket of its own
+(`HANDOVER_CRM_UNVERIFIED_RATE_LIMIT`: beyond it a 429, nothing kept), is kept for support as
+metadata, a bounded prefix and a digest of its body, and is answered 401 with no detail. A
+verified request spends the connection's quota (`HANDOVER_CRM_RATE_LIMIT`) and is read (a body
+its CRM would not send is a 422); then one short transaction claims its delivery (a retry finds
+the claim: a duplicate, acknowledged, nothing done) and keeps the raw request as `received`.
+Nothing is planned here: CRMs time out fast (HubSpot counts an answer slower than 5 s as
+failed), so the worker (app/crm/worker.py) completes each kept request's deals from the CRM's
+API and plans them, retrying from the kept record.
 """
 
 import hashlib
