@@ -80,8 +80,9 @@ async def test_json_nested_deeper_than_any_crm_sends_is_malformed(
     [
         ("closedate", "9" * 30),  # OverflowError
         ("closedate", "9" * 16),  # a year past 9999
-        ("amount", "1" * 30),
-        ("amount", "-5"),
+        ("amount", "1" * 30),  # past the decimal context's precision
+        ("amount", "1" * 20),  # past what a deal's amount holds
+        ("amount", "NaN"),
     ],
 )
 async def test_a_hubspot_value_past_its_range_is_malformed(
