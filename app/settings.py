@@ -69,7 +69,14 @@ class Settings(BaseSettings):
     crm_rate_limit: str = Field(
         "600/minute",
         pattern=r"^\d+/(second|minute|hour)$",
-        description="Requests each CRM connection may push to its intake URL per window.",
+        description="Verified requests each CRM connection may push to its intake URL per "
+        "window (counted after the signature is checked).",
+    )
+    crm_unverified_rate_limit: str = Field(
+        "60/minute",
+        pattern=r"^\d+/(second|minute|hour)$",
+        description="Requests that fail verification accepted per CRM connection's intake URL "
+        "per window, in a bucket of their own: beyond it a 429, and nothing is kept.",
     )
     organization_rate_limit: str = Field(
         "3600/minute",

@@ -41,10 +41,13 @@ PER_KEY = "per-key"  # requests with an API key (`HANDOVER_RATE_LIMIT`)
 PER_ORGANIZATION = "per-organization"  # all keys of one organization (`…_ORGANIZATION_RATE_LIMIT`)
 PER_CONNECTION = "per-connection"  # what a CRM pushes to its intake URL (`HANDOVER_CRM_RATE_LIMIT`)
 FAILED_AUTHENTICATION = "failed-authentication"  # 401s per client address
+# requests at an intake URL that fail verification (`HANDOVER_CRM_UNVERIFIED_RATE_LIMIT`)
+UNVERIFIED = "per-connection-unverified"
 WHO = {
     PER_KEY: "This API key made",
     PER_ORGANIZATION: "The API keys of this organization made",
     PER_CONNECTION: "This CRM connection sent",
+    UNVERIFIED: "This CRM connection's URL received unverified",
     FAILED_AUTHENTICATION: "This address failed to authenticate with",
 }
 RETRY_SECONDS = 5.0  # how long a process counts in memory before it tries the storage again
@@ -99,6 +102,7 @@ class RateLimiter:
             PER_ORGANIZATION: parse(settings.organization_rate_limit),
             PER_CONNECTION: parse(settings.crm_rate_limit),
             FAILED_AUTHENTICATION: parse(settings.failed_auth_rate_limit),
+            UNVERIFIED: parse(settings.crm_unverified_rate_limit),
         }
         self.trusted_proxies = settings.trusted_proxy_networks
         uri = settings.rate_limit_storage

@@ -1,14 +1,20 @@
 """The intake: a CRM's request verified on its raw bytes, kept, and answered at once.
 
-Outside any transaction the connection is read and the request verified; a refusal is logged
-and counted (never with a secret), kept for support, and answered 401 with no detail. A
-verified request is read (a body its CRM would not send is a 422); then one short transaction
-claims its delivery (a retry finds the claim: a duplicate, acknowledged, nothing done) and keeps
-the raw request as `received`. Nothing is planned here: CRMs time out fast (HubSpot counts an
-answer slower than 5 s as failed), so the worker (app/crm/worker.py) completes each kept
-request's deals from the CRM's API and plans them, retrying from the kept record.
+Outside any transaction the connection is read and the request verified, before any quota is
+counted, so a forged request never spends the connection's. A refusal is logged and counted in
+the metrics (never with a secret), spends a bucket of its own
+(`HANDOVER_CRM_UNVERIFIED_RATE_LIMIT`: beyond it a 429, nothing kept), is kept for support as
+metadata, a bounded prefix and a digest of its body, and is answered 401 with no detail. A
+verified request spends the connection's quota (`HANDOVER_CRM_RATE_LIMIT`) and is read (a body
+its CRM would not send is a 422); then one short transaction claims its delivery (a retry finds
+the claim: a duplicate, acknowledged, nothing done) and keeps the raw request as `received`.
+Nothing is planned here: CRMs time out fast (HubSpot counts an answer slower than 5 s as
+failed), so the worker (app/crm/worker.py) completes each kept request's deals from the CRM's
+API and plans them, retrying from the kept record.
 """
 
+import hashlib
+from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
@@ -16,6 +22,7 @@ import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import DomainError, InvalidInput
+from app.core.ratelimit import PER_CONNECTION, UNVERIFIED, RateLimiter
 from app.crm import metrics
 from app.crm.providers import PROVIDERS
 from app.crm.providers.base import Malformed, Received, Rejected
@@ -28,6 +35,11 @@ from app.settings import Settings
 
 logger = structlog.get_logger("handover.crm")
 CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+# What is kept of a refused request: enough for support to recognise it, too little to fill the
+# database (its size and SHA-256 say the rest).
+REFUSED_BODY_PREFIX = 512
+REFUSED_HEADERS = 32
+REFUSED_HEADER_LENGTH = 256
 
 
 class IntakeRefused(DomainError):
@@ -41,9 +53,15 @@ class IntakeTooLarge(DomainError):
     status, slug, title = 413, "content-too-large", "Content Too Large"
 
 
-def _kept_headers(request: Received) -> dict[str, str]:
-    return {
+def _kept_headers(request: Received, *, refused: bool) -> dict[str, str]:
+    kept = {
         name: value for name, value in request.headers.items() if name not in CREDENTIAL_HEADERS
+    }
+    if not refused:
+        return kept
+    return {
+        name[:REFUSED_HEADER_LENGTH]: value[:REFUSED_HEADER_LENGTH]
+        for name, value in list(kept.items())[:REFUSED_HEADERS]
     }
 
 
@@ -56,12 +74,15 @@ async def _keep(
     detail: str | None = None,
     delivery_key: str | None = None,
 ) -> CrmInboundRequest:
+    refused = outcome is InboundOutcome.rejected
     kept = CrmInboundRequest(
         organization_id=connection.organization_id,
         connection_id=connection.id,
         delivery_key=delivery_key,
-        headers=_kept_headers(request),
-        body=request.body,
+        headers=_kept_headers(request, refused=refused),
+        body=request.body[:REFUSED_BODY_PREFIX] if refused else request.body,
+        body_bytes=len(request.body),
+        body_sha256=hashlib.sha256(request.body).hexdigest(),
         outcome=outcome,
         detail=None if detail is None else detail[:2000],
         next_attempt_at=utcnow() if outcome is InboundOutcome.received else None,
@@ -73,49 +94,72 @@ async def _keep(
 
 async def _refuse(
     database: Database,
+    limiter: RateLimiter,
     provider: CrmSource,
+    connection_id: UUID,
     connection: CrmConnection | None,
     request: Received,
     reason: str,
 ) -> IntakeRefused:
+    """Count the refusal in the unverified bucket (a 429 past it, nothing kept), keep it."""
     metrics.REJECTED.labels(provider.value, reason).inc()
     metrics.INTAKE.labels(provider.value, InboundOutcome.rejected.value).inc()
     logger.warning(
         "crm request refused",
         provider=provider.value,
-        connection_id=None if connection is None else str(connection.id),
+        connection_id=str(connection_id),
         reason=reason,
         body_bytes=len(request.body),
     )
+    await limiter.hit(str(connection_id), UNVERIFIED, headers=False)
     if connection is not None:
         async with database.transaction() as session:
             await _keep(session, connection, request, InboundOutcome.rejected, detail=reason)
     return IntakeRefused()
 
 
+def _refusal(
+    provider: CrmSource,
+    connection: CrmConnection | None,
+    request: Received,
+    settings: Settings,
+    now: datetime,
+) -> str | None:
+    """Why the request does not prove it comes from the connection's CRM, or None."""
+    if connection is None or connection.provider is not provider:
+        return "unknown_connection"
+    if not connection.enabled:
+        return "connection_disabled"
+    try:
+        PROVIDERS[provider].verify(request, credentials(connection, settings, now), settings, now)
+    except Rejected as exc:
+        return exc.reason
+    return None
+
+
 async def receive(
     database: Database,
     settings: Settings,
+    limiter: RateLimiter,
     provider: CrmSource,
     connection_id: UUID,
     request: Received,
-) -> IntakeAnswer:
-    """Verify, read, and take a CRM's request (see the module's docstring)."""
+) -> tuple[IntakeAnswer, dict[str, str]]:
+    """Verify, count, read, and take a CRM's request (see the module's docstring); the answer
+    and the connection's rate-limit headers."""
     if len(request.body) > settings.crm_max_body_bytes:
         metrics.REJECTED.labels(provider.value, "too_large").inc()
         raise IntakeTooLarge(f"CRM requests are at most {settings.crm_max_body_bytes} bytes.")
     async with database.transaction(write=False) as session:
         connection = await session.get(CrmConnection, connection_id)
-    if connection is None or connection.provider is not provider:
-        raise await _refuse(database, provider, None, request, "unknown_connection")
-    if not connection.enabled:
-        raise await _refuse(database, provider, connection, request, "connection_disabled")
-    handler = PROVIDERS[provider]
     now = utcnow()
-    try:
-        handler.verify(request, credentials(connection, settings, now), settings, now)
-    except Rejected as exc:
-        raise await _refuse(database, provider, connection, request, exc.reason) from exc
+    reason = _refusal(provider, connection, request, settings, now)
+    if reason is not None:
+        known = connection if reason != "unknown_connection" else None
+        raise await _refuse(database, limiter, provider, connection_id, known, request, reason)
+    assert connection is not None  # verified
+    limits = await limiter.hit(str(connection_id), PER_CONNECTION)
+    handler = PROVIDERS[provider]
     try:
         reading = handler.read(request, credentials(connection, settings, now))
     except Malformed as exc:
@@ -145,8 +189,9 @@ async def receive(
             detail=f"{len(reading.signals)} deal(s) to plan" if reading.signals else None,
         )
     metrics.INTAKE.labels(provider.value, outcome.value).inc()
-    return IntakeAnswer(
+    answer = IntakeAnswer(
         outcome=outcome,
         inbound_request_id=kept.id,
         deals=[signal.external_id for signal in reading.signals],
     )
+    return answer, limits

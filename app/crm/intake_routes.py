@@ -1,11 +1,13 @@
 """`POST /v1/integrations/{provider}/{connection_id}/webhooks`: where CRMs push deals.
 
-No API key: each request proves itself with its connection's secret (see `app/crm/providers`).
+No API key: each request proves itself with its connection's secret (see `app/crm/providers`):
+a signature, Basic auth, or (Salesforce) a token in the URL.
 """
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
@@ -39,6 +41,11 @@ OUTBOUND_MESSAGE_EXAMPLE = (
     "</notifications></soapenv:Body></soapenv:Envelope>"
 )
 
+QUERY_DESCRIPTION = (
+    "Salesforce only: the connection's secret, part of the endpoint URL configured in Salesforce "
+    "(`secret_intake_url`, shown on creation and rotation). Outbound Messages cannot sign."
+)
+
 router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
 
 
@@ -56,7 +63,12 @@ router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
             "model": IntakeAnswer,
         },
         **problem_responses(401, 413, 422),
-        429: rate_limited_response(PER_CONNECTION),
+        429: {
+            **rate_limited_response(PER_CONNECTION),
+            "description": "Verified requests past the connection's quota (`per-connection`), "
+            "or requests failing verification past their own bucket "
+            "(`per-connection-unverified`, nothing kept); `Retry-After` says when to come back.",
+        },
     },
     openapi_extra={
         "security": [],
@@ -79,19 +91,22 @@ async def receive_crm_webhook(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
+    token: Annotated[str | None, Query(description=QUERY_DESCRIPTION)] = None,
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified, kept and answered at once; the worker plans each won
     deal once, completed from the CRM's API when the connection has API access."""
-    # counted before anything is read: a flood at one intake URL costs no verification work
-    limits = await limiter_of(request.app.state).hit(str(connection_id), PER_CONNECTION)
-    response.headers.update(limits)
+    del token  # checked on the raw request by the provider, like the other CRMs' proofs
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=await request.body(),
     )
-    answer = await intake.receive(database, settings, provider, connection_id, received)
+    limiter = limiter_of(request.app.state)
+    answer, limits = await intake.receive(
+        database, settings, limiter, provider, connection_id, received
+    )
+    response.headers.update(limits)
     if provider is CrmSource.salesforce:
         return Response(ACKNOWLEDGEMENT, media_type="text/xml", headers=limits)
     if answer.outcome is InboundOutcome.received:

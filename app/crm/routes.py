@@ -44,7 +44,7 @@ async def create_crm_connection(
     the secret is never stored where a replay could read it)."""
     connection, secret = await service.create_connection(session, caller, body, settings)
     set_etag(response, connection.version)
-    return CrmConnectionWithSecret(**service.present(connection, settings), secret=secret)
+    return CrmConnectionWithSecret(**service.present_with_secret(connection, settings, secret))
 
 
 @router.get("", responses=problem_responses(400))
@@ -104,7 +104,7 @@ async def delete_crm_connection(
     await service.delete_connection(session, connection)
 
 
-@router.post("/{crm_connection_id}/rotate-secret", responses=problem_responses(404, 409, 413, 415))
+@router.post("/{crm_connection_id}/rotate-secret", responses=problem_responses(404, 413, 415))
 async def rotate_crm_connection_secret(
     session: SessionDep,
     settings: SettingsDep,
@@ -116,7 +116,7 @@ async def rotate_crm_connection_secret(
     made it) is in this response only."""
     secret = await service.rotate_secret(session, connection, body, settings)
     set_etag(response, connection.version)
-    return CrmConnectionWithSecret(**service.present(connection, settings), secret=secret)
+    return CrmConnectionWithSecret(**service.present_with_secret(connection, settings, secret))
 
 
 @router.post(

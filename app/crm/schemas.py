@@ -195,9 +195,13 @@ class CrmConnectionPublic(OutputModel):
 
 class CrmConnectionWithSecret(CrmConnectionPublic):
     secret: str | None = Field(
-        description="Generic: the `whsec_…` signing secret; Pipedrive: the Basic auth password. "
-        "Shown only here and on rotation. Null for HubSpot (its app secret is yours) and "
-        "Salesforce (checked by organization id)."
+        description="Generic: the `whsec_…` signing secret; Pipedrive: the Basic auth password; "
+        "Salesforce: the token of the endpoint URL (`secret_intake_url`). Shown only here and "
+        "on rotation. Null for HubSpot (its app secret is yours)."
+    )
+    secret_intake_url: str | None = Field(
+        description="Salesforce only: the endpoint URL to configure in the Outbound Message, "
+        "the intake URL with `?token=<secret>`. Shown only here and on rotation."
     )
 
 
@@ -233,15 +237,25 @@ class InboundRequestPublic(OutputModel):
     deal_ids: list[UUID]
     project_ids: list[UUID] = Field(description="The deals' projects, once they exist.")
     headers: dict[str, str] = Field(description="As received, without credentials.")
-    body: str = Field(description="The raw body (UTF-8; undecodable bytes replaced).")
+    body: str = Field(
+        description="The raw body (UTF-8; undecodable bytes replaced). Of a `rejected` request "
+        "only its first 512 bytes are kept (`body_truncated`)."
+    )
+    body_bytes: int = Field(description="The body's size as received, in bytes.")
+    body_sha256: str | None = Field(
+        description="The SHA-256 of the whole body as received (hex); null if kept before 0.3.0."
+    )
+    body_truncated: bool = Field(description="`body` is a prefix of what was received.")
 
     @model_validator(mode="before")
     @classmethod
     def _decode_body(cls, value: Any) -> Any:
         body = getattr(value, "body", None)
         if isinstance(body, bytes):
-            return {name: getattr(value, name) for name in cls.model_fields if name != "body"} | {
-                "body": body.decode("utf-8", errors="replace")
+            own = {"body", "body_truncated"}
+            return {name: getattr(value, name) for name in cls.model_fields if name not in own} | {
+                "body": body.decode("utf-8", errors="replace"),
+                "body_truncated": value.body_bytes > len(body),
             }
         return value
 

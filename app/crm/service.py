@@ -1,7 +1,8 @@
 """CRM connections: which CRM pushes deals, what it proves itself with, how projects are planned.
 
 Secrets are generated here (generic: a `whsec_` signing secret; Pipedrive: a Basic auth
-password) or given (HubSpot's app secret), stored encrypted and shown once. Connection changes
+password; Salesforce: a token in the endpoint URL) or given (HubSpot's app secret), stored
+encrypted and shown once. Connection changes
 are configuration, not domain events.
 """
 
@@ -21,6 +22,7 @@ from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.crm.clients.base import ApiAccess
 from app.crm.providers.base import Credentials
+from app.crm.providers.salesforce import CREDENTIAL_PARAMETER
 from app.crm.schemas import (
     DEFAULT_WON_STAGES,
     CrmConnectionCreate,
@@ -55,14 +57,19 @@ class NoApiAccess(Conflict):
     title = "No API Access"
 
 
-class SecretNotRotatable(Conflict):
-    slug = "secret-not-rotatable"
-    title = "Secret Not Rotatable"
-
-
 def intake_url(connection: CrmConnection, settings: Settings) -> str:
     base = settings.public_base_url.rstrip("/")
     return f"{base}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
+
+
+def secret_intake_url(
+    connection: CrmConnection, settings: Settings, secret: str | None
+) -> str | None:
+    """Salesforce's endpoint URL, with the secret it proves itself with (Outbound Messages
+    carry no signature and no credentials of their own): shown with the secret, once."""
+    if connection.provider is not CrmSource.salesforce or secret is None:
+        return None
+    return f"{intake_url(connection, settings)}?{CREDENTIAL_PARAMETER}={secret}"
 
 
 DEFAULT_API_BASE_URLS = {CrmSource.hubspot: "https://api.hubapi.com"}
@@ -127,11 +134,22 @@ async def list_connections(
     return (await session.exec(page.keyset(statement, CrmConnection.id))).all()
 
 
+def present_with_secret(
+    connection: CrmConnection, settings: Settings, secret: str | None
+) -> dict[str, Any]:
+    """The public fields, with the secret we just made (this answer only)."""
+    return {
+        **present(connection, settings),
+        "secret": secret,
+        "secret_intake_url": secret_intake_url(connection, settings, secret),
+    }
+
+
 def _generated_secret(provider: CrmSource) -> str | None:
     if provider is CrmSource.generic:
         return generate_secret()
-    if provider is CrmSource.pipedrive:
-        return secrets.token_urlsafe(32)
+    if provider in (CrmSource.pipedrive, CrmSource.salesforce):
+        return secrets.token_urlsafe(32)  # URL-safe: Salesforce's goes in the endpoint URL
     return None
 
 
@@ -258,9 +276,8 @@ async def rotate_secret(
     settings: Settings,
 ) -> str | None:
     """A new secret (HubSpot: the one given); the replaced one is still accepted for the
-    grace period, so the CRM can be switched without losing a push. Salesforce has none (409)."""
-    if connection.provider is CrmSource.salesforce:
-        raise SecretNotRotatable("Salesforce connections are checked by organization id.")
+    grace period, so the CRM can be switched without losing a push. A Salesforce connection
+    made before it had a secret gets its first one here."""
     if connection.provider is CrmSource.hubspot and data.app_secret is None:
         raise InvalidInput(
             "HubSpot's app secret is rotated in HubSpot: send the new one.",

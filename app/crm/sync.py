@@ -136,6 +136,8 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
                     delivery_key=f"sync:{digest}",
                     headers={},
                     body=body,
+                    body_bytes=len(body),
+                    body_sha256=hashlib.sha256(body).hexdigest(),
                     outcome=InboundOutcome.received,
                     detail=f"{len(ids)} deal(s) changed or incomplete",
                     next_attempt_at=now,

@@ -122,8 +122,9 @@ class InboundKind(StrEnum):
 
 
 class CrmInboundRequest(Identified, table=True):
-    """Exactly what a CRM sent (headers without credentials), kept for support for
-    `HANDOVER_CRM_INBOUND_RETENTION_DAYS`."""
+    """What a CRM sent (headers without credentials), kept for support for
+    `HANDOVER_CRM_INBOUND_RETENTION_DAYS`: whole once verified; a refused request only as its
+    metadata, a prefix of its body, and the body's size and SHA-256."""
 
     __tablename__ = "crm_inbound_requests"
     __table_args__ = (
@@ -137,6 +138,8 @@ class CrmInboundRequest(Identified, table=True):
     delivery_key: str | None = Field(default=None, max_length=200)
     headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     body: bytes = Field(sa_type=LargeBinary)
+    body_bytes: int  # the body's size as received (`body` is a prefix when it is larger)
+    body_sha256: str | None = Field(default=None, max_length=64)
     outcome: InboundOutcome = enum_field(InboundOutcome)
     detail: str | None = Field(default=None, max_length=2000)
     deal_ids: list[str] = Field(default_factory=list, sa_type=JSON)

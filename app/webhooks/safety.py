@@ -2,8 +2,10 @@
 
 The host is resolved and every address checked, at registration and again at each send, and the
 request connects to an address that was checked (DNS cannot change between check and use).
-Private, loopback, link-local (cloud metadata), CGNAT, multicast and reserved ranges, IPv4 and
-IPv6, are refused unless listed in `HANDOVER_WEBHOOK_ALLOWED_CIDRS`.
+Every special-purpose range of the IANA registries (private, loopback, link-local and cloud
+metadata, CGNAT, multicast, reserved, …), IPv4 and IPv6, is refused unless listed in
+`HANDOVER_WEBHOOK_ALLOWED_CIDRS`; an IPv6 address that carries an IPv4 address (NAT64, 6to4,
+Teredo, IPv4-mapped or -compatible, SIIT) is judged by that IPv4 address (see addresses.py).
 """
 
 import asyncio
@@ -17,8 +19,7 @@ import httpx
 
 from app.core.errors import InvalidInput
 from app.settings import Settings
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from app.webhooks.addresses import IPAddress, embedded_ipv4, is_public
 
 
 class UnsafeWebhookUrl(InvalidInput):
@@ -40,11 +41,13 @@ class Target:
 def _allowed(address: IPAddress, settings: Settings, sending: bool) -> bool:
     if any(address in network for network in settings.allowed_networks):
         return True
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _allowed(address.ipv4_mapped, settings, sending)
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = embedded_ipv4(address)
+        if carried is not None:  # NAT64, 6to4, Teredo, …: where the packets really go
+            return all(_allowed(ipv4, settings, sending) for ipv4 in carried)
     if sending and not settings.webhook_allow_public:
         return False
-    return address.is_global and not address.is_multicast
+    return is_public(address)
 
 
 def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:

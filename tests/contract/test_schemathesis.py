@@ -35,6 +35,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
             "HANDOVER_CRM_RATE_LIMIT": "1000000/minute",
             "HANDOVER_ORGANIZATION_RATE_LIMIT": "1000000/minute",
             "HANDOVER_FAILED_AUTH_RATE_LIMIT": "1000000/minute",
+            "HANDOVER_CRM_UNVERIFIED_RATE_LIMIT": "1000000/minute",
             # generated webhook URLs are never called: no deliveries, no public addresses
             "HANDOVER_DISPATCHER_ENABLED": "false",
             "HANDOVER_WEBHOOK_ALLOW_PUBLIC": "false",

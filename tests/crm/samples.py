@@ -47,6 +47,9 @@ async def connection(tenant: Tenant, provider: str, **overrides: Any) -> dict[st
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     created["path"] = f"/v1/integrations/{provider}/{created['id']}/webhooks"
+    if provider == "salesforce":  # the endpoint URL configured in Salesforce carries the secret
+        assert created["secret_intake_url"].endswith(f"{created['path']}?token={created['secret']}")
+        created["path"] += f"?token={created['secret']}"
     return created
 
 

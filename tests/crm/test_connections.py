@@ -64,12 +64,7 @@ async def test_changes_keep_to_the_provider_and_honour_if_match(tenant: Tenant) 
     assert (changed.json()["won_stages"], changed.json()["version"]) == (["won"], 2)
 
 
-async def test_salesforce_secrets_do_not_rotate_and_hubspot_needs_the_new_one(
-    tenant: Tenant,
-) -> None:
-    sales = await connection(tenant, "salesforce")
-    response = await tenant.post(f"/v1/crm-connections/{sales['id']}/rotate-secret", json={})
-    assert_problem(response, 409, "secret-not-rotatable")
+async def test_hubspot_needs_the_new_secret_to_rotate(tenant: Tenant) -> None:
     hub = await connection(tenant, "hubspot")
     path = f"/v1/crm-connections/{hub['id']}/rotate-secret"
     assert_problem(await tenant.post(path, json={}), 422)

@@ -1,9 +1,15 @@
-"""Salesforce: Outbound Messages (SOAP) for Opportunity, checked against the organization id."""
+"""Salesforce: Outbound Messages (SOAP) for Opportunity, proven by the secret token of the
+endpoint URL and checked against the organization id."""
 
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
 
 import httpx
+from sqlalchemy import update
+from sqlmodel import col
 
+from app.models import CrmConnection
 from tests.crm.inbound import kept, projects, rejections, work
 from tests.crm.samples import connection, salesforce_message
 from tests.factories import Tenant
@@ -83,3 +89,79 @@ async def test_a_verified_message_without_notifications_is_malformed(tenant: Ten
     assert_problem(await _post(tenant, sales, body[:start] + body[end:]), 422)
     huge = salesforce_message("0065e00000AbCdKAAV").replace(b"Warehouse scanners", b"x" * 70_000)
     assert_problem(await _post(tenant, sales, huge), 413)
+
+
+async def test_a_message_without_the_connections_secret_is_refused(tenant: Tenant) -> None:
+    sales = await connection(tenant, "salesforce")
+    assert len(sales["secret"]) >= 40
+    read = (await tenant.get(f"/v1/crm-connections/{sales['id']}")).text
+    assert sales["secret"] not in read  # shown once
+    bare = sales["path"].split("?")[0]
+    for reason, path in (
+        ("missing_token", bare),
+        ("bad_token", f"{bare}?token=not-the-secret"),
+        ("bad_token", f"{bare}?token={sales['secret'][:-1]}"),
+        ("bad_token", f"{sales['path']}&token=twice"),
+    ):
+        before = rejections("salesforce", reason)
+        response = await tenant.client.post(
+            path, content=salesforce_message("0065e00000AbCdLAAV"), headers=XML
+        )
+        assert_problem(response, 401)
+        assert rejections("salesforce", reason) == before + 1
+    await work(tenant.database)
+    assert await projects(tenant) == []
+    outcomes = {request["outcome"] for request in await kept(tenant, sales["id"])}
+    assert outcomes == {"rejected"}
+
+
+async def test_a_rotated_secret_replaces_the_old_after_its_grace_period(tenant: Tenant) -> None:
+    sales = await connection(tenant, "salesforce")
+    rotate = f"/v1/crm-connections/{sales['id']}/rotate-secret"
+    rotated = (await tenant.post(rotate, json={"grace_period_seconds": 3600})).json()
+    assert rotated["secret"] != sales["secret"]
+    assert rotated["secret_intake_url"] == f"{sales['intake_url']}?token={rotated['secret']}"
+    new_path = sales["path"].replace(sales["secret"], rotated["secret"])
+    for path in (sales["path"], new_path):  # both during the grace period
+        response = await tenant.client.post(
+            path, content=salesforce_message("0065e00000AbCdMAAV"), headers=XML
+        )
+        assert response.status_code == 200
+    again = (await tenant.post(rotate, json={"grace_period_seconds": 0})).json()
+    for path in (sales["path"], new_path):
+        response = await tenant.client.post(
+            path, content=salesforce_message("0065e00000AbCdNAAV"), headers=XML
+        )
+        assert_problem(response, 401)
+    newest = sales["path"].replace(sales["secret"], again["secret"])
+    response = await tenant.client.post(
+        newest, content=salesforce_message("0065e00000AbCdNAAV"), headers=XML
+    )
+    assert response.status_code == 200
+
+
+async def test_a_connection_made_before_secrets_is_refused_until_rotated(tenant: Tenant) -> None:
+    sales = await connection(tenant, "salesforce")
+    async with tenant.database.transaction() as session:  # as the upgrade leaves it
+        await session.exec(
+            update(CrmConnection)
+            .where(col(CrmConnection.id) == UUID(sales["id"]))
+            .values(secret_encrypted=None)
+        )
+    before = rejections("salesforce", "no_secret")
+    for path in (sales["path"], sales["path"].split("?")[0]):
+        response = await tenant.client.post(
+            path, content=salesforce_message("0065e00000AbCdOAAV"), headers=XML
+        )
+        assert_problem(response, 401)
+    assert rejections("salesforce", "no_secret") == before + 2
+
+    rotated = await tenant.post(f"/v1/crm-connections/{sales['id']}/rotate-secret", json={})
+    assert rotated.status_code == 200, rotated.text
+    url = urlsplit(rotated.json()["secret_intake_url"])
+    response = await tenant.client.post(
+        f"{url.path}?{url.query}", content=salesforce_message("0065e00000AbCdOAAV"), headers=XML
+    )
+    assert response.status_code == 200
+    await work(tenant.database)
+    assert len(await projects(tenant)) == 1

@@ -10,7 +10,6 @@ forwarded. A deal whose `dealstage` changes to one of the connection's won stage
 import base64
 import hashlib
 import hmac
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,11 +24,14 @@ from app.crm.providers.base import (
     Rejected,
     canonical,
     delivery_key,
+    json_body,
 )
 from app.settings import Settings
 
 MAX_EVENTS = 100
 LOST_STAGE = "closedlost"  # HubSpot's default pipeline's lost stage
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 14  # what a deal's amount holds (16 digits, 2 of them decimals)
 
 
 def signature(secret: str, method: str, url: str, body: bytes, timestamp: str) -> str:
@@ -62,15 +64,21 @@ def _value(event: dict[str, Any], name: str) -> Any:
     text = str(value)
     if name == "amount":
         try:
-            return Decimal(text).quantize(Decimal("0.01"))
+            amount = Decimal(text).quantize(CENT)
         except InvalidOperation as exc:
-            raise Malformed(f"amount {text!r} is not a number") from exc
+            raise Malformed(f"amount {text[:40]!r} is not a number") from exc
+        if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:  # a deal's column: 16 digits
+            raise Malformed(f"amount {text[:40]!r} is out of range")
+        return amount
     if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, UTC).date()
+        try:
+            return datetime.fromtimestamp(int(text) / 1000, UTC).date()
+        except (OverflowError, ValueError, OSError) as exc:  # beyond the calendar
+            raise Malformed(f"closedate {text[:40]!r} is not a date") from exc
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise Malformed(f"closedate {text!r} is not a date") from exc
+        raise Malformed(f"closedate {text[:40]!r} is not a date") from exc
 
 
 _FIELDS = {"amount": "amount", "closedate": "close_date", "dealname": "name"}
@@ -105,10 +113,7 @@ def _signal(event: dict[str, Any], index: int, credentials: Credentials) -> Deal
 
 
 def read(request: Received, credentials: Credentials) -> Reading:
-    try:
-        events = json.loads(request.body)
-    except ValueError as exc:
-        raise Malformed("The body is not JSON.") from exc
+    events = json_body(request.body)
     if not isinstance(events, list) or not events or len(events) > MAX_EVENTS:
         raise Malformed(f"HubSpot sends a JSON array of 1 to {MAX_EVENTS} events.")
     if not all(isinstance(event, dict) and "eventId" in event for event in events):

@@ -8,7 +8,6 @@ current fields, so a deal whose `data.status` is `won` is planned at once. Names
 import base64
 import binascii
 import hmac
-import json
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from app.crm.providers.base import (
     Rejected,
     canonical,
     delivery_key,
+    json_body,
 )
 from app.settings import Settings
 
@@ -79,10 +79,7 @@ def _deal_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def read(request: Received, _credentials: Credentials) -> Reading:
-    try:
-        message = json.loads(request.body)
-    except ValueError as exc:
-        raise Malformed("The body is not JSON.") from exc
+    message = json_body(request.body)
     meta = message.get("meta") if isinstance(message, dict) else None
     data = message.get("data") if isinstance(message, dict) else None
     if not isinstance(meta, dict) or "id" not in meta:

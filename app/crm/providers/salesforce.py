@@ -1,13 +1,18 @@
 """Salesforce: Outbound Messaging (SOAP) for Opportunity.
 
-The XML is parsed without DTDs, entities or external references (defusedxml). A message is
-accepted only from the Salesforce organization the connection names; each notification is an
+Outbound Messages carry no signature and no credentials, and the organization id they name is
+no secret: the endpoint URL configured in Salesforce carries the connection's secret token
+(`?token=…`), compared in constant time with each live secret before anything is parsed. The
+XML is parsed without DTDs, entities or external references (defusedxml). A message is accepted
+only from the Salesforce organization the connection names; each notification is an
 Opportunity, won when `IsWon` is true or its stage is one of the connection's won stages. The
 answer is the acknowledgement Salesforce waits for (otherwise it resends for 24 hours).
 """
 
+import hmac
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -30,6 +35,7 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND = "http://soap.sforce.com/2005/09/outbound"
 SOBJECT = "urn:sobject.enterprise.soap.sforce.com"
 MAX_NOTIFICATIONS = 100
+CREDENTIAL_PARAMETER = "token"  # the query parameter of the endpoint URL
 ACKNOWLEDGEMENT = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     f'<soapenv:Envelope xmlns:soapenv="{SOAP}">'
@@ -56,9 +62,26 @@ def _same_organization(sent: str, expected: str) -> bool:
     return len(sent) >= 15 and len(expected) >= 15 and sent[:15] == expected[:15]
 
 
+def _token_proven(request: Received, credentials: Credentials) -> None:
+    if not credentials.secrets:  # a connection made before Salesforce ones had a secret
+        raise Rejected("no_secret")
+    given = parse_qs(urlsplit(request.path).query).get(CREDENTIAL_PARAMETER)
+    if not given:
+        raise Rejected("missing_token")
+    if len(given) != 1:
+        raise Rejected("bad_token")
+    # Every live secret is compared (no early exit), so timing tells nothing about which failed.
+    proven = False
+    for secret in credentials.secrets:
+        proven |= hmac.compare_digest(given[0].encode(), secret.encode())
+    if not proven:
+        raise Rejected("bad_token")
+
+
 def verify(
     request: Received, credentials: Credentials, _settings: Settings, _now: datetime
 ) -> None:
+    _token_proven(request, credentials)
     try:
         notifications = _notifications(request.body)
     except Malformed as exc:
