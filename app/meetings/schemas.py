@@ -87,7 +87,9 @@ class DecisionInput(InputModel):
         default=None, description="Who decided, when not a member (the customer's sponsor)."
     )
     decided_on: date | None = Field(
-        default=None, description="The day it was decided; the meeting's day when absent."
+        default=None,
+        description="The day it was decided, not after the day the meeting was held (in its "
+        "zone); that day when absent.",
     )
 
     @model_validator(mode="after")
@@ -173,7 +175,14 @@ class MeetingUpdate(PatchModel):
 
 class MeetingHold(InputModel):
     held_at: Instant | None = Field(
-        default=None, description="When it took place (not in the future); now when absent."
+        default=None,
+        description="When it took place: not in the future, not before the meeting starts "
+        "(409 `meeting-not-started`); now when absent.",
+    )
+    starts_at: Instant | None = Field(
+        default=None,
+        description="When it really started, if not as planned: moves the meeting (a "
+        "meeting held before its planned start needs it).",
     )
     notes: LongText | None = Field(default=None, description="Replaces the notes when given.")
     attendees: Attendees | None = Field(
