@@ -197,8 +197,8 @@ class BaselineReport(OutputModel):
     approved_change_cost: Money | None = Field(
         description="What approved change requests added to the budget since the baseline."
     )
-    scope_change_rate: Decimal | None = Field(
-        description="approved_change_cost / baseline_budget (4 decimals); null without a "
-        "baseline budget."
+    scope_change_rate: float | None = Field(
+        description="approved_change_cost / baseline_budget, a number rounded to 4 decimals "
+        "(0.15: approved changes added 15 % to the plan); null without a baseline budget."
     )
     milestones: list[MilestoneSlip]

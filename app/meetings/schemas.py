@@ -73,8 +73,8 @@ class AttendeeInput(InputModel):
 
 class Attendee(OutputModel):
     member_id: UUID | None = Field(description="Set for a member of your organization.")
-    name: str | None = Field(description="A customer contact's name.")
-    email: str | None = Field(description="A customer contact's email.")
+    name: str = Field(description="The member's or the customer contact's name.")
+    email: str = Field(description="The member's or the customer contact's email.")
 
 
 Attendees = Annotated[list[AttendeeInput], Field(max_length=100)]

@@ -30,6 +30,7 @@ from app.models import (
     MeetingCadence,
     MeetingKind,
     MeetingStatus,
+    Member,
     Project,
 )
 from app.models.base import utcnow
@@ -79,9 +80,11 @@ async def get_meeting(session: AsyncSession, caller: Caller, meeting_id: UUID) -
 
 
 async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPublic:
-    """The meeting with its attendees and decisions: three queries."""
+    """The meeting with its attendees (a member with the member's name and email) and
+    decisions: three queries."""
     attendees = await session.exec(
-        select(MeetingAttendee)
+        select(MeetingAttendee, Member.name, Member.email)
+        .outerjoin(Member, col(Member.id) == col(MeetingAttendee.member_id))
         .where(MeetingAttendee.meeting_id == meeting.id)
         .order_by(col(MeetingAttendee.id))
     )
@@ -91,7 +94,14 @@ async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPu
     return MeetingPublic.model_validate(
         {
             **meeting.model_dump(),
-            "attendees": [attendee.model_dump() for attendee in attendees],
+            "attendees": [
+                {
+                    "member_id": attendee.member_id,
+                    "name": attendee.name or member_name,
+                    "email": attendee.email or member_email,
+                }
+                for attendee, member_name, member_email in attendees
+            ],
             "decisions": [decision.model_dump() for decision in decisions],
         }
     )

@@ -24,7 +24,7 @@ async def _meeting(tenant: Tenant, project: dict[str, Any], **overrides: Any) ->
 
 
 async def test_a_meeting_keeps_its_zone_attendees_and_agenda(tenant: Tenant) -> None:
-    manager = await tenant.member(name="Ada")
+    manager = await tenant.member(name="Ada", email="ada@example.com")
     project = await tenant.project()
     meeting = await _meeting(
         tenant,
@@ -42,7 +42,7 @@ async def test_a_meeting_keeps_its_zone_attendees_and_agenda(tenant: Tenant) -> 
     assert meeting["ends_at"] == "2026-01-12T10:30:00Z"
     assert meeting["agenda"] == ["Scope and goals", "Milestones"]
     assert meeting["attendees"] == [
-        {"member_id": manager["id"], "name": None, "email": None},
+        {"member_id": manager["id"], "name": "Ada", "email": "ada@example.com"},
         {"member_id": None, "name": "Hank Scorpio", "email": "hank@globex.example"},
     ]
     read = await tenant.get(f"/v1/meetings/{meeting['id']}")
