@@ -168,3 +168,4 @@ class RiskFilter:
     max_score: int | None = None
     review_overdue: bool | None = None
     updated_since: datetime | None = None
+    change_request_id: UUID | None = None

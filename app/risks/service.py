@@ -77,6 +77,8 @@ async def list_risks(
         statement = statement.where(overdue if risk_filter.review_overdue else ~overdue)
     if risk_filter.updated_since is not None:
         statement = statement.where(Risk.updated_at >= risk_filter.updated_since)
+    if risk_filter.change_request_id is not None:
+        statement = statement.where(Risk.change_request_id == risk_filter.change_request_id)
     return (await session.exec(page.keyset(statement, Risk.id))).all()
 
 

@@ -6,6 +6,14 @@ from tests.factories import Tenant
 from tests.problems import assert_problem
 from tests.rhythm import day, events_of, ok
 
+BY_HAND = {
+    "title": "Key user leaves",
+    "category": "resource",
+    "probability": 2,
+    "impact": 3,
+    "response": "accept",
+}
+
 
 async def test_a_change_refused_for_its_dependents_is_assessed_again_and_approved(
     tenant: Tenant,
@@ -72,6 +80,9 @@ async def test_the_assessments_new_risks_enter_the_register_on_approval(tenant: 
     )
     [created] = await events_of(tenant, "risk.created")
     assert (created["risk_id"], created["change_request_id"]) == (risk["id"], body["id"])
+    ok(await tenant.post(risks, json=BY_HAND), 201)
+    raised = ok(await tenant.get("/v1/risks", params={"change_request_id": body["id"]}))
+    assert [r["id"] for r in raised["items"]] == [risk["id"]]
 
 
 async def test_a_rejected_change_raises_no_risk(tenant: Tenant) -> None:
