@@ -86,7 +86,8 @@ async def apply_change(
             raise ChangeNotApplicable(
                 "Moving these milestones breaks their dependencies: "
                 + "; ".join(broken)
-                + ". Assess the change again with the dependent milestones too."
+                + ". Assess the change again (move it to `assessed` again) with the dependent "
+                "milestones too."
             )
         for milestone in milestones:
             moves.append(

@@ -98,6 +98,11 @@ def split_slip(milestone: Milestone, shift_days: int, today: date) -> MilestoneS
     )
 
 
+def _number(ratio: Decimal | None) -> float | None:
+    """Ratios are JSON numbers (money stays a decimal string)."""
+    return None if ratio is None else float(ratio)
+
+
 def _money(amount: Decimal | None, currency: str | None) -> dict[str, Any] | None:
     return None if amount is None else {"amount": amount, "currency": currency}
 
@@ -122,6 +127,6 @@ async def baseline_report(session: AsyncSession, project: Project, today: date) 
         )
         if (project.budget_currency or project.baseline_budget_currency)
         else None,
-        scope_change_rate=rate(cost, project.baseline_budget_amount),
+        scope_change_rate=_number(rate(cost, project.baseline_budget_amount)),
         milestones=[split_slip(m, shifts.get(m.id, 0), today) for m in milestones],
     )

@@ -54,7 +54,11 @@ class Assessment(InputModel):
     )
     effort_hours: int | None = Field(default=None, ge=0, le=1_000_000)
     new_risks: list[ShortText] = Field(
-        default_factory=list, max_length=20, description="Risks the change brings, in words."
+        default_factory=list,
+        max_length=20,
+        description="Risks the change brings, in words: on approval each becomes an open risk "
+        "of the project (category `scope`, probability 3, impact 3, response `accept`, review "
+        "today) whose `change_request_id` names this request.",
     )
 
 
@@ -100,7 +104,8 @@ class ChangeRequestUpdate(PatchModel):
 class ChangeRequestTransitionCreate(InputModel):
     to_status: ChangeRequestStatus = Field(
         description="`draft → submitted → assessed → approved | rejected`, "
-        "then `approved → implemented`."
+        "then `approved → implemented`; `assessed → assessed` assesses it again (the new "
+        "assessment replaces the previous one)."
     )
     member_id: UUID = Field(description="Who made the move: a member of the organization.")
     note: Annotated[str, Field(max_length=2000)] | None = None
@@ -192,8 +197,8 @@ class BaselineReport(OutputModel):
     approved_change_cost: Money | None = Field(
         description="What approved change requests added to the budget since the baseline."
     )
-    scope_change_rate: Decimal | None = Field(
-        description="approved_change_cost / baseline_budget (4 decimals); null without a "
-        "baseline budget."
+    scope_change_rate: float | None = Field(
+        description="approved_change_cost / baseline_budget, a number rounded to 4 decimals "
+        "(0.15: approved changes added 15 % to the plan); null without a baseline budget."
     )
     milestones: list[MilestoneSlip]

@@ -1,8 +1,8 @@
 """Change requests: `draft → submitted → assessed → approved | rejected → implemented`.
 
-The customer asks (through sales), the project manager assesses, the customer decides. Every
-move is recorded with who and when; approval applies the assessment to the project in the
-same transaction (`apply.py`).
+The customer asks (through sales), the project manager assesses (and may assess again), the
+customer decides. Every move is recorded with who and when; approval applies the assessment to
+the project in the same transaction (`apply.py`) and puts its new risks in the register.
 """
 
 from collections import defaultdict
@@ -40,12 +40,15 @@ from app.models import (
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
 from app.projects.service import active_project_of, touch_project
+from app.risks import service as risks_service
 
 Status = ChangeRequestStatus
 ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
     Status.draft: frozenset({Status.submitted}),
     Status.submitted: frozenset({Status.assessed}),
-    Status.assessed: frozenset({Status.approved, Status.rejected}),
+    # `assessed → assessed` is a re-assessment: an approval refused as not applicable (409
+    # `change-not-applicable`) is assessed again rather than rejected and started over.
+    Status.assessed: frozenset({Status.assessed, Status.approved, Status.rejected}),
     Status.approved: frozenset({Status.implemented}),
     Status.rejected: frozenset(),
     Status.implemented: frozenset(),
@@ -244,8 +247,10 @@ async def move_change_request(
     data: ChangeRequestTransitionCreate,
 ) -> ChangeRequest:
     """One step of the workflow (any other move is a 409 `illegal-transition`), recorded with
-    who and when. `assessed` stores the assessment; `approved` applies it to the project in
-    this transaction. Records `change_request.submitted`, `.approved`, `.rejected`."""
+    who and when. `assessed` stores the assessment (again, from `assessed`: it replaces the
+    previous one); `approved` applies it to the project in this transaction and raises its new
+    risks in the project's register. Records `change_request.submitted`, `.approved`,
+    `.rejected`."""
     project = await active_project_of(session, change_request)
     allowed = ALLOWED_MOVES[change_request.status]
     if data.to_status not in allowed:
@@ -260,6 +265,7 @@ async def move_change_request(
     applied: dict[str, Any] = {}
     if data.to_status is Status.approved:
         applied = await apply_change(session, project, change_request)
+        await risks_service.raise_change_risks(session, caller, project, change_request)
         change_request.applied_at = utcnow()
     session.add(
         ChangeRequestTransition(

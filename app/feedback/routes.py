@@ -40,7 +40,7 @@ async def create_feedback(
     response: Response,
 ) -> FeedbackPublic:
     """Record feedback on a project; it starts `new` and its response clock starts."""
-    feedback = await service.create_feedback(session, project, body)
+    feedback = await service.create_feedback(session, project, body, caller)
     set_etag(response, feedback.version)
     return FeedbackPublic.model_validate(feedback)
 

@@ -20,6 +20,12 @@ ResponseToCustomer = Annotated[LongText, Field(description="What was answered to
 
 class FeedbackCreate(InputModel):
     source: FeedbackSource
+    entered_by_id: UUID | None = Field(
+        default=None,
+        description="The member who entered it (sales passing on what the customer said, the "
+        "project manager): a member of the organization. Null for what the customer left on the "
+        "share page.",
+    )
     category: FeedbackCategory
     sentiment: Sentiment
     text: Text
@@ -34,7 +40,8 @@ class FeedbackCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "source": "customer",
+                    "source": "sales",
+                    "entered_by_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
                     "category": "timeline",
                     "sentiment": "negative",
                     "text": "We were told the pilot would start in March.",
@@ -95,6 +102,7 @@ class FeedbackPublic(OutputModel):
     project_id: UUID
     milestone_id: UUID | None
     source: FeedbackSource
+    entered_by_id: UUID | None = Field(description="The member who entered it, if any.")
     category: FeedbackCategory
     sentiment: Sentiment
     text: str

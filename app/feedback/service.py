@@ -110,14 +110,19 @@ async def _project_of(session: AsyncSession, feedback: Feedback) -> Project:
 
 
 async def create_feedback(
-    session: AsyncSession, project: Project, data: FeedbackCreate
+    session: AsyncSession, project: Project, data: FeedbackCreate, caller: Caller | None = None
 ) -> Feedback:
     """Feedback starts `new`; its `received_at` (now unless given, never in the future) starts
-    the clock of the response times. Records `feedback.received`.
+    the clock of the response times; `entered_by_id`, when given, is a member of the caller's
+    organization. Records `feedback.received`.
 
     The project was loaded for the caller (an API key's organization, or a share link's), so
-    it names the organization: the API and the customer's share page both come here."""
+    it names the organization: the API and the customer's share page (no caller, no member)
+    both come here."""
     ensure_active(project)
+    if data.entered_by_id is not None:
+        assert caller is not None, "only an API caller names who entered feedback"
+        await require_members(session, caller, {"entered_by_id": data.entered_by_id})
     await _require_milestone_of(session, project, data.milestone_id)
     values = data.model_dump(exclude_none=True)
     if data.received_at is not None:
@@ -131,6 +136,7 @@ async def create_feedback(
         feedback,
         {
             "source": feedback.source,
+            "entered_by_id": feedback.entered_by_id,
             "category": feedback.category,
             "sentiment": feedback.sentiment,
             "milestone_id": feedback.milestone_id,

@@ -1,8 +1,9 @@
 """The built-in metrics, computed in SQL for one project, an organization, or groups of projects.
 
 Definitions (a window is `start`–`end`, inclusive; `today` is the day of the computation):
-- **on-time milestone rate**: of the milestones due in the window that count — done, missed, or
-  past their due date — the share done on or before their due date.
+- **on-time milestone rate**: of the milestones that count in the window — done in it (however
+  early: a done milestone counts when it is done), or due in it and missed or past their due
+  date — the share done on or before their due date.
 - **average schedule slip (days)**: over the same milestones, the mean of days late (done: its
   completion date; else today) minus the due date; early counts as 0.
 - **budget variance**: per project with a budget and costs booked by the end of the window,
@@ -189,7 +190,10 @@ def _milestone_facts(scope: MetricScope) -> Any:
     due = col(Milestone.due_date)
     done = status == MilestoneStatus.done
     counts = or_(done, status == MilestoneStatus.missed, due < scope.today)
-    finished_on = case((done, func.coalesce(col(Milestone.completed_date), due)), else_=scope.today)
+    completed_on = func.coalesce(col(Milestone.completed_date), due)
+    finished_on = case((done, completed_on), else_=scope.today)
+    # A done milestone counts in the window it was done in (early ones too); others by due date.
+    counts_on = case((done, completed_on), else_=due)
     late_days = days_between(finished_on, due)
     return (
         select(
@@ -200,8 +204,8 @@ def _milestone_facts(scope: MetricScope) -> Any:
         )
         .where(
             col(Milestone.organization_id) == scope.organization_id,
-            due >= scope.start,
-            due <= scope.end,
+            counts_on >= scope.start,
+            counts_on <= scope.end,
         )
         .group_by(col(Milestone.project_id))
         .subquery("milestone_facts")

@@ -54,8 +54,8 @@ async def list_project_lessons(
 ) -> LessonPage:
     """The project's lessons, oldest first (or searched with `q`)."""
     narrowed = replace(lesson_filter, project_id=project.id)
-    rows = await service.list_lessons(session, caller, page, narrowed, words)
-    return page.page(await service.describe(session, rows), LessonPage)
+    rows, matches = await service.list_lessons(session, caller, page, narrowed, words)
+    return page.page(await service.describe(session, rows, matches), LessonPage)
 
 
 @router.get("/v1/lessons", responses=problem_responses(400))
@@ -68,8 +68,8 @@ async def list_lessons(
 ) -> LessonPage:
     """Search what every project of the organization learned (`q`), best match first; or
     list the lessons, oldest first. Filters: category, outcome, customer, tag."""
-    rows = await service.list_lessons(session, caller, page, lesson_filter, words)
-    return page.page(await service.describe(session, rows), LessonPage)
+    rows, matches = await service.list_lessons(session, caller, page, lesson_filter, words)
+    return page.page(await service.describe(session, rows, matches), LessonPage)
 
 
 @router.get("/v1/lessons/{lesson_id}", responses={**problem_responses(404), **NOT_MODIFIED})

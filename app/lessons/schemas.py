@@ -75,6 +75,19 @@ class LessonUpdate(PatchModel):
     tags: Tags = unchanged()
 
 
+class LessonMatch(OutputModel):
+    """Why a lesson came up in a search."""
+
+    rank: float = Field(
+        description="How well it matches: higher is better. Compare ranks within one answer "
+        "(PostgreSQL's `ts_rank`, SQLite's `bm25` negated: the scales differ)."
+    )
+    snippet: str = Field(
+        description="The passage that matched, the matched words between `**`: "
+        "`The **migration** of the legacy CRM took three times the estimate`."
+    )
+
+
 class LessonPublic(OutputModel):
     id: UUID
     project_id: UUID
@@ -87,6 +100,9 @@ class LessonPublic(OutputModel):
     category: LessonCategory
     outcome: LessonOutcome
     tags: list[str]
+    match: LessonMatch | None = Field(
+        description="With a search (`q`): its rank and the passage that matched; else null."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

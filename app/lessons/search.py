@@ -6,6 +6,10 @@ and ranked by `ts_rank`. SQLite: the FTS5 table `lesson_search` (Porter stemming
 keep in step, queried with every word of the search and ranked by `bm25`. Both find lessons
 holding every word (in any form of it: `estimates` finds `estimation`), best match first;
 what a user types is words, never query syntax. (PostgreSQL also ignores English stop words.)
+
+Each match comes with its `rank` (higher is better: `ts_rank`, or `bm25` negated) and a
+`snippet`, the passage that matched with the matched words between `**` (`ts_headline`, FTS5's
+`snippet`), computed for the returned rows only.
 """
 
 import re
@@ -17,10 +21,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models import Lesson
 
-DOCUMENT: ColumnClause[Any] = literal_column(
-    "to_tsvector('english'::regconfig, "
+_TEXT = (
     "lessons.title || ' ' || lessons.what_happened || ' ' || lessons.why || ' ' "
-    "|| lessons.next_time)"
+    "|| lessons.next_time"
+)
+DOCUMENT: ColumnClause[Any] = literal_column(f"to_tsvector('english'::regconfig, {_TEXT})")
+MARK = "**"
+_HEADLINE = (
+    f"StartSel={MARK}, StopSel={MARK}, MaxWords=24, MinWords=8, MaxFragments=2, "
+    'FragmentDelimiter=" … "'
+)
+_SQLITE_RANK: ColumnClause[Any] = literal_column("-bm25(lesson_search)")
+_SQLITE_SNIPPET: ColumnClause[Any] = literal_column(
+    f"snippet(lesson_search, -1, '{MARK}', '{MARK}', '…', 24)"
 )
 _SQLITE_INDEX = table("lesson_search", column("lesson_id"))
 _WORD = re.compile(r"\w+")
@@ -34,18 +47,24 @@ def sqlite_query(words: str) -> str | None:
 
 
 def ranked(session: AsyncSession, statement: Select[Any], words: str) -> Select[Any] | None:
-    """`statement` (over lessons) narrowed to the matches of `words`, best first; None when
-    nothing can match."""
+    """`statement` (over lessons) narrowed to the matches of `words`, best first, with two more
+    columns: `rank` and `snippet`; None when nothing can match."""
     if session.get_bind().dialect.name == "postgresql":
-        query = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
-        return statement.where(DOCUMENT.op("@@")(query)).order_by(
-            func.ts_rank(DOCUMENT, query).desc(), col(Lesson.id)
+        english: ColumnClause[Any] = literal_column("'english'::regconfig")
+        query = func.plainto_tsquery(english, words)
+        rank = func.ts_rank(DOCUMENT, query)
+        snippet = func.ts_headline(english, literal_column(_TEXT), query, _HEADLINE)
+        return (
+            statement.add_columns(rank.label("rank"), snippet.label("snippet"))
+            .where(DOCUMENT.op("@@")(query))
+            .order_by(rank.desc(), col(Lesson.id))
         )
     terms = sqlite_query(words)
     if terms is None:
         return None
     return (
-        statement.join(_SQLITE_INDEX, _SQLITE_INDEX.c.lesson_id == col(Lesson.id))
+        statement.add_columns(_SQLITE_RANK.label("rank"), _SQLITE_SNIPPET.label("snippet"))
+        .join(_SQLITE_INDEX, _SQLITE_INDEX.c.lesson_id == col(Lesson.id))
         .where(text("lesson_search MATCH :terms").bindparams(terms=terms))
         .order_by(text("bm25(lesson_search)"), col(Lesson.id))
     )

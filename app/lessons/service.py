@@ -1,11 +1,12 @@
 """Lessons: recorded per project (often from a retrospective), found across the organization."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, exists
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +16,13 @@ from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.lessons import search
-from app.lessons.schemas import LessonCreate, LessonFilter, LessonPublic, LessonUpdate
+from app.lessons.schemas import (
+    LessonCreate,
+    LessonFilter,
+    LessonMatch,
+    LessonPublic,
+    LessonUpdate,
+)
 from app.models import Lesson, LessonTag, Meeting, MeetingKind, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
@@ -31,8 +38,13 @@ async def get_lesson(session: AsyncSession, caller: Caller, lesson_id: UUID) -> 
     return await get_owned(session, caller, Lesson, lesson_id, LessonNotFound)
 
 
-async def describe(session: AsyncSession, lessons: Sequence[Lesson]) -> list[LessonPublic]:
-    """The lessons with their tags: one more query for any number of lessons."""
+async def describe(
+    session: AsyncSession,
+    lessons: Sequence[Lesson],
+    matches: Mapping[UUID, LessonMatch] | None = None,
+) -> list[LessonPublic]:
+    """The lessons with their tags (one more query for any number of lessons) and, from a
+    search, their matches."""
     tags: dict[UUID, list[str]] = defaultdict(list)
     if lessons:
         rows = await session.exec(
@@ -43,7 +55,13 @@ async def describe(session: AsyncSession, lessons: Sequence[Lesson]) -> list[Les
         for row in rows:
             tags[row.lesson_id].append(row.tag)
     return [
-        LessonPublic.model_validate({**lesson.model_dump(), "tags": tags[lesson.id]})
+        LessonPublic.model_validate(
+            {
+                **lesson.model_dump(),
+                "tags": tags[lesson.id],
+                "match": (matches or {}).get(lesson.id),
+            }
+        )
         for lesson in lessons
     ]
 
@@ -71,21 +89,26 @@ async def list_lessons(
     page: PageParams,
     lesson_filter: LessonFilter,
     words: str | None = None,
-) -> Sequence[Lesson]:
+) -> tuple[Sequence[Lesson], dict[UUID, LessonMatch]]:
     """The organization's lessons matching the filter. Without `words`, a keyset page in
     creation order; with them, the best `limit` matches of the full-text search, best first
-    (no further page: refine the search instead)."""
-    statement = _filtered(
-        select(Lesson).where(Lesson.organization_id == caller.organization_id), lesson_filter
-    )
+    (no further page: refine the search instead), each with its match (rank and snippet)."""
+    owned = col(Lesson.organization_id) == caller.organization_id
     if words is None:
+        statement = _filtered(select(Lesson).where(owned), lesson_filter)
         rows: Sequence[Lesson] = (await session.exec(page.keyset(statement, col(Lesson.id)))).all()
-        return rows
-    matching: Any = search.ranked(session, statement, words)
+        return rows, {}
+    # SQLAlchemy's select, not SQLModel's: its rows keep the rank and snippet columns.
+    matching: Any = search.ranked(
+        session, _filtered(sa_select(Lesson).where(owned), lesson_filter), words
+    )
     if matching is None:
-        return []
-    found: Sequence[Lesson] = (await session.exec(matching.limit(page.limit))).all()
-    return found
+        return [], {}
+    found = (await session.exec(matching.limit(page.limit))).all()
+    return [lesson for lesson, _, _ in found], {
+        lesson.id: LessonMatch(rank=round(float(rank), 6), snippet=snippet)
+        for lesson, rank, snippet in found
+    }
 
 
 async def _require_review_meeting(

@@ -73,8 +73,8 @@ class AttendeeInput(InputModel):
 
 class Attendee(OutputModel):
     member_id: UUID | None = Field(description="Set for a member of your organization.")
-    name: str | None = Field(description="A customer contact's name.")
-    email: str | None = Field(description="A customer contact's email.")
+    name: str = Field(description="The member's or the customer contact's name.")
+    email: str = Field(description="The member's or the customer contact's email.")
 
 
 Attendees = Annotated[list[AttendeeInput], Field(max_length=100)]
@@ -87,7 +87,9 @@ class DecisionInput(InputModel):
         default=None, description="Who decided, when not a member (the customer's sponsor)."
     )
     decided_on: date | None = Field(
-        default=None, description="The day it was decided; the meeting's day when absent."
+        default=None,
+        description="The day it was decided, not after the day the meeting was held (in its "
+        "zone); that day when absent.",
     )
 
     @model_validator(mode="after")
@@ -173,7 +175,14 @@ class MeetingUpdate(PatchModel):
 
 class MeetingHold(InputModel):
     held_at: Instant | None = Field(
-        default=None, description="When it took place (not in the future); now when absent."
+        default=None,
+        description="When it took place: not in the future, not before the meeting starts "
+        "(409 `meeting-not-started`); now when absent.",
+    )
+    starts_at: Instant | None = Field(
+        default=None,
+        description="When it really started, if not as planned: moves the meeting (a "
+        "meeting held before its planned start needs it).",
     )
     notes: LongText | None = Field(default=None, description="Replaces the notes when given.")
     attendees: Attendees | None = Field(

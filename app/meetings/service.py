@@ -1,7 +1,7 @@
 """Meetings: planned, held (with decisions) or cancelled; attendees are members or contacts."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from app.models import (
     MeetingCadence,
     MeetingKind,
     MeetingStatus,
+    Member,
     Project,
 )
 from app.models.base import utcnow
@@ -48,6 +49,11 @@ class MeetingNotFound(NotFound):
 class MeetingNotHeld(Conflict):
     slug = "meeting-not-held"
     title = "Meeting Not Held"
+
+
+class MeetingNotStarted(Conflict):
+    slug = "meeting-not-started"
+    title = "Meeting Not Started"
 
 
 def default_title(kind: MeetingKind) -> str:
@@ -74,9 +80,11 @@ async def get_meeting(session: AsyncSession, caller: Caller, meeting_id: UUID) -
 
 
 async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPublic:
-    """The meeting with its attendees and decisions: three queries."""
+    """The meeting with its attendees (a member with the member's name and email) and
+    decisions: three queries."""
     attendees = await session.exec(
-        select(MeetingAttendee)
+        select(MeetingAttendee, Member.name, Member.email)
+        .outerjoin(Member, col(Member.id) == col(MeetingAttendee.member_id))
         .where(MeetingAttendee.meeting_id == meeting.id)
         .order_by(col(MeetingAttendee.id))
     )
@@ -86,7 +94,14 @@ async def describe_meeting(session: AsyncSession, meeting: Meeting) -> MeetingPu
     return MeetingPublic.model_validate(
         {
             **meeting.model_dump(),
-            "attendees": [attendee.model_dump() for attendee in attendees],
+            "attendees": [
+                {
+                    "member_id": attendee.member_id,
+                    "name": attendee.name or member_name,
+                    "email": attendee.email or member_email,
+                }
+                for attendee, member_name, member_email in attendees
+            ],
             "decisions": [decision.model_dump() for decision in decisions],
         }
     )
@@ -135,11 +150,45 @@ async def replace_attendees(
     await session.flush()
 
 
+def _require_started(starts_at: datetime, held_at: datetime) -> None:
+    """A meeting is held once it has started: held before its start is a 409, unless its time
+    is moved (the hold's `starts_at`, or a PATCH before holding)."""
+    if held_at < starts_at:
+        raise MeetingNotStarted(
+            f"The meeting starts at {starts_at.isoformat()}: it cannot have been held at "
+            f"{held_at.isoformat()}. If it took place earlier, move it: give `starts_at` with "
+            "the hold."
+        )
+
+
+def held_day(meeting: Meeting) -> date:
+    """The day the meeting was held, in its zone: the day its decisions were taken."""
+    return recurrence.local(meeting.held_at or meeting.starts_at, meeting.time_zone).date()
+
+
+def _require_decided_by_then(decisions: Sequence[DecisionInput], day: date, field: str) -> None:
+    """A decision of a meeting is taken by the day the meeting is held, not later."""
+    late = [index for index, d in enumerate(decisions) if d.decided_on and d.decided_on > day]
+    if late:
+        message = f"A decision of this meeting is taken by the day it was held ({day})."
+        raise InvalidInput(
+            message,
+            errors=[
+                FieldProblem(
+                    loc=["body", field, str(index), "decided_on"], message=message, type="date"
+                )
+                for index in late
+            ],
+        )
+
+
 async def _replace_decisions(
     session: AsyncSession, meeting: Meeting, decisions: Sequence[DecisionInput]
 ) -> list[Decision]:
+    """The decisions become exactly these; each is dated the day the meeting was held unless
+    its `decided_on` says otherwise (never later)."""
     await session.exec(delete(Decision).where(col(Decision.meeting_id) == meeting.id))
-    day = recurrence.local(meeting.starts_at, meeting.time_zone).date()
+    day = held_day(meeting)
     rows = [
         Decision(
             organization_id=meeting.organization_id,
@@ -245,6 +294,10 @@ async def update_meeting(
         )
     if decisions is not None and meeting.status is not MeetingStatus.held:
         raise MeetingNotHeld("Decisions are recorded once the meeting is held.")
+    if meeting.held_at is not None and "starts_at" in changes:
+        _require_started(changes["starts_at"], meeting.held_at)
+    if decisions is not None:
+        _require_decided_by_then(data.decisions, held_day(meeting), "decisions")
     if attendees is not None:
         await _check_attendees(session, caller, data.attendees, "attendees")
         await replace_attendees(session, meeting, data.attendees)
@@ -263,20 +316,27 @@ async def hold_meeting(
     session: AsyncSession, caller: Caller, meeting: Meeting, data: MeetingHold
 ) -> Meeting:
     """The meeting took place: notes, who came, and what was decided. Records `meeting.held`
-    with its decisions. Only a proposed or scheduled meeting can be held (else 409)."""
+    with its decisions. Only a proposed or scheduled meeting can be held (else 409), once it
+    has started (else 409 `meeting-not-started`: give `starts_at` when it took place earlier
+    than planned). Decisions are dated the day it was held."""
     project = await active_project_of(session, meeting)
     if meeting.status not in PLANNED_STATUSES:
         raise IllegalTransition(f"A {meeting.status} meeting cannot be held.")
     held_at = data.held_at or utcnow()
     if held_at > utcnow():
         raise field_problem("held_at", "A meeting cannot be held in the future.", "future")
+    starts_at = data.starts_at or meeting.starts_at
+    _require_started(starts_at, held_at)
+    day = recurrence.local(held_at, meeting.time_zone).date()
+    _require_decided_by_then(data.decisions, day, "decisions")
     await _check_decisions(session, caller, data.decisions, "decisions")
+    meeting.starts_at = starts_at
+    meeting.held_at = held_at
     if data.attendees is not None:
         await _check_attendees(session, caller, data.attendees, "attendees")
         await replace_attendees(session, meeting, data.attendees)
     decisions = await _replace_decisions(session, meeting, data.decisions)
     meeting.status = MeetingStatus.held
-    meeting.held_at = held_at
     if data.notes is not None:
         meeting.notes = data.notes
     await session.flush()

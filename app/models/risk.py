@@ -36,6 +36,9 @@ class RiskStatus(StrEnum):
 
 
 class Risk(Identified, Timestamped, Versioned, table=True):
+    """A risk of a project; `change_request_id` names the change request whose approval
+    raised it (the assessment's `new_risks`)."""
+
     __tablename__ = "risks"
     __table_args__ = (
         CheckConstraint("probability BETWEEN 1 AND 5", name="probability_range"),
@@ -60,6 +63,9 @@ class Risk(Identified, Timestamped, Versioned, table=True):
     )
     review_date: date | None = Field(default=None, index=True)
     status: RiskStatus = enum_field(RiskStatus, default=RiskStatus.open)
+    change_request_id: UUID | None = Field(
+        default=None, foreign_key="change_requests.id", ondelete="SET NULL", index=True
+    )
 
 
 class RiskChange(Identified, table=True):

@@ -54,6 +54,9 @@ class Feedback(Identified, Timestamped, Versioned, table=True):
         default=None, foreign_key="milestones.id", ondelete="SET NULL"
     )
     source: FeedbackSource = enum_field(FeedbackSource)
+    entered_by_id: UUID | None = Field(
+        default=None, foreign_key="members.id", ondelete="RESTRICT", index=True
+    )
     category: FeedbackCategory = enum_field(FeedbackCategory)
     sentiment: Sentiment = enum_field(Sentiment)
     text: str = Field(sa_type=Text)

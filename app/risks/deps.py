@@ -43,6 +43,10 @@ def _risk_filter(
     updated_since: Annotated[
         AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
     ] = None,
+    change_request_id: Annotated[
+        UUID | None,
+        Query(description="Only the risks this change request raised when it was approved."),
+    ] = None,
 ) -> RiskFilter:
     if min_score is not None and max_score is not None and min_score > max_score:
         raise InvalidInput(
@@ -61,6 +65,7 @@ def _risk_filter(
         max_score=max_score,
         review_overdue=review_overdue,
         updated_since=updated_since,
+        change_request_id=change_request_id,
     )
 
 

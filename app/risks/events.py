@@ -30,6 +30,7 @@ _SNAPSHOT = (
     "status",
     "owner_id",
     "review_date",
+    "change_request_id",
 )
 _STATUS_EVENTS = {RiskStatus.occurred: "risk.occurred", RiskStatus.closed: "risk.closed"}
 

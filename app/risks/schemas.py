@@ -120,6 +120,10 @@ class RiskPublic(OutputModel):
     owner_id: UUID | None
     review_date: date | None
     status: RiskStatus
+    change_request_id: UUID | None = Field(
+        description="The change request whose approval raised it (its assessment's "
+        "`new_risks`); null for a risk entered by hand."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -164,3 +168,4 @@ class RiskFilter:
     max_score: int | None = None
     review_overdue: bool | None = None
     updated_since: datetime | None = None
+    change_request_id: UUID | None = None

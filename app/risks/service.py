@@ -14,7 +14,15 @@ from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.service import require_members
-from app.models import Project, Risk, RiskChange, RiskResponse, RiskStatus
+from app.models import (
+    ChangeRequest,
+    Project,
+    Risk,
+    RiskCategory,
+    RiskChange,
+    RiskResponse,
+    RiskStatus,
+)
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 from app.projects.service import touch_project
@@ -69,6 +77,8 @@ async def list_risks(
         statement = statement.where(overdue if risk_filter.review_overdue else ~overdue)
     if risk_filter.updated_since is not None:
         statement = statement.where(Risk.updated_at >= risk_filter.updated_since)
+    if risk_filter.change_request_id is not None:
+        statement = statement.where(Risk.change_request_id == risk_filter.change_request_id)
     return (await session.exec(page.keyset(statement, Risk.id))).all()
 
 
@@ -120,7 +130,12 @@ def _record_change(session: AsyncSession, caller: Caller, risk: Risk) -> None:
 
 
 async def create_risk(
-    session: AsyncSession, caller: Caller, project: Project, data: RiskCreate
+    session: AsyncSession,
+    caller: Caller,
+    project: Project,
+    data: RiskCreate,
+    *,
+    change_request_id: UUID | None = None,
 ) -> Risk:
     """The score is the server's: probability × impact. The first line of history is written."""
     ensure_active(project)
@@ -130,6 +145,7 @@ async def create_risk(
         organization_id=caller.organization_id,
         project_id=project.id,
         score=data.probability * data.impact,
+        change_request_id=change_request_id,
         **data.model_dump(),
     )
     session.add(risk)
@@ -138,6 +154,40 @@ async def create_risk(
     await events.created(session, risk)
     await touch_project(session, project)
     return risk
+
+
+# What the register knows of a risk an assessment named in words: a medium score, to be
+# reviewed the day the change is approved.
+CHANGE_RISK_CATEGORY = RiskCategory.scope
+CHANGE_RISK_PROBABILITY = 3
+CHANGE_RISK_IMPACT = 3
+
+
+async def raise_change_risks(
+    session: AsyncSession, caller: Caller, project: Project, change_request: ChangeRequest
+) -> list[Risk]:
+    """The approved change's `new_risks` become open risks of its project, each linked to the
+    change request (`change_request_id`), in category `scope`, probability 3 × impact 3,
+    response `accept` and due for review today: the project manager rates and plans them."""
+    titles = [title.strip() for title in change_request.new_risks if title.strip()]
+    return [
+        await create_risk(
+            session,
+            caller,
+            project,
+            RiskCreate(
+                title=title,
+                description=f"Raised by the approval of change request “{change_request.title}”.",
+                category=CHANGE_RISK_CATEGORY,
+                probability=CHANGE_RISK_PROBABILITY,
+                impact=CHANGE_RISK_IMPACT,
+                response=RiskResponse.accept,
+                review_date=today(),
+            ),
+            change_request_id=change_request.id,
+        )
+        for title in titles
+    ]
 
 
 def _changes(risk: Risk, data: RiskUpdate) -> dict[str, Any]:

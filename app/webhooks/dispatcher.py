@@ -242,7 +242,7 @@ async def _endpoint_health(
         aggregate_type="webhook_endpoint",
         aggregate_id=endpoint.id,
         aggregate_version=endpoint.version,
-        data={"endpoint_id": endpoint.id, "reason": reason},
+        data={"reason": reason},
     )
 
 

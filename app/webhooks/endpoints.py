@@ -175,7 +175,7 @@ async def send_test(session: AsyncSession, endpoint: WebhookEndpoint) -> tuple[E
         aggregate_type="webhook_endpoint",
         aggregate_id=endpoint.id,
         aggregate_version=endpoint.version,
-        data={"endpoint_id": endpoint.id, "message": TEST_MESSAGE},
+        data={"message": TEST_MESSAGE},
         only_endpoint_id=endpoint.id,
     )
     await session.flush()

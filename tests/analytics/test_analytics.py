@@ -1,5 +1,6 @@
 """Portfolio and member analytics: exact figures of small known portfolios, and their bounds."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -222,3 +223,14 @@ async def test_the_portfolio_runs_with_room_to_aggregate(tenant: Tenant) -> None
     assert settings == ["SET work_mem = '64MB'", "RESET work_mem"]
     first, last = sent.index(settings[0]), sent.index(settings[1])
     assert len([s for s in sent[first:last] if "milestone_facts" in s or "ranked_" in s]) == 2
+
+
+async def test_a_milestone_counts_in_the_window_it_was_done_in(tenant: Tenant) -> None:
+    project = await tenant.project()
+    await milestone(tenant, project, due=today() + timedelta(days=9), done=days_ago(1))  # early
+    await milestone(tenant, project, due=days_ago(30), done=days_ago(3))  # late
+    await milestone(tenant, project, due=days_ago(2), done=days_ago(20))  # done before the window
+    window = {"from": days_ago(6).isoformat(), "to": today().isoformat()}
+    response = await tenant.get("/v1/analytics/portfolio", params=window)
+    everyone = response.json()["organization"]
+    assert _pick(everyone, "milestones_counted", "on_time_milestone_rate") == (2, 0.5)

@@ -79,8 +79,8 @@ def test_the_documented_types_include_those_of_alerts_and_webhooks() -> None:
     assert {"reason", "message", "accountable", "informed", "risk_id", "milestone_id"} <= _keys(
         alert
     )
-    assert {"endpoint_id", "message"} <= _keys(CATALOGUE["webhook.test"].data)
-    assert {"endpoint_id", "reason"} <= _keys(CATALOGUE["endpoint.disabled"].data)
+    assert {"webhook_endpoint_id", "message"} <= _keys(CATALOGUE["webhook.test"].data)
+    assert {"webhook_endpoint_id", "reason"} <= _keys(CATALOGUE["endpoint.disabled"].data)
 
 
 async def test_event_types_lists_the_catalogue_with_examples(tenant: Tenant) -> None:

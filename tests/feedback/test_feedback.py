@@ -74,10 +74,40 @@ async def test_new_feedback_is_recorded_with_an_event_and_moves_the_project(
         "version": 1,
         "project_id": project["id"],
         "source": "customer",
+        "entered_by_id": None,
         "category": "timeline",
         "sentiment": "negative",
         "milestone_id": milestone.json()["id"],
     }
+
+
+async def test_feedback_entered_by_sales_names_who_entered_it(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    seller = await tenant.member(role="sales")
+    project = await tenant.project()
+    url = f"/v1/projects/{project['id']}/feedback"
+    stranger = await other_tenant.member()
+    problem = assert_problem(
+        await tenant.post(
+            url, json={**FEEDBACK, "source": "sales", "entered_by_id": stranger["id"]}
+        ),
+        422,
+        "invalid-input",
+    )
+    assert locations(problem) == {("body", "entered_by_id")}
+    body = await _feedback(tenant, project, source="sales", entered_by_id=seller["id"])
+    assert (body["source"], body["entered_by_id"]) == ("sales", seller["id"])
+    assert (await tenant.get(f"/v1/feedback/{body['id']}")).json()["entered_by_id"] == seller["id"]
+    async with tenant.database.transaction(write=False) as session:
+        stored = await session.get(Feedback, uuid.UUID(body["id"]))
+        event = (
+            await session.exec(select(Event).where(Event.aggregate_id == uuid.UUID(body["id"])))  # type: ignore[arg-type]
+        ).one()
+    assert stored is not None
+    assert str(stored.entered_by_id) == seller["id"]
+    assert json.loads(event.payload)["data"]["entered_by_id"] == seller["id"]
+    assert (await _feedback(tenant, project))["entered_by_id"] is None
 
 
 async def test_workflow_stamps_each_step_and_derives_response_times(tenant: Tenant) -> None:

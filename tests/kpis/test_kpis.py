@@ -298,3 +298,12 @@ async def test_a_missed_project_target_makes_the_project_amber(tenant: Tenant) -
     assert [item["id"] for item in listed.json()["items"]] == [project["id"]]
     assert (await tenant.delete(f"/v1/kpis/{target['id']}")).status_code == 204
     assert (await tenant.get(f"/v1/projects/{project['id']}")).json()["health"] == "green"
+
+
+async def test_a_milestone_done_early_counts_when_it_is_done(tenant: Tenant) -> None:
+    project = await tenant.project()
+    target = await kpi(tenant, f"/v1/projects/{project['id']}/kpis", "on_time_milestone_rate", 0.9)
+    assert target["current_value"] is None
+    await milestone(tenant, project, due=today() + timedelta(days=9), done=today())
+    target = await read(tenant, target["id"])
+    assert (target["current_value"], target["status"]) == (1.0, "met")

@@ -74,12 +74,20 @@ async def test_search_finds_a_lesson_by_a_word_of_its_text_and_never_anothers(
     assert await _search(tenant, q="unheard-of") == []
 
 
+async def _library(tenant: Tenant, project: dict[str, Any]) -> None:
+    """Lessons about other things: BM25 (SQLite) weighs a word by how rare it is in the
+    library, and a word found in half of it or more ranks every match alike."""
+    for title in ("Go-live weekend", "Invoice schedule", "Test data"):
+        await _lesson(tenant, project, {**TRAINING, "title": title, "what_happened": title})
+
+
 async def test_the_best_match_comes_first(tenant: Tenant) -> None:
     project = await tenant.project()
+    await _library(tenant, project)
     passing = await _lesson(
         tenant,
         project,
-        {**TRAINING, "title": "Kickoff agenda", "what_happened": "The kickoff ran long."},
+        {**TRAINING, "title": "Kickoff agenda", "what_happened": "It ran long: too many slides."},
     )
     central = await _lesson(
         tenant,
@@ -93,6 +101,40 @@ async def test_the_best_match_comes_first(tenant: Tenant) -> None:
     )
     assert await _search(tenant, q="kickoff") == [central["id"], passing["id"]]
     assert await _search(tenant, q="kickoff", limit=1) == [central["id"]]
+
+
+async def test_each_match_says_how_well_and_where_it_matched(tenant: Tenant) -> None:
+    project = await tenant.project()
+    await _library(tenant, project)
+    passing = await _lesson(
+        tenant,
+        project,
+        {**TRAINING, "title": "Kickoff agenda", "what_happened": "It ran long: too many slides."},
+    )
+    central = await _lesson(
+        tenant,
+        project,
+        {
+            **TRAINING,
+            "title": "Kickoff without sales",
+            "what_happened": "Sales skipped the kickoff; the kickoff missed the deal's context.",
+            "next_time": "No kickoff without the salesperson.",
+        },
+    )
+    found = ok(await tenant.get("/v1/lessons", params={"q": "kickoff"}))["items"]
+    assert [item["id"] for item in found] == [central["id"], passing["id"]]
+    ranks = [item["match"]["rank"] for item in found]
+    assert ranks[0] > ranks[1]
+    for item in found:
+        assert "**kickoff**" in item["match"]["snippet"].lower(), item["match"]
+    estimation = await _lesson(tenant, project, ESTIMATION)
+    [item] = ok(await tenant.get("/v1/lessons", params={"q": "profiled"}))["items"]
+    assert item["id"] == estimation["id"]
+    assert "**profiled**" in item["match"]["snippet"]
+    assert "customer" in item["match"]["snippet"]  # the passage around the word
+    listed = ok(await tenant.get(f"/v1/projects/{project['id']}/lessons"))["items"]
+    assert {item["match"] is None for item in listed} == {True}  # no search, no match
+    assert ok(await tenant.get(f"/v1/lessons/{estimation['id']}"))["match"] is None
 
 
 async def test_filters_narrow_the_library_and_the_search(tenant: Tenant) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from tests.factories import Tenant
 from tests.problems import assert_problem, locations
-from tests.rhythm import events_of, ok
+from tests.rhythm import at, events_of, ok
 
 KICKOFF = {
     "kind": "kickoff",
@@ -24,7 +24,7 @@ async def _meeting(tenant: Tenant, project: dict[str, Any], **overrides: Any) ->
 
 
 async def test_a_meeting_keeps_its_zone_attendees_and_agenda(tenant: Tenant) -> None:
-    manager = await tenant.member(name="Ada")
+    manager = await tenant.member(name="Ada", email="ada@example.com")
     project = await tenant.project()
     meeting = await _meeting(
         tenant,
@@ -42,7 +42,7 @@ async def test_a_meeting_keeps_its_zone_attendees_and_agenda(tenant: Tenant) -> 
     assert meeting["ends_at"] == "2026-01-12T10:30:00Z"
     assert meeting["agenda"] == ["Scope and goals", "Milestones"]
     assert meeting["attendees"] == [
-        {"member_id": manager["id"], "name": None, "email": None},
+        {"member_id": manager["id"], "name": "Ada", "email": "ada@example.com"},
         {"member_id": None, "name": "Hank Scorpio", "email": "hank@globex.example"},
     ]
     read = await tenant.get(f"/v1/meetings/{meeting['id']}")
@@ -106,6 +106,66 @@ async def test_holding_a_meeting_records_its_decisions_once(tenant: Tenant) -> N
 
     assert_problem(await tenant.post(url, json=body), 409, "illegal-transition")
     assert len(await events_of(tenant, "meeting.held")) == 1
+
+
+async def test_a_meeting_is_not_held_before_it_starts_unless_it_is_moved(tenant: Tenant) -> None:
+    project = await tenant.project()
+    now = datetime.now(UTC).replace(microsecond=0)
+    planned = now + timedelta(days=5)
+    meeting = await _meeting(tenant, project, starts_at=planned.isoformat(), time_zone="UTC")
+    url = f"/v1/meetings/{meeting['id']}"
+    decision = {"text": "Pilot in March", "decided_by_name": "Hank (Globex)"}
+    for body in ({}, {"held_at": (now - timedelta(hours=1)).isoformat()}):
+        problem = assert_problem(
+            await tenant.post(f"{url}/hold", json={**body, "decisions": [decision]}),
+            409,
+            "meeting-not-started",
+        )
+        assert "starts_at" in problem["detail"]
+    unchanged = ok(await tenant.get(url))
+    assert (unchanged["status"], unchanged["version"]) == ("scheduled", meeting["version"])
+    assert await events_of(tenant, "meeting.held") == []
+
+    started, held_at = now - timedelta(hours=2), now - timedelta(hours=1)
+    held = ok(
+        await tenant.post(
+            f"{url}/hold",
+            json={
+                "starts_at": started.isoformat(),
+                "held_at": held_at.isoformat(),
+                "decisions": [decision],
+            },
+        )
+    )
+    assert (held["status"], held["starts_at"]) == (
+        "held",
+        started.isoformat().replace("+00:00", "Z"),
+    )
+    assert [d["decided_on"] for d in held["decisions"]] == [held_at.date().isoformat()]
+    [event] = await events_of(tenant, "meeting.held")
+    assert at(event["starts_at"]) == started
+    # Held, it cannot be moved after the time it was held.
+    later = {"starts_at": planned.isoformat()}
+    assert_problem(await tenant.patch(url, json=later), 409, "meeting-not-started")
+
+
+async def test_a_decision_is_dated_the_day_it_was_taken(tenant: Tenant) -> None:
+    project = await tenant.project()
+    meeting = await _meeting(tenant, project)  # 12 January, 10:00 in Berlin
+    url = f"/v1/meetings/{meeting['id']}"
+    decision = {"text": "Go-live stays on 1 March", "decided_by_name": "Hank (Globex)"}
+    late = {**decision, "decided_on": "2026-01-15"}
+    body = {"held_at": "2026-01-13T23:30:00Z", "decisions": [decision, late]}
+    problem = assert_problem(await tenant.post(f"{url}/hold", json=body), 422)
+    assert locations(problem) == {("body", "decisions", "1", "decided_on")}
+    # Held late on the 13th UTC, which is already the 14th in Berlin.
+    held = ok(await tenant.post(f"{url}/hold", json={**body, "decisions": [decision]}))
+    assert [d["decided_on"] for d in held["decisions"]] == ["2026-01-14"]
+    earlier = {**decision, "decided_on": "2026-01-12"}
+    corrected = ok(await tenant.patch(url, json={"decisions": [decision, earlier]}))
+    assert [d["decided_on"] for d in corrected["decisions"]] == ["2026-01-14", "2026-01-12"]
+    problem = assert_problem(await tenant.patch(url, json={"decisions": [late]}), 422)
+    assert locations(problem) == {("body", "decisions", "0", "decided_on")}
 
 
 async def test_decisions_wait_for_the_meeting_and_a_held_meeting_stays_held(

@@ -173,6 +173,9 @@ async def test_410_disables_the_endpoint_with_a_reason_and_an_event(
             )
         ).all()
     assert len(disabled) == 1
+    data = json.loads(disabled[0].payload)["data"]
+    assert data.keys() == {"webhook_endpoint_id", "version", "reason"}  # the id named once
+    assert data["webhook_endpoint_id"] == str(endpoint.id)
     [delivery] = await _deliveries(hooks_database, endpoint.id)
     assert delivery.status == DeliveryStatus.failed
     await tenant.project()  # a disabled endpoint gets no new deliveries

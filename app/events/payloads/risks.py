@@ -41,6 +41,9 @@ class RiskCreatedData(RiskEventData):
     status: RiskStatus
     owner_id: UUID | None
     review_date: date | None
+    change_request_id: UUID | None = Field(
+        description="The change request whose approval raised it; null when entered by hand."
+    )
     band: RiskBand = Band
 
     model_config = example(
@@ -56,6 +59,7 @@ class RiskCreatedData(RiskEventData):
         status="open",
         owner_id=MEMBER_ID,
         review_date="2027-01-15",
+        change_request_id=None,
         band="high",
     )
 

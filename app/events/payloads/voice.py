@@ -23,6 +23,7 @@ class FeedbackReceivedData(EventData):
     version: Version
     project_id: ProjectId
     source: FeedbackSource = Field(description="Who it came from.")
+    entered_by_id: UUID | None = Field(description="The member who entered it, if any.")
     category: FeedbackCategory
     sentiment: Sentiment = Field(description="`negative` feedback may need a quick answer.")
     milestone_id: UUID | None = Field(description="The milestone it is about, if any.")
@@ -32,6 +33,7 @@ class FeedbackReceivedData(EventData):
         version=1,
         project_id=PROJECT_ID,
         source="customer",
+        entered_by_id=None,
         category="timeline",
         sentiment="negative",
         milestone_id=MILESTONE_ID,

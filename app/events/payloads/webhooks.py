@@ -10,7 +10,6 @@ from app.events.payloads.base import ENDPOINT_ID, EventData, Version, example
 class EndpointEventData(EventData):
     webhook_endpoint_id: UUID = Field(description="The endpoint (the aggregate of the event).")
     version: Version
-    endpoint_id: UUID = Field(description="The endpoint, again (the same id).")
 
 
 class WebhookTestData(EndpointEventData):
@@ -21,7 +20,6 @@ class WebhookTestData(EndpointEventData):
     model_config = example(
         webhook_endpoint_id=ENDPOINT_ID,
         version=1,
-        endpoint_id=ENDPOINT_ID,
         message="A test event from Handover.",
     )
 
@@ -34,6 +32,5 @@ class EndpointDisabledData(EndpointEventData):
     model_config = example(
         webhook_endpoint_id=ENDPOINT_ID,
         version=3,
-        endpoint_id=ENDPOINT_ID,
         reason="Every delivery failed for 5 days.",
     )
