@@ -77,6 +77,7 @@ async def _refuse(
     connection: CrmConnection | None,
     request: Received,
     reason: str,
+    detail: str | None = None,
 ) -> IntakeRefused:
     metrics.REJECTED.labels(provider.value, reason).inc()
     metrics.INTAKE.labels(provider.value, InboundOutcome.rejected.value).inc()
@@ -89,7 +90,9 @@ async def _refuse(
     )
     if connection is not None:
         async with database.transaction() as session:
-            await _keep(session, connection, request, InboundOutcome.rejected, detail=reason)
+            await _keep(
+                session, connection, request, InboundOutcome.rejected, detail=detail or reason
+            )
     return IntakeRefused()
 
 
@@ -115,7 +118,9 @@ async def receive(
     try:
         handler.verify(request, credentials(connection, settings, now), settings, now)
     except Rejected as exc:
-        raise await _refuse(database, provider, connection, request, exc.reason) from exc
+        raise await _refuse(
+            database, provider, connection, request, exc.reason, exc.detail
+        ) from exc
     try:
         reading = handler.read(request, credentials(connection, settings, now))
     except Malformed as exc:

@@ -60,9 +60,10 @@ class SecretNotRotatable(Conflict):
     title = "Secret Not Rotatable"
 
 
-def intake_url(connection: CrmConnection, settings: Settings) -> str:
-    base = settings.public_base_url.rstrip("/")
-    return f"{base}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
+def intake_url(connection: CrmConnection, base_url: str) -> str:
+    """Where the connection's CRM pushes, under the service's public base URL
+    (app/core/urls.py)."""
+    return f"{base_url}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
 
 
 DEFAULT_API_BASE_URLS = {CrmSource.hubspot: "https://api.hubapi.com"}
@@ -93,13 +94,13 @@ def api_access(connection: CrmConnection, settings: Settings) -> ApiAccess | Non
     )
 
 
-def present(connection: CrmConnection, settings: Settings) -> dict[str, Any]:
+def present(connection: CrmConnection, base_url: str) -> dict[str, Any]:
     """The connection's public fields (never a secret), with its intake URL."""
     fields = CrmConnectionPublic.model_fields
     values = {name: getattr(connection, name) for name in fields if name not in COMPUTED}
     return {
         **values,
-        "intake_url": intake_url(connection, settings),
+        "intake_url": intake_url(connection, base_url),
         "api_access": connection.api_token_encrypted is not None,
         "api_base_url": api_base_url(connection),
     }
