@@ -119,7 +119,6 @@ def serve(
 ) -> None:
     """Serve the API (migrating the embedded SQLite database first)."""
     settings = Settings()
-    configure_logging(settings.log_level, json=settings.log_json)
     if settings.environment is Environment.development:
         if not serving.is_loopback(host) and not development_on_network:
             raise CannotRun(
@@ -147,6 +146,7 @@ def serve(
                 f"Created organization '{organizations.DEFAULT_ORGANIZATION}' and an admin "
                 f"API key (shown once, store it now):\n\n    {secret}\n"
             )
+    configure_logging(settings.log_level, json=settings.log_json)
     serving.serve(settings, host=host, port=port, workers=workers)
 
 
