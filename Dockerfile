@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build: docker build -t handover .   Run: docker run -p 8000:8000 -e HANDOVER_DATABASE_URL=... handover
+# Build: docker build -t handover .
+# Run:   docker run -p 8000:8000 -e HANDOVER_SECRET_KEY=$(openssl rand -hex 32) handover
+# Production mode: it listens on 0.0.0.0, which development mode (secrets unprotected) refuses.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -15,7 +17,8 @@ FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    HANDOVER_DATABASE_URL=sqlite:////var/lib/handover/handover.db
+    HANDOVER_DATABASE_URL=sqlite:////var/lib/handover/handover.db \
+    HANDOVER_ENVIRONMENT=production
 RUN useradd --system --uid 10001 --home-dir /srv/handover handover \
     && mkdir -p /var/lib/handover && chown handover /var/lib/handover
 COPY --from=build /opt/venv /opt/venv

@@ -13,26 +13,27 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
-import uvicorn
 import uvloop
 from alembic import command
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.exc import SQLAlchemyError
 
+from app import serving
 from app.api_keys.service import issue_key
-from app.clock import runner as clock
+from app.background import run_background
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
-from app.crm import worker as crm_worker
 from app.db import Database
 from app.deals import importer
 from app.models import CrmSource
 from app.models.base import utcnow
+from app.operations import service as operations
 from app.operations.service import alembic_config
 from app.organizations import service as organizations
-from app.settings import Settings
-from app.webhooks import dispatcher
+from app.settings import Environment, Settings
 
 cli = typer.Typer(no_args_is_help=True, help="Handover: CRM deals in, planned projects out.")
 orgs_cli = typer.Typer(no_args_is_help=True, help="Organizations (tenants).")
@@ -41,8 +42,38 @@ cli.add_typer(orgs_cli, name="orgs")
 cli.add_typer(keys_cli, name="keys")
 
 
+class CannotRun(Exception):
+    """An expected condition: said in one line on stderr (exit 1), never as a traceback."""
+
+
 def _migrate(settings: Settings) -> None:
     command.upgrade(alembic_config(settings.async_database_url), "head")
+
+
+def _prepare(settings: Settings) -> None:
+    """The database as a command needs it: on the embedded default (auto-migrate) migrated, as
+    `serve` does; otherwise checked, so that an unmigrated one says what to do."""
+    try:
+        if settings.should_auto_migrate:
+            _migrate(settings)
+            return
+        pending = asyncio.run(_migrations_pending(settings))
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CannotRun(f"cannot reach the database ({reason})") from exc
+    if pending:
+        raise CannotRun(
+            "the database is not migrated to this release: run `handover migrate` first"
+        )
+
+
+async def _migrations_pending(settings: Settings) -> bool:
+    database = Database(settings)
+    try:
+        async with database.transaction(write=False) as session:
+            return await operations.migrations_pending(session)
+    finally:
+        await database.dispose()
 
 
 async def _bootstrap(settings: Settings) -> str | None:
@@ -61,26 +92,62 @@ async def _bootstrap(settings: Settings) -> str | None:
         await database.dispose()
 
 
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes answering requests (about one per core); the dispatcher, the CRM "
+            "worker and the clock run once beside them.",
+        ),
+    ] = 1,
+    development_on_network: Annotated[
+        bool,
+        typer.Option(
+            "--development-on-network",
+            help="Serve development mode on a non-loopback address although its secrets are "
+            "not protected (e.g. a throwaway container).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (migrating the embedded SQLite database first)."""
     settings = Settings()
-    if settings.should_auto_migrate:
-        _migrate(settings)
+    if settings.environment is Environment.development:
+        if not serving.is_loopback(host) and not development_on_network:
+            raise CannotRun(
+                f"development mode serves on loopback only, not {host!r}: its secrets are not "
+                "protected. Set HANDOVER_ENVIRONMENT=production and HANDOVER_SECRET_KEY, or "
+                "pass --development-on-network to accept that."
+            )
+        _say(serving.development_warning(settings))
+    elif settings.public_base_url is None:
+        _say(
+            "WARNING: HANDOVER_PUBLIC_BASE_URL is not set: intake, share and calendar URLs "
+            "name the host each request came in on, which behind a proxy is not the public "
+            "one (and HubSpot's signatures then fail)."
+        )
+    if workers > 1 and settings.rate_limit_storage.startswith("memory://"):
+        _say(
+            f"WARNING: {workers} processes count rate limits apart (memory://): set "
+            "HANDOVER_RATE_LIMIT_STORAGE=redis://… to share them."
+        )
+    _prepare(settings)
     if settings.bootstrap:
         secret = asyncio.run(_bootstrap(settings))
         if secret is not None:
-            typer.echo(
+            _say(
                 f"Created organization '{organizations.DEFAULT_ORGANIZATION}' and an admin "
-                f"API key (shown once, store it now):\n\n    {secret}\n",
-                err=True,
+                f"API key (shown once, store it now):\n\n    {secret}\n"
             )
-    from app.main import create_app
-
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=True)
+    configure_logging(settings.log_level, json=settings.log_json)
+    serving.serve(settings, host=host, port=port, workers=workers)
 
 
 async def _work(settings: Settings, *, with_clock: bool) -> None:
@@ -89,11 +156,8 @@ async def _work(settings: Settings, *, with_clock: bool) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    loops = [dispatcher.run(database, stop), crm_worker.run(database, stop)]
-    if with_clock:
-        loops.append(clock.run(database, stop))
     try:
-        await asyncio.gather(*loops)
+        await run_background(database, stop, deliver=True, with_clock=with_clock)
     finally:
         await database.dispose()
 
@@ -108,6 +172,7 @@ def worker(
     against PostgreSQL share the work)."""
     settings = Settings()
     configure_logging(settings.log_level, json=settings.log_json)
+    _prepare(settings)
     # uvloop, as `serve` runs on (uvicorn picks it): a worker's time is mostly the event loop's
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(_work(settings, with_clock=clock))
@@ -119,8 +184,14 @@ def migrate() -> None:
     _migrate(Settings())
 
 
-async def _create_org(name: str) -> str:
-    database = Database(Settings())
+def _prepared() -> Settings:
+    settings = Settings()
+    _prepare(settings)
+    return settings
+
+
+async def _create_org(settings: Settings, name: str) -> str:
+    database = Database(settings)
     try:
         async with database.transaction() as session:
             organization = await organizations.create_organization(session, name)
@@ -132,11 +203,11 @@ async def _create_org(name: str) -> str:
 @orgs_cli.command("create")
 def orgs_create(name: Annotated[str, typer.Argument(help="Unique name.")]) -> None:
     """Create an organization; prints its id."""
-    typer.echo(asyncio.run(_create_org(name)))
+    typer.echo(asyncio.run(_create_org(_prepared(), name)))
 
 
-async def _create_key(org: str, name: str, scopes: list[Scope]) -> str:
-    database = Database(Settings())
+async def _create_key(settings: Settings, org: str, name: str, scopes: list[Scope]) -> str:
+    database = Database(settings)
     try:
         async with database.transaction() as session:
             organization = await organizations.find_organization(session, org)
@@ -155,7 +226,7 @@ def keys_create(
     ] = None,
 ) -> None:
     """Issue an API key; prints the key alone (shown once, only its hash is stored)."""
-    typer.echo(asyncio.run(_create_key(org, name, scope or [Scope.admin])))
+    typer.echo(asyncio.run(_create_key(_prepared(), org, name, scope or [Scope.admin])))
 
 
 @cli.command()
@@ -168,6 +239,7 @@ def openapi() -> None:
 
 
 async def _import_deals(
+    settings: Settings,
     path: Path,
     org: str,
     *,
@@ -178,7 +250,7 @@ async def _import_deals(
     template: UUID | None,
     project_manager: str | None,
 ) -> list[importer.RowResult]:
-    database = Database(Settings())
+    database = Database(settings)
     results: list[importer.RowResult] = []
     try:
         async with database.transaction(write=False) as session:
@@ -276,6 +348,7 @@ def import_deals(
     try:
         results = asyncio.run(
             _import_deals(
+                _prepared(),
                 file,
                 org,
                 source=source,
@@ -304,8 +377,7 @@ def import_deals(
         raise SystemExit(1)
 
 
-async def _purge_inbound(days: int | None) -> int:
-    settings = Settings()
+async def _purge_inbound(settings: Settings, days: int | None) -> int:
     database = Database(settings)
     kept_for = timedelta(days=days if days is not None else settings.crm_inbound_retention_days)
     try:
@@ -325,17 +397,31 @@ def purge_inbound_requests(
     ] = None,
 ) -> None:
     """Delete raw CRM requests older than the retention (run it daily, e.g. from cron)."""
-    typer.echo(f"purged {asyncio.run(_purge_inbound(days))} inbound requests")
+    typer.echo(f"purged {asyncio.run(_purge_inbound(_prepared(), days))} inbound requests")
+
+
+def _setting_problems(exc: ValidationError) -> str:
+    return "; ".join(
+        " ".join(
+            part
+            for part in (
+                "HANDOVER_" + "_".join(map(str, error["loc"])).upper() if error["loc"] else "",
+                error["msg"].removeprefix("Value error, "),
+            )
+            if part
+        )
+        for error in exc.errors()
+    )
 
 
 def main() -> None:
     try:
         cli()
-    except organizations.OrganizationExists as exc:
+    except (CannotRun, organizations.OrganizationExists, organizations.OrganizationNotFound) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from exc
-    except organizations.OrganizationNotFound as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except ValidationError as exc:  # the settings: each problem named by its variable
+        typer.echo(f"error: {_setting_problems(exc)}", err=True)
         raise SystemExit(1) from exc
 
 

@@ -15,10 +15,10 @@ from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.analytics.routes import router as analytics_router
 from app.api_keys.routes import router as api_keys_router
+from app.background import run_background
 from app.calendars.routes import public_router as public_calendars_router
 from app.calendars.routes import router as calendars_router
 from app.change_requests.routes import router as change_requests_router
-from app.clock import runner as clock
 from app.core.errors import install_error_handlers
 from app.core.etag import install_etag_handlers
 from app.core.idempotency import install_idempotency_handlers
@@ -28,7 +28,6 @@ from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
 from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
-from app.crm import worker as crm_worker
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.routes import router as crm_router
 from app.customers.routes import router as customers_router
@@ -53,7 +52,6 @@ from app.share.pages import router as share_pages_router
 from app.share.routes import router as share_links_router
 from app.status_reports.routes import router as status_reports_router
 from app.surveys.routes import router as surveys_router
-from app.webhooks import dispatcher
 from app.webhooks.routes import router as webhooks_router
 
 
@@ -98,16 +96,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        workers = []
-        if settings.dispatcher_enabled:
-            workers.append(asyncio.create_task(dispatcher.run(database, stop)))
-            workers.append(asyncio.create_task(crm_worker.run(database, stop)))
-        if settings.clock_enabled:
-            workers.append(asyncio.create_task(clock.run(database, stop)))
+        background = asyncio.create_task(
+            run_background(
+                database,
+                stop,
+                deliver=settings.dispatcher_enabled,
+                with_clock=settings.clock_enabled,
+            )
+        )
         yield
         stop.set()
-        for worker in workers:
-            await worker
+        await background
         await database.dispose()
         rate_limiter.close()
 

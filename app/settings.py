@@ -158,11 +158,13 @@ class Settings(BaseSettings):
         description="Fernet key encrypting webhook secrets at rest; default: derived from "
         "HANDOVER_SECRET_KEY.",
     )
-    public_base_url: str = Field(
-        "http://127.0.0.1:8000",
+    public_base_url: str | None = Field(
+        None,
         pattern=r"^https?://[^/?#]+(/[^?#]*)?$",
-        description="The URL CRMs call this service at (scheme, host, path prefix): HubSpot "
-        "signs the public URL it called, which differs from ours behind a proxy.",
+        description="The URL this service is reached at (scheme, host, path prefix): intake, "
+        "share and calendar URLs start with it, and HubSpot signs it. Default: the address "
+        "each request came in on (`serve --port 18100`: http://127.0.0.1:18100); behind a "
+        "proxy, set it.",
     )
     crm_max_body_bytes: int = Field(
         262_144, ge=1024, description="Largest CRM intake request accepted (413 beyond)."

@@ -29,21 +29,26 @@ def _ready(base: str) -> bool:
 
 
 @contextmanager
-def serving(environment: dict[str, str], cwd: Path) -> Iterator[tuple[str, Path]]:
+def serving(
+    environment: dict[str, str],
+    cwd: Path,
+    options: tuple[str, ...] = (),
+    boot_timeout: float = BOOT_TIMEOUT,
+) -> Iterator[tuple[str, Path]]:
     """`handover serve` on a free port until the block ends: its base URL once `/readyz` says
     ready, and the file its output goes to."""
     base = f"http://127.0.0.1:{free_port()}"
     log_path = cwd / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [*HANDOVER, "serve", "--port", base.rsplit(":", 1)[1]],
+            [*HANDOVER, "serve", "--port", base.rsplit(":", 1)[1], *options],
             env=environment,
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + BOOT_TIMEOUT
+        deadline = time.monotonic() + boot_timeout
         while not _ready(base):
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()

@@ -12,15 +12,48 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import fresh_database_url
+from tests.crm.samples import dumps, hubspot_events, signed_hubspot
 from tests.serving import HANDOVER, serving
+
+HUBSPOT_SECRET = "hubspot-app-secret-0123"
 
 
 @pytest.fixture
 def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
     for url in fresh_database_url(tmp_path):
         env = {**os.environ, "HANDOVER_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-        env.pop("HANDOVER_BOOTSTRAP", None)
+        for name in ("HANDOVER_BOOTSTRAP", "HANDOVER_PUBLIC_BASE_URL", "HANDOVER_ENVIRONMENT"):
+            env.pop(name, None)
         yield env
+
+
+def push_to_hubspot_intake(base: str, admin_key: str) -> str:
+    """A HubSpot connection's intake URL, checked to name the address served on, and a push
+    signed over it (as HubSpot signs the URL it calls) kept as received; the connection's id."""
+    auth = {"Authorization": f"Bearer {admin_key}"}
+    member = {"name": "Ada", "email": "ada@example.com", "role": "project_manager"}
+    manager = httpx.post(f"{base}/v1/members", json=member, headers=auth, timeout=10).json()
+    hub = httpx.post(
+        f"{base}/v1/crm-connections",
+        json={
+            "provider": "hubspot",
+            "name": "HubSpot",
+            "app_secret": HUBSPOT_SECRET,
+            "default_project_manager_id": manager["id"],
+        },
+        headers=auth,
+        timeout=10,
+    ).json()
+    assert hub["intake_url"] == f"{base}/v1/integrations/hubspot/{hub['id']}/webhooks"
+    body = dumps(hubspot_events(4711))
+    pushed = httpx.post(
+        hub["intake_url"],
+        content=body,
+        headers=signed_hubspot(HUBSPOT_SECRET, hub["intake_url"], body),
+        timeout=10,
+    )
+    assert pushed.status_code == 202, pushed.text
+    return str(hub["id"])
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
@@ -67,6 +100,44 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
         assert admin.status_code == 200
         assert admin.headers["x-request-id"] == "trace-1"
 
-    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+        # the URLs handed out name the port served on (no HANDOVER_PUBLIC_BASE_URL)
+        push_to_hubspot_intake(base, admin_key.group())
+        auth = {"Authorization": f"Bearer {admin_key.group()}"}
+        customer = httpx.post(f"{base}/v1/customers", json={"name": "Globex"}, headers=auth)
+        project = httpx.post(
+            f"{base}/v1/projects",
+            json={"name": "Rollout", "customer_id": customer.json()["id"]},
+            headers=auth,
+        ).json()
+        link = httpx.post(f"{base}/v1/projects/{project['id']}/share-links", json={}, headers=auth)
+        assert link.json()["url"] == f"{base}/share/{link.json()['token']}"
+        feed = httpx.post(f"{base}/v1/projects/{project['id']}/calendar-secret", headers=auth)
+        assert feed.json()["url"].startswith(f"{base}/"), feed.text
+        assert httpx.get(feed.json()["url"]).status_code == 200
+
+    output = log_path.read_text()
+    assert "WARNING: development mode" in output
+    assert "CRM and webhook secrets stored in the database are NOT protected" in output
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("event") == "request"]
     assert any(line["request_id"] == "trace-1" and line["status"] == 200 for line in access)
+
+
+def test_development_mode_serves_on_loopback_only_unless_told(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [*HANDOVER, "serve", "--host", "0.0.0.0", "--port", "1"],  # noqa: S104 - refused
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: development mode serves on loopback only, not '0.0.0.0'")
+    assert "--development-on-network" in line
+    assert not (tmp_path / "handover.db").exists()  # refused before anything was done

@@ -11,6 +11,7 @@ from app.calendars.schemas import CalendarSecretUrl
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.routing import HandoverRoute
+from app.core.urls import public_url
 from app.db import SessionDep
 from app.models import CalendarFeed
 from app.projects.deps import ReadableProject, WritableProject
@@ -48,7 +49,7 @@ async def _feed(
 
 def _secret_url(request: Request, feed: CalendarFeed, secret: str) -> CalendarSecretUrl:
     return CalendarSecretUrl(
-        url=str(request.url_for("get_calendar_by_secret", secret=secret)),
+        url=public_url(request, "get_calendar_by_secret", secret=secret),
         display_prefix=feed.display_prefix,
         rotated_at=feed.rotated_at,
     )

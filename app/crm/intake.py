@@ -100,6 +100,7 @@ async def _refuse(
     connection: CrmConnection | None,
     request: Received,
     reason: str,
+    detail: str | None = None,
 ) -> IntakeRefused:
     """Count the refusal in the unverified bucket (a 429 past it, nothing kept), keep it."""
     metrics.REJECTED.labels(provider.value, reason).inc()
@@ -114,7 +115,9 @@ async def _refuse(
     await limiter.hit(str(connection_id), UNVERIFIED, headers=False)
     if connection is not None:
         async with database.transaction() as session:
-            await _keep(session, connection, request, InboundOutcome.rejected, detail=reason)
+            await _keep(
+                session, connection, request, InboundOutcome.rejected, detail=detail or reason
+            )
     return IntakeRefused()
 
 
@@ -124,16 +127,17 @@ def _refusal(
     request: Received,
     settings: Settings,
     now: datetime,
-) -> str | None:
-    """Why the request does not prove it comes from the connection's CRM, or None."""
+) -> tuple[str, str | None] | None:
+    """Why the request does not prove it comes from the connection's CRM (the reason, and
+    what was checked when it helps), or None."""
     if connection is None or connection.provider is not provider:
-        return "unknown_connection"
+        return "unknown_connection", None
     if not connection.enabled:
-        return "connection_disabled"
+        return "connection_disabled", None
     try:
         PROVIDERS[provider].verify(request, credentials(connection, settings, now), settings, now)
     except Rejected as exc:
-        return exc.reason
+        return exc.reason, exc.detail
     return None
 
 
@@ -153,10 +157,13 @@ async def receive(
     async with database.transaction(write=False) as session:
         connection = await session.get(CrmConnection, connection_id)
     now = utcnow()
-    reason = _refusal(provider, connection, request, settings, now)
-    if reason is not None:
+    refusal = _refusal(provider, connection, request, settings, now)
+    if refusal is not None:
+        reason, detail = refusal
         known = connection if reason != "unknown_connection" else None
-        raise await _refuse(database, limiter, provider, connection_id, known, request, reason)
+        raise await _refuse(
+            database, limiter, provider, connection_id, known, request, reason, detail
+        )
     assert connection is not None  # verified
     limits = await limiter.hit(str(connection_id), PER_CONNECTION)
     handler = PROVIDERS[provider]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
+from app.core.urls import PublicBaseUrl
 from app.crm import intake
 from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
@@ -91,6 +92,7 @@ async def receive_crm_webhook(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
+    base_url: PublicBaseUrl,
     token: Annotated[str | None, Query(description=QUERY_DESCRIPTION)] = None,
 ) -> IntakeAnswer | Response:
     """Receive a CRM's push: verified, kept and answered at once; the worker plans each won
@@ -99,6 +101,7 @@ async def receive_crm_webhook(
     received = Received(
         method=request.method,
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        base_url=base_url,
         headers={name.lower(): value for name, value in request.headers.items()},
         body=await request.body(),
     )

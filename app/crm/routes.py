@@ -9,6 +9,7 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.urls import PublicBaseUrl
 from app.crm import service
 from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
 from app.crm.schemas import (
@@ -37,6 +38,7 @@ async def create_crm_connection(
     session: SessionDep,
     caller: CrmWriter,
     settings: SettingsDep,
+    base_url: PublicBaseUrl,
     body: CrmConnectionCreate,
     response: Response,
 ) -> CrmConnectionWithSecret:
@@ -44,14 +46,14 @@ async def create_crm_connection(
     the secret is never stored where a replay could read it)."""
     connection, secret = await service.create_connection(session, caller, body, settings)
     set_etag(response, connection.version)
-    return CrmConnectionWithSecret(**service.present_with_secret(connection, settings, secret))
+    return CrmConnectionWithSecret(**service.present_with_secret(connection, base_url, secret))
 
 
 @router.get("", responses=problem_responses(400))
 async def list_crm_connections(
     session: SessionDep,
     caller: CrmReader,
-    settings: SettingsDep,
+    base_url: PublicBaseUrl,
     page: PageDep,
     provider: CrmSource | None = None,
     updated_since: Annotated[
@@ -62,17 +64,17 @@ async def list_crm_connections(
     rows = await service.list_connections(
         session, caller, page, provider=provider, updated_since=updated_since
     )
-    presented = [CrmConnectionPublic(**service.present(row, settings)) for row in rows]
+    presented = [CrmConnectionPublic(**service.present(row, base_url)) for row in rows]
     return page.page(presented, CrmConnectionPage)
 
 
 @router.get("/{crm_connection_id}", responses={**problem_responses(404), **NOT_MODIFIED})
 async def get_crm_connection(
-    connection: ReadableConnection, settings: SettingsDep, cache: CacheCheckDep
+    connection: ReadableConnection, base_url: PublicBaseUrl, cache: CacheCheckDep
 ) -> CrmConnectionPublic:
     """Read one connection, with its intake URL."""
     cache.respond(connection.version)
-    return CrmConnectionPublic(**service.present(connection, settings))
+    return CrmConnectionPublic(**service.present(connection, base_url))
 
 
 @router.patch("/{crm_connection_id}", responses=problem_responses(404, 412, 413, 415))
@@ -80,6 +82,7 @@ async def update_crm_connection(
     session: SessionDep,
     caller: CrmWriter,
     settings: SettingsDep,
+    base_url: PublicBaseUrl,
     connection: WritableConnection,
     body: CrmConnectionUpdate,
     precondition: WriteCheckDep,
@@ -88,7 +91,7 @@ async def update_crm_connection(
     precondition.require(connection.version)
     connection = await service.update_connection(session, caller, connection, body, settings)
     precondition.tag(connection.version)
-    return CrmConnectionPublic(**service.present(connection, settings))
+    return CrmConnectionPublic(**service.present(connection, base_url))
 
 
 @router.delete(
@@ -108,6 +111,7 @@ async def delete_crm_connection(
 async def rotate_crm_connection_secret(
     session: SessionDep,
     settings: SettingsDep,
+    base_url: PublicBaseUrl,
     connection: WritableConnection,
     body: CrmSecretRotation,
     response: Response,
@@ -116,7 +120,7 @@ async def rotate_crm_connection_secret(
     made it) is in this response only."""
     secret = await service.rotate_secret(session, connection, body, settings)
     set_etag(response, connection.version)
-    return CrmConnectionWithSecret(**service.present_with_secret(connection, settings, secret))
+    return CrmConnectionWithSecret(**service.present_with_secret(connection, base_url, secret))
 
 
 @router.post(
@@ -125,13 +129,13 @@ async def rotate_crm_connection_secret(
     responses=problem_responses(404, 409),
 )
 async def sync_crm_connection(
-    session: SessionDep, settings: SettingsDep, connection: WritableConnection
+    session: SessionDep, base_url: PublicBaseUrl, connection: WritableConnection
 ) -> CrmConnectionPublic:
     """Sync now: the worker lists the deals won or changed in the CRM since the connection's
     cursor and takes each the way of a push (the scheduled sync runs every
     `HANDOVER_CRM_SYNC_INTERVAL_SECONDS`). 409 without API access."""
     await service.request_sync(session, connection)
-    return CrmConnectionPublic(**service.present(connection, settings))
+    return CrmConnectionPublic(**service.present(connection, base_url))
 
 
 @router.get("/{crm_connection_id}/inbound-requests", responses=problem_responses(400, 404))

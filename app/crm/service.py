@@ -57,19 +57,18 @@ class NoApiAccess(Conflict):
     title = "No API Access"
 
 
-def intake_url(connection: CrmConnection, settings: Settings) -> str:
-    base = settings.public_base_url.rstrip("/")
-    return f"{base}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
+def intake_url(connection: CrmConnection, base_url: str) -> str:
+    """Where the connection's CRM pushes, under the service's public base URL
+    (app/core/urls.py)."""
+    return f"{base_url}/v1/integrations/{connection.provider}/{connection.id}/webhooks"
 
 
-def secret_intake_url(
-    connection: CrmConnection, settings: Settings, secret: str | None
-) -> str | None:
+def secret_intake_url(connection: CrmConnection, base_url: str, secret: str | None) -> str | None:
     """Salesforce's endpoint URL, with the secret it proves itself with (Outbound Messages
     carry no signature and no credentials of their own): shown with the secret, once."""
     if connection.provider is not CrmSource.salesforce or secret is None:
         return None
-    return f"{intake_url(connection, settings)}?{CREDENTIAL_PARAMETER}={secret}"
+    return f"{intake_url(connection, base_url)}?{CREDENTIAL_PARAMETER}={secret}"
 
 
 DEFAULT_API_BASE_URLS = {CrmSource.hubspot: "https://api.hubapi.com"}
@@ -100,13 +99,13 @@ def api_access(connection: CrmConnection, settings: Settings) -> ApiAccess | Non
     )
 
 
-def present(connection: CrmConnection, settings: Settings) -> dict[str, Any]:
+def present(connection: CrmConnection, base_url: str) -> dict[str, Any]:
     """The connection's public fields (never a secret), with its intake URL."""
     fields = CrmConnectionPublic.model_fields
     values = {name: getattr(connection, name) for name in fields if name not in COMPUTED}
     return {
         **values,
-        "intake_url": intake_url(connection, settings),
+        "intake_url": intake_url(connection, base_url),
         "api_access": connection.api_token_encrypted is not None,
         "api_base_url": api_base_url(connection),
     }
@@ -135,13 +134,13 @@ async def list_connections(
 
 
 def present_with_secret(
-    connection: CrmConnection, settings: Settings, secret: str | None
+    connection: CrmConnection, base_url: str, secret: str | None
 ) -> dict[str, Any]:
     """The public fields, with the secret we just made (this answer only)."""
     return {
-        **present(connection, settings),
+        **present(connection, base_url),
         "secret": secret,
-        "secret_intake_url": secret_intake_url(connection, settings, secret),
+        "secret_intake_url": secret_intake_url(connection, base_url, secret),
     }
 
 

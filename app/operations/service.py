@@ -5,7 +5,7 @@ from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
@@ -27,3 +27,21 @@ def head_revisions() -> frozenset[str]:
 async def schema_revisions(session: AsyncSession) -> frozenset[str]:
     rows = await session.exec(text("SELECT version_num FROM alembic_version"))  # type: ignore[call-overload]
     return frozenset(row[0] for row in rows)
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    )
+
+
+async def migrations_pending(session: AsyncSession) -> bool:
+    """Whether `handover migrate` is due: the schema has no migrations yet, or older ones than
+    this release's. A schema a newer release migrated is not behind (its old replicas serve
+    on while they are replaced)."""
+    connection = await session.connection()
+    if not await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+        return True
+    current = await schema_revisions(session)
+    return current != head_revisions() and current <= known_revisions()

@@ -8,6 +8,7 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.urls import public_url
 from app.db import SessionDep
 from app.projects.deps import ReadableProject, WritableProject
 from app.share import service
@@ -40,7 +41,7 @@ async def create_share_link(
     """
     link, token = await service.create_link(session, project, body)
     set_etag(response, link.version)
-    url = str(request.url_for("show_share_page", token=token))
+    url = public_url(request, "show_share_page", token=token)
     return ShareLinkCreated.model_validate({**link.model_dump(), "token": token, "url": url})
 
 

@@ -1,16 +1,17 @@
-"""The clients integrators generate from `openapi/openapi.json`, generated the same way here."""
+"""The clients integrators generate from `openapi/openapi.json`, generated the way
+docs/contract.md tells them: with the configuration shipped beside it, the generator installed
+with its dependencies (`ruff`, which its post-generation hooks run) on the PATH."""
 
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "openapi" / "openapi.json"
-CONFIG = Path(__file__).with_name("openapi-python-client.yaml")
+CONFIG = ROOT / "openapi" / "openapi-python-client.yaml"
 
 
 def python_client_generator() -> str:
@@ -30,11 +31,13 @@ def python_client_generator() -> str:
 
 def generate_python_client(into: Path) -> str:
     """Generates the package `handover_client` under `into`; returns what the generator said."""
-    # its post-generation hooks run `ruff`: ours, beside this interpreter
-    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    generator = python_client_generator()
+    # its post-generation hooks run `ruff`: its own, installed with it (as `pipx install
+    # --include-deps` or an activated virtual environment put it on a user's PATH)
+    path = f"{Path(generator).parent}:{os.environ['PATH']}"
     done = subprocess.run(
         [
-            python_client_generator(),
+            generator,
             "generate",
             "--path",
             str(DOCUMENT),
@@ -47,7 +50,7 @@ def generate_python_client(into: Path) -> str:
         ],
         capture_output=True,
         text=True,
-        env=environment,
+        env={**os.environ, "PATH": path},
         cwd=into,
         timeout=180,
         check=False,

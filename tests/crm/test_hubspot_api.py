@@ -59,7 +59,7 @@ async def _hub(tenant: Tenant, hubspot: HubSpotFake, **overrides: Any) -> dict[s
 async def _push(tenant: Tenant, hub: dict[str, Any], *deal_ids: int, stage: str = "closedwon"):
     events = [event for deal_id in deal_ids for event in hubspot_events(deal_id, stage=stage)]
     body = dumps(events)
-    public_url = "http://127.0.0.1:8000" + hub["path"]
+    public_url = "http://handover.test" + hub["path"]  # where the tests' client calls
     response = await tenant.client.post(
         hub["path"], content=body, headers=signed_hubspot(SECRET, public_url, body)
     )

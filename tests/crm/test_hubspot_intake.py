@@ -1,17 +1,23 @@
 """HubSpot: signature v3 over the public URL, deal stage changes in a JSON array."""
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
+from app.main import create_app
 from app.settings import Settings
+from tests.conftest import settings_for
 from tests.crm.inbound import kept, projects, rejections, work
 from tests.crm.samples import connection, dumps, hubspot_events, signed_hubspot
 from tests.factories import Tenant
 from tests.problems import assert_problem
 
 SECRET = "hubspot-app-secret-0123"
+CALLED = "http://handover.test"  # where the tests' client calls the app
+PUBLIC = "https://handover.example.com"
 
 
 async def _post(
@@ -22,7 +28,7 @@ async def _post(
     at_ms: int | None = None,
 ) -> httpx.Response:
     body = dumps(events)
-    headers = signed_hubspot(SECRET, settings.public_base_url + hub["path"], body, at_ms)
+    headers = signed_hubspot(SECRET, CALLED + hub["path"], body, at_ms)
     return await tenant.client.post(hub["path"], content=body, headers=headers)
 
 
@@ -52,14 +58,46 @@ async def test_a_won_deal_is_kept_at_once_and_planned_by_the_worker(
     assert request["project_ids"] == [project["id"]]
 
 
-async def test_the_signature_covers_the_public_url_not_the_forwarded_one(
-    tenant: Tenant, settings: Settings
+@pytest.fixture
+async def proxied(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The same database, served behind a proxy: HANDOVER_PUBLIC_BASE_URL names the public URL,
+    and requests come in on the proxy's upstream address."""
+    app = create_app(
+        settings_for(database_url, public_base_url=PUBLIC + "/", dispatcher_enabled=False)
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.7:8000") as http:
+        yield http
+    await app.state.database.dispose()
+
+
+async def test_without_the_setting_the_signature_covers_the_url_the_request_came_in_on(
+    tenant: Tenant,
 ) -> None:
     hub = await connection(tenant, "hubspot")
+    assert hub["intake_url"] == CALLED + hub["path"]
     body = dumps(hubspot_events(1))
-    as_forwarded = signed_hubspot(SECRET, "http://handover.test" + hub["path"], body)
-    response = await tenant.client.post(hub["path"], content=body, headers=as_forwarded)
-    assert_problem(response, 401)
+    as_called = signed_hubspot(SECRET, hub["intake_url"], body)
+    response = await tenant.client.post(hub["path"], content=body, headers=as_called)
+    assert response.status_code == 202, response.text
+
+
+async def test_behind_a_proxy_the_signature_covers_the_public_url_not_the_forwarded_one(
+    tenant: Tenant, proxied: httpx.AsyncClient
+) -> None:
+    hub = await connection(tenant, "hubspot")
+    read = await proxied.get(f"/v1/crm-connections/{hub['id']}", headers=tenant.headers())
+    assert read.json()["intake_url"] == PUBLIC + hub["path"]
+    body = dumps(hubspot_events(1))
+    as_forwarded = signed_hubspot(SECRET, "http://10.0.0.7:8000" + hub["path"], body)
+    assert_problem(await proxied.post(hub["path"], content=body, headers=as_forwarded), 401)
+    [refused] = await kept(tenant, hub["id"])
+    # the kept record says which URL the signature was checked against: the mismatch shows
+    assert refused["detail"] == f"bad_signature: checked as signed over POST {PUBLIC}{hub['path']}"
+
+    as_public = signed_hubspot(SECRET, PUBLIC + hub["path"], body)
+    response = await proxied.post(hub["path"], content=body, headers=as_public)
+    assert response.status_code == 202, response.text
 
 
 async def test_a_bad_signature_and_a_stale_timestamp_are_refused(
@@ -67,7 +105,7 @@ async def test_a_bad_signature_and_a_stale_timestamp_are_refused(
 ) -> None:
     hub = await connection(tenant, "hubspot")
     body = dumps(hubspot_events(2))
-    headers = signed_hubspot("not-the-app-secret", settings.public_base_url + hub["path"], body)
+    headers = signed_hubspot("not-the-app-secret", CALLED + hub["path"], body)
     before = rejections("hubspot", "bad_signature")
     assert_problem(await tenant.client.post(hub["path"], content=body, headers=headers), 401)
     assert rejections("hubspot", "bad_signature") == before + 1
@@ -75,7 +113,7 @@ async def test_a_bad_signature_and_a_stale_timestamp_are_refused(
     stale = int((time.time() - 301) * 1000)
     assert_problem(await _post(tenant, hub, settings, hubspot_events(2), at_ms=stale), 401)
     assert [r["detail"] for r in await kept(tenant, hub["id"])] == [
-        "bad_signature",
+        f"bad_signature: checked as signed over POST {CALLED}{hub['path']}",
         "stale_timestamp",
     ]
     assert await projects(tenant) == []

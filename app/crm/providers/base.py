@@ -19,9 +19,10 @@ class Rejected(Exception):
     """The request does not prove it comes from the connection's CRM. The reason is logged and
     counted, never told to the caller."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail  # kept with the request for support (never a secret)
 
 
 class Malformed(Exception):
@@ -41,6 +42,9 @@ class Received:
     path: str  # with the query string, as the client sent it
     headers: Mapping[str, str]
     body: bytes
+    # the service's public base URL it was sent to (app/core/urls.py), without a trailing slash;
+    # empty for a request read again from its kept record (verified when it arrived)
+    base_url: str = ""
 
 
 @dataclass(frozen=True)
