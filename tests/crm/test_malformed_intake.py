@@ -38,7 +38,7 @@ async def _signed_post(
 ) -> tuple[httpx.Response, str]:
     made = await connection(tenant, provider)
     if provider == "hubspot":
-        headers = signed_hubspot(HUBSPOT_SECRET, settings.public_base_url + made["path"], body)
+        headers = signed_hubspot(HUBSPOT_SECRET, made["intake_url"], body)
     elif provider == "pipedrive":
         headers = basic_auth(made["basic_auth_username"], made["secret"])
     else:
