@@ -23,6 +23,20 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _no_nul_within(value: Any) -> None:
+    """Every string of a field: itself, a list's items, a mapping's keys and values, at any depth
+    (nested input models check their own fields)."""
+    if isinstance(value, str):
+        _no_nul(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul_within(key)
+            _no_nul_within(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _no_nul_within(item)
+
+
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -43,8 +57,7 @@ class InputModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _refuse_nul(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            _no_nul(value)
+        _no_nul_within(value)
         return value
 
 
