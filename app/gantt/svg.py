@@ -14,6 +14,7 @@ from enum import StrEnum
 from uuid import UUID
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from app.core.moments import drawable
 from app.milestones.schemas import TimelineMilestone
 from app.models import MilestoneStatus
 
@@ -89,14 +90,14 @@ class _Scale:
     """Days to x positions: the chart spans every bar (and baseline), padded by a day."""
 
     def __init__(self, days: Sequence[date]) -> None:
-        self.first = min(days) - timedelta(days=1)
-        self.last = max(days) + timedelta(days=2)
+        self.first = drawable(min(days)) - timedelta(days=1)
+        self.last = drawable(max(days)) + timedelta(days=2)
         span = (self.last - self.first).days
         self.day_width = min(MAX_DAY_WIDTH, max(MIN_DAY_WIDTH, TARGET_PLOT_WIDTH / span))
         self.width = span * self.day_width
 
     def x(self, day: date) -> float:
-        return round(LABEL_WIDTH + (day - self.first).days * self.day_width, 1)
+        return round(LABEL_WIDTH + (drawable(day) - self.first).days * self.day_width, 1)
 
     def months(self) -> list[date]:
         first = date(self.first.year, self.first.month, 1)

@@ -4,8 +4,8 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
+from app.core.moments import UpdatedSince
 from app.db import SessionDep
 from app.lessons import service
 from app.lessons.schemas import LessonFilter
@@ -26,9 +26,7 @@ def _filter(
     outcome: LessonOutcome | None = None,
     customer_id: UUID | None = None,
     tag: Annotated[str | None, Query(max_length=50, description="Lessons with this tag.")] = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> LessonFilter:
     return LessonFilter(
         category=category,

@@ -5,8 +5,6 @@ from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     ConfigDict,
     EmailStr,
     Field,
@@ -14,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.moments import CalendarDate, Moment
 from app.core.pagination import Page
 from app.core.schemas import (
     InputModel,
@@ -54,9 +53,6 @@ def _in_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
-
-
 class AttendeeInput(InputModel):
     """A member of your organization, or a customer contact by name and email."""
 
@@ -86,7 +82,7 @@ class DecisionInput(InputModel):
     decided_by_name: Name | None = Field(
         default=None, description="Who decided, when not a member (the customer's sponsor)."
     )
-    decided_on: date | None = Field(
+    decided_on: CalendarDate | None = Field(
         default=None, description="The day it was decided; the meeting's day when absent."
     )
 
@@ -129,7 +125,7 @@ class MeetingCreate(InputModel):
         description="`scheduled` or `proposed`; a meeting becomes `held` through "
         "`POST /v1/meetings/{meeting_id}/hold`.",
     )
-    starts_at: Instant = Field(description="When it starts (with an offset).")
+    starts_at: Moment = Field(description="When it starts (with an offset).")
     time_zone: TimeZone = "UTC"
     duration_minutes: Duration = 60
     attendees: Attendees = Field(default_factory=list)
@@ -140,7 +136,7 @@ class MeetingCreate(InputModel):
         description="The project's cadence this meeting is an occurrence of (then "
         "`occurrence_starts_at` names which); the occurrence is no longer listed apart.",
     )
-    occurrence_starts_at: Instant | None = Field(
+    occurrence_starts_at: Moment | None = Field(
         default=None, description="The start of the cadence's occurrence it stands for."
     )
 
@@ -162,7 +158,7 @@ class MeetingUpdate(PatchModel):
         MeetingStatus,
         Field(description="`proposed`, `scheduled` or `cancelled` (not once held)."),
     ] = unchanged()
-    starts_at: Instant = unchanged()
+    starts_at: Moment = unchanged()
     time_zone: TimeZone = unchanged()
     duration_minutes: Duration = unchanged()
     attendees: Attendees = unchanged()
@@ -172,7 +168,7 @@ class MeetingUpdate(PatchModel):
 
 
 class MeetingHold(InputModel):
-    held_at: Instant | None = Field(
+    held_at: Moment | None = Field(
         default=None, description="When it took place (not in the future); now when absent."
     )
     notes: LongText | None = Field(default=None, description="Replaces the notes when given.")
@@ -259,7 +255,7 @@ class CadenceCreate(InputModel):
     kind: MeetingKind = MeetingKind.sync
     title: Name | None = Field(default=None, description="The kind's name when absent.")
     rule: Rule
-    starts_at: Instant = Field(
+    starts_at: Moment = Field(
         description="The first start: its wall-clock time in `time_zone` is every "
         "occurrence's time."
     )
@@ -289,7 +285,7 @@ class CadenceUpdate(PatchModel):
     kind: MeetingKind = unchanged()
     title: Name = unchanged()
     rule: Rule = unchanged()
-    starts_at: Instant = unchanged()
+    starts_at: Moment = unchanged()
     time_zone: TimeZone = unchanged()
     duration_minutes: Duration = unchanged()
 

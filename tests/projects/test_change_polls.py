@@ -1,7 +1,7 @@
 """The change list PM tools poll (`GET /v1/projects?updated_since=…`), answered by the lean path
 on PostgreSQL (app/projects/polling.py) exactly as the route answers it, page after page."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -104,7 +104,6 @@ async def _awkward_project(tenant: Tenant, customer_id: str) -> str:
         name=AWKWARD_NAME,
         description=AWKWARD_DESCRIPTION,
         customer_id=customer_id,
-        start_date="0999-01-02",
         budget={"amount": "0", "currency": "USD"},
     )
     async with tenant.database.transaction() as session:
@@ -112,6 +111,8 @@ async def _awkward_project(tenant: Tenant, customer_id: str) -> str:
             update(Project)
             .where(Project.id == UUID(created["id"]))  # type: ignore[arg-type]
             .values(
+                # stored before the API refused years before 1900 (docs/api.md)
+                start_date=date(999, 1, 2),
                 created_at=datetime(2026, 3, 1, 9, 30, 0, 1, tzinfo=UTC),
                 updated_at=datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1),
             )
