@@ -61,6 +61,10 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         "/v1/projects?limit=%D9%A3",  # an Arabic-Indic three
         "/v1/projects?limit=+2",
         "/v1/projects?updated_since=2026-01-01T00:00:00",
+        "/v1/projects?updated_since=2026-01-01",  # a date alone: the moment's one message
+        "/v1/projects?updated_since=0.5",  # not a Unix timestamp
+        "/v1/projects?updated_since=0001-01-01T00:00:00%2B23:59",  # before 1900 in UTC
+        "/v1/projects?updated_since=2026-01-01T01:00:00%2B01:00",
         "/v1/projects?archived=true",
         "/v1/projects?phase=initiating&limit=1",
         "/v1/projects?limit=1&limit=2",
