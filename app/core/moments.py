@@ -105,3 +105,9 @@ def drawable(day: date) -> date:
     """`day`, or the nearer end of the range: how a view shows a date stored before the range
     was enforced, rather than failing on it (a timeline pads the last day by two)."""
     return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def drawable_moment(moment: datetime) -> datetime:
+    """`moment`, or the nearer end of the range, in UTC: a meeting stored before the range was
+    enforced still has a local start and an end (9999-12-31T23:59Z plus an hour has none)."""
+    return min(max(moment, EARLIEST), LATEST).astimezone(UTC)

@@ -1,6 +1,6 @@
 """The meetings contract: meetings with attendees and decisions, cadences, occurrences."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Self
 from uuid import UUID
 
@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.moments import CalendarDate, Moment
+from app.core.moments import CalendarDate, Moment, drawable_moment
 from app.core.pagination import Page
 from app.core.schemas import (
     InputModel,
@@ -47,10 +47,6 @@ Rule = Annotated[
         "`COUNT` or `UNTIL` (in UTC, `…Z`) end it.",
     ),
 ]
-
-
-def _in_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
 
 
 class AttendeeInput(InputModel):
@@ -209,7 +205,7 @@ class Timed(OutputModel):
     @computed_field(description="UTC.")  # type: ignore[prop-decorator]
     @property
     def ends_at(self) -> datetime:
-        return _in_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
+        return drawable_moment(self.starts_at) + timedelta(minutes=self.duration_minutes)
 
 
 class MeetingPublic(Timed):

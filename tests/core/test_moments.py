@@ -2,7 +2,7 @@
 query parameters alike, refused with a 422 otherwise; and the views of what was stored before
 still render."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from app.core.moments import DATE_FORMAT, DATE_RANGE, MOMENT_FORMAT, MOMENT_RANGE
-from app.models import ActionItem, Milestone
+from app.models import ActionItem, Meeting, Milestone
 from tests.change_requests.helpers import assessed, move, project_under_way
 from tests.factories import Tenant
 from tests.milestones.helpers import make_milestone
@@ -154,12 +154,19 @@ async def test_a_change_request_cannot_move_a_milestone_out_of_the_range(tenant:
     assert ok(await tenant.get(f"/v1/milestones/{go_live['id']}"))["due_date"] == "2999-12-01"
 
 
-@pytest.mark.parametrize("stored", [date(9999, 12, 31), date(1, 1, 1)])
+@pytest.mark.parametrize(
+    ("stored", "start"),
+    [
+        (date(9999, 12, 31), datetime(9999, 12, 31, 23, 30, tzinfo=UTC)),
+        (date(1, 1, 1), datetime(1, 1, 1, 0, 0, tzinfo=UTC)),
+    ],
+)
 async def test_views_still_render_dates_stored_before_the_range(
-    tenant: Tenant, stored: date
+    tenant: Tenant, stored: date, start: datetime
 ) -> None:
-    """The share page, the timeline and the calendar feeds (by key and by secret URL) of a
-    project with a milestone and an action item stored at the ends of what Python can hold."""
+    """The share page, the timeline, the meeting and the calendar feeds (by key and by secret
+    URL) of a project with a milestone, an action item and a meeting (in Berlin, 90 minutes)
+    stored at the ends of what Python can hold."""
     owner = await tenant.member()
     project = await tenant.project()
     pid = project["id"]
@@ -171,7 +178,25 @@ async def test_views_still_render_dates_stored_before_the_range(
         ),
         201,
     )
+    meeting = ok(
+        await tenant.post(
+            f"/v1/projects/{pid}/meetings",
+            json={
+                "kind": "sync",
+                "starts_at": "2027-01-12T09:00:00Z",
+                "time_zone": "Europe/Berlin",
+                "duration_minutes": 90,
+                "attendees": [{"member_id": owner["id"]}],
+            },
+        ),
+        201,
+    )
     async with tenant.database.transaction() as session:
+        await session.exec(
+            update(Meeting)
+            .where(Meeting.id == UUID(meeting["id"]))  # type: ignore[arg-type]
+            .values(starts_at=start)
+        )
         await session.exec(
             update(Milestone)
             .where(Milestone.id == UUID(milestone["id"]))  # type: ignore[arg-type]
@@ -189,6 +214,7 @@ async def test_views_still_render_dates_stored_before_the_range(
         await tenant.client.get(page_path(link)),
         await tenant.get(f"/v1/projects/{pid}/timeline", headers={"Accept": "image/svg+xml"}),
         await tenant.get(f"/v1/projects/{pid}/timeline"),
+        await tenant.get(f"/v1/meetings/{meeting['id']}"),
         await tenant.get(f"/v1/projects/{pid}/calendar.ics"),
         await tenant.get(f"/v1/members/{owner['id']}/calendar.ics"),
         await tenant.client.get(project_feed),
