@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import Depends, Query
 
 from app.core.moments import UpdatedSince
+from app.core.schemas import ShortText
 from app.db import SessionDep
 from app.lessons import service
 from app.lessons.schemas import LessonFilter
@@ -25,7 +26,9 @@ def _filter(
     category: LessonCategory | None = None,
     outcome: LessonOutcome | None = None,
     customer_id: UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=50, description="Lessons with this tag.")] = None,
+    tag: Annotated[
+        ShortText | None, Query(max_length=50, description="Lessons with this tag.")
+    ] = None,
     updated_since: UpdatedSince = None,
 ) -> LessonFilter:
     return LessonFilter(
@@ -41,7 +44,7 @@ ReadableLesson = Annotated[Lesson, Depends(_readable)]
 WritableLesson = Annotated[Lesson, Depends(_writable)]
 LessonFilterDep = Annotated[LessonFilter, Depends(_filter)]
 SearchWords = Annotated[
-    str | None,
+    ShortText | None,
     Query(
         alias="q",
         min_length=1,

@@ -12,7 +12,13 @@ from tests.factories import Tenant
 from tests.problems import assert_problem
 from tests.rhythm import ok
 
-LESSON = {"title": "T", "what_happened": "W", "category": "estimation", "outcome": "failure"}
+# Texts of a usual length: the lessons' search ranks by BM25 over every stored lesson.
+LESSON = {
+    "title": "Data migration was estimated from the sales deck",
+    "what_happened": "The migration of the legacy CRM took three times the estimate.",
+    "category": "estimation",
+    "outcome": "failure",
+}
 BAD_TEXT = ["a\u0000b", "lone \ud800 surrogate"]
 
 
@@ -53,3 +59,11 @@ def test_every_string_of_a_field_is_checked_at_any_depth(body: dict[str, Any]) -
     with pytest.raises(ValidationError):
         _Nested.model_validate(body)
     _Nested.model_validate({"labels": {"a": ["b"]}, "pairs": [("x", "y")]})
+
+
+async def test_a_nul_in_a_search_is_422(tenant: Tenant) -> None:
+    project = await tenant.project()
+    for url in ("/v1/lessons", f"/v1/projects/{project['id']}/lessons"):
+        for name in ("q", "tag"):
+            problem = assert_problem(await tenant.get(url, params={name: "a\u0000b"}), 422)
+            assert [error["loc"] for error in problem["errors"]] == [["query", name]]
