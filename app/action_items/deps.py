@@ -4,10 +4,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
 from app.action_items import service
 from app.action_items.schemas import ActionItemFilter
+from app.core.moments import UpdatedSince
 from app.db import SessionDep
 from app.members.service import get_member
 from app.models import ActionItem, ActionItemStatus, Member
@@ -37,9 +37,7 @@ def _filter(
     overdue: Annotated[
         bool | None, Query(description="`true`: open and past the due date; `false`: the others.")
     ] = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> ActionItemFilter:
     return ActionItemFilter(status=status, overdue=overdue, updated_since=updated_since)
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import ActionItemSource, ActionItemStatus
@@ -33,7 +34,7 @@ class ActionItemCreate(InputModel):
     title: Title
     description: LongText | None = None
     owner_id: UUID = Field(description="The member who owes it.")
-    due_date: date | None = None
+    due_date: CalendarDate | None = None
     source: SourceInput | None = None
 
     model_config = ConfigDict(
@@ -58,7 +59,7 @@ class ActionItemUpdate(PatchModel):
     title: Title = unchanged()
     description: LongText | None = None
     owner_id: UUID = unchanged()
-    due_date: date | None = None
+    due_date: CalendarDate | None = None
     status: ActionItemStatus = unchanged()
     source: SourceInput | None = None
 

@@ -1,11 +1,9 @@
 """Allocations: who works on what, and who is over 100%."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.allocations import conflicts, service
 from app.allocations.deps import AllocatedMember, ReadableAllocation, WritableAllocation
@@ -19,6 +17,7 @@ from app.allocations.schemas import (
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import CalendarDate, UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -30,14 +29,13 @@ router = APIRouter(
     responses=problem_responses(401, 403, 422, 500),
 )
 
-UpdatedSince = Annotated[
-    AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-]
 WindowStart = Annotated[
-    date | None, Query(alias="from", description="Only allocations ending on or after this day.")
+    CalendarDate | None,
+    Query(alias="from", description="Only allocations ending on or after this day."),
 ]
 WindowEnd = Annotated[
-    date | None, Query(alias="to", description="Only allocations starting on or before this day.")
+    CalendarDate | None,
+    Query(alias="to", description="Only allocations starting on or before this day."),
 ]
 
 
@@ -151,9 +149,10 @@ async def delete_allocation(
 async def list_allocation_conflicts(
     session: SessionDep,
     caller: ProjectsReader,
-    from_date: Annotated[date, Query(alias="from", description="First day of the window.")],
+    from_date: Annotated[CalendarDate, Query(alias="from", description="First day of the window.")],
     to_date: Annotated[
-        date, Query(alias="to", description="Last day of the window; at most 366 days in all.")
+        CalendarDate,
+        Query(alias="to", description="Last day of the window; at most 366 days in all."),
     ],
     member_id: Annotated[UUID | None, Query(description="Only this member.")] = None,
 ) -> AllocationConflicts:

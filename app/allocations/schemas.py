@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, OutputModel, PatchModel, unchanged
 
@@ -16,9 +17,9 @@ Percent = Annotated[
     int,
     Field(ge=1, le=100, description="Share of the member's capacity, every day of the range."),
 ]
-StartDate = Annotated[date, Field(description="First day, included.")]
+StartDate = Annotated[CalendarDate, Field(description="First day, included.")]
 EndDate = Annotated[
-    date,
+    CalendarDate,
     Field(
         description=f"Last day, included; not before start_date, at most {MAX_ALLOCATION_DAYS} "
         "days in all."

@@ -1,6 +1,5 @@
 """Analytics: `/v1/analytics/portfolio` and `/v1/analytics/members/{member_id}`."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from app.analytics import service
 from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
 from app.core.auth import Caller, Scope, requires
 from app.core.errors import problem_responses
+from app.core.moments import CalendarDate
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
 
@@ -24,10 +24,11 @@ AnalyticsReader = Annotated[Caller, requires(Scope.analytics_read)]
 
 def _window(
     from_date: Annotated[
-        date | None, Query(alias="from", description="First day; 89 days before `to` if absent.")
+        CalendarDate | None,
+        Query(alias="from", description="First day; 89 days before `to` if absent."),
     ] = None,
     to_date: Annotated[
-        date | None, Query(alias="to", description="Last day (inclusive); today if absent.")
+        CalendarDate | None, Query(alias="to", description="Last day (inclusive); today if absent.")
     ] = None,
 ) -> service.Window:
     return service.window(from_date, to_date)

@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.core.auth import Scope
+from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel
 
@@ -14,7 +15,7 @@ from app.core.schemas import InputModel, Name, OutputModel
 class ApiKeyCreate(InputModel):
     name: Name = Field(description="What the key is for, e.g. `jira-sync`.")
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
-    expires_at: AwareDatetime | None = Field(None, description="No expiry when absent.")
+    expires_at: Moment | None = Field(None, description="No expiry when absent.")
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"name": "jira-sync", "scopes": ["projects:read"]}]}

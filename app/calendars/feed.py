@@ -21,6 +21,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.moments import drawable
 from app.models import Milestone, Project
 
 PRODUCT_ID = "-//Handover//Calendar feeds//EN"
@@ -78,6 +79,7 @@ def all_day_event(
     """A date, not a time (a milestone, a due date): shown in every time zone on that day, and
     transparent, so it never blocks anyone's free time."""
     event = _base_event(uid, summary, changed_at, version, description)
+    day = drawable(day)
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
     event.add("transp", "TRANSPARENT")

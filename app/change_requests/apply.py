@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict
 from app.core.events import record_change
+from app.core.moments import FIRST_DAY, LAST_DAY
 from app.milestones.dependencies import project_edges
 from app.models import ChangeRequest, ChangeRequestMilestone, Milestone, MilestoneStatus, Project
 
@@ -20,6 +21,15 @@ from app.models import ChangeRequest, ChangeRequestMilestone, Milestone, Milesto
 class ChangeNotApplicable(Conflict):
     slug = "change-not-applicable"
     title = "Change Not Applicable"
+
+
+def _moved(due: date, days: int) -> date | None:
+    """The due date moved by `days`, or None outside the dates the API accepts."""
+    try:
+        moved = due + timedelta(days=days)
+    except OverflowError:
+        return None
+    return moved if FIRST_DAY <= moved <= LAST_DAY else None
 
 
 def _budget(project: Project) -> dict[str, Any] | None:
@@ -80,7 +90,12 @@ async def apply_change(
         )
         dues = dict(found.all())
         for milestone in milestones:
-            dues[milestone.id] = milestone.due_date + timedelta(days=days)
+            moved_to = _moved(milestone.due_date, days)
+            if moved_to is None:
+                raise ChangeNotApplicable(
+                    f"{milestone.name} would be due outside of {FIRST_DAY} to {LAST_DAY}."
+                )
+            dues[milestone.id] = moved_to
         edges = await project_edges(session, project.id)
         if broken := _out_of_order(edges, dues, {m.id for m in milestones}):
             raise ChangeNotApplicable(

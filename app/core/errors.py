@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 logger = logging.getLogger("handover.errors")
 
@@ -176,19 +177,41 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path serves, for a 405's `Allow`.
+
+    Each route serves one method, and Starlette's router answers 405 from the first route whose
+    path alone matches, naming only that route's method. The path's methods are those of every
+    route with the same path as that first one (`/v1/project-templates/default` is not also
+    `/v1/project-templates/{project_template_id}`, which comes after it).
+    """
+    path = None
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] is Match.NONE:
+            continue
+        path = path or getattr(route, "path", None)
+        if getattr(route, "path", None) == path:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if exc.detail != title else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = None
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
     return problem_response(
         request,
         exc.status_code,
         slug=_HTTP_SLUGS.get(exc.status_code, title.lower().replace(" ", "-")),
         title=title,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 

@@ -1,6 +1,7 @@
 """Bases for the contract's models: strict input, bounded text, readable output."""
 
-from typing import Annotated, Any
+from types import NoneType, UnionType
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -8,8 +9,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 
 def _no_nul(value: str) -> str:
@@ -21,6 +24,20 @@ def _no_nul(value: str) -> str:
     except UnicodeEncodeError as exc:
         raise ValueError("must be valid Unicode (no lone surrogates)") from exc
     return value
+
+
+def _no_nul_within(value: Any) -> None:
+    """Every string of a field: itself, a list's items, a mapping's keys and values, at any depth
+    (nested input models check their own fields)."""
+    if isinstance(value, str):
+        _no_nul(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul_within(key)
+            _no_nul_within(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _no_nul_within(item)
 
 
 Name = Annotated[
@@ -35,16 +52,39 @@ Url = Annotated[
 ]
 
 
+def _scalar_kind(annotation: Any) -> type | None:
+    """`bool` or `int` for a field of exactly that type (or that type or null), else None."""
+    union = get_origin(annotation) in (Union, UnionType)
+    kinds = [
+        arg for arg in (get_args(annotation) if union else (annotation,)) if arg is not NoneType
+    ]
+    return kinds[0] if kinds in ([bool], [int]) else None
+
+
 class InputModel(BaseModel):
     """A request body: unknown (or server-owned) fields are refused, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+    # A JSON body's booleans and numbers are typed; a form's fields are all text.
+    typed_scalars: ClassVar[bool] = True
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_coercion(cls, value: Any, info: ValidationInfo) -> Any:
+        """The contract's booleans and integers as JSON writes them: pydantic would read
+        `false` as 0, `0` as false and `"5"` as 5, none of which the schema allows."""
+        field = cls.model_fields.get(info.field_name or "")
+        kind = _scalar_kind(field.annotation) if field and cls.typed_scalars else None
+        if kind is bool and value is not None and not isinstance(value, bool):
+            raise PydanticCustomError("bool_type", "Input should be a valid boolean")
+        if kind is int and isinstance(value, bool | str):
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
     def _refuse_nul(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            _no_nul(value)
+        _no_nul_within(value)
         return value
 
 

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel
 from app.projects.schemas import Money, MoneyInput
@@ -12,7 +13,9 @@ from app.projects.schemas import Money, MoneyInput
 
 class CostEntryCreate(InputModel):
     cost: MoneyInput = Field(description="In the project's budget currency.")
-    incurred_on: date = Field(description="The day the cost was incurred (not in the future).")
+    incurred_on: CalendarDate = Field(
+        description="The day the cost was incurred (not in the future)."
+    )
     description: Name
 
     model_config = ConfigDict(

@@ -1,12 +1,10 @@
 """`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, and what they sent."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.core.urls import PublicBaseUrl
@@ -56,9 +54,7 @@ async def list_crm_connections(
     base_url: PublicBaseUrl,
     page: PageDep,
     provider: CrmSource | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> CrmConnectionPage:
     """List CRM connections, oldest first (never their secrets)."""
     rows = await service.list_connections(

@@ -1,13 +1,11 @@
 """`/v1/customers`: the buyers projects are delivered to."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.customers import service
@@ -48,9 +46,7 @@ async def list_customers(
     caller: CustomersReader,
     page: PageDep,
     crm_source: CrmSource | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> CustomerPage:
     """List the organization's customers, oldest first."""
     rows = await service.list_customers(

@@ -1,13 +1,11 @@
 """`/v1/deals`: push a won deal with an API key; read what CRMs pushed."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -60,9 +58,7 @@ async def list_deals(
     caller: DealsReader,
     page: PageDep,
     source: CrmSource | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> DealPage:
     """List deals, oldest first."""
     rows = await service.list_deals(

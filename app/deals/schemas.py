@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, ShortText, Url
 from app.models import CrmSource
@@ -47,7 +48,7 @@ class CanonicalDeal(InputModel):
     customer: DealCustomer
     amount: Amount | None = None
     currency: Currency | None = None
-    close_date: date | None = None
+    close_date: CalendarDate | None = None
     stage: ShortText | None = Field(
         None,
         description="The CRM's stage. On a generic connection with `won_stages`, only those "

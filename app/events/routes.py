@@ -4,10 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import StringConstraints
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
+from app.core.moments import Moment
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -50,7 +51,7 @@ async def list_events(
         UUID | None, Query(description="Only the events about this object (a risk, say).")
     ] = None,
     since: Annotated[
-        AwareDatetime | None, Query(description="Occurred at or after (with a time zone).")
+        Moment | None, Query(description="Occurred at or after (with a time zone).")
     ] = None,
 ) -> EventPage:
     """List the organization's events in the order they were recorded."""

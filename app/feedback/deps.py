@@ -3,9 +3,9 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Query
-from pydantic import AwareDatetime
+from fastapi import Depends
 
+from app.core.moments import UpdatedSince
 from app.db import SessionDep
 from app.feedback import service
 from app.feedback.schemas import FeedbackFilter
@@ -26,9 +26,7 @@ def _feedback_filter(
     sentiment: Sentiment | None = None,
     category: FeedbackCategory | None = None,
     source: FeedbackSource | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> FeedbackFilter:
     return FeedbackFilter(
         status=status,

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, computed_field
+from pydantic import ConfigDict, Field, computed_field
 
+from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, unchanged
 from app.models import FeedbackCategory, FeedbackSource, FeedbackStatus, Sentiment
@@ -30,7 +31,7 @@ class FeedbackCreate(InputModel):
     sentiment: Sentiment
     text: Text
     milestone_id: MilestoneId | None = None
-    received_at: AwareDatetime | None = Field(
+    received_at: Moment | None = Field(
         default=None,
         description="When it was received (not in the future); now when absent. "
         "Starts the clock of the response times.",

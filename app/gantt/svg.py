@@ -16,6 +16,7 @@ from enum import StrEnum
 from uuid import UUID
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from app.core.moments import drawable
 from app.milestones.schemas import TimelineMilestone
 from app.models import MilestoneStatus
 
@@ -94,8 +95,8 @@ class _Scale:
     `fit_width`, the days share what the labels leave of it, however long the plan."""
 
     def __init__(self, days: Sequence[date], fit_width: float | None = None) -> None:
-        self.first = min(days) - timedelta(days=1)
-        self.last = max(days) + timedelta(days=2)
+        self.first = drawable(min(days)) - timedelta(days=1)
+        self.last = drawable(max(days)) + timedelta(days=2)
         span = (self.last - self.first).days
         if fit_width is None:
             self.day_width = min(MAX_DAY_WIDTH, max(MIN_DAY_WIDTH, TARGET_PLOT_WIDTH / span))
@@ -105,7 +106,7 @@ class _Scale:
         self.width = span * self.day_width
 
     def x(self, day: date) -> float:
-        return round(LABEL_WIDTH + (day - self.first).days * self.day_width, 1)
+        return round(LABEL_WIDTH + (drawable(day) - self.first).days * self.day_width, 1)
 
     def months(self) -> list[date]:
         first = date(self.first.year, self.first.month, 1)

@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from app.core.moments import CalendarDate, Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models.kpi import KpiDirection, KpiMetric, KpiStatus, KpiTrend, MeasurementSource
@@ -18,13 +19,13 @@ Unit = Annotated[str, Field(min_length=1, max_length=32, description="e.g. `rati
 Description = Annotated[LongText, Field(description="Specific: what is measured and why.")]
 OwnerId = Annotated[UUID, Field(description="Who is accountable: a member.")]
 MeasuredFrom = Annotated[
-    date,
+    CalendarDate,
     Field(
         description="Built-in metrics count data from this day (due dates, survey and feedback "
         "dates); all history when absent (utilisation: the last 28 days)."
     ),
 ]
-DueDate = Annotated[date, Field(description="Time-bound: when the target must be met.")]
+DueDate = Annotated[CalendarDate, Field(description="Time-bound: when the target must be met.")]
 
 DEFAULT_UNITS: dict[KpiMetric, str] = {
     KpiMetric.on_time_milestone_rate: "ratio",
@@ -118,7 +119,7 @@ class KpiPage(Page[KpiPublic]):
 
 class KpiMeasurementCreate(InputModel):
     value: Value
-    measured_at: AwareDatetime | None = Field(
+    measured_at: Moment | None = Field(
         default=None, description="When it was measured (not in the future); now when absent."
     )
     note: Annotated[str, Field(max_length=2000)] | None = None

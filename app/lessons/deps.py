@@ -4,8 +4,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
+from app.core.moments import UpdatedSince
+from app.core.schemas import ShortText
 from app.db import SessionDep
 from app.lessons import service
 from app.lessons.schemas import LessonFilter
@@ -25,10 +26,10 @@ def _filter(
     category: LessonCategory | None = None,
     outcome: LessonOutcome | None = None,
     customer_id: UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=50, description="Lessons with this tag.")] = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
+    tag: Annotated[
+        ShortText | None, Query(max_length=50, description="Lessons with this tag.")
     ] = None,
+    updated_since: UpdatedSince = None,
 ) -> LessonFilter:
     return LessonFilter(
         category=category,
@@ -43,7 +44,7 @@ ReadableLesson = Annotated[Lesson, Depends(_readable)]
 WritableLesson = Annotated[Lesson, Depends(_writable)]
 LessonFilterDep = Annotated[LessonFilter, Depends(_filter)]
 SearchWords = Annotated[
-    str | None,
+    ShortText | None,
     Query(
         alias="q",
         min_length=1,

@@ -6,9 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
 from app.core.errors import FieldProblem, InvalidInput
+from app.core.moments import Moment
 from app.db import SessionDep
 from app.meetings import cadences, service
 from app.meetings.calendar import MAX_OCCURRENCES
@@ -47,10 +47,10 @@ class CalendarWindow:
 
 def _window(
     start: Annotated[
-        AwareDatetime, Query(alias="from", description="Meetings starting at or after this.")
+        Moment, Query(alias="from", description="Meetings starting at or after this.")
     ],
     end: Annotated[
-        AwareDatetime,
+        Moment,
         Query(alias="to", description="…and before this; at most 366 days after `from`."),
     ],
     limit: Annotated[

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
 
+from app.core.moments import drawable_moment
+
 # Finer frequencies (hourly and below) are not meetings; they would also explode expansions.
 FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 MAX_PER_YEAR = 400  # at most about one a day
@@ -68,4 +70,4 @@ def next_after(
 
 def local(moment: datetime, time_zone: str) -> datetime:
     """The instant as the wall-clock time of `time_zone` (with its offset)."""
-    return moment.astimezone(zone(time_zone))
+    return drawable_moment(moment).astimezone(zone(time_zone))

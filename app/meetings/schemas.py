@@ -1,12 +1,10 @@
 """The meetings contract: meetings with attendees and decisions, cadences, occurrences."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     ConfigDict,
     EmailStr,
     Field,
@@ -14,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.moments import CalendarDate, Moment, drawable_moment
 from app.core.pagination import Page
 from app.core.schemas import (
     InputModel,
@@ -50,13 +49,6 @@ Rule = Annotated[
 ]
 
 
-def _in_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
-
-
 class AttendeeInput(InputModel):
     """A member of your organization, or a customer contact by name and email."""
 
@@ -86,7 +78,7 @@ class DecisionInput(InputModel):
     decided_by_name: Name | None = Field(
         default=None, description="Who decided, when not a member (the customer's sponsor)."
     )
-    decided_on: date | None = Field(
+    decided_on: CalendarDate | None = Field(
         default=None,
         description="The day it was decided, not after the day the meeting was held (in its "
         "zone); that day when absent.",
@@ -131,7 +123,7 @@ class MeetingCreate(InputModel):
         description="`scheduled` or `proposed`; a meeting becomes `held` through "
         "`POST /v1/meetings/{meeting_id}/hold`.",
     )
-    starts_at: Instant = Field(description="When it starts (with an offset).")
+    starts_at: Moment = Field(description="When it starts (with an offset).")
     time_zone: TimeZone = "UTC"
     duration_minutes: Duration = 60
     attendees: Attendees = Field(default_factory=list)
@@ -142,7 +134,7 @@ class MeetingCreate(InputModel):
         description="The project's cadence this meeting is an occurrence of (then "
         "`occurrence_starts_at` names which); the occurrence is no longer listed apart.",
     )
-    occurrence_starts_at: Instant | None = Field(
+    occurrence_starts_at: Moment | None = Field(
         default=None, description="The start of the cadence's occurrence it stands for."
     )
 
@@ -164,7 +156,7 @@ class MeetingUpdate(PatchModel):
         MeetingStatus,
         Field(description="`proposed`, `scheduled` or `cancelled` (not once held)."),
     ] = unchanged()
-    starts_at: Instant = unchanged()
+    starts_at: Moment = unchanged()
     time_zone: TimeZone = unchanged()
     duration_minutes: Duration = unchanged()
     attendees: Attendees = unchanged()
@@ -174,12 +166,12 @@ class MeetingUpdate(PatchModel):
 
 
 class MeetingHold(InputModel):
-    held_at: Instant | None = Field(
+    held_at: Moment | None = Field(
         default=None,
         description="When it took place: not in the future, not before the meeting starts "
         "(409 `meeting-not-started`); now when absent.",
     )
-    starts_at: Instant | None = Field(
+    starts_at: Moment | None = Field(
         default=None,
         description="When it really started, if not as planned: moves the meeting (a "
         "meeting held before its planned start needs it).",
@@ -222,7 +214,7 @@ class Timed(OutputModel):
     @computed_field(description="UTC.")  # type: ignore[prop-decorator]
     @property
     def ends_at(self) -> datetime:
-        return _in_utc(self.starts_at) + timedelta(minutes=self.duration_minutes)
+        return drawable_moment(self.starts_at) + timedelta(minutes=self.duration_minutes)
 
 
 class MeetingPublic(Timed):
@@ -268,7 +260,7 @@ class CadenceCreate(InputModel):
     kind: MeetingKind = MeetingKind.sync
     title: Name | None = Field(default=None, description="The kind's name when absent.")
     rule: Rule
-    starts_at: Instant = Field(
+    starts_at: Moment = Field(
         description="The first start: its wall-clock time in `time_zone` is every "
         "occurrence's time."
     )
@@ -298,7 +290,7 @@ class CadenceUpdate(PatchModel):
     kind: MeetingKind = unchanged()
     title: Name = unchanged()
     rule: Rule = unchanged()
-    starts_at: Instant = unchanged()
+    starts_at: Moment = unchanged()
     time_zone: TimeZone = unchanged()
     duration_minutes: Duration = unchanged()
 

@@ -1,13 +1,11 @@
 """`/v1/members`: the people of the organization."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -48,9 +46,7 @@ async def list_members(
     caller: MembersReader,
     page: PageDep,
     role: MemberRole | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> MemberPage:
     """List the organization's members, oldest first."""
     rows = await service.list_members(session, caller, page, role=role, updated_since=updated_since)

@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -61,9 +61,7 @@ async def list_milestones(
         bool | None, Query(description="Only overdue (or, with false, only not overdue) ones.")
     ] = None,
     customer_visible: bool | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> MilestonePage:
     """List a project's milestones, oldest first."""
     rows = await service.list_milestones(

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import MilestoneStatus
@@ -23,7 +24,7 @@ DependsOn = Annotated[
 ]
 OwnerId = Annotated[UUID | None, Field(description="A member: who answers for the milestone.")]
 CompletedDate = Annotated[
-    date | None,
+    CalendarDate | None,
     Field(description="When it was done: only with status `done`, which defaults it to today."),
 ]
 
@@ -31,8 +32,10 @@ CompletedDate = Annotated[
 class MilestoneCreate(InputModel):
     name: Name
     description: LongText | None = None
-    start_date: date | None = Field(None, description="When work starts; not after `due_date`.")
-    due_date: date = Field(description="Also becomes the `baseline_due_date`.")
+    start_date: CalendarDate | None = Field(
+        None, description="When work starts; not after `due_date`."
+    )
+    due_date: CalendarDate = Field(description="Also becomes the `baseline_due_date`.")
     owner_id: OwnerId = None
     status: MilestoneStatus = MilestoneStatus.planned
     completed_date: CompletedDate = None
@@ -64,8 +67,8 @@ class MilestoneUpdate(PatchModel):
 
     name: Name = unchanged()
     description: LongText | None = None
-    start_date: date | None = None
-    due_date: date = unchanged()
+    start_date: CalendarDate | None = None
+    due_date: CalendarDate = unchanged()
     owner_id: OwnerId = None
     status: MilestoneStatus = unchanged()
     completed_date: CompletedDate = None

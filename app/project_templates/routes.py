@@ -1,13 +1,11 @@
 """`/v1/project-templates`: how projects from won deals are planned (scopes `projects:*`)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -48,9 +46,7 @@ async def list_project_templates(
     session: SessionDep,
     caller: ProjectsReader,
     page: PageDep,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> ProjectTemplatePage:
     """List the organization's templates, oldest first."""
     rows = await service.list_templates(session, caller, page, updated_since)
@@ -63,7 +59,11 @@ async def get_default_project_template(_caller: ProjectsReader) -> ProjectTempla
     return service.built_in_template()
 
 
-@router.get("/{project_template_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+# `:uuid`: `/default` is a path of its own, so its other methods are 405s, not ids that fail.
+TEMPLATE = "/{project_template_id:uuid}"
+
+
+@router.get(TEMPLATE, responses={**problem_responses(404), **NOT_MODIFIED})
 async def get_project_template(
     template: ReadableTemplate, cache: CacheCheckDep
 ) -> ProjectTemplatePublic:
@@ -72,7 +72,7 @@ async def get_project_template(
     return ProjectTemplatePublic.model_validate(template)
 
 
-@router.patch("/{project_template_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch(TEMPLATE, responses=problem_responses(404, 409, 412, 413, 415))
 async def update_project_template(
     session: SessionDep,
     template: WritableTemplate,
@@ -87,7 +87,7 @@ async def update_project_template(
 
 
 @router.delete(
-    "/{project_template_id}",
+    TEMPLATE,
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )

@@ -25,12 +25,13 @@ would need SQLAlchemy's type conversions.
 import json
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
 
 import structlog
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,6 +40,7 @@ from app.core.auth import KEY_PREFIX, Caller, KeyRecord, hash_key, record_use, u
 from app.core.auth import Scope as KeyScope
 from app.core.errors import DomainError, domain_error_response
 from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
+from app.core.moments import Moment
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
 from app.db import Database
@@ -107,7 +109,7 @@ LEFT JOIN LATERAL (
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
 
-_MOMENT: TypeAdapter[AwareDatetime | None] = TypeAdapter(AwareDatetime | None)
+_MOMENT: TypeAdapter[datetime | None] = TypeAdapter(Moment | None)  # the route's type
 _LIST_PARAMETERS = frozenset({"updated_since", "limit", "cursor"})
 
 

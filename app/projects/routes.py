@@ -4,11 +4,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -48,9 +48,7 @@ async def list_projects(
     health: Health | None = None,
     customer_id: UUID | None = None,
     project_manager_id: UUID | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
     archived: Annotated[bool, Query(description="List archived projects instead.")] = False,
 ) -> ProjectPage:
     """List the organization's projects, oldest first."""

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import (
     InputModel,
@@ -50,8 +51,8 @@ class ProjectCreate(InputModel):
     customer_id: UUID
     sales_owner_id: UUID | None = Field(None, description="A member: who sold it.")
     project_manager_id: UUID | None = Field(None, description="A member: who delivers it.")
-    start_date: date | None = None
-    target_end_date: date | None = None
+    start_date: CalendarDate | None = None
+    target_end_date: CalendarDate | None = None
     budget: MoneyInput | None = None
 
     model_config = ConfigDict(
@@ -94,8 +95,8 @@ class ProjectUpdate(PatchModel):
     customer_id: UUID = unchanged()
     sales_owner_id: UUID | None = None
     project_manager_id: UUID | None = None
-    start_date: date | None = None
-    target_end_date: date | None = None
+    start_date: CalendarDate | None = None
+    target_end_date: CalendarDate | None = None
     budget: MoneyInput | None = None
     health_override: Health | None = None
     health_override_reason: Annotated[ShortText, Field(min_length=1)] | None = None
@@ -146,7 +147,7 @@ class ProjectPage(Page[ProjectPublic]):
 class TransitionCreate(InputModel):
     to_phase: Phase
     note: LongText | None = None
-    customer_acceptance_date: date | None = Field(
+    customer_acceptance_date: CalendarDate | None = Field(
         None, description="When the customer accepted the delivery; needed to close."
     )
 

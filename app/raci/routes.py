@@ -4,11 +4,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -73,9 +73,7 @@ async def list_activities(
     project: ReadableProject,
     page: PageDep,
     phase: Phase | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> ActivityPage:
     """List the project's activities with their letters, oldest first."""
     rows = await service.list_activities(

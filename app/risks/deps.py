@@ -4,9 +4,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
 from app.core.errors import FieldProblem, InvalidInput
+from app.core.moments import UpdatedSince
 from app.db import SessionDep
 from app.models import Risk, RiskStatus
 from app.projects.deps import ProjectsReader, ProjectsWriter
@@ -40,9 +40,7 @@ def _risk_filter(
             "`false`: only the others."
         ),
     ] = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
     change_request_id: Annotated[
         UUID | None,
         Query(description="Only the risks this change request raised when it was approved."),

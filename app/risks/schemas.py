@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, computed_field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import RiskCategory, RiskResponse, RiskStatus
@@ -40,7 +41,8 @@ Status = Annotated[
 ]
 OwnerId = Annotated[UUID, Field(description="A member of the organization.")]
 ReviewDate = Annotated[
-    date, Field(description="When to look at it again; overdue once past while not `closed`.")
+    CalendarDate,
+    Field(description="When to look at it again; overdue once past while not `closed`."),
 ]
 
 

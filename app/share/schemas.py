@@ -69,6 +69,8 @@ class FeedbackForm(InputModel):
 class SurveyForm(InputModel):
     """What the page's CSAT and NPS forms post."""
 
+    typed_scalars = False  # an HTML form sends the score as text
+
     csrf_token: CsrfToken
     kind: SurveyKind
     score: int = Field(ge=0, le=10)

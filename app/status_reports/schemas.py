@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, unchanged
 from app.models import Health, Phase, ReportKind, ReportState
@@ -44,8 +45,8 @@ CustomerSummary = Annotated[
 
 class StatusReportCreate(InputModel):
     kind: ReportKind
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: CalendarDate | None = None
+    period_end: CalendarDate | None = None
     summary: LongText | None = None
     customer_summary: CustomerSummary | None = None
     accomplishments: LongText | None = None
@@ -87,8 +88,8 @@ class StatusReportUpdate(PatchModel):
     )
 
     kind: ReportKind = unchanged()
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: CalendarDate | None = None
+    period_end: CalendarDate | None = None
     summary: LongText | None = None
     customer_summary: CustomerSummary | None = None
     accomplishments: LongText | None = None

@@ -1,11 +1,11 @@
 """Load a survey response of the caller's organization, or 404; the `from`/`to` window."""
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query
 
+from app.core.moments import CalendarDate
 from app.db import SessionDep
 from app.models import SurveyResponse
 from app.projects.deps import ProjectsReader, ProjectsWriter
@@ -27,10 +27,10 @@ async def _writable(
 
 def _window(
     from_date: Annotated[
-        date | None, Query(alias="from", description="Collected on or after this date.")
+        CalendarDate | None, Query(alias="from", description="Collected on or after this date.")
     ] = None,
     to_date: Annotated[
-        date | None, Query(alias="to", description="Collected on or before this date.")
+        CalendarDate | None, Query(alias="to", description="Collected on or before this date.")
     ] = None,
 ) -> CollectedBetween:
     return service.collected_window(from_date, to_date)

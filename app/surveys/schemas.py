@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, EmailStr, Field
 
+from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel
 from app.models import SurveyKind
@@ -23,7 +24,7 @@ class SurveyResponseCreate(InputModel):
     comment: LongText | None = None
     respondent_name: Name | None = None
     respondent_email: Annotated[EmailStr, Field(max_length=320)] | None = None
-    collected_on: date | None = Field(
+    collected_on: CalendarDate | None = Field(
         default=None, description="When the answer was given (not in the future); today if absent."
     )
 

@@ -1,13 +1,11 @@
 """Webhook endpoints, their deliveries and attempts (scopes `webhooks:read` / `webhooks:write`)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
+from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.db import SessionDep
@@ -71,9 +69,7 @@ async def list_webhook_endpoints(
     caller: WebhooksReader,
     page: PageDep,
     enabled: bool | None = None,
-    updated_since: Annotated[
-        AwareDatetime | None, Query(description="Changed at or after (with a time zone).")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> WebhookEndpointPage:
     """List the organization's webhook endpoints, oldest first."""
     rows = await endpoints.list_endpoints(

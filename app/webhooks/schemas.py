@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, OutputModel, PatchModel, ShortText, Url, unchanged
 from app.models import DeliveryStatus
@@ -139,7 +140,7 @@ class WebhookTestSent(OutputModel):
 class DeliveryRecovery(InputModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"since": "2027-01-10T08:00:00Z"}]})
 
-    since: AwareDatetime = Field(
+    since: Moment = Field(
         description="Re-send every `failed` delivery of the endpoint created at or after this."
     )
 

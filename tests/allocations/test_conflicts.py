@@ -157,7 +157,7 @@ async def test_another_organizations_allocations_never_show(
         ({"from": "2027-01-01", "to": "2028-01-02"}, ["query", "to"], "range_too_long"),
         ({"from": "2027-01-01"}, ["query", "to"], "missing"),
         ({"to": "2027-01-01"}, ["query", "from"], "missing"),
-        ({"from": "January", "to": "2027-01-01"}, ["query", "from"], "date_from_datetime_parsing"),
+        ({"from": "January", "to": "2027-01-01"}, ["query", "from"], "date_format"),
     ],
 )
 async def test_the_window_is_required_and_at_most_366_days(

@@ -1,7 +1,7 @@
 """The change list PM tools poll (`GET /v1/projects?updated_since=…`), answered by the lean path
 on PostgreSQL (app/projects/polling.py) exactly as the route answers it, page after page."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -61,6 +61,10 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         "/v1/projects?limit=%D9%A3",  # an Arabic-Indic three
         "/v1/projects?limit=+2",
         "/v1/projects?updated_since=2026-01-01T00:00:00",
+        "/v1/projects?updated_since=2026-01-01",  # a date alone: the moment's one message
+        "/v1/projects?updated_since=0.5",  # not a Unix timestamp
+        "/v1/projects?updated_since=0001-01-01T00:00:00%2B23:59",  # before 1900 in UTC
+        "/v1/projects?updated_since=2026-01-01T01:00:00%2B01:00",
         "/v1/projects?archived=true",
         "/v1/projects?phase=initiating&limit=1",
         "/v1/projects?limit=1&limit=2",
@@ -104,7 +108,6 @@ async def _awkward_project(tenant: Tenant, customer_id: str) -> str:
         name=AWKWARD_NAME,
         description=AWKWARD_DESCRIPTION,
         customer_id=customer_id,
-        start_date="0999-01-02",
         budget={"amount": "0", "currency": "USD"},
     )
     async with tenant.database.transaction() as session:
@@ -112,6 +115,8 @@ async def _awkward_project(tenant: Tenant, customer_id: str) -> str:
             update(Project)
             .where(Project.id == UUID(created["id"]))  # type: ignore[arg-type]
             .values(
+                # stored before the API refused years before 1900 (docs/api.md)
+                start_date=date(999, 1, 2),
                 created_at=datetime(2026, 3, 1, 9, 30, 0, 1, tzinfo=UTC),
                 updated_at=datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1),
             )
