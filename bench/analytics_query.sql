@@ -12,7 +12,10 @@ WITH p AS (
                                           ELSE current_date END - due_date)
                     ELSE 0 END) AS slip
     FROM milestones
-    WHERE organization_id = $1 AND due_date BETWEEN $2 AND $3
+    WHERE organization_id = $1
+      -- a done milestone counts in the window it was done in, the others by their due date
+      AND CASE WHEN status = 'done' THEN coalesce(completed_date, due_date) ELSE due_date END
+          BETWEEN $2 AND $3
     GROUP BY project_id
 ), c AS (
     SELECT project_id, sum(amount) AS actual
