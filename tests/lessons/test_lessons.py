@@ -81,7 +81,10 @@ async def _library(tenant: Tenant, project: dict[str, Any]) -> None:
         await _lesson(tenant, project, {**TRAINING, "title": title, "what_happened": title})
 
 
-async def test_the_best_match_comes_first(tenant: Tenant) -> None:
+async def _kickoff_lessons(
+    tenant: Tenant,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A library with one lesson that mentions the kickoff in passing and one about it."""
     project = await tenant.project()
     await _library(tenant, project)
     passing = await _lesson(
@@ -99,28 +102,17 @@ async def test_the_best_match_comes_first(tenant: Tenant) -> None:
             "next_time": "No kickoff without the salesperson.",
         },
     )
+    return project, passing, central
+
+
+async def test_the_best_match_comes_first(tenant: Tenant) -> None:
+    project, passing, central = await _kickoff_lessons(tenant)
     assert await _search(tenant, q="kickoff") == [central["id"], passing["id"]]
     assert await _search(tenant, q="kickoff", limit=1) == [central["id"]]
 
 
 async def test_each_match_says_how_well_and_where_it_matched(tenant: Tenant) -> None:
-    project = await tenant.project()
-    await _library(tenant, project)
-    passing = await _lesson(
-        tenant,
-        project,
-        {**TRAINING, "title": "Kickoff agenda", "what_happened": "It ran long: too many slides."},
-    )
-    central = await _lesson(
-        tenant,
-        project,
-        {
-            **TRAINING,
-            "title": "Kickoff without sales",
-            "what_happened": "Sales skipped the kickoff; the kickoff missed the deal's context.",
-            "next_time": "No kickoff without the salesperson.",
-        },
-    )
+    project, passing, central = await _kickoff_lessons(tenant)
     found = ok(await tenant.get("/v1/lessons", params={"q": "kickoff"}))["items"]
     assert [item["id"] for item in found] == [central["id"], passing["id"]]
     ranks = [item["match"]["rank"] for item in found]
