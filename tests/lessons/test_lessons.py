@@ -106,7 +106,7 @@ async def _kickoff_lessons(
 
 
 async def test_the_best_match_comes_first(tenant: Tenant) -> None:
-    project, passing, central = await _kickoff_lessons(tenant)
+    _, passing, central = await _kickoff_lessons(tenant)
     assert await _search(tenant, q="kickoff") == [central["id"], passing["id"]]
     assert await _search(tenant, q="kickoff", limit=1) == [central["id"]]
 
