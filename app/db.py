@@ -10,10 +10,9 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
-from fastapi import Depends, Request
 from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -174,31 +173,6 @@ class Database:
         await self.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction, committed after the route has built its response.
-
-    Used with `scope="function"`, so the commit happens before the response is sent: a client
-    never sees a 201 for a change that failed to commit. Services flush, never commit.
-    Callables in `request.state.after_rollback` run once the transaction has been rolled back
-    (the Idempotency-Key claim is released that way).
-    """
-    database = get_database(request)
-    request.state.after_rollback = []
-    try:
-        async with database.transaction(write=request.method not in READ_METHODS) as session:
-            request.state.session = session
-            yield session
-    except BaseException:
-        for hook in request.state.after_rollback:
-            await hook()
-        raise
-
-
 @asynccontextmanager
 async def working_memory(session: AsyncSession, megabytes: int) -> AsyncIterator[None]:
     """PostgreSQL's `work_mem` raised to `megabytes` for the statements of the block, on the
@@ -238,13 +212,3 @@ def upsert(session: AsyncSession, table: Table, row: dict[str, Any]) -> Any:
     """`INSERT row … ON CONFLICT`, to be finished with `.on_conflict_do_update(…)`, which can
     name the proposed row as `.excluded`."""
     return _insert(session, table).values(row)
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-async def _database(request: Request) -> Database:
-    return get_database(request)  # a coroutine: a plain function would run in the thread pool
-
-
-DatabaseDep = Annotated[Database, Depends(_database)]

@@ -11,7 +11,6 @@ from starlette.types import ASGIApp
 from app import __version__
 from app.accounts.routes import router as accounts_router
 from app.action_items.routes import router as action_items_router
-from app.alerts.routes import router as organization_router
 from app.allocations.routes import router as allocations_router
 from app.analytics.routes import router as analytics_router
 from app.api_keys.routes import router as api_keys_router
@@ -41,6 +40,7 @@ from app.meetings.routes import router as meetings_router
 from app.members.routes import router as members_router
 from app.milestones.routes import router as milestones_router
 from app.operations.routes import router as operations_router
+from app.organizations.routes import router as organization_router
 from app.project_templates.routes import router as project_templates_router
 from app.projects.lifecycle_routes import router as project_lifecycle_router
 from app.projects.polling import ProjectPolls

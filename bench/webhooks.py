@@ -31,13 +31,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from app.core.events import record_event
+from app.core.secrets import encrypt_secret, generate_secret
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.operations.service import alembic_config
 from app.organizations.service import create_organization
 from app.settings import Settings
-from app.webhooks.secrets import encrypt_secret, generate_secret
 from app.webhooks.sending import signed_headers
 from bench import servers
 from bench.support import drop_database, free_port, fresh_database

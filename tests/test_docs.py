@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.alerts.schemas import OrganizationUpdate
 from app.models.status_report import ReportKind
+from app.organizations.schemas import OrganizationUpdate
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

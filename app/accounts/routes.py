@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from app.accounts import service
 from app.accounts.schemas import AccountOverview
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.routing import HandoverRoute
 from app.customers.service import get_customer
-from app.db import SessionDep
 from app.models.base import today
 from app.projects.deps import ProjectsReader
 

@@ -7,8 +7,8 @@ from fastapi import Depends, Query
 
 from app.action_items import service
 from app.action_items.schemas import ActionItemFilter
+from app.core.deps import SessionDep
 from app.core.moments import UpdatedSince
-from app.db import SessionDep
 from app.members.service import get_member
 from app.models import ActionItem, ActionItemStatus, Member
 from app.projects.deps import ProjectsReader, ProjectsWriter

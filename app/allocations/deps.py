@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import Depends
 
 from app.allocations import service
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.members.service import get_member
 from app.models import Allocation, Member
 from app.projects.deps import ProjectsReader, ProjectsWriter

@@ -14,13 +14,13 @@ from app.allocations.schemas import (
     AllocationPublic,
     AllocationUpdate,
 )
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import CalendarDate, UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
 router = APIRouter(

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from app.analytics import service
 from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
 from app.core.auth import Caller, Scope, requires
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.moments import CalendarDate
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 
 router = APIRouter(
     tags=["analytics"],

@@ -8,10 +8,10 @@ from fastapi import APIRouter, status
 from app.api_keys import service
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from app.core.auth import Caller, Scope, requires
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 
 Admin = Annotated[Caller, requires(Scope.admin)]
 

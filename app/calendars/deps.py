@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import Depends
 
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.members.service import get_member
 from app.models import Member
 from app.projects.deps import ProjectsReader, ProjectsWriter

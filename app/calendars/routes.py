@@ -8,11 +8,11 @@ from app.calendars import service
 from app.calendars.deps import CalendarMember, CalendarMemberToManage
 from app.calendars.feed import FeedSubject
 from app.calendars.schemas import CalendarSecretUrl
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.routing import HandoverRoute
 from app.core.urls import public_url
-from app.db import SessionDep
 from app.models import CalendarFeed
 from app.projects.deps import ReadableProject, WritableProject
 

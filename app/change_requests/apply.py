@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import Conflict
 from app.core.events import record_change
 from app.core.moments import FIRST_DAY, LAST_DAY
-from app.milestones.dependencies import project_edges
+from app.milestones.dependency_rules import project_edges
 from app.models import ChangeRequest, ChangeRequestMilestone, Milestone, MilestoneStatus, Project
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import Depends
 
 from app.change_requests import service
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.models import ChangeRequest
 from app.projects.deps import ProjectsReader, ProjectsWriter
 

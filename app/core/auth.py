@@ -18,9 +18,10 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.deps import SessionDep, get_database
 from app.core.errors import Forbidden, Unauthenticated
 from app.core.ratelimit import limiter_of
-from app.db import READ_METHODS, Database, SessionDep, get_database
+from app.db import READ_METHODS, Database
 from app.models import ApiKey
 from app.models.base import utcnow
 

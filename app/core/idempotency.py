@@ -20,8 +20,9 @@ from fastapi import Depends, FastAPI, Header, Request, Response
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from app.core.deps import get_database
 from app.core.errors import Conflict, DomainError
-from app.db import get_database, insert_or_ignore
+from app.db import insert_or_ignore
 from app.models import IdempotencyRecord, IdempotencyState
 from app.models.base import new_id, utcnow
 

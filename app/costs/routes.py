@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
@@ -12,7 +13,6 @@ from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.costs import service
 from app.costs.schemas import CostEntryCreate, CostEntryPage, CostEntryPublic
-from app.db import SessionDep
 from app.models.kpi import CostEntry
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 

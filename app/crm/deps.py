@@ -6,8 +6,8 @@ from uuid import UUID
 from fastapi import Depends
 
 from app.core.auth import Caller, Scope, requires
+from app.core.deps import SessionDep
 from app.crm import service
-from app.db import SessionDep
 from app.models import CrmConnection
 
 CrmReader = Annotated[Caller, requires(Scope.crm_read)]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.core.deps import DatabaseDep, SettingsDep
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
 from app.core.urls import PublicBaseUrl
@@ -16,10 +17,8 @@ from app.crm import intake
 from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
 from app.crm.schemas import IntakeAnswer
-from app.db import DatabaseDep
 from app.deals.schemas import DEAL_EXAMPLE, CanonicalDeal
 from app.models import CrmSource, InboundOutcome
-from app.webhooks.deps import SettingsDep
 
 # The canonical deal, inline: its parts (`DealCustomer`, `LineItem`) are components already.
 CANONICAL_DEAL_SCHEMA = {

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.moments import UpdatedSince
@@ -19,9 +20,7 @@ from app.crm.schemas import (
     CrmSecretRotation,
     InboundRequestPage,
 )
-from app.db import SessionDep
 from app.models import CrmSource, InboundOutcome
-from app.webhooks.deps import SettingsDep
 
 router = APIRouter(
     prefix="/v1/crm-connections",

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
+from app.core.secrets import decrypt_secret, encrypt_secret, generate_secret
 from app.core.tenancy import get_owned
 from app.crm.clients.base import ApiAccess
 from app.crm.providers.base import Credentials
@@ -43,7 +44,6 @@ from app.models.base import utcnow
 from app.project_templates.service import require_template
 from app.settings import Settings
 from app.webhooks.safety import resolve_target
-from app.webhooks.secrets import decrypt_secret, encrypt_secret, generate_secret
 
 DEFAULT_BASIC_AUTH_USERNAME = "handover"
 

@@ -6,8 +6,8 @@ from uuid import UUID
 from fastapi import Depends
 
 from app.core.auth import Caller, Scope, requires
+from app.core.deps import SessionDep
 from app.customers import service
-from app.db import SessionDep
 from app.models import Customer
 
 CustomersReader = Annotated[Caller, requires(Scope.customers_read)]

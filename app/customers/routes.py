@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
@@ -11,7 +12,6 @@ from app.core.routing import HandoverRoute
 from app.customers import service
 from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
 from app.customers.schemas import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
-from app.db import SessionDep
 from app.models import CrmSource
 
 router = APIRouter(

@@ -6,12 +6,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import StringConstraints
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.moments import Moment
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.events import service
 from app.events.deps import EventsReader, ReadableEvent
 from app.events.schemas import EventPage, EventPublic, EventTypeList

@@ -5,8 +5,8 @@ from uuid import UUID
 
 from fastapi import Depends
 
+from app.core.deps import SessionDep
 from app.core.moments import UpdatedSince
-from app.db import SessionDep
 from app.feedback import service
 from app.feedback.schemas import FeedbackFilter
 from app.models import Feedback, FeedbackCategory, FeedbackSource, FeedbackStatus, Sentiment

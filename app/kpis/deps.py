@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import Depends
 
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.kpis import service
 from app.kpis.schemas import KpiFilter, KpiLevel
 from app.models.kpi import Kpi, KpiMetric, KpiStatus

@@ -5,9 +5,9 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
+from app.core.deps import SessionDep
 from app.core.moments import UpdatedSince
 from app.core.schemas import ShortText
-from app.db import SessionDep
 from app.lessons import service
 from app.lessons.schemas import LessonFilter
 from app.models import Lesson, LessonCategory, LessonOutcome

@@ -5,12 +5,12 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.lessons import service
 from app.lessons.deps import LessonFilterDep, ReadableLesson, SearchWords, WritableLesson
 from app.lessons.schemas import LessonCreate, LessonPage, LessonPublic, LessonUpdate

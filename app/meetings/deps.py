@@ -7,9 +7,9 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
+from app.core.deps import SessionDep
 from app.core.errors import FieldProblem, InvalidInput
 from app.core.moments import Moment
-from app.db import SessionDep
 from app.meetings import cadences, service
 from app.meetings.calendar import MAX_OCCURRENCES
 from app.models import Meeting, MeetingCadence

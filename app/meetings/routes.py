@@ -3,12 +3,12 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.meetings import cadences, service
 from app.meetings.calendar import occurrences_between
 from app.meetings.deps import (

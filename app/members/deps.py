@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import Depends
 
 from app.core.auth import Caller, Scope, requires
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.members import service
 from app.models import Member
 

@@ -17,7 +17,7 @@ from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.service import require_members
-from app.milestones import dependencies
+from app.milestones import dependency_rules
 from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUpdate
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
@@ -75,7 +75,7 @@ async def get_milestone(session: AsyncSession, caller: Caller, milestone_id: UUI
 
 
 async def describe_milestone(session: AsyncSession, milestone: Milestone) -> MilestonePublic:
-    found = await dependencies.dependencies_of(session, [milestone.id])
+    found = await dependency_rules.dependencies_of(session, [milestone.id])
     return present(milestone, found[milestone.id], date.today())
 
 
@@ -102,7 +102,7 @@ async def list_milestones(
         late = and_(col(Milestone.status) != DONE, col(Milestone.due_date) < today)
         statement = statement.where(late if overdue else not_(late))
     rows = (await session.exec(page.keyset(statement, col(Milestone.id)))).all()
-    found = await dependencies.dependencies_of(session, [row.id for row in rows])
+    found = await dependency_rules.dependencies_of(session, [row.id for row in rows])
     return [present(row, found[row.id], today) for row in rows]
 
 
@@ -180,8 +180,8 @@ async def create_milestone(
     _settle_state(values, today, given=given, cleared=False, moved="start_date")
     await require_members(session, caller, {"owner_id": data.owner_id})
     depends_on = sorted(set(data.depends_on))
-    dues = await dependencies.check_references(session, caller, project.id, depends_on)
-    _raise_if(dependencies.due_problems(data.due_date, dues))
+    dues = await dependency_rules.check_references(session, caller, project.id, depends_on)
+    _raise_if(dependency_rules.due_problems(data.due_date, dues))
     milestone = Milestone(
         organization_id=caller.organization_id,
         project_id=project.id,
@@ -190,7 +190,7 @@ async def create_milestone(
     )
     session.add(milestone)
     await session.flush()
-    await dependencies.add_dependencies(session, milestone.id, depends_on)
+    await dependency_rules.add_dependencies(session, milestone.id, depends_on)
     await touch_project(session, project)
     created = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
     await record_change(
@@ -214,17 +214,17 @@ async def _check_dependencies(
     moved = due_date != milestone.due_date
     if not added and not moved:
         return
-    dues = await dependencies.check_references(
+    dues = await dependency_rules.check_references(
         session, caller, milestone.project_id, depends_on, milestone_id=milestone.id
     )
     problems: list[FieldProblem] = []
     detail: str | None = None
     if added:
-        edges = await dependencies.project_edges(session, milestone.project_id)
-        problems, detail = dependencies.cycle_problems(edges, milestone.id, depends_on)
-    problems += dependencies.due_problems(due_date, dues)
+        edges = await dependency_rules.project_edges(session, milestone.project_id)
+        problems, detail = dependency_rules.cycle_problems(edges, milestone.id, depends_on)
+    problems += dependency_rules.due_problems(due_date, dues)
     if moved:
-        problems += await dependencies.dependent_problems(session, milestone.id, due_date)
+        problems += await dependency_rules.dependent_problems(session, milestone.id, due_date)
     _raise_if(problems, detail)
 
 
@@ -236,7 +236,7 @@ async def update_milestone(
     ensure_active(project)
     today = date.today()
     changes = data.changes()
-    current = (await dependencies.dependencies_of(session, [milestone.id]))[milestone.id]
+    current = (await dependency_rules.dependencies_of(session, [milestone.id]))[milestone.id]
     requested = changes.pop("depends_on", None)
     depends_on = sorted(set(requested)) if requested is not None else current
     state = {field: changes.get(field, getattr(milestone, field)) for field in _STATE_FIELDS}
@@ -256,7 +256,7 @@ async def update_milestone(
         if getattr(milestone, field) != value
     }
     if set(depends_on) != set(current):
-        await dependencies.replace_dependencies(session, milestone.id, depends_on)
+        await dependency_rules.replace_dependencies(session, milestone.id, depends_on)
         changed["depends_on"] = depends_on
     if not changed:
         return present(milestone, current, today)
@@ -283,7 +283,7 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
             .where(MilestoneDependency.depends_on_id == milestone.id)
         )
     ).all()
-    remaining = await dependencies.dependencies_of(session, [row.id for row in dependents])
+    remaining = await dependency_rules.dependencies_of(session, [row.id for row in dependents])
     await record_change(session, "milestone.deleted", milestone, {"name": milestone.name})
     await alerts.forget(session, milestone.organization_id, milestone.id)
     await session.delete(milestone)

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.milestones.dependencies import project_edges
+from app.milestones.dependency_rules import project_edges
 from app.milestones.graph import critical_path
 from app.milestones.schemas import ProjectTimeline, TimelineMilestone
 from app.models import Milestone, MilestoneStatus, Project

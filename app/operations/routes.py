@@ -5,9 +5,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.deps import DatabaseDep
 from app.core.errors import problem_responses
 from app.core.ratelimit import limiter_of
-from app.db import DatabaseDep
 from app.operations import service
 from app.webhooks import metrics as webhook_metrics
 

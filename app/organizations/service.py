@@ -1,4 +1,5 @@
-"""Organizations: the tenants. Created from the command line, not over the API."""
+"""Organizations: the tenants, created from the command line; each reads and changes its own
+settings over the API (`/v1/organization`)."""
 
 from contextlib import suppress
 from uuid import UUID
@@ -7,8 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
 from app.models import Organization
+from app.organizations.schemas import OrganizationUpdate
 
 DEFAULT_ORGANIZATION = "default"
 
@@ -45,3 +48,21 @@ async def find_organization(session: AsyncSession, name_or_id: str) -> Organizat
 
 async def has_organizations(session: AsyncSession) -> bool:
     return (await session.exec(select(Organization.id).limit(1))).first() is not None
+
+
+async def get_organization(session: AsyncSession, caller: Caller) -> Organization:
+    organization = await session.get(Organization, caller.organization_id)
+    assert organization is not None  # a key's organization exists (foreign key, cascade)
+    return organization
+
+
+async def update_organization(
+    session: AsyncSession, caller: Caller, data: OrganizationUpdate
+) -> Organization:
+    """Change the settings. A new alert threshold re-evaluates no risk by itself: each risk
+    is checked against it on its next save (a crossing then alerts once)."""
+    organization = await get_organization(session, caller)
+    for field, value in data.changes().items():
+        setattr(organization, field, value)
+    await session.flush()
+    return organization

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import Depends
 
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.models import ProjectTemplate
 from app.project_templates import service
 from app.projects.deps import ProjectsReader, ProjectsWriter

@@ -2,13 +2,13 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.project_templates import service
 from app.project_templates.deps import ReadableTemplate, WritableTemplate
 from app.project_templates.schemas import (

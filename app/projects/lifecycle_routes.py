@@ -4,12 +4,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import DatabaseDep, SessionDep
 from app.models.base import today as today_utc
 from app.projects import lifecycle
 from app.projects.deps import (

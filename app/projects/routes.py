@@ -5,13 +5,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.models import Health, Phase
 from app.projects import service
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import Depends
 
-from app.db import SessionDep
+from app.core.deps import SessionDep
 from app.models import Activity
 from app.projects.deps import ProjectsReader, ProjectsWriter
 from app.raci import service

@@ -5,9 +5,9 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
+from app.core.deps import SessionDep
 from app.core.errors import FieldProblem, InvalidInput
 from app.core.moments import UpdatedSince
-from app.db import SessionDep
 from app.models import Risk, RiskStatus
 from app.projects.deps import ProjectsReader, ProjectsWriter
 from app.risks import service

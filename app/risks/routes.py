@@ -5,12 +5,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.risks import service
 from app.risks.deps import ReadableRisk, RiskFilterDep, WritableRisk

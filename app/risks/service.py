@@ -1,7 +1,6 @@
 """Risks: what could go wrong on a project, how bad it would be, and what is done about it."""
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +22,7 @@ from app.models import (
     RiskResponse,
     RiskStatus,
 )
-from app.models.base import utcnow
+from app.models.base import today
 from app.projects.lifecycle import ensure_active
 from app.projects.service import touch_project
 from app.risks import events
@@ -35,11 +34,6 @@ TRACKED = frozenset({"probability", "impact", "status"})
 
 class RiskNotFound(NotFound):
     subject = "risk"
-
-
-def today() -> date:
-    """Review dates are compared with today's date in UTC."""
-    return utcnow().date()
 
 
 async def get_risk(session: AsyncSession, caller: Caller, risk_id: UUID) -> Risk:

@@ -17,8 +17,8 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
+from app.core.deps import SessionDep
 from app.core.errors import DomainError
-from app.db import SessionDep
 from app.gantt.svg import STATE_LABELS
 from app.models import FeedbackCategory, MeetingKind, Phase, Sentiment, ShareLink
 from app.models.base import today

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.core.urls import public_url
-from app.db import SessionDep
 from app.projects.deps import ReadableProject, WritableProject
 from app.share import service
 from app.share.deps import ReadableShareLink, WritableShareLink

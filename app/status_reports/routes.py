@@ -2,12 +2,12 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.models import ReportKind, ReportState
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.status_reports import service

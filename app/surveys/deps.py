@@ -5,8 +5,8 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
+from app.core.deps import SessionDep
 from app.core.moments import CalendarDate
-from app.db import SessionDep
 from app.models import SurveyResponse
 from app.projects.deps import ProjectsReader, ProjectsWriter
 from app.surveys import service

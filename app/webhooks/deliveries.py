@@ -19,8 +19,8 @@ from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
-from app.webhooks.endpoints import require_enabled
 from app.webhooks.schemas import WebhookDeliveryPublic
+from app.webhooks.service import require_enabled
 
 
 class WebhookDeliveryNotFound(NotFound):

@@ -1,39 +1,30 @@
-"""Load a webhook endpoint or delivery of the caller's organization, or 404; the settings."""
+"""Load a webhook endpoint or delivery of the caller's organization, or 404."""
 
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.core.auth import Caller, Scope, requires
-from app.db import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.models import WebhookDelivery, WebhookEndpoint
-from app.settings import Settings
-from app.webhooks import deliveries, endpoints
+from app.webhooks import deliveries, service
 from app.webhooks.schemas import WebhookEndpointUpdate
 
 WebhooksReader = Annotated[Caller, requires(Scope.webhooks_read)]
 WebhooksWriter = Annotated[Caller, requires(Scope.webhooks_write)]
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-
-
 async def _readable_endpoint(
     session: SessionDep, caller: WebhooksReader, webhook_endpoint_id: UUID
 ) -> WebhookEndpoint:
-    return await endpoints.get_endpoint(session, caller, webhook_endpoint_id)
+    return await service.get_endpoint(session, caller, webhook_endpoint_id)
 
 
 async def _writable_endpoint(
     session: SessionDep, caller: WebhooksWriter, webhook_endpoint_id: UUID
 ) -> WebhookEndpoint:
-    return await endpoints.get_endpoint(session, caller, webhook_endpoint_id)
+    return await service.get_endpoint(session, caller, webhook_endpoint_id)
 
 
 async def _readable_delivery(
@@ -54,7 +45,7 @@ async def _checked_update(
     """The PATCH body, its new URL checked (DNS included) before the request's transaction
     starts: a lookup never runs while the database is locked."""
     if body.url is not None:
-        await endpoints.check_url(body.url, settings)
+        await service.check_url(body.url, settings)
     return body
 
 

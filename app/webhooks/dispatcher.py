@@ -25,13 +25,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.events import record_event
 from app.core.leases import lease_due
+from app.core.secrets import decrypt_secret
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import UTCDateTime, new_id, utcnow
 from app.settings import Settings
 from app.webhooks import metrics
 from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
-from app.webhooks.secrets import decrypt_secret
 from app.webhooks.sending import Outcome, refused, send
 
 logger = logging.getLogger("handover.webhooks")

@@ -2,20 +2,19 @@
 
 from fastapi import APIRouter, Response, status
 
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
 from app.models import DeliveryStatus
-from app.webhooks import deliveries, endpoints
+from app.webhooks import deliveries, service
 from app.webhooks.deps import (
     CheckedEndpointUpdate,
     ReadableDelivery,
     ReadableEndpoint,
-    SettingsDep,
     WebhooksReader,
     WebhooksWriter,
     WritableDelivery,
@@ -58,7 +57,7 @@ async def create_webhook_endpoint(
 
     No Idempotency-Key here: replaying would mean storing the secret.
     """
-    endpoint, secret = await endpoints.create_endpoint(session, caller, body, settings)
+    endpoint, secret = await service.create_endpoint(session, caller, body, settings)
     set_etag(response, endpoint.version)
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
@@ -72,7 +71,7 @@ async def list_webhook_endpoints(
     updated_since: UpdatedSince = None,
 ) -> WebhookEndpointPage:
     """List the organization's webhook endpoints, oldest first."""
-    rows = await endpoints.list_endpoints(
+    rows = await service.list_endpoints(
         session, caller, page, enabled=enabled, updated_since=updated_since
     )
     return page.page(rows, WebhookEndpointPage)
@@ -96,7 +95,7 @@ async def update_webhook_endpoint(
 ) -> WebhookEndpointPublic:
     """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
     precondition.require(endpoint.version)
-    endpoint = await endpoints.update_endpoint(session, endpoint, body)
+    endpoint = await service.update_endpoint(session, endpoint, body)
     precondition.tag(endpoint.version)
     return WebhookEndpointPublic.model_validate(endpoint)
 
@@ -109,7 +108,7 @@ async def delete_webhook_endpoint(
 ) -> None:
     """Delete an endpoint with its deliveries and attempts."""
     precondition.require(endpoint.version)
-    await endpoints.delete_endpoint(session, endpoint)
+    await service.delete_endpoint(session, endpoint)
 
 
 @router.post(ENDPOINT + "/rotate-secret", responses=problem_responses(404, 412, 413, 415))
@@ -126,7 +125,7 @@ async def rotate_webhook_secret(
     replaying would mean storing the secret.
     """
     precondition.require(endpoint.version)
-    secret = await endpoints.rotate_secret(session, endpoint, body.grace_period_seconds, settings)
+    secret = await service.rotate_secret(session, endpoint, body.grace_period_seconds, settings)
     precondition.tag(endpoint.version)
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
@@ -140,7 +139,7 @@ async def send_webhook_test(
     session: SessionDep, caller: WebhooksWriter, _: IdempotencyDep, endpoint: WritableEndpoint
 ) -> WebhookTestSent:
     """Queue a `webhook.test` event for this endpoint alone (409 if it is disabled)."""
-    event, delivery_id = await endpoints.send_test(session, endpoint)
+    event, delivery_id = await service.send_test(session, endpoint)
     return WebhookTestSent(event_id=event.id, delivery_id=delivery_id)
 
 

@@ -16,11 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
 from app.core.events import record_event
+from app.core.secrets import encrypt_secret, generate_secret
 from app.db import Database
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from app.operations.service import alembic_config
 from app.organizations.service import create_organization
-from app.webhooks.secrets import encrypt_secret, generate_secret
 from tests.conftest import TEST_SECRET, fresh_database_url, settings_for
 from tests.webhooks.receiver import Receiver, running_receiver
 

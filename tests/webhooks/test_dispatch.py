@@ -12,12 +12,12 @@ import pytest
 from sqlmodel import col, select
 from standardwebhooks import Webhook
 
+from app.core.secrets import encrypt_secret, generate_secret
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.settings import Settings
 from app.webhooks import dispatcher
-from app.webhooks.secrets import encrypt_secret, generate_secret
 from tests.conftest import settings_for
 from tests.factories import Tenant
 from tests.webhooks.receiver import Receiver, running_receiver

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 
 from app.core.auth import Scope
+from app.core.secrets import decrypt_secret
 from app.models import Event
 from app.models.base import utcnow
-from app.webhooks.secrets import decrypt_secret
 from tests.factories import Tenant
 from tests.problems import assert_problem, locations
 from tests.webhooks.api_helpers import (

@@ -16,13 +16,13 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_event
 from app.core.pagination import PageParams
+from app.core.secrets import encrypt_secret, generate_secret
 from app.core.tenancy import get_owned
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.settings import Settings
 from app.webhooks.safety import UnsafeWebhookUrl, resolve_target
 from app.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
-from app.webhooks.secrets import encrypt_secret, generate_secret
 
 TEST_EVENT_TYPE = "webhook.test"
 TEST_MESSAGE = "A test event sent from the Handover API: your endpoint is reachable."

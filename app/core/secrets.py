@@ -1,4 +1,10 @@
-"""Webhook signing secrets: `whsec_` + base64 of 32 random bytes, encrypted at rest (Fernet)."""
+"""Secrets at rest: webhook signing secrets and CRM credentials, encrypted with one key (Fernet).
+
+Generated signing secrets are `whsec_` + base64 of 32 random bytes. The key is
+`HANDOVER_WEBHOOK_ENCRYPTION_KEY`, or else derived from the service's secret key; the derivation's
+label names webhooks because they were its first users, and changing it would orphan every
+stored secret.
+"""
 
 import base64
 import hashlib

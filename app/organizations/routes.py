@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from app.alerts import organization as service
-from app.alerts.schemas import OrganizationPublic, OrganizationUpdate
 from app.core.auth import Caller, Scope, requires
+from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.routing import HandoverRoute
-from app.db import SessionDep
+from app.organizations import service
+from app.organizations.schemas import OrganizationPublic, OrganizationUpdate
 
 Admin = Annotated[Caller, requires(Scope.admin)]
 

@@ -1,0 +1,55 @@
+"""The app-wide dependencies a route asks for by type: the settings, the database, and the
+request's one transaction. Domain `deps.py` modules build on these (loading a resource of the
+caller's organization); nothing here knows a domain."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import READ_METHODS, Database
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction, committed after the route has built its response.
+
+    Used with `scope="function"`, so the commit happens before the response is sent: a client
+    never sees a 201 for a change that failed to commit. Services flush, never commit.
+    Callables in `request.state.after_rollback` run once the transaction has been rolled back
+    (the Idempotency-Key claim is released that way).
+    """
+    database = get_database(request)
+    request.state.after_rollback = []
+    try:
+        async with database.transaction(write=request.method not in READ_METHODS) as session:
+            request.state.session = session
+            yield session
+    except BaseException:
+        for hook in request.state.after_rollback:
+            await hook()
+        raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)  # a coroutine: a plain function would run in the thread pool
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
