@@ -2,12 +2,13 @@
 
 import asyncio
 import contextlib
-import logging
+
+import structlog
 
 from app.clock.sweep import sweep
 from app.db import Database
 
-logger = logging.getLogger("handover.clock")
+logger = structlog.get_logger("handover.clock")
 
 
 async def run(database: Database, stop: asyncio.Event) -> None:
@@ -17,7 +18,7 @@ async def run(database: Database, stop: asyncio.Event) -> None:
         try:
             raised = await sweep(database)
             if any(raised.values()):
-                logger.info("clock sweep raised events", extra={"raised": raised})
+                logger.info("clock sweep raised events", raised=raised)
         except Exception:
             logger.exception("clock sweep failed; retrying")
         with contextlib.suppress(TimeoutError):

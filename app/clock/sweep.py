@@ -19,12 +19,12 @@ meeting that started while no sweep ran is no longer upcoming and stays silent. 
 projects raise nothing.
 """
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import String, and_, cast, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -52,7 +52,7 @@ from app.models.meeting import PLANNED_STATUSES
 from app.projects.status import rebuild_for_the_day
 from app.settings import Settings
 
-logger = logging.getLogger("handover.clock")
+logger = structlog.get_logger("handover.clock")
 
 BATCH = 200
 OPEN_MILESTONES = (MilestoneStatus.planned, MilestoneStatus.in_progress)

@@ -5,10 +5,10 @@ Services raise a `DomainError` subclass that names what went wrong for a person
 Starlette's HTTP errors (404 route, 405, 413) and anything unexpected into a problem document.
 """
 
-import logging
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
-logger = logging.getLogger("handover.errors")
+logger = structlog.get_logger("handover.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:handover:problem:"

@@ -14,11 +14,11 @@ of several workers exactly one syncs it.
 
 import hashlib
 import json
-import logging
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
+import structlog
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
@@ -30,7 +30,7 @@ from app.db import Database
 from app.models import CrmConnection, CrmInboundRequest, Deal, InboundKind, InboundOutcome, Project
 from app.models.base import utcnow
 
-logger = logging.getLogger("handover.crm")
+logger = structlog.get_logger("handover.crm")
 
 MAX_PAGES = 20  # a sync takes at most this many pages; the next one goes on from the cursor
 
@@ -119,7 +119,7 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
                 break
     except (CrmUnavailable, CrmRefused) as exc:
         error = f"{type(exc).__name__}: {exc.reason}"
-        logger.warning("CRM sync stopped", extra={"connection": str(connection_id), "why": error})
+        logger.warning("CRM sync stopped", connection=str(connection_id), why=error)
     if connection.sync_cursor is not None and cursor == connection.sync_cursor:
         found = []  # only what changed in the cursor's own second, taken last time
     ids = list(dict.fromkeys([*found, *await _incomplete_deals(database, connection)]))

@@ -22,7 +22,6 @@ expires, and deals already taken are found again, never planned twice.
 import asyncio
 import contextlib
 import json
-import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import structlog
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -49,7 +49,7 @@ from app.models import CrmConnection, CrmInboundRequest, CrmSource, InboundKind,
 from app.models.base import utcnow
 from app.settings import Settings
 
-logger = logging.getLogger("handover.crm")
+logger = structlog.get_logger("handover.crm")
 
 MAX_BACKOFF_SECONDS = 300.0
 
@@ -202,7 +202,7 @@ async def plan_kept(
             if note is not None:
                 taken.notes.append(note)
     except Exception as exc:
-        logger.exception("planning a kept CRM request failed", extra={"request": str(kept.id)})
+        logger.exception("planning a kept CRM request failed", request=str(kept.id))
         reason = f"planning failed: {type(exc).__name__}: {exc}"
         if kept.attempts + 1 >= settings.crm_plan_max_attempts:
             await _finish(database, kept, InboundOutcome.failed, Taken(notes=[reason]))

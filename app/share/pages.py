@@ -5,11 +5,11 @@ the security headers, and anything that goes wrong becomes a plain HTML page wit
 status — an invalid link a 404 or 410, never a stack trace or a JSON problem.
 """
 
-import logging
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -31,7 +31,7 @@ from app.share.protection import (
 )
 from app.share.schemas import MAX_FORM_BYTES, MAX_TEXT, FeedbackForm, SurveyForm
 
-logger = logging.getLogger("handover.share")
+logger = structlog.get_logger("handover.share")
 
 templates = Environment(
     loader=PackageLoader("app.share", "templates"),

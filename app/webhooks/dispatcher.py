@@ -11,13 +11,13 @@ with the same event id as `webhook-id` (at-least-once).
 
 import asyncio
 import contextlib
-import logging
 import random
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
+import structlog
 from cryptography.fernet import InvalidToken
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
@@ -34,7 +34,7 @@ from app.webhooks import metrics
 from app.webhooks.safety import Target, UnsafeWebhookUrl, resolve_target
 from app.webhooks.sending import Outcome, refused, send
 
-logger = logging.getLogger("handover.webhooks")
+logger = structlog.get_logger("handover.webhooks")
 
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 JITTER = 0.2

@@ -1,7 +1,6 @@
 """What every CRM API client returns and raises, and how a CRM's values are bounded before they
 become a canonical deal (the CRM is trusted for what it says, never for how much of it)."""
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -9,13 +8,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol, get_args
 from uuid import UUID
 
+import structlog
 from pydantic import EmailStr, StringConstraints, TypeAdapter, ValidationError
 
 from app.core.schemas import LongText, Name
 from app.deals.schemas import MAX_LINE_ITEMS, CanonicalDeal
 from app.models import CrmSource
 
-logger = logging.getLogger("handover.crm")
+logger = structlog.get_logger("handover.crm")
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,8 @@ def crm_deal(
         if values.get("amount") is not None:
             logger.warning(
                 "a CRM deal's amount has no currency and is left out",
-                extra={"provider": provider.value, "external_id": values.get("external_id")},
+                provider=provider.value,
+                external_id=values.get("external_id"),
             )
         values["amount"] = values["currency"] = None
     try:
@@ -239,11 +240,9 @@ def crm_deal(
     except ValidationError as exc:
         logger.warning(
             "a CRM deal does not fit the canonical deal and is skipped",
-            extra={
-                "provider": provider.value,
-                "external_id": values.get("external_id"),
-                "problems": [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()],
-            },
+            provider=provider.value,
+            external_id=values.get("external_id"),
+            problems=[f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()],
         )
         return None
     return CrmDeal(deal, contacts[:MAX_CONTACTS], won, lost, modified_at)

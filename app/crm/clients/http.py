@@ -10,7 +10,6 @@ budget is spent (a 429, or a rate-limit header at 0) every call of the connectio
 
 import asyncio
 import json
-import logging
 import re
 import time
 import weakref
@@ -19,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import structlog
 
 from app.crm.clients.base import ApiAccess, CrmRefused, CrmUnavailable
 from app.crm.metrics import API_CALLS
@@ -27,7 +27,7 @@ from app.models.base import utcnow
 from app.settings import Settings
 from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request, resolve_target
 
-logger = logging.getLogger("handover.crm")
+logger = structlog.get_logger("handover.crm")
 
 USER_AGENT = "Handover-CRM/1"
 IN_FLIGHT = 4  # calls under way at once per connection

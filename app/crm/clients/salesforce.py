@@ -121,7 +121,7 @@ class SalesforceClient:
             if self._org_currency is None:
                 logger.warning(
                     "the Salesforce org has no default currency: amounts are left out",
-                    extra={"connection": str(self.access.connection_id)},
+                    connection=str(self.access.connection_id),
                 )
         return self._org_currency
 
