@@ -32,6 +32,7 @@ from app.crm.routes import router as crm_router
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.deals.routes import router as deals_router
+from app.events.openapi import webhook_operations
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
 from app.kpis.routes import router as kpis_router
@@ -162,5 +163,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _add_routes(app, router)
     if not settings.metrics_enabled:
         app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/metrics"]
-    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: build_openapi(app, webhooks=webhook_operations)  # type: ignore[method-assign]
     return app

@@ -1,6 +1,7 @@
 """The OpenAPI document as a product: operation ids, problem schemas, scopes."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,7 +12,6 @@ from pydantic.json_schema import models_json_schema
 from app.core.auth import SCOPE_DESCRIPTIONS
 from app.core.errors import Problem
 from app.core.ratelimit import PER_KEY, rate_limited_response
-from app.events.openapi import webhook_operations
 
 DESCRIPTION = """\
 Handover turns closed-won CRM deals into planned projects, and keeps sales and delivery on one
@@ -31,7 +31,13 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+WebhookSection = Callable[[], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def build_openapi(app: FastAPI, webhooks: WebhookSection) -> dict[str, Any]:
+    """The served document: FastAPI's, with problem+json, rate limits, links and the
+    `webhooks` section that `webhooks` builds (the composition root passes the events domain's
+    builder, so this machinery knows no domain)."""
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
@@ -94,7 +100,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
     )
     schemas.update(problem_schemas.get("$defs", {}))
-    add_webhooks(document)
+    add_webhooks(document, *webhooks())
     add_rate_limits(document)
     add_links(document)
     app.openapi_schema = document
@@ -109,10 +115,11 @@ def add_rate_limits(document: dict[str, Any]) -> None:
                 operation["responses"]["429"] = rate_limited_response(PER_KEY)
 
 
-def add_webhooks(document: dict[str, Any]) -> None:
-    """OpenAPI 3.1 `webhooks`: what is POSTed to subscribers, one entry per event type of
-    `app.events.catalogue`, with the payload schemas added to the components."""
-    webhooks, payload_schemas = webhook_operations()
+def add_webhooks(
+    document: dict[str, Any], webhooks: dict[str, Any], payload_schemas: dict[str, Any]
+) -> None:
+    """OpenAPI 3.1 `webhooks`: what is POSTed to subscribers, one entry per event type, with
+    the payload schemas added to the components."""
     schemas = document["components"]["schemas"]
     for name, schema in payload_schemas.items():
         if schemas.setdefault(name, schema) != schema:

@@ -25,7 +25,7 @@ from app.models import (
 from app.models.base import today
 from app.projects.lifecycle import ensure_active
 from app.projects.service import touch_project
-from app.risks import events
+from app.risks import announce
 from app.risks.schemas import RiskCreate, RiskFilter, RiskUpdate
 
 # A change of one of these is a new line in the risk's history.
@@ -145,7 +145,7 @@ async def create_risk(
     session.add(risk)
     await session.flush()
     _record_change(session, caller, risk)
-    await events.created(session, risk)
+    await announce.created(session, risk)
     await touch_project(session, project)
     return risk
 
@@ -212,7 +212,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
     await session.flush()
     if TRACKED & changes.keys():
         _record_change(session, caller, risk)
-    await events.updated(session, risk, changes, old_score=old_score, old_status=old_status)
+    await announce.updated(session, risk, changes, old_score=old_score, old_status=old_status)
     await touch_project(session, project)
     return risk
 
@@ -220,7 +220,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
 async def delete_risk(session: AsyncSession, risk: Risk) -> None:
     """The risk and its history go; the `risk.deleted` event stays in the feed."""
     project = await _project_of(session, risk)
-    await events.deleted(session, risk)
+    await announce.deleted(session, risk)
     await session.delete(risk)
     await session.flush()
     await touch_project(session, project)

@@ -1,4 +1,4 @@
-"""The events a risk raises, for webhook subscribers and the `/v1/events` feed.
+"""What a risk's changes announce: the events it raises, for webhook subscribers and `/v1/events`.
 
 - `risk.created`: the new risk's key fields.
 - `risk.updated`: the fields that changed, with their new values (and `score`/`band` when
