@@ -229,6 +229,14 @@ def keys_create(
     typer.echo(asyncio.run(_create_key(_prepared(), org, name, scope or [Scope.admin])))
 
 
+@cli.command("settings-reference")
+def settings_reference() -> None:
+    """Print the configuration reference table of docs/configuration.md, made from the settings."""
+    from app.settings import settings_reference as reference
+
+    sys.stdout.write(reference())
+
+
 @cli.command()
 def openapi() -> None:
     """Print the OpenAPI document (`handover openapi > openapi/openapi.json`)."""

@@ -36,11 +36,14 @@ class Settings(BaseSettings):
 
     environment: Environment = Field(
         Environment.development,
-        description="`production` refuses the development secret key and debug output.",
+        description="`production` refuses to start with the development secret key; "
+        "`development` protects nothing (see [Development mode](#development-mode-does-not-"
+        "protect-secrets)).",
     )
     database_url: str = Field(
         "sqlite:///./handover.db",
-        description="SQLite file (default) or PostgreSQL URL; the async driver is added for you.",
+        description="SQLite file or `postgresql://user:pass@host/db`; the async driver "
+        "(aiosqlite, asyncpg) is added for you.",
     )
     auto_migrate: bool | None = Field(
         None,
@@ -57,14 +60,17 @@ class Settings(BaseSettings):
         description="Signs pagination cursors. Must be set (≥ 32 characters) in production.",
     )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
-    idempotency_ttl_hours: int = Field(24, ge=1, le=24 * 30)
+    idempotency_ttl_hours: int = Field(
+        24, ge=1, le=24 * 30, description="How long an `Idempotency-Key` replays its answer."
+    )
     idempotency_lock_seconds: int = Field(
         60, ge=5, description="After this, an in-flight Idempotency-Key whose request died is free."
     )
     rate_limit: str = Field(
         "1200/minute",
         pattern=r"^\d+/(second|minute|hour)$",
-        description="Requests each API key may make per window, e.g. `1200/minute`.",
+        description="Requests each API key may make per window (`N/second`, `N/minute`, "
+        "`N/hour`); beyond it a 429 problem with `Retry-After`.",
     )
     crm_rate_limit: str = Field(
         "600/minute",
@@ -111,8 +117,12 @@ class Settings(BaseSettings):
     api_key_touch_seconds: int = Field(
         60, ge=0, description="`last_used_at` is written at most this often per key."
     )
-    db_pool_size: int = Field(20, ge=1, le=200)
-    db_max_overflow: int = Field(10, ge=0, le=200)
+    db_pool_size: int = Field(
+        20, ge=1, le=200, description="PostgreSQL connections each process keeps open."
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, le=200, description="Connections a process may open beyond the pool under load."
+    )
     db_poll_pool_size: int = Field(
         10,
         ge=1,
@@ -128,10 +138,18 @@ class Settings(BaseSettings):
         description="A pooled PostgreSQL connection idle this long is pinged before use (0: "
         "always); one in steady use is not, since a failure on it is noticed on use anyway.",
     )
-    sqlite_busy_timeout_ms: int = Field(15_000, ge=0)
-    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    sqlite_busy_timeout_ms: int = Field(
+        15_000, ge=0, description="How long a SQLite writer waits for the lock."
+    )
+    log_level: str = Field(
+        "INFO",
+        pattern="^(DEBUG|INFO|WARNING|ERROR)$",
+        description="`DEBUG`, `INFO` (one access line per request), `WARNING` or `ERROR`.",
+    )
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console).")
-    metrics_enabled: bool = True
+    metrics_enabled: bool = Field(
+        True, description="Serve Prometheus metrics at `/metrics` (no key; keep it internal)."
+    )
     webhook_allow_http: bool = Field(
         False, description="Allow plain-http webhook URLs (development and tests only)."
     )
@@ -149,7 +167,9 @@ class Settings(BaseSettings):
         "5,300,1800,7200,18000,36000,50400,72000,86400",
         description="Seconds to wait before each retry (±20% jitter); after the last, failed.",
     )
-    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="How long one webhook attempt may take before it failed."
+    )
     webhook_disable_after_days: float = Field(
         5, gt=0, description="An endpoint failing continuously this long is disabled."
     )
@@ -173,7 +193,10 @@ class Settings(BaseSettings):
         300, ge=1, description="CRM requests signed longer ago (or ahead) than this are refused."
     )
     crm_inbound_retention_days: int = Field(
-        30, ge=1, description="How long raw CRM requests are kept for support."
+        30,
+        ge=1,
+        description="How long raw CRM requests are kept for support (`handover "
+        "purge-inbound-requests`; one still waiting to be planned stays).",
     )
     crm_enrich_deadline_seconds: float = Field(
         600,
@@ -203,8 +226,12 @@ class Settings(BaseSettings):
         True,
         description="Run the webhook dispatcher inside `serve` (`handover worker` also runs it).",
     )
-    dispatcher_batch_size: int = Field(50, ge=1, le=1000)
-    dispatcher_concurrency: int = Field(20, ge=1, le=500)
+    dispatcher_batch_size: int = Field(
+        50, ge=1, le=1000, description="Deliveries a dispatcher claims at a time."
+    )
+    dispatcher_concurrency: int = Field(
+        20, ge=1, le=500, description="Webhook attempts in flight per worker process."
+    )
     dispatcher_batches_in_flight: int = Field(
         2,
         ge=1,
@@ -212,12 +239,20 @@ class Settings(BaseSettings):
         description="Batches a dispatcher works on at once: one's database work overlaps "
         "another's sends (the sends in flight stay capped at `dispatcher_concurrency`).",
     )
-    dispatcher_lease_seconds: int = Field(60, ge=5)
-    dispatcher_poll_seconds: float = Field(1.0, gt=0, le=60)
+    dispatcher_lease_seconds: int = Field(
+        60,
+        ge=5,
+        description="How long a claimed delivery stays another worker's to leave alone; a "
+        "worker that died is taken over after it.",
+    )
+    dispatcher_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How often an idle dispatcher looks for due deliveries."
+    )
     lean_project_polls: bool = Field(
         True,
-        description="Answer the polls of project status and changes that it can ahead of the "
-        "routes, each in one statement (PostgreSQL; see app/projects/polling.py).",
+        description="On PostgreSQL, answer status polls (200 from the kept document, 304) and "
+        "the plain change list ahead of the routes, in one statement each (see "
+        "[Performance](../bench/README.md)).",
     )
     clock_enabled: bool = Field(
         True,
@@ -278,3 +313,32 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+def _shown_default(name: str) -> str:
+    """A setting's default as the reference shows it: what a reader would type, or why unset."""
+    field = Settings.model_fields[name]
+    value = field.get_default(call_default_factory=True)
+    if name == "secret_key":
+        return "a development value"
+    if value is None:
+        return "unset"
+    if value in ("", [], ()):
+        return "empty"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, SecretStr):
+        return "set"
+    if isinstance(value, (list, tuple)):
+        return "`" + ",".join(str(item) for item in value) + "`"
+    return f"`{value.value if isinstance(value, StrEnum) else value}`"
+
+
+def settings_reference() -> str:
+    """The configuration reference of docs/configuration.md, made from the settings themselves so
+    that it cannot fall behind them (tests/test_docs.py compares the two)."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        meaning = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `HANDOVER_{name.upper()}` | {_shown_default(name)} | {meaning} |")
+    return "\n".join(rows) + "\n"

@@ -8,6 +8,7 @@ import pytest
 
 from app.models.status_report import ReportKind
 from app.organizations.schemas import OrganizationUpdate
+from app.settings import settings_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -47,6 +48,13 @@ def test_every_link_between_the_guides_leads_to_a_page_and_a_heading(page: Path)
         if anchor and linked.suffix == ".md":
             headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.MULTILINE)
             assert anchor in {_slug(heading) for heading in headings}, (page.name, anchor)
+
+
+def test_the_configuration_reference_is_the_settings_own() -> None:
+    """The table in docs/configuration.md is generated: a setting added, renamed or redescribed
+    without `handover settings-reference` fails here."""
+    guide = (ROOT / "docs" / "configuration.md").read_text()
+    assert settings_reference() in guide, "run: handover settings-reference, paste it in the guide"
 
 
 def test_the_organization_settings_are_documented() -> None:
