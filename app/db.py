@@ -8,7 +8,7 @@ lock at the start instead of failing with "database is locked" halfway through.
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,6 +24,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.settings import Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+_BEFORE_COMMIT: list[BeforeCommit] = []
+
+
+def before_commit(hook: BeforeCommit) -> BeforeCommit:
+    """Run `hook` at the end of every transaction's block, before it commits: a rule of the unit
+    of work that no service should have to remember (app/projects/changes.py)."""
+    _BEFORE_COMMIT.append(hook)
+    return hook
+
 
 # PostgreSQL's settings for the service's sessions. No JIT: it compiles a statement whose
 # estimated cost passes `jit_above_cost`, which only the portfolio analytics reach, and only on
@@ -162,9 +173,12 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed when the block ends, rolled back on error."""
+        """A session in one transaction: committed when the block ends, rolled back on error.
+        The unit of work's own rules (`before_commit`) run first."""
         async with self.session(write=write) as session, session.begin():
             yield session
+            for hook in _BEFORE_COMMIT:
+                await hook(session)
 
     async def dispose(self) -> None:
         pools, self._driver_pools = self._driver_pools, {}

@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import today, utcnow
 from app.projects.lifecycle import ensure_active
-from app.projects.service import active_project_of, touch_project
+from app.projects.service import active_project_of
 
 OPEN = ActionItemStatus.open
 RETROSPECTIVE_MEETINGS = frozenset({MeetingKind.retrospective, MeetingKind.post_project_review})
@@ -179,7 +179,6 @@ async def create_action_item(
             "source_id": next((link[field] for field in _LINKS if link[field]), None),
         },
     )
-    await touch_project(session, project)
     return item
 
 
@@ -211,12 +210,10 @@ async def update_action_item(
             item,
             {"title": item.title, "owner_id": item.owner_id, "completed_at": item.completed_at},
         )
-    await touch_project(session, project)
     return item
 
 
 async def delete_action_item(session: AsyncSession, item: ActionItem) -> None:
-    project = await active_project_of(session, item)
+    await active_project_of(session, item)
     await session.delete(item)
     await session.flush()
-    await touch_project(session, project)

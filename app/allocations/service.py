@@ -19,7 +19,7 @@ from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.members.service import require_members
 from app.models import Allocation, Project
-from app.projects.service import ProjectArchived, touch_project
+from app.projects.service import ProjectArchived
 
 
 class AllocationNotFound(NotFound):
@@ -99,7 +99,6 @@ async def create_allocation(
     session.add(allocation)
     await session.flush()
     await record_change(session, "allocation.created", allocation, data.model_dump())
-    await touch_project(session, project)
     return allocation
 
 
@@ -107,7 +106,7 @@ async def update_allocation(
     session: AsyncSession, caller: Caller, allocation: Allocation, data: AllocationUpdate
 ) -> Allocation:
     """Apply a merge patch; the range is checked as it will be. Changing nothing writes nothing."""
-    project = await _project_of(session, allocation)
+    await _project_of(session, allocation)
     changes = {
         field: value
         for field, value in data.changes().items()
@@ -125,15 +124,13 @@ async def update_allocation(
         setattr(allocation, field, value)
     await session.flush()
     await record_change(session, "allocation.updated", allocation, changes)
-    await touch_project(session, project)
     return allocation
 
 
 async def delete_allocation(session: AsyncSession, allocation: Allocation) -> None:
-    project = await _project_of(session, allocation)
+    await _project_of(session, allocation)
     await record_change(
         session, "allocation.deleted", allocation, {"member_id": allocation.member_id}
     )
     await session.delete(allocation)
     await session.flush()
-    await touch_project(session, project)

@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
-from app.projects.service import active_project_of, touch_project
+from app.projects.service import active_project_of
 from app.risks import service as risks_service
 
 Status = ChangeRequestStatus
@@ -144,7 +144,6 @@ async def create_change_request(
     )
     session.add(change_request)
     await session.flush()
-    await touch_project(session, project)
     return change_request
 
 
@@ -158,7 +157,7 @@ def _require_editable(change_request: ChangeRequest, doing: str) -> None:
 async def update_change_request(
     session: AsyncSession, caller: Caller, change_request: ChangeRequest, data: ChangeRequestUpdate
 ) -> ChangeRequest:
-    project = await active_project_of(session, change_request)
+    await active_project_of(session, change_request)
     _require_editable(change_request, "changed")
     changes = {
         field: value
@@ -172,18 +171,16 @@ async def update_change_request(
     for field, value in changes.items():
         setattr(change_request, field, value)
     await session.flush()
-    await touch_project(session, project)
     return change_request
 
 
 async def delete_change_request(session: AsyncSession, change_request: ChangeRequest) -> None:
     """Only a draft can be deleted; anything submitted stays on record."""
-    project = await active_project_of(session, change_request)
+    await active_project_of(session, change_request)
     if change_request.status is not Status.draft:
         raise ChangeRequestFrozen("Only a draft can be deleted; reject it instead.")
     await session.delete(change_request)
     await session.flush()
-    await touch_project(session, project)
 
 
 def _assessment_problem(field: str, message: str, kind: str) -> InvalidInput:
@@ -286,5 +283,4 @@ async def move_change_request(
             change_request,
             {"title": change_request.title, "member_id": data.member_id, **applied},
         )
-    await touch_project(session, project)
     return change_request

@@ -15,7 +15,6 @@ from app.models import Project
 from app.models.base import today
 from app.models.kpi import CostEntry
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
 
 
 class CostEntryNotFound(NotFound):
@@ -66,7 +65,6 @@ async def book_cost(session: AsyncSession, project: Project, data: CostEntryCrea
     )
     session.add(entry)
     await session.flush()
-    await touch_project(session, project)
     return entry
 
 
@@ -76,4 +74,3 @@ async def delete_cost_entry(session: AsyncSession, entry: CostEntry) -> None:
     ensure_active(project)
     await session.delete(entry)
     await session.flush()
-    await touch_project(session, project)

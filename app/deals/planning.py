@@ -15,7 +15,6 @@ from app.models import Deal, Organization, Project
 from app.models.base import today
 from app.project_templates.schemas import Plan, TemplateActivity, TemplateRole
 from app.project_templates.service import add_business_days
-from app.projects.service import touched_once
 from app.raci import service as raci
 from app.raci.schemas import ActivityCreate, AssignmentInput
 
@@ -113,42 +112,39 @@ async def plan_project(
         TemplateRole.project_manager: project_manager_id,
         TemplateRole.sales_owner: deal.sales_owner_id,
     }
-    async with touched_once(session, project):
-        previous: list[UUID] = []
-        for item, due in zip(ordered, dues, strict=True):
-            milestone = await milestones.create_milestone(
+    previous: list[UUID] = []
+    for item, due in zip(ordered, dues, strict=True):
+        milestone = await milestones.create_milestone(
+            session,
+            caller,
+            project,
+            MilestoneCreate(
+                name=item.name,
+                due_date=due,
+                owner_id=people[item.owner] if item.owner else None,
+                customer_visible=item.customer_visible,
+                depends_on=previous,
+            ),
+        )
+        previous = [milestone.id]
+    for activity in plan.activities:
+        assignments = _assignments(activity, people)
+        if assignments is not None:
+            await raci.create_activity(
                 session,
                 caller,
                 project,
-                MilestoneCreate(
-                    name=item.name,
-                    due_date=due,
-                    owner_id=people[item.owner] if item.owner else None,
-                    customer_visible=item.customer_visible,
-                    depends_on=previous,
-                ),
+                ActivityCreate(name=activity.name, phase=activity.phase, assignments=assignments),
             )
-            previous = [milestone.id]
-        for activity in plan.activities:
-            assignments = _assignments(activity, people)
-            if assignments is not None:
-                await raci.create_activity(
-                    session,
-                    caller,
-                    project,
-                    ActivityCreate(
-                        name=activity.name, phase=activity.phase, assignments=assignments
-                    ),
-                )
-        organization = await session.get(Organization, project.organization_id)
-        assert organization is not None  # the deal's organization exists (foreign key)
-        await propose_kickoff_meeting(
-            session,
-            project,
-            kickoff_deadline(project, plan),
-            time_zone=organization.time_zone,
-            local_time=time(organization.default_meeting_hour),
-        )
+    organization = await session.get(Organization, project.organization_id)
+    assert organization is not None  # the deal's organization exists (foreign key)
+    await propose_kickoff_meeting(
+        session,
+        project,
+        kickoff_deadline(project, plan),
+        time_zone=organization.time_zone,
+        local_time=time(organization.default_meeting_hour),
+    )
     return project
 
 

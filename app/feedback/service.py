@@ -23,7 +23,6 @@ from app.members.service import require_members
 from app.models import Feedback, FeedbackStatus, Milestone, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
-from app.projects.service import touch_project
 
 # Forward one step at a time; any open feedback may be closed directly (answered at once, or a
 # duplicate). Closed is final.
@@ -142,7 +141,6 @@ async def create_feedback(
             "milestone_id": feedback.milestone_id,
         },
     )
-    await touch_project(session, project)
     return feedback
 
 
@@ -162,7 +160,6 @@ async def update_feedback(
     for field, value in changes.items():
         setattr(feedback, field, value)
     await session.flush()
-    await touch_project(session, project)
     return feedback
 
 
@@ -171,7 +168,7 @@ async def move_feedback(
 ) -> Feedback:
     """Move the feedback one step forward (or straight to `closed`), stamping when and by whom;
     any other move is a 409 `illegal-transition`."""
-    project = await _project_of(session, feedback)
+    await _project_of(session, feedback)
     if data.to_status not in ALLOWED_MOVES[feedback.status]:
         allowed = ", ".join(sorted(ALLOWED_MOVES[feedback.status])) or "none: it is closed"
         raise IllegalTransition(
@@ -184,12 +181,10 @@ async def move_feedback(
     if data.response_to_customer is not None:
         feedback.response_to_customer = data.response_to_customer
     await session.flush()
-    await touch_project(session, project)
     return feedback
 
 
 async def delete_feedback(session: AsyncSession, feedback: Feedback) -> None:
-    project = await _project_of(session, feedback)
+    await _project_of(session, feedback)
     await session.delete(feedback)
     await session.flush()
-    await touch_project(session, project)

@@ -1,7 +1,7 @@
 """KPI targets: create, change, measure, and evaluate them.
 
 A target is evaluated whenever something it depends on is written — its own definition, a
-measurement, or (for a project's targets) any change of the project, through `touch_project` —
+measurement, or (for a project's targets) any change of the project (app/projects/changes.py) —
 and the result is stored. Reads are then cheap and their ETags honest, and `kpi.at_risk` and
 `kpi.missed` are recorded once each time a target moves into that status.
 """

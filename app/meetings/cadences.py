@@ -18,7 +18,7 @@ from app.meetings.service import default_title, field_problem, require_zone
 from app.models import MeetingCadence, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
-from app.projects.service import active_project_of, touch_project
+from app.projects.service import active_project_of
 
 UPCOMING_SHOWN = 5
 
@@ -70,7 +70,6 @@ async def create_cadence(
     )
     session.add(cadence)
     await session.flush()
-    await touch_project(session, project)
     return cadence
 
 
@@ -78,7 +77,7 @@ async def update_cadence(
     session: AsyncSession, cadence: MeetingCadence, data: CadenceUpdate
 ) -> MeetingCadence:
     """Change the rule, its anchor or the meetings' details; held meetings stay as they were."""
-    project = await active_project_of(session, cadence)
+    await active_project_of(session, cadence)
     changes: dict[str, Any] = {
         field: value for field, value in data.changes().items() if getattr(cadence, field) != value
     }
@@ -92,13 +91,11 @@ async def update_cadence(
     for field, value in changes.items():
         setattr(cadence, field, value)
     await session.flush()
-    await touch_project(session, project)
     return cadence
 
 
 async def delete_cadence(session: AsyncSession, cadence: MeetingCadence) -> None:
     """Stop the cadence; meetings already held from it stay."""
-    project = await active_project_of(session, cadence)
+    await active_project_of(session, cadence)
     await session.delete(cadence)
     await session.flush()
-    await touch_project(session, project)

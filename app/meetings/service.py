@@ -36,7 +36,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.meeting import PLANNED_STATUSES
 from app.projects.lifecycle import IllegalTransition, ensure_active
-from app.projects.service import active_project_of, touch_project
+from app.projects.service import active_project_of
 
 # Statuses a PATCH may set; `held` is reached by holding the meeting (it records decisions).
 PATCHABLE_STATUSES = frozenset({*PLANNED_STATUSES, MeetingStatus.cancelled})
@@ -270,7 +270,6 @@ async def create_meeting(
     session.add(meeting)
     await session.flush()
     await replace_attendees(session, meeting, data.attendees)
-    await touch_project(session, project)
     return meeting
 
 
@@ -278,7 +277,7 @@ async def update_meeting(
     session: AsyncSession, caller: Caller, meeting: Meeting, data: MeetingUpdate
 ) -> Meeting:
     """Apply a merge patch. A held meeting stays held; decisions change only once held."""
-    project = await active_project_of(session, meeting)
+    await active_project_of(session, meeting)
     changes: dict[str, Any] = data.changes()
     attendees = changes.pop("attendees", None)
     decisions = changes.pop("decisions", None)
@@ -308,7 +307,6 @@ async def update_meeting(
         setattr(meeting, field, value)
     meeting.updated_at = utcnow()  # a new version even when only the lists changed
     await session.flush()
-    await touch_project(session, project)
     return meeting
 
 
@@ -319,7 +317,7 @@ async def hold_meeting(
     with its decisions. Only a proposed or scheduled meeting can be held (else 409), once it
     has started (else 409 `meeting-not-started`: give `starts_at` when it took place earlier
     than planned). Decisions are dated the day it was held."""
-    project = await active_project_of(session, meeting)
+    await active_project_of(session, meeting)
     if meeting.status not in PLANNED_STATUSES:
         raise IllegalTransition(f"A {meeting.status} meeting cannot be held.")
     held_at = data.held_at or utcnow()
@@ -361,13 +359,11 @@ async def hold_meeting(
             ],
         },
     )
-    await touch_project(session, project)
     return meeting
 
 
 async def delete_meeting(session: AsyncSession, meeting: Meeting) -> None:
     """Action items and lessons that came from it stay, without the link."""
-    project = await active_project_of(session, meeting)
+    await active_project_of(session, meeting)
     await session.delete(meeting)
     await session.flush()
-    await touch_project(session, project)

@@ -22,7 +22,7 @@ from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUp
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
-from app.projects.service import get_project, touch_project
+from app.projects.service import get_project
 
 DONE = MilestoneStatus.done
 _STATE_FIELDS = ("start_date", "due_date", "status", "completed_date")
@@ -191,7 +191,6 @@ async def create_milestone(
     session.add(milestone)
     await session.flush()
     await dependency_rules.add_dependencies(session, milestone.id, depends_on)
-    await touch_project(session, project)
     created = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
     await record_change(
         session, "milestone.created", milestone, {**created, "depends_on": depends_on}
@@ -265,7 +264,6 @@ async def update_milestone(
             setattr(milestone, field, value)
     milestone.updated_at = utcnow()  # a new version even when only the dependencies changed
     await session.flush()
-    await touch_project(session, project)
     await record_change(session, "milestone.updated", milestone, changed)
     if "status" in changed:
         await _record_status(session, milestone, today)
@@ -295,4 +293,3 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
     for dependent in dependents:
         depends_on = [needed for needed in remaining[dependent.id] if needed != milestone.id]
         await record_change(session, "milestone.updated", dependent, {"depends_on": depends_on})
-    await touch_project(session, project)

@@ -1,7 +1,6 @@
 """Projects: the delivery of what was sold."""
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -14,9 +13,11 @@ from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
-from app.kpis.service import evaluate_project_kpis
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
+from app.projects.changes import (
+    settle_changed_projects as settle_changed_projects,  # registered before every commit
+)
 from app.projects.lifecycle import (
     ProjectArchived as ProjectArchived,  # re-exported for sub-resources
 )
@@ -196,34 +197,6 @@ async def active_project_of(session: AsyncSession, part: PartOfProject) -> Proje
     assert project is not None  # the foreign key guarantees it
     ensure_active(project)
     return project
-
-
-_ONE_TOUCH = "handover.projects_touched_once"  # in `session.info`: ids inside `touched_once`
-
-
-async def touch_project(session: AsyncSession, project: Project) -> None:
-    """Something of the project changed (a milestone, a risk…): a new version and `updated_at`,
-    so PM tools polling `updated_since` or holding an ETag see it; its KPIs and health again."""
-    if project.id in session.info.get(_ONE_TOUCH, ()):
-        return  # `touched_once` touches it when its block ends
-    project.updated_at = utcnow()
-    await session.flush()
-    await evaluate_project_kpis(session, project)
-    await refresh_health(session, project)
-
-
-@asynccontextmanager
-async def touched_once(session: AsyncSession, project: Project) -> AsyncIterator[None]:
-    """Many parts of one project changed in a block, touched once when it ends: a deal planned
-    from a template adds a dozen parts, and each touch is a version, a KPI evaluation and a
-    health assessment that the next one makes stale."""
-    touched: set[UUID] = session.info.setdefault(_ONE_TOUCH, set())
-    touched.add(project.id)
-    try:
-        yield
-    finally:
-        touched.discard(project.id)
-    await touch_project(session, project)
 
 
 async def archive_project(session: AsyncSession, project: Project) -> None:

@@ -21,7 +21,8 @@ from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Activity, Phase, Project, RaciAssignment, RaciRole
 from app.models.base import utcnow
-from app.projects.service import ProjectArchived, touch_project
+from app.projects.changes import settle_changed_projects
+from app.projects.service import ProjectArchived
 from app.raci.rules import check_rows
 from app.raci.schemas import (
     MAX_ACTIVITIES_PER_PROJECT,
@@ -137,7 +138,9 @@ async def replace_letters(session: AsyncSession, letters: Mapping[UUID, Letters]
 async def raci_changed(
     session: AsyncSession, project: Project, activity_ids: Sequence[UUID]
 ) -> None:
-    """`raci.changed` names the activities whose letters changed (the project's new version)."""
+    """`raci.changed` names the activities whose letters changed, with the project's new version
+    (settled now rather than at commit: the event and the matrix's ETag carry it)."""
+    await settle_changed_projects(session)
     await record_change(
         session,
         "raci.changed",
@@ -176,7 +179,6 @@ async def create_activity(
         raise TooManyActivities(
             f"A project has at most {MAX_ACTIVITIES_PER_PROJECT} activities; delete one first."
         )
-    await touch_project(session, project)
     position = data.position
     if position is None:
         position = await _next_position(session, project, data.phase)
@@ -222,7 +224,6 @@ async def update_activity(
     letters_change = new_letters is not None and new_letters != current
     if not fields and not letters_change:
         return public(activity, current)
-    await touch_project(session, project)
     for name, value in fields.items():
         setattr(activity, name, value)
     if letters_change and new_letters is not None:
@@ -239,8 +240,7 @@ async def update_activity(
 
 async def delete_activity(session: AsyncSession, activity: Activity) -> None:
     """The row and its letters go; `activity.deleted` stays in the feed."""
-    project = await project_of(session, activity)
-    await touch_project(session, project)
+    await project_of(session, activity)
     await record_change(
         session, "activity.deleted", activity, {"name": activity.name, "phase": activity.phase}
     )

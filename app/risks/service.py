@@ -24,7 +24,6 @@ from app.models import (
 )
 from app.models.base import today
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
 from app.risks import announce
 from app.risks.schemas import RiskCreate, RiskFilter, RiskUpdate
 
@@ -146,7 +145,6 @@ async def create_risk(
     await session.flush()
     _record_change(session, caller, risk)
     await announce.created(session, risk)
-    await touch_project(session, project)
     return risk
 
 
@@ -195,7 +193,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
     """Apply a merge patch. The score follows probability and impact; a change of either or of
     the status adds a line to the history; a text-only edit does not. A patch that changes
     nothing writes nothing (no version, no event)."""
-    project = await _project_of(session, risk)
+    await _project_of(session, risk)
     changes = _changes(risk, data)
     if "owner_id" in changes:
         await require_members(session, caller, {"owner_id": changes["owner_id"]})
@@ -213,14 +211,12 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
     if TRACKED & changes.keys():
         _record_change(session, caller, risk)
     await announce.updated(session, risk, changes, old_score=old_score, old_status=old_status)
-    await touch_project(session, project)
     return risk
 
 
 async def delete_risk(session: AsyncSession, risk: Risk) -> None:
     """The risk and its history go; the `risk.deleted` event stays in the feed."""
-    project = await _project_of(session, risk)
+    await _project_of(session, risk)
     await announce.deleted(session, risk)
     await session.delete(risk)
     await session.flush()
-    await touch_project(session, project)

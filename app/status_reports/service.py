@@ -17,7 +17,6 @@ from app.models import Project, ReportKind, ReportState, Risk, StatusReport
 from app.models.base import today, utcnow
 from app.projects.health import LIVE_RISK
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
 from app.projects.status import latest_published_report, project_status
 from app.risks.bands import RiskBand, band_of
 from app.status_reports.schemas import (
@@ -172,7 +171,6 @@ async def publish_report(session: AsyncSession, report: StatusReport) -> StatusR
     report.state = ReportState.published
     report.published_at = utcnow()
     await session.flush()
-    await touch_project(session, project)
     await record_change(
         session,
         "status_report.published",

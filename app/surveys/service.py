@@ -18,7 +18,6 @@ from app.core.tenancy import get_owned
 from app.models import Project, SurveyKind, SurveyResponse
 from app.models.base import today
 from app.projects.lifecycle import ensure_active
-from app.projects.service import touch_project
 from app.surveys.schemas import (
     SCORE_RANGES,
     CollectedBetween,
@@ -122,7 +121,6 @@ async def create_survey_response(
         project_id=project.id,
         data={"kind": survey_response.kind, "score": survey_response.score},
     )
-    await touch_project(session, project)
     return survey_response
 
 
@@ -133,7 +131,6 @@ async def delete_survey_response(session: AsyncSession, survey_response: SurveyR
     ensure_active(project)
     await session.delete(survey_response)
     await session.flush()
-    await touch_project(session, project)
 
 
 def tally_columns() -> tuple[Any, ...]:

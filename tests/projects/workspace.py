@@ -1,20 +1,16 @@
 """Rows of a project's workspace put straight into the database, for tests of derived views.
 
-Each bumps the project's version, as every service that changes a part of a project does
-(`touch_project`): derived views are kept and tagged by that version.
+Each moves the project's version, as every write to a part of a project does
+(app/projects/changes.py): derived views are kept and tagged by that version.
 """
 
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.models import (
     Milestone,
     MilestoneStatus,
-    Project,
     Risk,
     RiskCategory,
     RiskResponse,
@@ -35,7 +31,6 @@ async def add_milestone(tenant: Tenant, project_id: str, due: date, **overrides:
             **overrides,
         )
         session.add(milestone)
-        await _touch(session, project_id)
     return milestone
 
 
@@ -56,13 +51,4 @@ async def add_risk(
             **overrides,
         )
         session.add(risk)
-        await _touch(session, project_id)
     return risk
-
-
-async def _touch(session: AsyncSession, project_id: str) -> None:
-    await session.exec(
-        update(Project)
-        .where(Project.id == UUID(project_id))  # type: ignore[arg-type]
-        .values(version=Project.version + 1)
-    )

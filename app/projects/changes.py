@@ -1,0 +1,150 @@
+"""The project changed: a write to any part of a project gives the project a new version.
+
+A PM tool polling `updated_since`, a client holding the project's ETag and the kept status
+document are only right if every change to a milestone, a risk, a meeting… moves its project.
+That is a rule of the unit of work, not a step each service remembers (it was `touch_project`,
+called by hand 52 times in 15 modules): the session notes the projects whose parts it writes (a
+flush listener), and before the transaction commits `settle_changed_projects` gives each of them
+a new version and `updated_at`, re-evaluates its KPIs and refreshes its health — once per project
+per transaction, however many parts changed (a deal planned from a template writes a dozen).
+
+`PARTS` says which rows are parts of a project; `CHILD_PARTS`, which rows are parts through a
+parent row. A row that names a project but is not a part (its KPI targets, evaluated from it; its
+share links and calendar feeds, ways in; its events, the record of changes) is listed with its
+reason in `NOT_PARTS`, so that a new table has to be placed (tests/projects/test_changes.py).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import before_commit
+from app.kpis.service import evaluate_project_kpis
+from app.models import (
+    ActionItem,
+    Activity,
+    Allocation,
+    CalendarFeed,
+    ChangeRequest,
+    ChangeRequestMilestone,
+    ChangeRequestTransition,
+    CostEntry,
+    Deal,
+    Decision,
+    Event,
+    Feedback,
+    Kpi,
+    Lesson,
+    Meeting,
+    MeetingAttendee,
+    MeetingCadence,
+    Milestone,
+    MilestoneDependency,
+    Project,
+    ProjectTransition,
+    RaciAssignment,
+    Risk,
+    RiskChange,
+    ShareLink,
+    StatusDocument,
+    StatusReport,
+    SurveyResponse,
+)
+from app.models.base import utcnow
+from app.projects.lifecycle import refresh_health
+
+PARTS: tuple[type[Any], ...] = (
+    Milestone,
+    Risk,
+    Activity,
+    Allocation,
+    StatusReport,
+    Feedback,
+    SurveyResponse,
+    CostEntry,
+    Meeting,
+    MeetingCadence,
+    ActionItem,
+    ChangeRequest,
+)
+# A part through its parent: (row, the column naming the parent, the parent's model).
+CHILD_PARTS: dict[type[Any], tuple[str, type[Any]]] = {
+    MilestoneDependency: ("milestone_id", Milestone),
+    RaciAssignment: ("activity_id", Activity),
+    MeetingAttendee: ("meeting_id", Meeting),
+    Decision: ("meeting_id", Meeting),
+    ChangeRequestMilestone: ("change_request_id", ChangeRequest),
+    ChangeRequestTransition: ("change_request_id", ChangeRequest),
+    RiskChange: ("risk_id", Risk),
+}
+NOT_PARTS: dict[type[Any], str] = {
+    Kpi: "evaluated from the project when it changes; a target's own edits version the target",
+    Lesson: "what a project taught, kept for later projects; not the project's state",
+    ShareLink: "a way in for the customer, not what they see",
+    CalendarFeed: "a way in for a calendar application",
+    StatusDocument: "kept from the project's version, never a cause of one",
+    Event: "the record of a change, not a change",
+    Deal: "where the project came from; written by the CRM intake",
+    ProjectTransition: "the project's own history, written with the project itself",
+}
+
+_CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes
+
+
+@sqlalchemy_event.listens_for(Session, "before_flush")
+def _note_parts_written(session: Session, _context: Any, _instances: Any) -> None:
+    owed: set[tuple[type[Any], UUID]] = session.info.setdefault(_CHANGED, set())
+    dirty = (row for row in session.dirty if session.is_modified(row))
+    for row in (*session.new, *dirty, *session.deleted):
+        if isinstance(row, PARTS):
+            owed.add((Project, row.project_id))
+        elif type(row) in CHILD_PARTS:
+            column, parent = CHILD_PARTS[type(row)]
+            owed.add((parent, getattr(row, column)))
+
+
+async def _project_ids(session: AsyncSession, owed: Iterable[tuple[type[Any], UUID]]) -> set[UUID]:
+    """The projects owed a new version: named directly, or through the parents of child rows
+    (one query per kind of parent; a parent deleted in the same transaction names none)."""
+    by_kind: dict[type[Any], set[UUID]] = {}
+    for kind, row_id in owed:
+        by_kind.setdefault(kind, set()).add(row_id)
+    project_ids = by_kind.pop(Project, set())
+    for parent, ids in by_kind.items():
+        statement = select(parent.project_id).where(col(parent.id).in_(ids))
+        project_ids.update((await session.exec(statement)).all())
+    return project_ids
+
+
+@before_commit
+async def settle_changed_projects(session: AsyncSession) -> None:
+    """Give every project whose parts this transaction wrote its new version, KPIs and health.
+
+    Runs before every commit, and where a caller needs the new version before the end of its
+    transaction (the RACI matrix answers with it). Settling writes only projects, KPI targets
+    and events, none of them a part, so one round settles; a second is allowed for safety."""
+    if not (session.info.get(_CHANGED) or session.new or session.dirty or session.deleted):
+        return  # a read, or nothing written since the last settling
+    await session.flush()  # rows added but not yet flushed are noted by the flush
+    for _ in range(2):
+        owed = session.info.pop(_CHANGED, None)
+        if not owed:
+            return
+        project_ids = await _project_ids(session, owed)
+        if not project_ids:
+            continue
+        projects = (
+            await session.exec(select(Project).where(col(Project.id).in_(project_ids)))
+        ).all()
+        for project in projects:
+            project.updated_at = utcnow()
+        await session.flush()
+        for project in projects:
+            await evaluate_project_kpis(session, project)
+            await refresh_health(session, project)
+        await session.flush()
