@@ -26,7 +26,7 @@ from app.background import run_background
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
-from app.db import Database
+from app.db import open_database
 from app.deals import importer
 from app.models import CrmSource
 from app.models.base import utcnow
@@ -68,28 +68,23 @@ def _prepare(settings: Settings) -> None:
 
 
 async def _migrations_pending(settings: Settings) -> bool:
-    database = Database(settings)
-    try:
-        async with database.transaction(write=False) as session:
-            return await operations.migrations_pending(session)
-    finally:
-        await database.dispose()
+    async with (
+        open_database(settings) as database,
+        database.transaction(write=False) as session,
+    ):
+        return await operations.migrations_pending(session)
 
 
 async def _bootstrap(settings: Settings) -> str | None:
     """On an empty database: a default organization and an admin key (returned once)."""
-    database = Database(settings)
-    try:
-        async with database.transaction() as session:
-            if await organizations.has_organizations(session):
-                return None
-            organization = await organizations.create_organization(
-                session, organizations.DEFAULT_ORGANIZATION
-            )
-            _, secret = await issue_key(session, organization.id, "bootstrap admin", [Scope.admin])
-            return secret
-    finally:
-        await database.dispose()
+    async with open_database(settings) as database, database.transaction() as session:
+        if await organizations.has_organizations(session):
+            return None
+        organization = await organizations.create_organization(
+            session, organizations.DEFAULT_ORGANIZATION
+        )
+        _, secret = await issue_key(session, organization.id, "bootstrap admin", [Scope.admin])
+        return secret
 
 
 def _say(message: str) -> None:
@@ -151,15 +146,12 @@ def serve(
 
 
 async def _work(settings: Settings, *, with_clock: bool) -> None:
-    database = Database(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    try:
+    async with open_database(settings) as database:
         await run_background(database, stop, deliver=True, with_clock=with_clock)
-    finally:
-        await database.dispose()
 
 
 @cli.command()
@@ -191,13 +183,9 @@ def _prepared() -> Settings:
 
 
 async def _create_org(settings: Settings, name: str) -> str:
-    database = Database(settings)
-    try:
-        async with database.transaction() as session:
-            organization = await organizations.create_organization(session, name)
-            return str(organization.id)
-    finally:
-        await database.dispose()
+    async with open_database(settings) as database, database.transaction() as session:
+        organization = await organizations.create_organization(session, name)
+        return str(organization.id)
 
 
 @orgs_cli.command("create")
@@ -207,14 +195,10 @@ def orgs_create(name: Annotated[str, typer.Argument(help="Unique name.")]) -> No
 
 
 async def _create_key(settings: Settings, org: str, name: str, scopes: list[Scope]) -> str:
-    database = Database(settings)
-    try:
-        async with database.transaction() as session:
-            organization = await organizations.find_organization(session, org)
-            _, secret = await issue_key(session, organization.id, name, scopes)
-            return secret
-    finally:
-        await database.dispose()
+    async with open_database(settings) as database, database.transaction() as session:
+        organization = await organizations.find_organization(session, org)
+        _, secret = await issue_key(session, organization.id, name, scopes)
+        return secret
 
 
 @keys_cli.command("create")
@@ -258,9 +242,8 @@ async def _import_deals(
     template: UUID | None,
     project_manager: str | None,
 ) -> list[importer.RowResult]:
-    database = Database(settings)
     results: list[importer.RowResult] = []
-    try:
+    async with open_database(settings) as database:
         async with database.transaction(write=False) as session:
             organization = await organizations.find_organization(session, org)
         manager_id = (
@@ -293,8 +276,6 @@ async def _import_deals(
                 async for result in rows:
                     results.append(result)
                     progress.advance(task)
-    finally:
-        await database.dispose()
     return results
 
 
@@ -386,13 +367,9 @@ def import_deals(
 
 
 async def _purge_inbound(settings: Settings, days: int | None) -> int:
-    database = Database(settings)
     kept_for = timedelta(days=days if days is not None else settings.crm_inbound_retention_days)
-    try:
-        async with database.transaction() as session:
-            return await crm.purge_inbound(session, utcnow() - kept_for)
-    finally:
-        await database.dispose()
+    async with open_database(settings) as database, database.transaction() as session:
+        return await crm.purge_inbound(session, utcnow() - kept_for)
 
 
 @cli.command("purge-inbound-requests")

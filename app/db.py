@@ -188,6 +188,16 @@ class Database:
 
 
 @asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """A database for one command or one worker: its pools are closed when the block ends."""
+    database = Database(settings)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@asynccontextmanager
 async def working_memory(session: AsyncSession, megabytes: int) -> AsyncIterator[None]:
     """PostgreSQL's `work_mem` raised to `megabytes` for the statements of the block, on the
     session's connection, and reset after it (SQLite has no such setting: nothing is done).
