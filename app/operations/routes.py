@@ -7,11 +7,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.errors import problem_responses
 from app.core.ratelimit import limiter_of
+from app.core.routing import DeclaredQueryRoute
 from app.db import DatabaseDep
 from app.operations import service
 from app.webhooks import metrics as webhook_metrics
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(
+    tags=["operations"], route_class=DeclaredQueryRoute, responses=problem_responses(422)
+)
 
 
 class Liveness(BaseModel):

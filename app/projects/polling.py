@@ -43,6 +43,7 @@ from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
 from app.core.moments import Moment
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
+from app.core.routing import undeclared_names
 from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
@@ -184,7 +185,9 @@ class ProjectPolls:
         if path == LIST_PATH:
             return await self._changes(scope)
         match = STATUS_PATH.fullmatch(path)
-        return await self._status(scope, UUID(match.group(1))) if match else None
+        if match is None or undeclared_names(scope["query_string"], STATUS_ROUTE.declared_query):
+            return None  # the route answers, or refuses the parameter
+        return await self._status(scope, UUID(match.group(1)))
 
     async def _fetch(
         self, statement: str, *arguments: Any, planned_per_call: bool = False
