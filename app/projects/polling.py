@@ -32,6 +32,7 @@ from uuid import UUID
 
 import structlog
 from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -185,8 +186,11 @@ class ProjectPolls:
         if path == LIST_PATH:
             return await self._changes(scope)
         match = STATUS_PATH.fullmatch(path)
-        if match is None or undeclared_names(scope["query_string"], STATUS_ROUTE.declared_query):
-            return None  # the route answers, or refuses the parameter
+        if match is None:
+            return None
+        query = scope["query_string"]
+        if query and undeclared_names(QueryParams(query), STATUS_ROUTE.declared_query):
+            return None  # the route refuses it
         return await self._status(scope, UUID(match.group(1)))
 
     async def _fetch(
