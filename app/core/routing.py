@@ -128,6 +128,8 @@ def _require_json_text(content_type: str | None, body: bytes) -> None:
 
 
 class HandoverRoute(DeclaredQueryRoute):
+    """The API's routes: the declared query only, JSON bodies only, idempotent POSTs recorded."""
+
     def inner_handler(self) -> Handler:
         handler = super().inner_handler()
         takes_json = self.body_field is not None
