@@ -2,15 +2,21 @@
 
 401 without or with a bad, revoked or expired key; 403 without the scope; 404 for another
 organization's object (and none of its data); 413 for an oversized body; 415 for a body that is
-not JSON; 422 for invalid input; every error as problem+json.
+not JSON; 422 for invalid input and for a query parameter the operation does not declare; every
+error as problem+json.
 """
 
 import json
+import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app.core.auth import Scope
 from app.models.base import utcnow
@@ -921,3 +927,53 @@ async def test_malformed_json_invalid_utf8_and_nul_are_422(
         response = await tenant.request(endpoint.method, url, content=raw, headers=headers)
         problem = assert_problem(response, 422)
         assert [error["loc"][-1] for error in problem["errors"]] == [endpoint.text_field]
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+async def test_an_undeclared_query_parameter_is_a_422_naming_it(
+    tenant: Tenant, endpoint: Endpoint
+) -> None:
+    """The request is otherwise one the operation takes (`test_the_scope_alone_is_enough`)."""
+    url, body = await _url_and_body(tenant, endpoint)
+    response = await tenant.request(endpoint.method, _with_query(url, "colour=blue"), json=body)
+    problem = assert_problem(response, 422, "validation")
+    assert [(error["loc"], error["type"]) for error in problem["errors"]] == [
+        (["query", "colour"], "extra_forbidden")
+    ]
+    assert "colour" in problem["errors"][0]["message"]
+
+
+# Operations whose URL is pasted into other people's programs, which add parameters of their own
+# (app/calendars/routes.py `SubscribedFeedRoute`, app/share/pages.py `SharePageRoute`).
+IGNORE_UNDECLARED_QUERY = ("/calendars/", "/share/")
+
+
+def _any_url(route: APIRoute) -> str:
+    """The route's path with a value in each parameter: the query is checked before they are."""
+    values = {"provider": "generic"}
+    return re.sub(
+        r"{(\w+)}", lambda found: values.get(found[1], str(uuid.uuid4())), route.path_format
+    )
+
+
+async def test_every_operation_refuses_an_undeclared_query_parameter_but_pasted_urls(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Every operation the app serves, the ones above and any added since: 422 before anything
+    else, without a key or an object; the exempt ones answer as if it were not there."""
+    routes = [route for route in app.routes if isinstance(route, APIRoute)]
+    assert len(routes) > len(ENDPOINTS)
+    for route in routes:
+        (method,) = route.methods
+        url = _any_url(route)
+        response = await client.request(method, _with_query(url, "colour=blue"))
+        if route.path.startswith(IGNORE_UNDECLARED_QUERY):
+            plain = await client.request(method, url)
+            assert response.status_code == plain.status_code, url
+            continue
+        problem = assert_problem(response, 422, "validation")
+        assert [error["loc"] for error in problem["errors"]] == [["query", "colour"]], url

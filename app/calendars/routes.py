@@ -117,8 +117,18 @@ async def remove_member_calendar_secret(
     await service.remove_secret(session, member_id=member.id)
 
 
+class SubscribedFeedRoute(HandoverRoute):
+    """The secret URL is pasted into calendar applications, which may add query parameters of
+    their own to it (a cache-buster, a client tag) that nobody can remove: those are ignored, so
+    a subscription never breaks for them. Programs use the keyed feeds, which refuse them."""
+
+    ignores_undeclared_query = True
+
+
 public_router = APIRouter(
-    tags=["calendars"], route_class=HandoverRoute, responses=problem_responses(404, 422, 500)
+    tags=["calendars"],
+    route_class=SubscribedFeedRoute,
+    responses=problem_responses(404, 422, 500),
 )
 
 

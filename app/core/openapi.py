@@ -17,10 +17,11 @@ DESCRIPTION = """\
 Handover turns closed-won CRM deals into planned projects, and keeps sales and delivery on one
 page afterwards.
 
-Every error is `application/problem+json` (RFC 9457). Lists are cursor-paginated
-(`next_cursor`, `Link: rel="next"`). Single resources carry an `ETag`: send `If-None-Match` to get
-a 304, `If-Match` on PATCH/DELETE to get a 412 instead of overwriting a newer version. POSTs
-accept an `Idempotency-Key`.
+Every error is `application/problem+json` (RFC 9457). A query parameter an operation does not
+declare is a 422 naming it (`errors[].type` `extra_forbidden`), like an unknown body field.
+Lists are cursor-paginated (`next_cursor`, `Link: rel="next"`). Single resources carry an
+`ETag`: send `If-None-Match` to get a 304, `If-Match` on PATCH/DELETE to get a 412 instead of
+overwriting a newer version. POSTs accept an `Idempotency-Key`.
 
 Scopes of the API keys:
 """ + "\n".join(f"- `{scope}`: {text}" for scope, text in SCOPE_DESCRIPTIONS.items())

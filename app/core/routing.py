@@ -1,16 +1,103 @@
-"""The route class every router uses: JSON bodies only, and idempotent POSTs recorded."""
+"""The route classes every router uses: the query a route declares is the only query it takes,
+JSON bodies only, and idempotent POSTs recorded."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Iterator
 from email.message import Message
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
 
 from app.core import idempotency
 from app.core.errors import FieldProblem, InvalidInput, UnsupportedMediaType
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for dependency in dependant.dependencies:
+        yield from _dependants(dependency)
+
+
+def declared_query(dependant: Dependant) -> frozenset[str]:
+    """The query parameter names an operation reads, as a client sends them (`from`, not
+    `from_date`), from the route's own parameters and all its dependencies'."""
+    names = set()
+    for node in _dependants(dependant):
+        for field in node.query_params:
+            alias = field.field_info.validation_alias
+            names.add(alias if isinstance(alias, str) else field.alias)
+    return frozenset(names)
+
+
+def undeclared_names(query: QueryParams, declared: Collection[str]) -> list[str]:
+    """The names in the query that are not declared, each once, in the order sent.
+
+    A declared name sent twice is not one of them: which value counts is the parameter's rule.
+    """
+    return [name for name in query if name not in declared]
+
+
+def refuse_undeclared(query: QueryParams, declared: frozenset[str]) -> None:
+    """A 422 naming every query parameter the operation does not declare, in the shape of
+    FastAPI's own validation problems (Stripe answers "Received unknown parameter").
+
+    Ignoring them would let a misspelt filter (`?updated_after=`, `?projectId=`) silently return
+    everything, the way unknown body fields are refused for the same reason.
+    """
+    undeclared = undeclared_names(query, declared)
+    if not undeclared:
+        return
+    takes = (
+        f"this operation takes: {', '.join(sorted(declared))}"
+        if declared
+        else "this operation takes none"
+    )
+    raise RequestValidationError(
+        [
+            {
+                "type": "extra_forbidden",
+                "loc": ("query", name),
+                "msg": f"Received unknown parameter: {name} ({takes}).",
+                "input": name,
+            }
+            for name in undeclared
+        ]
+    )
+
+
+class DeclaredQueryRoute(APIRoute):
+    """A route whose query parameters are part of the contract: one it does not declare is a
+    422 naming it, checked before anything else is read.
+
+    `declared_query` is worked out once, when the route is built; the lean polls
+    (app/projects/polling.py) read it to hand such a request to the route.
+    """
+
+    ignores_undeclared_query: ClassVar[bool] = False
+    declared_query: frozenset[str] = frozenset()
+
+    def get_route_handler(self) -> Handler:
+        handler = self.inner_handler()
+        self.declared_query = declared = declared_query(self.dependant)
+        if self.ignores_undeclared_query:
+            return handler
+
+        async def route_handler(request: Request) -> Response:
+            if request.scope["query_string"]:  # parsed once, for FastAPI too
+                refuse_undeclared(request.query_params, declared)
+            return await handler(request)
+
+        return route_handler
+
+    def inner_handler(self) -> Handler:
+        """What runs once the query is found declared."""
+        return super().get_route_handler()
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -40,9 +127,11 @@ def _require_json_text(content_type: str | None, body: bytes) -> None:
         raise InvalidInput("The body is not valid UTF-8 JSON.", errors=[problem]) from exc
 
 
-class HandoverRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+class HandoverRoute(DeclaredQueryRoute):
+    """The API's routes: the declared query only, JSON bodies only, idempotent POSTs recorded."""
+
+    def inner_handler(self) -> Handler:
+        handler = super().inner_handler()
         takes_json = self.body_field is not None
 
         async def route_handler(request: Request) -> Response:

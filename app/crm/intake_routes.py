@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.core.deps import DatabaseDep, SettingsDep
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
+from app.core.routing import DeclaredQueryRoute
 from app.core.urls import PublicBaseUrl
 from app.crm import intake
 from app.crm.providers.base import Received
@@ -46,7 +47,10 @@ QUERY_DESCRIPTION = (
     "(`secret_intake_url`, shown on creation and rotation). Outbound Messages cannot sign."
 )
 
-router = APIRouter(tags=["crm-intake"], responses=problem_responses(500))
+# Not `HandoverRoute`: Salesforce posts SOAP, and the intake recognises a CRM's duplicates.
+router = APIRouter(
+    tags=["crm-intake"], route_class=DeclaredQueryRoute, responses=problem_responses(500)
+)
 
 
 @router.post(

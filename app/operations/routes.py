@@ -8,10 +8,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.deps import DatabaseDep
 from app.core.errors import problem_responses
 from app.core.ratelimit import limiter_of
+from app.core.routing import DeclaredQueryRoute
 from app.operations import service
 from app.webhooks import metrics as webhook_metrics
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(
+    tags=["operations"], route_class=DeclaredQueryRoute, responses=problem_responses(422)
+)
 
 
 class Liveness(BaseModel):

@@ -32,6 +32,7 @@ from uuid import UUID
 
 import structlog
 from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,6 +44,7 @@ from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
 from app.core.moments import Moment
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
+from app.core.routing import undeclared_names
 from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
@@ -184,7 +186,12 @@ class ProjectPolls:
         if path == LIST_PATH:
             return await self._changes(scope)
         match = STATUS_PATH.fullmatch(path)
-        return await self._status(scope, UUID(match.group(1))) if match else None
+        if match is None:
+            return None
+        query = scope["query_string"]
+        if query and undeclared_names(QueryParams(query), STATUS_ROUTE.declared_query):
+            return None  # the route refuses it
+        return await self._status(scope, UUID(match.group(1)))
 
     async def _fetch(
         self, statement: str, *arguments: Any, planned_per_call: bool = False

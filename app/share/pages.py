@@ -140,7 +140,12 @@ async def _require_small_form(request: Request) -> None:
 
 
 class SharePageRoute(APIRoute):
-    """Security headers on every response; errors as plain pages."""
+    """Security headers on every response; errors as plain pages.
+
+    Unlike the API's routes (app/core/routing.py), a page ignores query parameters it does not
+    read: its link travels through mail clients, chat apps and link trackers that append their
+    own (`utm_source`, `fbclid`), and the customer must still see their project.
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
