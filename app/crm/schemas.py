@@ -83,9 +83,7 @@ DeliveryField = Literal[
     "last_nps",
     "project_url",
 ]
-CrmFieldName = Annotated[
-    str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-]
+CrmFieldName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")]
 FieldMap = Annotated[
     dict[DeliveryField, CrmFieldName],
     Field(
