@@ -1,5 +1,6 @@
 """What a writer answers per write-back, and what every writer shares."""
 
+import asyncio
 import html
 import json
 from collections.abc import Awaitable, Callable
@@ -70,3 +71,14 @@ async def attempt(
     except CrmRefused as exc:
         return Sent(False, None, exc.reason, body, final=True)
     return Sent(True, status, excerpt(answer), body, raw=answer)
+
+
+async def deal_by_deal(
+    states: dict[str, dict[str, Any]],
+    write: Callable[[str, dict[str, Any]], Awaitable[Sent]],
+) -> dict[str, Sent]:
+    """Each deal's update on its own call (CRMs without a batch update), concurrently within
+    the connection's share of its rate limit."""
+    ids = list(states)
+    sent = await asyncio.gather(*(write(deal_id, states[deal_id]) for deal_id in ids))
+    return dict(zip(ids, sent, strict=True))

@@ -7,11 +7,10 @@
   history, where the deal's owner follows it. The content is HTML.
 """
 
-import asyncio
 from typing import Any
 
 from app.crm.clients.http import CrmHttp
-from app.crm.writeback.writers.base import Sent, attempt, mapped, note_html
+from app.crm.writeback.writers.base import Sent, attempt, deal_by_deal, mapped, note_html
 
 
 def _deal_id(external_id: str) -> int | str:
@@ -31,9 +30,7 @@ class PipedriveWriter:
         return await attempt(body, lambda: self.http.exchange("PATCH", path, json=body))
 
     async def write_fields(self, states: dict[str, dict[str, Any]]) -> dict[str, Sent]:
-        ids = list(states)
-        sent = await asyncio.gather(*(self._one(deal_id, states[deal_id]) for deal_id in ids))
-        return dict(zip(ids, sent, strict=True))
+        return await deal_by_deal(states, self._one)
 
     async def write_note(self, external_id: str, text: str) -> Sent:
         body = {"content": note_html(text), "deal_id": _deal_id(external_id)}

@@ -9,13 +9,12 @@
   and feed tracking on Opportunity are enabled and is easily lost in a busy feed.
 """
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from app.crm.clients.http import CrmHttp
 from app.crm.clients.salesforce import API_VERSION
-from app.crm.writeback.writers.base import Sent, attempt, mapped
+from app.crm.writeback.writers.base import Sent, attempt, deal_by_deal, mapped
 
 SOBJECTS = f"/services/data/{API_VERSION}/sobjects"
 SUBJECT_LENGTH = 255
@@ -34,9 +33,7 @@ class SalesforceWriter:
         return await attempt(body, lambda: self.http.exchange("PATCH", path, json=body))
 
     async def write_fields(self, states: dict[str, dict[str, Any]]) -> dict[str, Sent]:
-        ids = list(states)
-        sent = await asyncio.gather(*(self._one(deal_id, states[deal_id]) for deal_id in ids))
-        return dict(zip(ids, sent, strict=True))
+        return await deal_by_deal(states, self._one)
 
     async def write_note(self, external_id: str, text: str) -> Sent:
         subject = text.splitlines()[0] if text.strip() else "Handover"
