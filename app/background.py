@@ -14,7 +14,6 @@ import structlog
 
 from app.clock import runner as clock
 from app.crm import worker as crm_worker
-from app.crm.writeback import produce  # noqa: F401 - its listener adds write-backs to events
 from app.crm.writeback import send as writeback
 from app.db import Database
 from app.webhooks import dispatcher

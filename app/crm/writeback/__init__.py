@@ -6,3 +6,7 @@
 - `send`: the dispatcher; claims due write-backs with leases, coalesces per deal, retries.
 - `service`: what the API lists and retries.
 """
+
+# The listener registers itself on import: importing anything of write-back (app.crm.service
+# does, for the field maps) makes every transaction of the process produce write-backs.
+from app.crm.writeback import produce as produce
