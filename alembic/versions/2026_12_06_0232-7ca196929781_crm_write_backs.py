@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('connection_id', sa.Uuid(), nullable=False),
     sa.Column('deal_id', sa.Uuid(), nullable=False),
     sa.Column('project_id', sa.Uuid(), nullable=False),
-    sa.Column('external_deal_id', sa.String(length=200), nullable=False),
+    sa.Column('crm_record_id', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.Enum('fields', 'note', name='writebackkind', native_enum=False, length=32), nullable=False),
     sa.Column('event_type', sa.String(length=64), nullable=False),
     sa.Column('changes', sa.Integer(), nullable=False),

@@ -51,7 +51,7 @@ class CrmWriteback(Identified, table=True):
     connection_id: UUID = Field(foreign_key="crm_connections.id", ondelete="CASCADE")
     deal_id: UUID = Field(foreign_key="deals.id", ondelete="CASCADE")
     project_id: UUID = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
-    external_deal_id: str = Field(max_length=200)
+    crm_record_id: str = Field(max_length=200)
     kind: WritebackKind = enum_field(WritebackKind)
     event_type: str = Field(max_length=64, description="The change that called for it.")
     changes: int = Field(default=1, description="Changes it carries (coalesced).")

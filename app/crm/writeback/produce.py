@@ -153,7 +153,7 @@ async def produce(session: AsyncSession, event: Event) -> None:
             "connection_id": connection_id,
             "deal_id": deal_id,
             "project_id": event.project_id,
-            "external_deal_id": external_id,
+            "crm_record_id": external_id,
             "event_type": event.type,
         }
         if wanted_fields and scope is not WritebackScope.notes:

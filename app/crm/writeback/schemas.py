@@ -16,7 +16,9 @@ class WritebackPublic(OutputModel):
     connection_id: UUID
     project_id: UUID
     deal_id: UUID
-    external_deal_id: str = Field(description="The deal's id in the CRM.")
+    crm_record_id: str = Field(
+        description="The deal's id in the CRM (a Salesforce Opportunity's id on Salesforce)."
+    )
     kind: WritebackKind = Field(
         description="`fields`: the deal's delivery fields (the latest state when sent); "
         "`note`: a line on the deal's timeline."

@@ -182,8 +182,8 @@ async def _send(
     outcomes: dict[UUID, Sent] = {}
     fields: dict[str, CrmWriteback] = {}
     for row in rows:
-        if row.kind is WritebackKind.fields and row.external_deal_id not in fields:
-            fields[row.external_deal_id] = row
+        if row.kind is WritebackKind.fields and row.crm_record_id not in fields:
+            fields[row.crm_record_id] = row
     if fields and not mapping:
         skipped = Sent(True, None, "No field is mapped: nothing to write.")
         outcomes.update({row.id: skipped for row in fields.values()})
@@ -194,7 +194,7 @@ async def _send(
         outcomes.update({row.id: answered[deal_id] for deal_id, row in fields.items()})
     notes = [row for row in rows if row.kind is WritebackKind.note]
     sent_notes = await asyncio.gather(
-        *(writer.write_note(row.external_deal_id, row.note or "") for row in notes)
+        *(writer.write_note(row.crm_record_id, row.note or "") for row in notes)
     )
     outcomes.update({row.id: sent for row, sent in zip(notes, sent_notes, strict=True)})
     return outcomes
