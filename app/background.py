@@ -1,4 +1,4 @@
-"""The work beside the API: the webhook dispatcher, the CRM worker and the clock.
+"""The work beside the API: the webhook dispatcher, the CRM worker and write-backs, the clock.
 
 They run inside `serve` (one process), once per host beside the processes of
 `serve --workers N` (app/serving.py), and in `handover worker`. Each claims its work through
@@ -14,6 +14,7 @@ import structlog
 
 from app.clock import runner as clock
 from app.crm import worker as crm_worker
+from app.crm.writeback import send as writeback
 from app.db import Database
 from app.webhooks import dispatcher
 
@@ -27,7 +28,11 @@ async def run_background(
     `stop` is set. Says once in the log which process runs them."""
     loops: list[Coroutine[Any, Any, None]] = []
     if deliver:
-        loops += [dispatcher.run(database, stop), crm_worker.run(database, stop)]
+        loops += [
+            dispatcher.run(database, stop),
+            crm_worker.run(database, stop),
+            writeback.run(database, stop),
+        ]
     if with_clock:
         loops.append(clock.run(database, stop))
     if not loops:

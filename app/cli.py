@@ -272,6 +272,7 @@ async def _import_deals(
                     currency=currency,
                     project_template_id=template,
                     project_manager_id=manager_id,
+                    connection_id=connection_id,
                 )
                 async for result in rows:
                     results.append(result)

@@ -217,6 +217,22 @@ class Settings(BaseSettings):
     crm_plan_max_attempts: int = Field(
         10, ge=1, description="A kept request whose planning fails this often is `failed`."
     )
+    crm_writeback_window_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="How long a deal's delivery fields wait after a change before they are "
+        "written back: the changes of that window go as one update carrying the latest state.",
+    )
+    crm_writeback_batch_size: int = Field(
+        100,
+        ge=1,
+        le=1000,
+        description="Write-backs a dispatcher claims at once (HubSpot takes 100 deals a call).",
+    )
+    crm_writeback_max_attempts: int = Field(
+        12, ge=1, le=100, description="A write-back that fails this often is `failed`."
+    )
     share_submission_limit: str = Field(
         "20/hour",
         description="Feedback and survey answers accepted per share link (a `limits` rate "

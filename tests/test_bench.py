@@ -85,6 +85,21 @@ def test_the_crm_handover_benchmark_runs_quick_and_plans_every_deal(tmp_path: Pa
     assert "target" in finished.stdout
 
 
+@ON_POSTGRESQL
+@pytest.mark.slow
+def test_the_crm_writeback_benchmark_runs_quick_and_brings_every_deal_current(
+    tmp_path: Path,
+) -> None:
+    finished = _quick("bench.crm_writeback", tmp_path, timeout=180)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-6000:]
+    report = json.loads((tmp_path / "crm_writeback.json").read_text())
+    assert report["deals_current"] == report["projects"] == 30
+    assert 1 <= report["by_path"]["POST /crm/v3/objects/deals/batch/update"] < 30  # batched
+    assert report["busiest_10s"] <= report["limit_10s"]
+    assert "| busiest 10 s" in (tmp_path / "crm_writeback.md").read_text()
+    assert "busiest 10 s window" in finished.stdout
+
+
 def test_without_wrk_or_hey_the_benchmark_says_what_to_install(tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()

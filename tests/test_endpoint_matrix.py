@@ -416,6 +416,7 @@ ENDPOINTS = [
         Scope.crm_read,
         kind="crm_connection",
     ),
+    Endpoint("GET", "/v1/crm-connections/{id}/writebacks", Scope.crm_read, kind="crm_connection"),
     Endpoint(
         "POST",
         "/v1/project-templates",

@@ -6,7 +6,7 @@ it, commit (or roll back) with the change that caused them; the webhook dispatch
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from typing import Any, Protocol
 from uuid import UUID
@@ -68,7 +68,22 @@ async def record_event(
     )
     session.add(event)
     await _fan_out(session, event, only_endpoint_id)
+    for listener in _LISTENERS:
+        await listener(session, event)
     return event
+
+
+Listener = Callable[[AsyncSession, Event], Awaitable[None]]
+_LISTENERS: list[Listener] = []
+
+
+def on_event_recorded(listener: Listener) -> Listener:
+    """Call `listener` with every event recorded, in the event's transaction: a domain that
+    keeps an outbox of its own (CRM write-backs) adds its rows with the change, as `_fan_out`
+    adds webhook deliveries. Core knows no domain: the domain registers itself."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
 
 
 _ENDPOINTS = "handover.enabled_webhook_endpoints"  # in `session.info`, by organization

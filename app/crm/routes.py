@@ -1,4 +1,7 @@
-"""`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, and what they sent."""
+"""`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, what they sent, and what
+Handover wrote back to their deals."""
+
+from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
@@ -20,7 +23,9 @@ from app.crm.schemas import (
     CrmSecretRotation,
     InboundRequestPage,
 )
-from app.models import CrmSource, InboundOutcome
+from app.crm.writeback import service as writeback_service
+from app.crm.writeback.schemas import WritebackPage, WritebackPublic
+from app.models import CrmSource, InboundOutcome, WritebackStatus
 
 router = APIRouter(
     prefix="/v1/crm-connections",
@@ -144,3 +149,30 @@ async def list_crm_inbound_requests(
     Kept for `HANDOVER_CRM_INBOUND_RETENTION_DAYS`."""
     rows = await service.list_inbound_requests(session, connection, page, outcome)
     return page.page(rows, InboundRequestPage)
+
+
+@router.get("/{crm_connection_id}/writebacks", responses=problem_responses(400, 404))
+async def list_crm_writebacks(
+    session: SessionDep,
+    connection: ReadableConnection,
+    page: PageDep,
+    status: WritebackStatus | None = None,
+) -> WritebackPage:
+    """What Handover wrote back to the connection's deals (delivery fields, notes), when, and
+    what the CRM answered; oldest first."""
+    rows = await writeback_service.list_writebacks(session, connection, page, status)
+    return page.page(rows, WritebackPage)
+
+
+@router.post(
+    "/{crm_connection_id}/writebacks/{writeback_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409),
+)
+async def retry_crm_writeback(
+    session: SessionDep, connection: WritableConnection, writeback_id: UUID
+) -> WritebackPublic:
+    """Send a failed write-back again (fields: the deal's state as it is then); 409 unless it
+    failed."""
+    writeback = await writeback_service.retry_writeback(session, connection, writeback_id)
+    return WritebackPublic.model_validate(writeback)

@@ -1,14 +1,14 @@
 """The CRM connections contract: secrets shown once, intake URLs, and what CRMs sent."""
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, unchanged
-from app.models import CrmSource, InboundKind, InboundOutcome
+from app.models import CrmSource, InboundKind, InboundOutcome, WritebackScope
 
 Stage = Annotated[ShortText, Field(min_length=1)]
 WonStages = Annotated[
@@ -57,6 +57,55 @@ CompanyDomain = Annotated[
         description="Pipedrive only: the company domain, as in `<domain>.pipedrive.com`.",
     ),
 ]
+DELIVERY_FIELDS = (
+    "phase",
+    "health",
+    "health_reason",
+    "progress_percent",
+    "next_milestone",
+    "next_milestone_due_date",
+    "forecast_go_live_date",
+    "open_high_risks",
+    "last_csat",
+    "last_nps",
+    "project_url",
+)
+DeliveryField = Literal[
+    "phase",
+    "health",
+    "health_reason",
+    "progress_percent",
+    "next_milestone",
+    "next_milestone_due_date",
+    "forecast_go_live_date",
+    "open_high_risks",
+    "last_csat",
+    "last_nps",
+    "project_url",
+]
+CrmFieldName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")]
+FieldMap = Annotated[
+    dict[DeliveryField, CrmFieldName],
+    Field(
+        max_length=len(DELIVERY_FIELDS),
+        description="Which CRM field receives which delivery value (HubSpot property names, "
+        "Pipedrive custom field keys, Salesforce field API names). A value left out is not "
+        "written. Null: the CRM's default (Pipedrive has none: its keys are per account).",
+    ),
+]
+ProjectUrlTemplate = Annotated[
+    str,
+    Field(
+        max_length=2048,
+        pattern=r"^https?://[^/?#]+[^#]*\{project_id\}[^#]*$",
+        description="The project's link written to the deal, with `{project_id}`: the API's "
+        "project URL or your PM tool's. Default: this service's `/v1/projects/{project_id}` "
+        "under `HANDOVER_PUBLIC_BASE_URL` (never a customer share link).",
+    ),
+]
+WRITEBACK_DESCRIPTION = (
+    "Write the project's delivery state back to its CRM deal (needs `api_token`). Off by default."
+)
 DEFAULT_WON_STAGES = {
     CrmSource.hubspot: ["closedwon"],
     CrmSource.salesforce: ["Closed Won"],
@@ -84,6 +133,12 @@ class CrmConnectionCreate(InputModel):
     api_token: ApiToken | None = None
     api_base_url: ApiBaseUrl | None = None
     company_domain: CompanyDomain | None = None
+    writeback_enabled: bool = Field(False, description=WRITEBACK_DESCRIPTION)
+    writeback_scope: WritebackScope = Field(
+        WritebackScope.both, description="Fields on the deal, notes on its timeline, or both."
+    )
+    writeback_field_map: FieldMap | None = None
+    writeback_project_url: ProjectUrlTemplate | None = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -120,6 +175,8 @@ class CrmConnectionCreate(InputModel):
         )
         if api_problem is not None:
             raise ValueError(api_problem)
+        if self.writeback_enabled and self.api_token is None:
+            raise ValueError("writeback_enabled needs an api_token: write-back calls the CRM's API")
         return self
 
 
@@ -161,6 +218,10 @@ class CrmConnectionUpdate(PatchModel):
     )
     api_base_url: ApiBaseUrl | None = None
     company_domain: CompanyDomain | None = None
+    writeback_enabled: bool = unchanged()
+    writeback_scope: WritebackScope = unchanged()
+    writeback_field_map: FieldMap | None = None
+    writeback_project_url: ProjectUrlTemplate | None = None
 
 
 class CrmConnectionPublic(OutputModel):
@@ -188,6 +249,12 @@ class CrmConnectionPublic(OutputModel):
     last_synced_at: datetime | None
     next_sync_at: datetime | None
     last_sync_error: str | None
+    writeback_enabled: bool = Field(description="Delivery state is written back to the deals.")
+    writeback_scope: WritebackScope
+    writeback_field_map: dict[str, str] = Field(
+        description="The field map in force (the CRM's default unless one was set)."
+    )
+    writeback_project_url: str | None = Field(description="The project link's template.")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -32,6 +32,7 @@ from app.crm.schemas import (
     CrmSecretRotation,
     api_access_problem,
 )
+from app.crm.writeback.fields import field_map
 from app.members.service import require_members
 from app.models import (
     CrmConnection,
@@ -72,7 +73,7 @@ def secret_intake_url(connection: CrmConnection, base_url: str, secret: str | No
 
 
 DEFAULT_API_BASE_URLS = {CrmSource.hubspot: "https://api.hubapi.com"}
-COMPUTED = ("intake_url", "api_access", "api_base_url")
+COMPUTED = ("intake_url", "api_access", "api_base_url", "writeback_field_map")
 
 
 def api_base_url(connection: CrmConnection) -> str | None:
@@ -108,6 +109,7 @@ def present(connection: CrmConnection, base_url: str) -> dict[str, Any]:
         "intake_url": intake_url(connection, base_url),
         "api_access": connection.api_token_encrypted is not None,
         "api_base_url": api_base_url(connection),
+        "writeback_field_map": field_map(connection),
     }
 
 
@@ -222,6 +224,8 @@ async def update_connection(
             errors=[FieldProblem(loc=["body"], message=problem, type="api_access")],
         )
     await _check_api_base_url(changes.get("api_base_url"), settings)
+    if changes.get("writeback_enabled", connection.writeback_enabled) and not has_token:
+        raise NoApiAccess("Set the connection's api_token first: write-back calls the CRM's API.")
     if token_sent:
         connection.api_token_encrypted = None if token is None else encrypt_secret(token, settings)
         connection.next_sync_at = None if token is None else utcnow()

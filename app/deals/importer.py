@@ -83,6 +83,7 @@ class ConnectionRules:
 
     provider: CrmSource
     won_stages: tuple[str, ...]
+    connection_id: UUID | None = None  # the deals' connection: their projects write back there
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ async def connection_rules(
             connection = await crm_service.get_connection(session, caller, connection_id)
         except crm_service.CrmConnectionNotFound as exc:
             raise CannotImport(str(exc)) from exc
-        return ConnectionRules(connection.provider, tuple(connection.won_stages))
+        return ConnectionRules(connection.provider, tuple(connection.won_stages), connection.id)
 
 
 async def import_deals(
@@ -269,6 +270,7 @@ async def import_deals(
     currency: str | None = None,
     project_template_id: UUID | None = None,
     project_manager_id: UUID | None = None,
+    connection_id: UUID | None = None,
 ) -> AsyncIterator[RowResult]:
     """Take every won row of the file (after its header row), yielding each row's result in
     order. `currency` is that of amounts the file gives none for."""
@@ -288,7 +290,7 @@ async def import_deals(
         try:
             deal = _deal(plan, cells, options, currency)
             async with database.transaction() as session:
-                intake = await service.push_deal(session, caller, deal)
+                intake = await service.push_deal(session, caller, deal, connection_id)
         except (ValueError, DomainError) as exc:  # ValidationError is a ValueError
             yield RowResult(line, external_id, "rejected", _reason(exc))
             continue

@@ -266,6 +266,9 @@ async def take_deal(
             return Intake(planned, ProjectOutcome.created, False)
         known = await find_deal(session, organization_id, origin.source, deal.external_id)
         assert known is not None  # the insert that won has committed: we waited for it
+    if known.connection_id is None and origin.connection_id is not None:
+        known.connection_id = origin.connection_id  # its write-backs go through this connection
+        await session.flush()
     changes = {**changes_of(deal), "customer_id": customer_id}
     if "owner_email" in deal.model_fields_set:
         changes["sales_owner_id"] = owner_id
@@ -394,8 +397,12 @@ async def _plan(
     return deal
 
 
-async def push_deal(session: AsyncSession, caller: Caller, data: DealPush) -> Intake:
-    """`POST /v1/deals`: the template and project manager named must be the organization's."""
+async def push_deal(
+    session: AsyncSession, caller: Caller, data: DealPush, connection_id: UUID | None = None
+) -> Intake:
+    """`POST /v1/deals`: the template and project manager named must be the organization's.
+    `connection_id`: the CRM connection the deal came through (`import-deals --connection`),
+    so that its project's state is written back there."""
     await require_template(session, caller, data.project_template_id, "project_template_id")
     await require_members(session, caller, {"project_manager_id": data.project_manager_id})
     canonical = CanonicalDeal.model_validate(
@@ -405,6 +412,7 @@ async def push_deal(session: AsyncSession, caller: Caller, data: DealPush) -> In
     )
     origin = Origin(
         source=data.source,
+        connection_id=connection_id,
         template_id=data.project_template_id,
         project_manager_id=data.project_manager_id,
         raw_payload=data.model_dump(mode="json", exclude_unset=True),

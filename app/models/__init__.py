@@ -19,6 +19,12 @@ from app.models.crm import (
     InboundOutcome,
     ProjectTemplate,
 )
+from app.models.crm_writeback import (
+    CrmWriteback,
+    WritebackKind,
+    WritebackScope,
+    WritebackStatus,
+)
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
@@ -86,6 +92,7 @@ __all__ = [
     "CrmDeliveryClaim",
     "CrmInboundRequest",
     "CrmSource",
+    "CrmWriteback",
     "Customer",
     "Deal",
     "Decision",
@@ -144,4 +151,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WritebackKind",
+    "WritebackScope",
+    "WritebackStatus",
 ]

@@ -18,6 +18,7 @@ from app.models.base import (
     timestamp_field,
     utcnow,
 )
+from app.models.crm_writeback import WritebackScope
 from app.models.customer import CrmSource
 
 
@@ -66,6 +67,11 @@ class CrmConnection(Identified, Timestamped, Versioned, table=True):
     next_sync_at: datetime | None = timestamp_field(default=None)
     last_synced_at: datetime | None = timestamp_field(default=None)
     last_sync_error: str | None = Field(default=None, max_length=2000)
+    # Write-back (app/crm/writeback): off until turned on; what is written, into which fields.
+    writeback_enabled: bool = False
+    writeback_scope: WritebackScope = enum_field(WritebackScope, default=WritebackScope.both)
+    writeback_field_map: dict[str, str] | None = Field(default=None, sa_type=JSON)
+    writeback_project_url: str | None = Field(default=None, max_length=2048)
 
 
 class Deal(Identified, Timestamped, Versioned, table=True):

@@ -34,6 +34,7 @@ from app.models import (
     ChangeRequestMilestone,
     ChangeRequestTransition,
     CostEntry,
+    CrmWriteback,
     Deal,
     Decision,
     Event,
@@ -91,6 +92,7 @@ NOT_PARTS: dict[type[Any], str] = {
     Event: "the record of a change, not a change",
     Deal: "where the project came from; written by the CRM intake",
     ProjectTransition: "the project's own history, written with the project itself",
+    CrmWriteback: "what the CRM deal is owed because the project changed, not a change",
 }
 
 _CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes

@@ -30,6 +30,11 @@ def band_of(score: int) -> RiskBand:
     return RiskBand.low
 
 
+def band_floor(band: RiskBand) -> int:
+    """The lowest score in `band` (a score at least this is in the band or a worse one)."""
+    return next((floor for floor, named in _FLOORS if named is band), 1)
+
+
 def rank(band: RiskBand) -> int:
     """0 for `low` up to 3 for `critical`: compare bands by severity."""
     return _ORDER.index(band)

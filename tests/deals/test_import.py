@@ -279,6 +279,7 @@ async def test_a_connection_gives_the_source_and_its_won_stages(
     assert set(deals) == {f"{prefix}1", f"{prefix}2"}
     globex = deals[f"{prefix}1"]
     assert (globex["amount"], globex["currency"]) == ("2500.00", "CHF")  # --currency
+    assert globex["connection_id"] == hubspot["id"]  # its project writes back there
     customer = (await tenant.get(f"/v1/customers/{globex['customer_id']}")).json()
     assert (customer["name"], customer["crm_external_id"]) == ("Globex", "9101")
 

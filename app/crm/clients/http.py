@@ -219,6 +219,18 @@ class CrmHttp:
         json: Any = None,
     ) -> Any:
         """The parsed JSON answer of `method base_url+path` (None for an empty one)."""
+        _, parsed = await self.exchange(method, path, params=params, json=json)
+        return parsed
+
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> tuple[int, Any]:
+        """`call`, with the status the CRM answered (write-backs show it)."""
         target = await self._checked()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             async with self._budget.slots:
@@ -242,7 +254,7 @@ class CrmHttp:
                     self._count("error")
                     raise CrmUnavailable(f"HTTP {status} without JSON: {parsed.excerpt}")
                 self._count("ok")
-                return parsed
+                return status, parsed
             self._refuse_or_fail(status, parsed, response.headers)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

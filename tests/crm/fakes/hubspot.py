@@ -1,4 +1,5 @@
-"""A local HubSpot: CRM v3 objects (batch read, get, search), v4 associations, owners, account.
+"""A local HubSpot: CRM v3 objects (batch read, get, search), v4 associations, owners, account;
+what it takes in (properties, deal updates, notes) is in `hubspot_writes`.
 
 Base URL like https://api.hubapi.com; a private-app token as `Authorization: Bearer <token>`.
 Where each shape comes from:
@@ -68,10 +69,11 @@ from tests.crm.fakes.hubspot_objects import (
     property_text,
     render,
 )
+from tests.crm.fakes.hubspot_writes import HubSpotWrites
 from tests.crm.fakes.server import Endpoint, FakeCRM, RecordedCall, Reply
 
 
-class HubSpotFake(FakeCRM):
+class HubSpotFake(HubSpotWrites, FakeCRM):
     media_type = "application/json;charset=utf-8"
     nominal_limit = (100, 10.0)  # a private app on Free/Starter: 100 requests per 10 seconds
 
@@ -87,6 +89,7 @@ class HubSpotFake(FakeCRM):
         self._objects: dict[str, dict[str, Record]] = {name: {} for name in OBJECT_TYPES}
         self._deal_links: dict[str, dict[str, list[str]]] = {}
         self._owners: dict[str, dict[str, Any]] = {}
+        self.init_writes()
 
     # -- state helpers --------------------------------------------------------------------------
 
@@ -256,6 +259,7 @@ class HubSpotFake(FakeCRM):
             Endpoint("GET", "/crm/v3/owners/", self._list_owners),
             Endpoint("GET", "/crm/v3/owners/{owner_id}", self._get_owner),
             Endpoint("GET", "/account-info/v3/details", self._account_details),
+            *self.write_endpoints(),
         ]
 
     def authorized(self, call: RecordedCall) -> bool:

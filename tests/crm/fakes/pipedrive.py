@@ -1,4 +1,5 @@
-"""A local Pipedrive: API v2 deals, deal products, organizations and persons; v1 users.
+"""A local Pipedrive: API v2 deals, deal products, organizations and persons; v1 users; what it
+takes in (deal updates, notes) is in `pipedrive_writes`.
 
 Base URL like https://{companydomain}.pipedrive.com; the API token in the `x-api-token` header (as
 the v2 OpenAPI spec and the official SDK send it), also accepted as the older `api_token` query
@@ -34,6 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tests.crm.fakes.pipedrive_writes import PipedriveWrites
 from tests.crm.fakes.server import Endpoint, FakeCRM, RecordedCall, Reply
 
 LIMIT_DEFAULT, LIMIT_MAX, IDS_MAX = 100, 500, 100
@@ -64,11 +66,12 @@ def _day(value: date | str | None) -> str | None:
     return value.isoformat()[:10] if isinstance(value, date) else value
 
 
-class PipedriveFake(FakeCRM):
+class PipedriveFake(PipedriveWrites, FakeCRM):
     nominal_limit = (40, 2.0)  # an API token on the Advanced plan: 40 requests per 2 seconds
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
+        self.init_writes()
         self.company_domain = "handover-test"
         self._users: dict[int, dict[str, Any]] = {}
         self._organizations: dict[int, dict[str, Any]] = {}
@@ -268,6 +271,7 @@ class PipedriveFake(FakeCRM):
                     Endpoint("GET", f"{prefix}/users/{{user_id:int}}", self._get_user),
                 )
             ),
+            *self.write_endpoints(),
         ]
 
     def authorized(self, call: RecordedCall) -> bool:

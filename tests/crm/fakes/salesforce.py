@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.crm.fakes import soql
+from tests.crm.fakes.salesforce_writes import SalesforceWrites
 from tests.crm.fakes.server import Endpoint, FakeCRM, Handler, RecordedCall, Reply
 
 OLDEST_VERSION, LATEST_VERSION = 31, 66
@@ -108,12 +109,13 @@ def version_label(version: int) -> str:
     return f"{season} '{year:02d}"
 
 
-class SalesforceFake(FakeCRM):
+class SalesforceFake(SalesforceWrites, FakeCRM):
     media_type = "application/json;charset=UTF-8"
     nominal_limit = (15_000, 86_400.0)  # a Developer Edition org: 15,000 calls per 24 hours
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
+        self.init_writes()
         self.multi_currency = False
         self.default_currency = "USD"
         self.organization_id = "00D000000000001AAA"
@@ -240,6 +242,7 @@ class SalesforceFake(FakeCRM):
             *(Endpoint("GET", path, self._limited(self._query)) for path in query_paths),
             Endpoint("GET", f"{data}/query/{{locator}}", self._limited(self._query_more)),
             Endpoint("GET", f"{data}/queryAll/{{locator}}", self._limited(self._query_more)),
+            *self.write_endpoints(),
         ]
 
     def authorized(self, call: RecordedCall) -> bool:

@@ -48,6 +48,7 @@ class RecordedCall:
     body: Json  # the parsed JSON body, or None (no body, or not JSON)
     headers: dict[str, str]  # names lower-cased
     status: int | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (a benchmark's windows)
 
     def values(self, name: str) -> list[str]:
         """Every value of a query parameter, repeated (`a=1&a=2`) or comma-separated (`a=1,2`)."""

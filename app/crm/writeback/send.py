@@ -1,0 +1,276 @@
+"""The write-back dispatcher: claims due write-backs, sends them, records the CRM's answer.
+
+Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction across network I/O:
+1. `claim_due` leases due write-backs (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers
+   share them) and commits. A fields write-back is due once its coalescing window
+   (`HANDOVER_CRM_WRITEBACK_WINDOW_SECONDS`) has passed since the first change it carries, and
+   only while no other fields write-back of its deal is in flight: two updates of one deal never
+   race, so an older state never lands after a newer one.
+2. `deliver` reads, in one transaction, the other pending fields write-backs of the same deals
+   (first, so that every change they stand for is visible to what follows) and then the
+   projects' delivery state: the latest, whatever change called for it. It sends one update per
+   deal (HubSpot: 100 deals a call), outside any transaction.
+3. It records each answer: sent, retried later with backoff (the webhook schedule, at least the
+   CRM's `Retry-After`), or failed for good (refused, or `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`);
+   the write-backs the update covered are `superseded` by it.
+"""
+
+import asyncio
+import contextlib
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+import structlog
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+
+from app.core.leases import lease_due
+from app.crm.clients.http import CrmHttp, crm_http_client
+from app.crm.service import api_access
+from app.crm.writeback.fields import field_map
+from app.crm.writeback.state import delivery_states
+from app.crm.writeback.writers import Sent, writer_for
+from app.db import Database
+from app.models import CrmConnection, CrmWriteback, WritebackKind, WritebackStatus
+from app.models.base import utcnow
+from app.settings import Settings
+
+logger = structlog.get_logger("handover.crm")
+
+JITTER = 0.2
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+
+
+def project_url(connection: CrmConnection, settings: Settings, project_id: UUID) -> str | None:
+    """The project's link on the deal: the connection's template (the API's or a PM tool's
+    URL), else this service's project URL; never a customer share link."""
+    if connection.writeback_project_url:
+        return connection.writeback_project_url.replace("{project_id}", str(project_id))
+    if settings.public_base_url:
+        return f"{settings.public_base_url.rstrip('/')}/v1/projects/{project_id}"
+    return None
+
+
+async def claim_due(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
+    """Lease up to `limit` due write-backs; committed before anything is sent."""
+    now = now or utcnow()
+    window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
+    other = aliased(CrmWriteback)
+    in_flight = exists().where(
+        col(other.deal_id) == col(CrmWriteback.deal_id),
+        col(other.kind) == WritebackKind.fields,
+        col(other.id) != col(CrmWriteback.id),
+        col(other.lease_until) > now,
+    )
+    due = and_(
+        col(CrmWriteback.status) == WritebackStatus.pending,
+        or_(
+            col(CrmWriteback.kind) == WritebackKind.note,
+            and_(
+                ~in_flight,
+                or_(
+                    col(CrmWriteback.attempt_count) > 0,
+                    col(CrmWriteback.created_at) <= now - window,
+                ),
+            ),
+        ),
+    )
+    return await lease_due(database, CrmWriteback, due, limit, now)
+
+
+def retry_delay(settings: Settings, attempts: int, retry_after: float | None) -> float | None:
+    """Seconds before the next attempt after `attempts` failures, or None: give up."""
+    if attempts >= settings.crm_writeback_max_attempts:
+        return None
+    schedule = settings.retry_delays or [5.0]
+    delay = schedule[min(attempts, len(schedule)) - 1] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
+    return delay
+
+
+async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]) -> None:
+    """Send claimed write-backs: one read before, one write after, none between."""
+    settings = database.settings
+    async with database.transaction(write=False) as session:
+        rows = (
+            await session.exec(
+                select(CrmWriteback).where(
+                    col(CrmWriteback.id).in_(ids), CrmWriteback.status == WritebackStatus.pending
+                )
+            )
+        ).all()
+        field_deals = {row.deal_id for row in rows if row.kind is WritebackKind.fields}
+        covered = (
+            await session.exec(
+                select(CrmWriteback.id, CrmWriteback.deal_id).where(
+                    col(CrmWriteback.deal_id).in_(field_deals),
+                    CrmWriteback.kind == WritebackKind.fields,
+                    CrmWriteback.status == WritebackStatus.pending,
+                    col(CrmWriteback.id).not_in(ids),
+                )
+            )
+        ).all()
+        connections = {
+            connection.id: connection
+            for connection in (
+                await session.exec(
+                    select(CrmConnection).where(
+                        col(CrmConnection.id).in_({row.connection_id for row in rows})
+                    )
+                )
+            ).all()
+        }
+        urls = {
+            row.project_id: project_url(connections[row.connection_id], settings, row.project_id)
+            for row in rows
+            if row.kind is WritebackKind.fields
+        }
+        states = await delivery_states(session, urls)
+    by_connection: dict[UUID, list[CrmWriteback]] = defaultdict(list)
+    for row in rows:
+        by_connection[row.connection_id].append(row)
+    results = await asyncio.gather(
+        *(
+            _send(settings, client, connections[key], batch, states)
+            for key, batch in by_connection.items()
+        )
+    )
+    outcomes = {row_id: sent for result in results for row_id, sent in result.items()}
+    leads = _leads(rows, covered)
+    async with database.transaction() as session:
+        await _record(session, settings, rows, outcomes, leads)
+
+
+def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
+    """The write-backs each deal's update carries: covered id → the id of the one sent."""
+    lead_of_deal: dict[UUID, UUID] = {}
+    leads: dict[UUID, UUID] = {}
+    for row in rows:
+        if row.kind is not WritebackKind.fields:
+            continue
+        if row.deal_id in lead_of_deal:
+            leads[row.id] = lead_of_deal[row.deal_id]
+        else:
+            lead_of_deal[row.deal_id] = row.id
+    for row_id, deal_id in covered:
+        leads[row_id] = lead_of_deal[deal_id]
+    return leads
+
+
+async def _send(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    connection: CrmConnection,
+    rows: list[CrmWriteback],
+    states: dict[UUID, dict[str, Any]],
+) -> dict[UUID, Sent]:
+    """One connection's write-backs: its fields in as few calls as its CRM allows, its notes."""
+    access = api_access(connection, settings) if connection.writeback_enabled else None
+    if access is None:
+        refused = Sent(
+            False, None, "Write-back is off, or the connection has no api_token.", final=True
+        )
+        return {row.id: refused for row in rows}
+    mapping = field_map(connection)
+    writer = writer_for(CrmHttp(access, settings, client), mapping)
+    outcomes: dict[UUID, Sent] = {}
+    fields: dict[str, CrmWriteback] = {}
+    for row in rows:
+        if row.kind is WritebackKind.fields and row.crm_record_id not in fields:
+            fields[row.crm_record_id] = row
+    if fields and not mapping:
+        skipped = Sent(True, None, "No field is mapped: nothing to write.")
+        outcomes.update({row.id: skipped for row in fields.values()})
+    elif fields:
+        answered = await writer.write_fields(
+            {deal_id: states.get(row.project_id, {}) for deal_id, row in fields.items()}
+        )
+        outcomes.update({row.id: answered[deal_id] for deal_id, row in fields.items()})
+    notes = [row for row in rows if row.kind is WritebackKind.note]
+    sent_notes = await asyncio.gather(
+        *(writer.write_note(row.crm_record_id, row.note or "") for row in notes)
+    )
+    outcomes.update({row.id: sent for row, sent in zip(notes, sent_notes, strict=True)})
+    return outcomes
+
+
+async def _record(
+    session: Any,
+    settings: Settings,
+    rows: Any,
+    outcomes: dict[UUID, Sent],
+    leads: dict[UUID, UUID],
+) -> None:
+    now = utcnow()
+    for row in rows:
+        sent = outcomes.get(row.id)
+        if sent is None:  # a second leased row of a deal: the first one's update carries it
+            continue
+        attempts = row.attempt_count + 1
+        values: dict[str, Any] = {
+            "attempt_count": attempts,
+            "lease_until": None,
+            "status_code": sent.status_code,
+            "crm_answer": sent.answer[:2000] if sent.answer else None,
+            "sent_body": sent.body,
+        }
+        if sent.ok:
+            skipped = sent.status_code is None
+            values.update(
+                status=WritebackStatus.skipped if skipped else WritebackStatus.sent, sent_at=now
+            )
+        else:
+            delay = None if sent.final else retry_delay(settings, attempts, sent.retry_after)
+            if delay is None:
+                values["status"] = WritebackStatus.failed
+            else:
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+        await session.exec(
+            update(CrmWriteback).where(col(CrmWriteback.id) == row.id).values(**values)
+        )
+    by_lead: dict[UUID, list[UUID]] = defaultdict(list)
+    for covered_id, lead_id in leads.items():
+        by_lead[lead_id].append(covered_id)
+    for lead_id, covered_ids in by_lead.items():
+        await session.exec(
+            update(CrmWriteback)
+            .where(
+                col(CrmWriteback.id).in_(covered_ids),
+                col(CrmWriteback.status) == WritebackStatus.pending,
+            )
+            .values(
+                status=WritebackStatus.superseded,
+                superseded_by_id=lead_id,
+                lease_until=None,
+                sent_at=now,
+            )
+        )
+
+
+async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
+    """Claim one batch and deliver it; the number of write-backs handled."""
+    ids = await claim_due(database, database.settings.crm_writeback_batch_size)
+    if ids:
+        await deliver(database, client, ids)
+    return len(ids)
+
+
+async def run(database: Database, stop: asyncio.Event) -> None:
+    """Write back until `stop` is set."""
+    settings = database.settings
+    async with crm_http_client(settings) as client:
+        while not stop.is_set():
+            try:
+                handled = await dispatch_once(database, client)
+            except Exception:
+                logger.exception("write-back cycle failed; retrying")
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=settings.dispatcher_poll_seconds)
