@@ -35,6 +35,7 @@ from app.db import Database
 from app.deals.routes import router as deals_router
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
+from app.handoffs.routes import router as handoffs_router
 from app.kpis.routes import router as kpis_router
 from app.lessons.routes import router as lessons_router
 from app.meetings.routes import router as meetings_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         projects_router,
         project_lifecycle_router,
+        handoffs_router,
         milestones_router,
         raci_router,
         allocations_router,

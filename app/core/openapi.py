@@ -41,6 +41,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         tags=[
             {"name": "projects", "description": "What was sold, being delivered."},
+            {
+                "name": "handoffs",
+                "description": "The brief sales hands to delivery, accepted before kickoff.",
+            },
             {"name": "milestones", "description": "What is due when; dependencies; timeline."},
             {"name": "raci", "description": "Responsible, Accountable, Consulted, Informed."},
             {"name": "allocations", "description": "People's time on projects; conflicts."},

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from app.events.payloads import (
     deals,
+    handoffs,
     kpis,
     plan,
     projects,
@@ -108,6 +109,20 @@ _ENTRIES = (
         "deal",
         "A won deal was moved back to lost in the CRM: the project is flagged, never closed.",
         deals.DealLostData,
+    ),
+    EventType(
+        "handoff.accepted",
+        "handoff",
+        "The project manager accepted the handoff brief: the project may leave `initiating`. "
+        "A kickoff is proposed if none was planned.",
+        handoffs.HandoffAcceptedData,
+    ),
+    EventType(
+        "handoff.returned",
+        "handoff",
+        "The project manager sent the handoff brief back to sales with questions: for the sales "
+        "owner named in it.",
+        handoffs.HandoffReturnedData,
     ),
     EventType(
         "project.updated",

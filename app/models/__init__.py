@@ -21,6 +21,7 @@ from app.models.crm import (
 )
 from app.models.customer import CrmSource, Customer
 from app.models.event import Event
+from app.models.handoff import HandoffBrief, HandoffBriefVersion, HandoffStatus
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
 from app.models.kpi import (
     CostEntry,
@@ -95,6 +96,9 @@ __all__ = [
     "FeedbackCategory",
     "FeedbackSource",
     "FeedbackStatus",
+    "HandoffBrief",
+    "HandoffBriefVersion",
+    "HandoffStatus",
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",

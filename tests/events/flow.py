@@ -173,13 +173,29 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
         "owner_email": "sam.seller@example.com",
         "project_manager_id": manager["id"],
     }
-    _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created (with it)…
+    won = _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created…
+    await _handoff(tenant, f"/v1/projects/{won['project_id']}/handoff")
     _ok(await tenant.post("/v1/deals", json={**deal, "amount": "135000.00"}))  # deal.updated
     await _deal_won_then_lost(tenant)
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
     _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)
     return project
+
+
+async def _handoff(tenant: Tenant, handoff: str) -> None:
+    """The brief returned to sales (`handoff.returned`), filled, accepted (`handoff.accepted`)."""
+    _ok(await tenant.post(f"{handoff}/return", json={"reason": "Who decides?"}))
+    person = {"name": "Dana Smith"}
+    brief = {
+        "sold": "CRM",
+        "goals": "One record",
+        "success_criteria": "90% adoption",
+        "stakeholders": {"decision_maker": person, "day_to_day_contact": person},
+        "risks": [{"title": "Old data is poor"}],
+    }
+    _ok(await tenant.request("PUT", handoff, json=brief))
+    _ok(await tenant.post(f"{handoff}/accept", json={"carry_risks": True}))
 
 
 async def _deal_won_then_lost(tenant: Tenant) -> None:
