@@ -30,6 +30,7 @@ from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.routes import router as crm_router
+from app.customer_tasks.routes import router as customer_tasks_router
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.deals.routes import router as deals_router
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projects_router,
         project_lifecycle_router,
         handoffs_router,
+        customer_tasks_router,
         milestones_router,
         raci_router,
         allocations_router,

@@ -153,6 +153,27 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/projects/{id}/transitions", Scope.projects_read, kind="project"),
     Endpoint("GET", "/v1/projects/{id}/handoff", Scope.projects_read, kind="project"),
     Endpoint(
+        "POST",
+        "/v1/projects/{id}/customer-tasks",
+        Scope.projects_write,
+        kind="project",
+        body={"title": "Send the user list"},
+        invalid={"title": ""},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/customer-tasks", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/customer-tasks/{id}", Scope.projects_read, kind="customer_task"),
+    Endpoint(
+        "PATCH",
+        "/v1/customer-tasks/{id}",
+        Scope.projects_write,
+        kind="customer_task",
+        body={"title": "Send the user list"},
+        invalid={"status": "maybe"},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/customer-tasks/{id}", Scope.projects_write, kind="customer_task"),
+    Endpoint(
         "PUT",
         "/v1/projects/{id}/handoff",
         Scope.projects_write,
@@ -762,6 +783,8 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "action-items", item)
     if kind == "change_request":
         return await _created_under_a_project(tenant, "change-requests", {"title": "C"})
+    if kind == "customer_task":
+        return await _created_under_a_project(tenant, "customer-tasks", {"title": "T"})
     if kind == "lesson":
         return await _created_under_a_project(tenant, "lessons", LESSON)
     if kind == "event":

@@ -125,6 +125,20 @@ _ENTRIES = (
         handoffs.HandoffReturnedData,
     ),
     EventType(
+        "customer_task.completed",
+        "customer_task",
+        "A customer task was done: marked on the share page (with the name the customer gave "
+        "and the link) or through the API.",
+        handoffs.CustomerTaskCompletedData,
+    ),
+    EventType(
+        "customer_task.overdue",
+        "customer_task",
+        "An open customer task's due date passed: the project waits for the customer. Raised "
+        "once per due date, by the clock.",
+        handoffs.CustomerTaskOverdueData,
+    ),
+    EventType(
         "project.updated",
         "project",
         "A project was changed. `data` holds the fields the change sent, with their new values.",

@@ -20,6 +20,7 @@ from app.models.crm import (
     ProjectTemplate,
 )
 from app.models.customer import CrmSource, Customer
+from app.models.customer_task import CustomerTask, CustomerTaskStatus
 from app.models.event import Event
 from app.models.handoff import HandoffBrief, HandoffBriefVersion, HandoffStatus
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
@@ -88,6 +89,8 @@ __all__ = [
     "CrmInboundRequest",
     "CrmSource",
     "Customer",
+    "CustomerTask",
+    "CustomerTaskStatus",
     "Deal",
     "Decision",
     "DeliveryStatus",

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,7 @@ from app.share.protection import (
     csrf_token_is_valid,
     submission_limiter,
 )
-from app.share.schemas import MAX_FORM_BYTES, MAX_TEXT, FeedbackForm, SurveyForm
+from app.share.schemas import MAX_FORM_BYTES, MAX_TEXT, FeedbackForm, SurveyForm, TaskDoneForm
 
 logger = logging.getLogger("handover.share")
 
@@ -45,6 +46,7 @@ NO_LONGER_VALID = "This link is no longer valid"
 SENT = {
     "feedback": "Thank you — your feedback has reached the project team.",
     "survey": "Thank you — your answer has been recorded.",
+    "task": "Thank you — the project team sees the task as done.",
 }
 PHASE_NAMES = {phase: phase.value.capitalize() for phase in Phase}
 MEETING_KINDS = {kind: kind.value.replace("_", " ").capitalize() for kind in MeetingKind}
@@ -204,6 +206,10 @@ async def show_share_page(
         csrf_token=csrf_token(settings, link.id),
         feedback_url=request.url_for("leave_share_feedback", token=token).path,
         survey_url=request.url_for("answer_share_survey", token=token).path,
+        task_urls={
+            task.id: request.url_for("mark_share_task_done", token=token, task_id=task.id).path
+            for task in view.tasks
+        },
         max_text=MAX_TEXT,
     )
 
@@ -262,3 +268,18 @@ async def answer_share_survey(
     await _admit(request, link, form.csrf_token)
     await service.answer_survey(session, link, form)
     return _back_to_page(request, token, "survey")
+
+
+@router.post("/share/{token}/tasks/{task_id}/done")
+async def mark_share_task_done(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    task_id: UUID,
+    form: Annotated[TaskDoneForm, Form()],
+) -> Response:
+    """The customer did one of their tasks: marked done, with their name and this link."""
+    await _admit(request, link, form.csrf_token)
+    await service.mark_task_done(session, link, task_id, form)
+    return _back_to_page(request, token, "task")

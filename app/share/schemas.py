@@ -75,3 +75,10 @@ class SurveyForm(InputModel):
     kind: SurveyKind
     score: int = Field(ge=0, le=10)
     comment: FormText | None = None
+
+
+class TaskDoneForm(InputModel):
+    """What a customer task's "Done" button posts."""
+
+    csrf_token: CsrfToken
+    name: ShortText | None = Field(None, description="Who did it, as the customer writes it.")

@@ -19,6 +19,7 @@ from app.core.auth import Caller
 from app.core.errors import NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.customer_tasks import service as customer_tasks
 from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.gantt.service import customer_bars
@@ -26,11 +27,19 @@ from app.gantt.svg import BarState, render_gantt, state_of
 from app.meetings import recurrence
 from app.meetings.calendar import upcoming_with_customer
 from app.milestones.schemas import TimelineMilestone
-from app.models import Customer, FeedbackSource, MeetingKind, Phase, Project, ShareLink
+from app.models import (
+    Customer,
+    CustomerTaskStatus,
+    FeedbackSource,
+    MeetingKind,
+    Phase,
+    Project,
+    ShareLink,
+)
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 from app.projects.status import latest_published_report
-from app.share.schemas import FeedbackForm, ShareLinkCreate, SurveyForm
+from app.share.schemas import FeedbackForm, ShareLinkCreate, SurveyForm, TaskDoneForm
 from app.surveys import service as surveys_service
 from app.surveys.schemas import SurveyResponseCreate
 
@@ -147,11 +156,24 @@ class MeetingLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskLine:
+    """A task the customer owes: what, by when, and whether it is done."""
+
+    id: UUID
+    title: str
+    description: str | None
+    due: date | None
+    done: bool
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerView:
     """Everything the share page shows, and nothing else: what the customer may see.
 
-    Internal things (risks, notes, descriptions, internal report text, people's emails, other
-    projects) are never read here, so no template can leak them.
+    Internal things (risks, the handoff brief, notes, milestone descriptions, internal report
+    text, people's emails, other projects) are never read here, so no template can leak them.
+    Customer tasks are the customer's own: their title and description are written for them.
     """
 
     project_name: str
@@ -162,6 +184,7 @@ class CustomerView:
     summary: str | None
     summary_published_at: datetime | None
     meetings: list[MeetingLine]
+    tasks: list[TaskLine]
     expires_at: datetime
     archived: bool
 
@@ -199,6 +222,17 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
             )
             for meeting in meetings
         ],
+        tasks=[
+            TaskLine(
+                task.id,
+                task.title,
+                task.description,
+                task.due_date,
+                task.status is CustomerTaskStatus.done,
+                task.overdue,
+            )
+            for task in await customer_tasks.tasks_for_customer(session, project)
+        ],
         expires_at=link.expires_at,
         archived=project.archived_at is not None,
     )
@@ -214,6 +248,14 @@ async def leave_feedback(session: AsyncSession, link: ShareLink, form: FeedbackF
         text=form.text,
     )
     await feedback_service.create_feedback(session, project, data)
+
+
+async def mark_task_done(
+    session: AsyncSession, link: ShareLink, task_id: UUID, form: TaskDoneForm
+) -> None:
+    """A customer task marked done on the share page, with the name the customer gave."""
+    project = await _project_of(session, link)
+    await customer_tasks.done_from_link(session, link, project, task_id, form.name or None)
 
 
 async def answer_survey(session: AsyncSession, link: ShareLink, form: SurveyForm) -> None:

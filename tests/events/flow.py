@@ -237,6 +237,10 @@ async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
     _ok(await tenant.patch(f"/v1/action-items/{done['id']}", json={"status": "done"}))
     late = {"title": "Book the trainers", "owner_id": manager_id, "due_date": yesterday}
     _ok(await tenant.post(f"{p}/action-items", json=late), 201)
+    tasks = f"{p}/customer-tasks"
+    given = _ok(await tenant.post(tasks, json={"title": "Send the user list"}), 201)
+    _ok(await tenant.patch(f"/v1/customer-tasks/{given['id']}", json={"status": "done"}))
+    _ok(await tenant.post(tasks, json={"title": "Sign the DPA", "due_date": yesterday}), 201)
     risk = {
         "title": "Vendor delay",
         "category": "schedule",
@@ -285,4 +289,4 @@ async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
         "meeting_id": retro["id"],
     }
     _ok(await tenant.post(f"{p}/lessons", json=lesson), 201)
-    await sweep(tenant.database)  # the late milestone, action item and review; the sync
+    await sweep(tenant.database)  # the late milestone, action item, customer task and review…

@@ -1,12 +1,13 @@
-"""`data` of the handoff's events: the brief accepted by delivery, or returned to sales."""
+"""`data` of the handoff's events: the brief accepted or returned, the customer's tasks."""
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import Field
 
 from app.events.payloads.base import (
     MEMBER_ID,
+    MILESTONE_ID,
     OTHER_MEMBER_ID,
     PROJECT_ID,
     RISK_ID,
@@ -58,4 +59,48 @@ class HandoffReturnedData(HandoffEventData):
         reason="Which of the two data centres did we promise for hosting?",
         sales_owner_id=MEMBER_ID,
         project_manager_id=OTHER_MEMBER_ID,
+    )
+
+
+CUSTOMER_TASK_ID = "019ab0c5-7b8c-7d9e-8f0a-b1c2d3e4f5a6"
+SHARE_LINK_ID = "019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7"
+
+
+class CustomerTaskEventData(EventData):
+    customer_task_id: UUID
+    version: Version
+    project_id: ProjectId
+    title: str
+    milestone_id: UUID | None = Field(description="The milestone it unblocks.")
+
+
+class CustomerTaskCompletedData(CustomerTaskEventData):
+    done_at: datetime
+    done_by_name: str | None = Field(description="The name the customer gave on the share page.")
+    share_link_id: UUID | None = Field(
+        description="The share link it was done through (null: through the API)."
+    )
+
+    model_config = example(
+        customer_task_id=CUSTOMER_TASK_ID,
+        version=2,
+        project_id=PROJECT_ID,
+        title="Send us an export of your customer list",
+        milestone_id=MILESTONE_ID,
+        done_at="2027-01-18T09:30:12.345678Z",
+        done_by_name="Sam Lee",
+        share_link_id=SHARE_LINK_ID,
+    )
+
+
+class CustomerTaskOverdueData(CustomerTaskEventData):
+    due_date: date
+
+    model_config = example(
+        customer_task_id=CUSTOMER_TASK_ID,
+        version=1,
+        project_id=PROJECT_ID,
+        title="Send us an export of your customer list",
+        milestone_id=MILESTONE_ID,
+        due_date="2027-01-15",
     )
