@@ -127,6 +127,8 @@ async def plan_project(
                     due_date=due,
                     owner_id=people[item.owner] if item.owner else None,
                     customer_visible=item.customer_visible,
+                    requires_sign_off=item.requires_sign_off,
+                    acceptance=item.acceptance,
                     depends_on=previous,
                 ),
             )

@@ -206,6 +206,13 @@ _ENTRIES = (
         plan.MilestoneCompletedData,
     ),
     EventType(
+        "milestone.signed_off",
+        "milestone",
+        "The customer signed a milestone off on the share page: who (the name they typed), "
+        "when, through which link. A milestone not yet done is completed with it.",
+        plan.MilestoneSignedOffData,
+    ),
+    EventType(
         "milestone.missed",
         "milestone",
         "A milestone was missed: its due date passed before it was done (raised by the clock), "

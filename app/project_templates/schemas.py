@@ -34,6 +34,10 @@ class TemplateMilestone(InputModel):
         TemplateRole.project_manager, description="Who owns it (null: nobody yet)."
     )
     customer_visible: bool = False
+    requires_sign_off: bool = Field(False, description="The customer signs it off by link.")
+    acceptance: bool = Field(
+        False, description="Its sign-off is the customer's acceptance (ends time to value)."
+    )
 
 
 class TemplateActivity(InputModel):

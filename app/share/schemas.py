@@ -82,3 +82,18 @@ class TaskDoneForm(InputModel):
 
     csrf_token: CsrfToken
     name: ShortText | None = Field(None, description="Who did it, as the customer writes it.")
+
+
+class SignOffForm(InputModel):
+    """What a milestone's "Approve" form posts."""
+
+    csrf_token: CsrfToken
+    signer_name: Annotated[ShortText, Field(min_length=1)]
+    comment: FormText | None = None
+
+
+class RefusalForm(InputModel):
+    """What a milestone's "Refuse" form posts."""
+
+    csrf_token: CsrfToken
+    reason: Annotated[FormText, Field(min_length=1)]

@@ -26,12 +26,15 @@ from app.gantt.service import customer_bars
 from app.gantt.svg import BarState, render_gantt, state_of
 from app.meetings import recurrence
 from app.meetings.calendar import upcoming_with_customer
+from app.milestones import sign_off
 from app.milestones.schemas import TimelineMilestone
 from app.models import (
     Customer,
     CustomerTaskStatus,
     FeedbackSource,
     MeetingKind,
+    Milestone,
+    MilestoneStatus,
     Phase,
     Project,
     ShareLink,
@@ -39,7 +42,14 @@ from app.models import (
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 from app.projects.status import latest_published_report
-from app.share.schemas import FeedbackForm, ShareLinkCreate, SurveyForm, TaskDoneForm
+from app.share.schemas import (
+    FeedbackForm,
+    RefusalForm,
+    ShareLinkCreate,
+    SignOffForm,
+    SurveyForm,
+    TaskDoneForm,
+)
 from app.surveys import service as surveys_service
 from app.surveys.schemas import SurveyResponseCreate
 
@@ -168,6 +178,15 @@ class TaskLine:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOffLine:
+    """A milestone waiting for the customer's sign-off."""
+
+    id: UUID
+    name: str
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerView:
     """Everything the share page shows, and nothing else: what the customer may see.
 
@@ -185,6 +204,7 @@ class CustomerView:
     summary_published_at: datetime | None
     meetings: list[MeetingLine]
     tasks: list[TaskLine]
+    sign_offs: list[SignOffLine]
     expires_at: datetime
     archived: bool
 
@@ -233,9 +253,44 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
             )
             for task in await customer_tasks.tasks_for_customer(session, project)
         ],
+        sign_offs=[
+            SignOffLine(milestone.id, milestone.name, milestone.status is MilestoneStatus.done)
+            for milestone in await _awaiting_sign_off(session, project)
+        ],
         expires_at=link.expires_at,
         archived=project.archived_at is not None,
     )
+
+
+async def _awaiting_sign_off(session: AsyncSession, project: Project) -> list[Milestone]:
+    found = await session.exec(
+        select(Milestone)
+        .where(
+            Milestone.project_id == project.id,
+            Milestone.customer_visible == True,  # noqa: E712 - SQL
+            Milestone.requires_sign_off == True,  # noqa: E712 - SQL
+            col(Milestone.signed_off_at).is_(None),
+        )
+        .order_by(col(Milestone.due_date), col(Milestone.id))
+    )
+    return list(found.all())
+
+
+async def sign_off_milestone(
+    session: AsyncSession, link: ShareLink, milestone_id: UUID, form: SignOffForm
+) -> None:
+    """The customer approves a milestone on the share page."""
+    ensure_active(await _project_of(session, link))
+    await sign_off.sign_off(session, link, milestone_id, form.signer_name, form.comment or None)
+
+
+async def refuse_milestone(
+    session: AsyncSession, link: ShareLink, milestone_id: UUID, form: RefusalForm
+) -> None:
+    """The customer refuses a sign-off: their reason becomes feedback on the milestone."""
+    project = await _project_of(session, link)
+    ensure_active(project)
+    await sign_off.refuse(session, link, project, milestone_id, form.reason)
 
 
 async def leave_feedback(session: AsyncSession, link: ShareLink, form: FeedbackForm) -> None:

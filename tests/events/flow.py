@@ -10,6 +10,7 @@ from app.clock.sweep import sweep
 from tests.crm.inbound import work
 from tests.crm.samples import basic_auth, connection, dumps, pipedrive_message
 from tests.factories import Tenant
+from tests.share.helpers import csrf_of, page_path
 from tests.webhooks.api_helpers import PUBLIC_URL
 
 
@@ -183,6 +184,18 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
     return project
 
 
+async def _signed_off_by_link(tenant: Tenant, p: str) -> None:
+    """The customer signs a milestone off on the share page (`milestone.signed_off`)."""
+    body = {"name": "UAT", "due_date": "2030-01-01", "customer_visible": True}
+    signed = _ok(
+        await tenant.post(f"{p}/milestones", json={**body, "requires_sign_off": True}), 201
+    )
+    link = _ok(await tenant.post(f"{p}/share-links", json={}), 201)
+    form = {"csrf_token": csrf_of(await tenant.client.get(page_path(link))), "signer_name": "Dana"}
+    url = f"{page_path(link)}/milestones/{signed['id']}/sign-off"
+    assert (await tenant.client.post(url, data=form)).status_code == 303
+
+
 async def _handoff(tenant: Tenant, handoff: str) -> None:
     """The brief returned to sales (`handoff.returned`), filled, accepted (`handoff.accepted`)."""
     _ok(await tenant.post(f"{handoff}/return", json={"reason": "Who decides?"}))
@@ -237,6 +250,7 @@ async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
     _ok(await tenant.patch(f"/v1/action-items/{done['id']}", json={"status": "done"}))
     late = {"title": "Book the trainers", "owner_id": manager_id, "due_date": yesterday}
     _ok(await tenant.post(f"{p}/action-items", json=late), 201)
+    await _signed_off_by_link(tenant, p)
     tasks = f"{p}/customer-tasks"
     given = _ok(await tenant.post(tasks, json={"title": "Send the user list"}), 201)
     _ok(await tenant.patch(f"/v1/customer-tasks/{given['id']}", json={"status": "done"}))
