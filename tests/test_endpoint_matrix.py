@@ -418,6 +418,7 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/cost-entries/{id}", Scope.projects_read, kind="cost_entry"),
     Endpoint("DELETE", "/v1/cost-entries/{id}", Scope.projects_write, kind="cost_entry"),
     Endpoint("GET", "/v1/analytics/portfolio", Scope.analytics_read),
+    Endpoint("GET", "/v1/analytics/time-to-value", Scope.analytics_read),
     Endpoint("GET", "/v1/analytics/members/{id}", Scope.analytics_read, kind="member"),
     Endpoint(
         "POST",
