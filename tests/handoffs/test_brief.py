@@ -85,6 +85,13 @@ async def test_a_project_cannot_leave_initiating_before_the_brief_is_accepted(
     assert brief["won_to_accepted_days"] >= 0
     moved = await tenant.post(moves, json={"to_phase": "planning"})
     assert moved.status_code == 201, moved.text
+    project = (await tenant.get(f"/v1/projects/{intake['project_id']}")).json()
+    account = (await tenant.get(f"/v1/customers/{project['customer_id']}/overview")).json()
+    [shown] = [p for p in account["projects"] if p["id"] == intake["project_id"]]
+    assert (shown["handoff_status"], shown["handoff_accepted_at"]) == (
+        "accepted",
+        brief["accepted_at"],
+    )
 
     risks = (await tenant.get(f"/v1/projects/{intake['project_id']}/risks")).json()["items"]
     assert [(r["title"], r["score"]) for r in risks] == [("SECRET-RISK old data is poor", 12)]
