@@ -124,12 +124,18 @@ class HandoffBriefUpdate(InputModel):
 
 
 class HandoffAccept(InputModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"carry_risks": True}]})
+
     carry_risks: bool = Field(
         False, description="Register the brief's risks in the project's risk register."
     )
 
 
 class HandoffReturn(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Which data centre did we promise?"}]}
+    )
+
     reason: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
         description="What the project manager needs from sales (sent to the sales owner)."
     )
