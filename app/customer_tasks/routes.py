@@ -33,6 +33,7 @@ router = APIRouter(
 )
 async def create_customer_task(
     session: SessionDep,
+    _caller: ProjectsWriter,
     _: IdempotencyDep,
     project: WritableProject,
     body: CustomerTaskCreate,

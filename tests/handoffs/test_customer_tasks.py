@@ -110,6 +110,17 @@ async def test_customer_tasks_are_managed_through_the_api(tenant: Tenant) -> Non
         json={"title": "T", "milestone_id": foreign_milestone["id"]},
     )
     assert_problem(refused, 422, "invalid-input")
+    body = {"title": "Sign the DPA"}
+    replays = [
+        await tenant.post(
+            f"/v1/projects/{project['id']}/customer-tasks",
+            json=body,
+            headers={"Idempotency-Key": "dpa-1"},
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in replays] == [201, 201]
+    assert replays[0].json() == replays[1].json()
     task = await _task(tenant, project["id"])
     url = f"/v1/customer-tasks/{task['id']}"
 
