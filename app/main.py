@@ -29,12 +29,14 @@ from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.routes import router as crm_router
+from app.customer_tasks.routes import router as customer_tasks_router
 from app.customers.routes import router as customers_router
 from app.db import Database
 from app.deals.routes import router as deals_router
 from app.events.openapi import webhook_operations
 from app.events.routes import router as events_router
 from app.feedback.routes import router as feedback_router
+from app.handoffs.routes import router as handoffs_router
 from app.kpis.routes import router as kpis_router
 from app.lessons.routes import router as lessons_router
 from app.meetings.routes import router as meetings_router
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         projects_router,
         project_lifecycle_router,
+        handoffs_router,
+        customer_tasks_router,
         milestones_router,
         raci_router,
         allocations_router,

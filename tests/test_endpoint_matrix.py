@@ -157,6 +157,58 @@ ENDPOINTS = [
         text_field="note",
     ),
     Endpoint("GET", "/v1/projects/{id}/transitions", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/projects/{id}/handoff", Scope.projects_read, kind="project"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/customer-tasks",
+        Scope.projects_write,
+        kind="project",
+        body={"title": "Send the user list"},
+        invalid={"title": ""},
+        text_field="title",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/customer-tasks", Scope.projects_read, kind="project"),
+    Endpoint("GET", "/v1/customer-tasks/{id}", Scope.projects_read, kind="customer_task"),
+    Endpoint(
+        "PATCH",
+        "/v1/customer-tasks/{id}",
+        Scope.projects_write,
+        kind="customer_task",
+        body={"title": "Send the user list"},
+        invalid={"status": "maybe"},
+        text_field="title",
+    ),
+    Endpoint("DELETE", "/v1/customer-tasks/{id}", Scope.projects_write, kind="customer_task"),
+    Endpoint(
+        "PUT",
+        "/v1/projects/{id}/handoff",
+        Scope.projects_write,
+        kind="project",
+        body={"goals": "Faster quotes"},
+        invalid={"risks": "all of them"},
+        text_field="goals",
+    ),
+    Endpoint("GET", "/v1/projects/{id}/handoff/history", Scope.projects_read, kind="project"),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/handoff/return",
+        Scope.projects_write,
+        kind="project",
+        body={"reason": "Which data centre?"},
+        invalid={"reason": ""},
+        text_field="reason",
+        readable=False,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/projects/{id}/handoff/accept",
+        Scope.projects_write,
+        kind="project",
+        body={"carry_risks": False},
+        invalid={"carry_risks": "yes"},
+        text_field=None,
+        readable=False,
+    ),
     Endpoint("GET", "/v1/projects/{id}/status", Scope.projects_read, kind="project"),
     Endpoint(
         "POST",
@@ -372,6 +424,7 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/cost-entries/{id}", Scope.projects_read, kind="cost_entry"),
     Endpoint("DELETE", "/v1/cost-entries/{id}", Scope.projects_write, kind="cost_entry"),
     Endpoint("GET", "/v1/analytics/portfolio", Scope.analytics_read),
+    Endpoint("GET", "/v1/analytics/time-to-value", Scope.analytics_read),
     Endpoint("GET", "/v1/analytics/members/{id}", Scope.analytics_read, kind="member"),
     Endpoint(
         "POST",
@@ -738,6 +791,8 @@ async def _object_id(tenant: Tenant, kind: str) -> str:
         return await _created_under_a_project(tenant, "action-items", item)
     if kind == "change_request":
         return await _created_under_a_project(tenant, "change-requests", {"title": "C"})
+    if kind == "customer_task":
+        return await _created_under_a_project(tenant, "customer-tasks", {"title": "T"})
     if kind == "lesson":
         return await _created_under_a_project(tenant, "lessons", LESSON)
     if kind == "event":

@@ -12,6 +12,7 @@ from app.models import (
     ChangeRequestStatus,
     FeedbackCategory,
     FeedbackStatus,
+    HandoffStatus,
     Health,
     MilestoneStatus,
     Phase,
@@ -30,6 +31,10 @@ class AccountProject(OutputModel):
     health: Health
     budget: Money | None
     archived_at: datetime | None
+    handoff_status: HandoffStatus = Field(
+        description="The handoff brief: `draft`, `returned`, `accepted` or `not_required`."
+    )
+    handoff_accepted_at: datetime | None = Field(description="When delivery accepted the brief.")
 
 
 class SatisfactionMonth(OutputModel):

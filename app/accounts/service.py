@@ -29,6 +29,8 @@ from app.models import (
     Customer,
     Feedback,
     FeedbackStatus,
+    HandoffBrief,
+    HandoffStatus,
     Milestone,
     MilestoneStatus,
     Project,
@@ -88,15 +90,18 @@ async def _satisfaction(session: AsyncSession, customer: Customer) -> list[dict[
 async def account_overview(
     session: AsyncSession, customer: Customer, today: date
 ) -> AccountOverview:
-    """What a salesperson checks before a renewal or upsell call (seven queries)."""
+    """What a salesperson checks before a renewal or upsell call (seven queries), with each
+    project's handoff brief status."""
     organization_id = customer.organization_id
-    projects = (
+    rows = (
         await session.exec(
-            select(Project)
+            select(Project, HandoffBrief.status, HandoffBrief.accepted_at)
+            .outerjoin(HandoffBrief, col(HandoffBrief.project_id) == col(Project.id))
             .where(Project.organization_id == organization_id, Project.customer_id == customer.id)
             .order_by(col(Project.id))
         )
     ).all()
+    projects = [row[0] for row in rows]
     of_customer = (
         select_columns(col(Project.id))
         .where(
@@ -146,7 +151,13 @@ async def account_overview(
             "customer_id": customer.id,
             "name": customer.name,
             "projects": [
-                {**project.model_dump(), "budget": project.budget} for project in projects
+                {
+                    **project.model_dump(),
+                    "budget": project.budget,
+                    "handoff_status": handoff_status or HandoffStatus.not_required,
+                    "handoff_accepted_at": accepted_at,
+                }
+                for project, handoff_status, accepted_at in rows
             ],
             "contracted_total": _totals(projects),
             "satisfaction": await _satisfaction(session, customer),

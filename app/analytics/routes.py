@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.analytics import service
 from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
+from app.analytics.time_to_value import TimeToValueAnalytics, portfolio_time_to_value
 from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
@@ -53,3 +54,18 @@ async def get_member_analytics(
     """One member's record over the window: the projects they manage, the ones they sold,
     and their own allocation."""
     return await service.member_record(session, caller, member_id, span)
+
+
+@router.get("/v1/analytics/time-to-value")
+async def get_time_to_value_analytics(
+    session: SessionDep,
+    caller: AnalyticsReader,
+    span: WindowDep,
+    target_days: Annotated[
+        int, Query(ge=1, le=3650, description="The target: days from close to acceptance.")
+    ] = 90,
+) -> TimeToValueAnalytics:
+    """Time to value of the projects the customer accepted in the window: median days from the
+    deal's close to acceptance and the share within target, by template, project manager and
+    sales owner."""
+    return await portfolio_time_to_value(session, caller, span, target_days)

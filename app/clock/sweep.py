@@ -2,6 +2,7 @@
 
 - `milestone.missed`: an open milestone's due date has passed;
 - `action_item.overdue`: an open action item's due date has passed;
+- `customer_task.overdue`: an open customer task's due date has passed;
 - `risk.review_overdue`: an open or mitigating risk's review date has passed;
 - `meeting.upcoming`: a planned meeting, or an occurrence of a cadence, starts within
   `HANDOVER_MEETING_UPCOMING_MINUTES`;
@@ -38,6 +39,8 @@ from app.models import (
     ActionItem,
     ActionItemStatus,
     ClockCrossing,
+    CustomerTask,
+    CustomerTaskStatus,
     Meeting,
     MeetingCadence,
     Milestone,
@@ -154,6 +157,17 @@ overdue_action_items = DateCrossing(
     "due_date",
     (ActionItemStatus.open,),
     lambda item: {"title": item.title, "owner_id": item.owner_id, "due_date": item.due_date},
+)
+overdue_customer_tasks = DateCrossing(
+    "customer_task.overdue",
+    CustomerTask,
+    "due_date",
+    (CustomerTaskStatus.open,),
+    lambda task: {
+        "title": task.title,
+        "milestone_id": task.milestone_id,
+        "due_date": task.due_date,
+    },
 )
 overdue_risk_reviews = DateCrossing(
     "risk.review_overdue",
@@ -274,6 +288,7 @@ Condition = Callable[[AsyncSession, Moment], Awaitable[tuple[int, int]]]
 CONDITIONS: dict[str, Condition] = {
     "milestone.missed": missed_milestones,
     "action_item.overdue": overdue_action_items,
+    "customer_task.overdue": overdue_customer_tasks,
     "risk.review_overdue": overdue_risk_reviews,
     "meeting.upcoming": upcoming_meetings,
     "kpi": kpi_targets,

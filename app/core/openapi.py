@@ -48,6 +48,14 @@ def build_openapi(app: FastAPI, webhooks: WebhookSection) -> dict[str, Any]:
         routes=app.routes,
         tags=[
             {"name": "projects", "description": "What was sold, being delivered."},
+            {
+                "name": "handoffs",
+                "description": "The brief sales hands to delivery, accepted before kickoff.",
+            },
+            {
+                "name": "customer-tasks",
+                "description": "What the customer must do, done from the share page.",
+            },
             {"name": "milestones", "description": "What is due when; dependencies; timeline."},
             {"name": "raci", "description": "Responsible, Accountable, Consulted, Informed."},
             {"name": "allocations", "description": "People's time on projects; conflicts."},

@@ -33,7 +33,9 @@ def project_description(requirements: str | None, line_items: list[dict[str, Any
     if line_items:
         lines.append("What was sold:")
         for item in line_items:
-            quantity = str(item.get("quantity") or "1").rstrip("0").rstrip(".") or "1"
+            quantity = str(item.get("quantity") or "1")
+            if "." in quantity:  # 2.50 → 2.5, 1.0 → 1; never 200 → 2
+                quantity = quantity.rstrip("0").rstrip(".") or "1"
             sku = f" [{item['sku']}]" if item.get("sku") else ""
             price = f" at {item['unit_price']}" if item.get("unit_price") else ""
             lines.append(f"- {quantity} × {item.get('name')}{sku}{price}")
@@ -123,6 +125,8 @@ async def plan_project(
                 due_date=due,
                 owner_id=people[item.owner] if item.owner else None,
                 customer_visible=item.customer_visible,
+                requires_sign_off=item.requires_sign_off,
+                acceptance=item.acceptance,
                 depends_on=previous,
             ),
         )

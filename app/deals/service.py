@@ -24,6 +24,7 @@ from app.core.tenancy import get_owned
 from app.db import insert_or_ignore
 from app.deals.planning import plan_project, project_description
 from app.deals.schemas import CanonicalDeal, DealCustomer, DealPush, ProjectOutcome
+from app.handoffs import service as handoffs
 from app.members.service import require_members
 from app.models import CrmSource, Customer, Deal, Member, Project
 from app.models.base import new_id, utcnow
@@ -368,7 +369,8 @@ async def _plan(
     origin: Origin,
     owner_email: str | None,
 ) -> Deal:
-    """Plan the project of the deal this request just claimed; record `deal.won`."""
+    """Plan the project of the deal this request just claimed, with its handoff brief
+    pre-filled from the deal; record `deal.won`."""
     deal = await session.get(Deal, deal_id)
     assert deal is not None
     plan = await plan_of(session, origin.template_id)
@@ -380,6 +382,15 @@ async def _plan(
         origin.project_manager_id,
         crm_incomplete=origin.incomplete,
         unmatched_owner_email=owner_email if deal.sales_owner_id is None else None,
+    )
+    await handoffs.start_brief(
+        session,
+        project,
+        deal,
+        plan.handoff,
+        template_id=origin.template_id,
+        sold=project.description,
+        contacts=origin.contacts,
     )
     # Part of the deal's creation (nobody has seen it without its project): no new version.
     await session.exec(

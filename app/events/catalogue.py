@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
 from app.events.payloads import (
     deals,
+    handoffs,
     kpis,
     plan,
     projects,
@@ -110,6 +111,34 @@ _ENTRIES = (
         deals.DealLostData,
     ),
     EventType(
+        "handoff.accepted",
+        "handoff",
+        "The project manager accepted the handoff brief: the project may leave `initiating`. "
+        "A kickoff is proposed if none was planned.",
+        handoffs.HandoffAcceptedData,
+    ),
+    EventType(
+        "handoff.returned",
+        "handoff",
+        "The project manager sent the handoff brief back to sales with questions: for the sales "
+        "owner named in it.",
+        handoffs.HandoffReturnedData,
+    ),
+    EventType(
+        "customer_task.completed",
+        "customer_task",
+        "A customer task was done: marked on the share page (with the name the customer gave "
+        "and the link) or through the API.",
+        handoffs.CustomerTaskCompletedData,
+    ),
+    EventType(
+        "customer_task.overdue",
+        "customer_task",
+        "An open customer task's due date passed: the project waits for the customer. Raised "
+        "once per due date, by the clock.",
+        handoffs.CustomerTaskOverdueData,
+    ),
+    EventType(
         "project.updated",
         "project",
         "A project was changed. `data` holds the fields the change sent, with their new values.",
@@ -175,6 +204,13 @@ _ENTRIES = (
         "milestone",
         "A milestone was done. `slip_days` says how late against its baseline.",
         plan.MilestoneCompletedData,
+    ),
+    EventType(
+        "milestone.signed_off",
+        "milestone",
+        "The customer signed a milestone off on the share page: who (the name they typed), "
+        "when, through which link. A milestone not yet done is completed with it.",
+        plan.MilestoneSignedOffData,
     ),
     EventType(
         "milestone.missed",

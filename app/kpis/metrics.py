@@ -13,6 +13,8 @@ Definitions (a window is `start`–`end`, inclusive; `today` is the day of the c
 - **open risk exposure**: the sum of scores (probability × impact) of open and mitigating risks,
   now — a register is a present state, not a window.
 - **allocation utilisation**: allocated person-days in the window ÷ (people allocated × days).
+- **time to value (days)**: the median, over the projects accepted in the window, of the days
+  from the deal's close date to the customer's acceptance (app/kpis/time_to_value.py).
 - **scope change rate**: per project with a baseline budget, the cost impact of the change
   requests approved by the end of the window ÷ the baseline budget (0.1 = approved changes added
   10 % to the plan); groups take the mean over their projects.
@@ -22,7 +24,7 @@ composable parts (counts and sums) and rounds. Three statements answer any group
 composable facts, the median, and the utilisation.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -46,6 +48,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.sql import as_float, days_between, earlier_of, later_of, seconds_between
+from app.kpis import time_to_value
 from app.models import (
     Allocation,
     ChangeRequest,
@@ -66,6 +69,7 @@ EXPOSED_RISK = (RiskStatus.open, RiskStatus.mitigating)
 SEPARATE_STATEMENTS = {
     KpiMetric.median_hours_to_acknowledge,
     KpiMetric.allocation_utilisation,
+    KpiMetric.time_to_value_days,
     KpiMetric.custom,
 }
 
@@ -119,6 +123,7 @@ class Figures:
     window_days: int = 0
     scope_change_sum: float = 0.0
     projects_with_baseline: int = 0
+    time_to_value_days: float | None = None
 
     @property
     def on_time_milestone_rate(self) -> float | None:
@@ -531,4 +536,36 @@ async def compute(
             group = of(grouping, key)
             group.allocated_person_days = float(person_days or 0)
             group.allocated_people = int(people or 0)
+    if KpiMetric.time_to_value_days in wanted:
+        await _time_to_value(session, scope, groupings, of)
     return figures
+
+
+async def _time_to_value(
+    session: AsyncSession,
+    scope: MetricScope,
+    groupings: Sequence[Grouping],
+    of: Callable[[str, Any], Figures],
+) -> None:
+    """The median days from close to acceptance of each group's projects accepted in the window
+    (app/kpis/time_to_value.py)."""
+    values = await time_to_value.project_values(
+        session,
+        scope.organization_id,
+        scope.start,
+        scope.end,
+        project_id=scope.project_id,
+        project_manager_id=scope.project_manager_id,
+        sales_owner_id=scope.sales_owner_id,
+    )
+    keys: dict[Grouping, Callable[[time_to_value.ProjectValue], Any]] = {
+        Grouping.organization: lambda value: None,
+        Grouping.phase: lambda value: None,  # a phase is not kept per acceptance
+        Grouping.project_manager: lambda value: value.project_manager_id,
+        Grouping.sales_owner: lambda value: value.sales_owner_id,
+    }
+    for grouping in groupings:
+        if grouping is Grouping.phase:
+            continue
+        for key, summary in time_to_value.grouped(values, keys[grouping], None):
+            of(grouping.value, key).time_to_value_days = summary.median_days

@@ -37,6 +37,7 @@ DEFAULT_UNITS: dict[KpiMetric, str] = {
     KpiMetric.open_risk_exposure: "score",
     KpiMetric.allocation_utilisation: "ratio",
     KpiMetric.scope_change_rate: "ratio",
+    KpiMetric.time_to_value_days: "days",
 }
 
 

@@ -41,6 +41,12 @@ class MilestoneCreate(InputModel):
     completed_date: CompletedDate = None
     customer_visible: bool = Field(False, description="Shown to the customer on share pages.")
     depends_on: DependsOn = Field(default_factory=list)
+    requires_sign_off: bool = Field(
+        False, description="The customer signs it off on the share page (customer-visible ones)."
+    )
+    acceptance: bool = Field(
+        False, description="Its sign-off is the customer's acceptance (time to value ends there)."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -74,6 +80,8 @@ class MilestoneUpdate(PatchModel):
     completed_date: CompletedDate = None
     customer_visible: bool = unchanged()
     depends_on: DependsOn = unchanged()
+    requires_sign_off: bool = unchanged()
+    acceptance: bool = unchanged()
 
 
 class MilestonePublic(OutputModel):
@@ -92,6 +100,12 @@ class MilestonePublic(OutputModel):
     completed_date: date | None
     customer_visible: bool
     depends_on: list[UUID] = Field(description="Ids of the milestones this one depends on.")
+    requires_sign_off: bool
+    acceptance: bool
+    signed_off_at: datetime | None = Field(description="When the customer signed it off.")
+    signed_off_by_name: str | None = Field(description="The name the signer gave.")
+    signed_off_via_share_link_id: UUID | None = Field(description="The link it was signed through.")
+    sign_off_comment: str | None
     overdue: bool = Field(description="`due_date` is before today and the status is not `done`.")
     slip_days: int = Field(
         ge=0,

@@ -26,7 +26,9 @@ from app.models.crm_writeback import (
     WritebackStatus,
 )
 from app.models.customer import CrmSource, Customer
+from app.models.customer_task import CustomerTask, CustomerTaskStatus
 from app.models.event import Event
+from app.models.handoff import HandoffBrief, HandoffBriefVersion, HandoffStatus
 from app.models.idempotency import IdempotencyRecord, IdempotencyState
 from app.models.kpi import (
     CostEntry,
@@ -94,6 +96,8 @@ __all__ = [
     "CrmSource",
     "CrmWriteback",
     "Customer",
+    "CustomerTask",
+    "CustomerTaskStatus",
     "Deal",
     "Decision",
     "DeliveryStatus",
@@ -102,6 +106,9 @@ __all__ = [
     "FeedbackCategory",
     "FeedbackSource",
     "FeedbackStatus",
+    "HandoffBrief",
+    "HandoffBriefVersion",
+    "HandoffStatus",
     "Health",
     "IdempotencyRecord",
     "IdempotencyState",

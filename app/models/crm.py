@@ -35,6 +35,8 @@ class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
     kickoff_within_business_days: int = Field(default=5)
     milestones: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     activities: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # The handoff brief's checklist: whether projects wait for its acceptance, required items.
+    handoff: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class CrmConnection(Identified, Timestamped, Versioned, table=True):

@@ -31,6 +31,7 @@ class KpiMetric(StrEnum):
     open_risk_exposure = "open_risk_exposure"
     allocation_utilisation = "allocation_utilisation"
     scope_change_rate = "scope_change_rate"
+    time_to_value_days = "time_to_value_days"
     custom = "custom"
 
 

@@ -1,13 +1,13 @@
 """Milestones and what they depend on."""
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field
+from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
 
 
 class MilestoneStatus(StrEnum):
@@ -36,6 +36,16 @@ class Milestone(Identified, Timestamped, Versioned, table=True):
     status: MilestoneStatus = enum_field(MilestoneStatus, default=MilestoneStatus.planned)
     completed_date: date | None = None
     customer_visible: bool = False
+    # The customer signs it off through the share page; `acceptance` marks the milestone whose
+    # sign-off is the customer's acceptance (time to value ends there).
+    requires_sign_off: bool = False
+    acceptance: bool = False
+    signed_off_at: datetime | None = timestamp_field(default=None)
+    signed_off_by_name: str | None = Field(default=None, max_length=200)
+    signed_off_via_share_link_id: UUID | None = Field(
+        default=None, foreign_key="share_links.id", ondelete="SET NULL"
+    )
+    sign_off_comment: str | None = Field(default=None, sa_type=Text)
 
 
 class MilestoneDependency(SQLModel, table=True):

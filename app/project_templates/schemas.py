@@ -1,6 +1,6 @@
 """The project templates contract: how a project from a won deal is planned."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.handoffs.schemas import HandoffChecklist
 from app.models import Phase, RaciRole
 
 MAX_TEMPLATE_MILESTONES = 30
@@ -33,6 +34,10 @@ class TemplateMilestone(InputModel):
         TemplateRole.project_manager, description="Who owns it (null: nobody yet)."
     )
     customer_visible: bool = False
+    requires_sign_off: bool = Field(False, description="The customer signs it off by link.")
+    acceptance: bool = Field(
+        False, description="Its sign-off is the customer's acceptance (ends time to value)."
+    )
 
 
 class TemplateActivity(InputModel):
@@ -86,6 +91,10 @@ class ProjectTemplateCreate(InputModel):
     kickoff_within_business_days: KickoffWindow = 5
     milestones: Milestones = Field(default_factory=list)
     activities: Activities = Field(default_factory=list)
+    handoff: HandoffChecklist = Field(
+        default_factory=HandoffChecklist,
+        description="The handoff brief's checklist for projects planned from this template.",
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
@@ -100,6 +109,7 @@ class ProjectTemplateUpdate(PatchModel):
     kickoff_within_business_days: KickoffWindow = unchanged()
     milestones: Milestones = unchanged()
     activities: Activities = unchanged()
+    handoff: HandoffChecklist = unchanged()
 
 
 class ProjectTemplatePublic(OutputModel):
@@ -109,6 +119,7 @@ class ProjectTemplatePublic(OutputModel):
     kickoff_within_business_days: int
     milestones: list[TemplateMilestone]
     activities: list[TemplateActivity]
+    handoff: HandoffChecklist
     version: int
     created_at: datetime | None
     updated_at: datetime | None
@@ -125,3 +136,4 @@ class Plan:
     kickoff_within_business_days: int
     milestones: list[TemplateMilestone]
     activities: list[TemplateActivity]
+    handoff: HandoffChecklist = field(default_factory=HandoffChecklist)

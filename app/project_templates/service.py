@@ -13,6 +13,7 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.handoffs.schemas import HandoffChecklist
 from app.models import Phase, ProjectTemplate, RaciRole
 from app.project_templates.schemas import (
     Plan,
@@ -80,6 +81,7 @@ def built_in_template() -> ProjectTemplatePublic:
         kickoff_within_business_days=BUILT_IN.kickoff_within_business_days,
         milestones=BUILT_IN.milestones,
         activities=BUILT_IN.activities,
+        handoff=BUILT_IN.handoff,
         version=1,
         created_at=None,
         updated_at=None,
@@ -124,7 +126,13 @@ async def plan_of(session: AsyncSession, template_id: UUID | None) -> Plan:
         kickoff_within_business_days=template.kickoff_within_business_days,
         milestones=[TemplateMilestone.model_validate(item) for item in template.milestones],
         activities=[TemplateActivity.model_validate(item) for item in template.activities],
+        handoff=handoff_checklist(template),
     )
+
+
+def handoff_checklist(template: ProjectTemplate) -> HandoffChecklist:
+    """The template's checklist; the default one for templates written before checklists."""
+    return HandoffChecklist.model_validate(template.handoff or {})
 
 
 def add_business_days(start: date, days: int) -> date:

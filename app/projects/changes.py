@@ -35,10 +35,13 @@ from app.models import (
     ChangeRequestTransition,
     CostEntry,
     CrmWriteback,
+    CustomerTask,
     Deal,
     Decision,
     Event,
     Feedback,
+    HandoffBrief,
+    HandoffBriefVersion,
     Kpi,
     Lesson,
     Meeting,
@@ -72,6 +75,7 @@ PARTS: tuple[type[Any], ...] = (
     MeetingCadence,
     ActionItem,
     ChangeRequest,
+    CustomerTask,
 )
 # A part through its parent: (row, the column naming the parent, the parent's model).
 CHILD_PARTS: dict[type[Any], tuple[str, type[Any]]] = {
@@ -93,6 +97,9 @@ NOT_PARTS: dict[type[Any], str] = {
     Deal: "where the project came from; written by the CRM intake",
     ProjectTransition: "the project's own history, written with the project itself",
     CrmWriteback: "what the CRM deal is owed because the project changed, not a change",
+    HandoffBrief: "versioned on its own (its ETag and history); accepting it moves the project "
+    "through the kickoff it proposes",
+    HandoffBriefVersion: "the brief's history",
 }
 
 _CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes

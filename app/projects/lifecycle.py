@@ -11,6 +11,7 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput
 from app.core.events import record_change
 from app.core.pagination import PageParams
+from app.handoffs.gate import require_accepted
 from app.models import Phase, Project, ProjectTransition
 from app.models.base import today, utcnow
 from app.projects.health import assess_health
@@ -70,8 +71,10 @@ async def move_project(
 ) -> ProjectTransition:
     """Move the project to `move.to_phase` if the lifecycle allows it (else 409).
 
-    Leaving planning sets the project's baseline (budget and milestone dates). Closing for
-    good (`closed`) needs the customer's acceptance date, given now or before.
+    Leaving initiating needs the handoff brief accepted, when the project's template gates on
+    it (409 naming the required items still empty). Leaving planning sets the project's
+    baseline (budget and milestone dates). Closing for good (`closed`) needs the customer's
+    acceptance date, given now or before.
     """
     ensure_active(project)
     allowed = ALLOWED_MOVES[project.phase]
@@ -80,6 +83,8 @@ async def move_project(
         raise IllegalTransition(
             f"A project cannot go from {project.phase} to {move.to_phase}; allowed: {options}."
         )
+    if project.phase is Phase.initiating:
+        await require_accepted(session, project)
     acceptance = move.customer_acceptance_date or project.customer_acceptance_date
     if move.to_phase is Phase.closed and acceptance is None:
         raise InvalidInput(

@@ -186,6 +186,19 @@ class OverdueMilestone(OutputModel):
     name: str
     due_date: date
     days_overdue: int
+    waiting_for_customer: bool = Field(
+        False, description="An open customer task unblocks it: the customer's wait, not our slip."
+    )
+
+
+class WaitingForCustomer(OutputModel):
+    """An open customer task past its due date."""
+
+    id: UUID = Field(description="The customer task.")
+    title: str
+    due_date: date
+    days_overdue: int
+    milestone_id: UUID | None = Field(description="The milestone it unblocks.")
 
 
 class RiskBrief(OutputModel):
@@ -214,6 +227,9 @@ class ProjectStatus(OutputModel):
     progress: Progress
     next_milestone: MilestoneBrief | None
     overdue_milestones: list[OverdueMilestone] = Field(description="The 20 oldest.")
+    waiting_for_customer: list[WaitingForCustomer] = Field(
+        default_factory=list, description="Customer tasks past their due date (the 20 oldest)."
+    )
     top_risks: list[RiskBrief] = Field(description="The 5 highest-scoring live risks.")
     open_risk_count: int
     latest_status_report: ReportBrief | None

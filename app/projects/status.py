@@ -19,7 +19,14 @@ from starlette.background import BackgroundTask
 
 from app.core.auth import Caller
 from app.db import Database, upsert
-from app.models import MilestoneStatus, Project, ReportState, StatusDocument
+from app.models import (
+    CustomerTask,
+    CustomerTaskStatus,
+    MilestoneStatus,
+    Project,
+    ReportState,
+    StatusDocument,
+)
 from app.models.milestone import Milestone
 from app.models.risk import Risk
 from app.models.status_report import StatusReport
@@ -31,6 +38,7 @@ from app.projects.schemas import (
     ProjectStatus,
     ReportBrief,
     RiskBrief,
+    WaitingForCustomer,
 )
 from app.projects.service import get_project
 
@@ -91,6 +99,19 @@ async def project_status(session: AsyncSession, project: Project, today: date) -
     open_risk_count = (
         await session.exec(select(func.count()).select_from(live_risks.subquery()))
     ).one()
+    late_tasks = (
+        await session.exec(
+            select(CustomerTask)
+            .where(
+                CustomerTask.project_id == project.id,
+                CustomerTask.status == CustomerTaskStatus.open,
+                col(CustomerTask.due_date) < today,
+            )
+            .order_by(col(CustomerTask.due_date), col(CustomerTask.id))
+            .limit(OVERDUE_SHOWN)
+        )
+    ).all()
+    blocked = {task.milestone_id for task in late_tasks}
     latest = await latest_published_report(session, project.id)
     health = await assess_health(session, project, today)
     return ProjectStatus(
@@ -104,9 +125,24 @@ async def project_status(session: AsyncSession, project: Project, today: date) -
         next_milestone=MilestoneBrief.model_validate(upcoming) if upcoming else None,
         overdue_milestones=[
             OverdueMilestone(
-                id=m.id, name=m.name, due_date=m.due_date, days_overdue=(today - m.due_date).days
+                id=m.id,
+                name=m.name,
+                due_date=m.due_date,
+                days_overdue=(today - m.due_date).days,
+                waiting_for_customer=m.id in blocked,
             )
             for m in overdue
+        ],
+        waiting_for_customer=[
+            WaitingForCustomer(
+                id=task.id,
+                title=task.title,
+                due_date=task.due_date,
+                days_overdue=(today - task.due_date).days,
+                milestone_id=task.milestone_id,
+            )
+            for task in late_tasks
+            if task.due_date is not None
         ],
         top_risks=[RiskBrief.model_validate(risk) for risk in top_risks],
         open_risk_count=open_risk_count,

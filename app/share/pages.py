@@ -8,6 +8,7 @@ status — an invalid link a 404 or 410, never a stack trace or a JSON problem.
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from typing import Annotated, Any
+from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
@@ -29,7 +30,15 @@ from app.share.protection import (
     csrf_token_is_valid,
     submission_limiter,
 )
-from app.share.schemas import MAX_FORM_BYTES, MAX_TEXT, FeedbackForm, SurveyForm
+from app.share.schemas import (
+    MAX_FORM_BYTES,
+    MAX_TEXT,
+    FeedbackForm,
+    RefusalForm,
+    SignOffForm,
+    SurveyForm,
+    TaskDoneForm,
+)
 
 logger = structlog.get_logger("handover.share")
 
@@ -45,6 +54,9 @@ NO_LONGER_VALID = "This link is no longer valid"
 SENT = {
     "feedback": "Thank you — your feedback has reached the project team.",
     "survey": "Thank you — your answer has been recorded.",
+    "task": "Thank you — the project team sees the task as done.",
+    "signed": "Thank you — your sign-off has been recorded.",
+    "refused": "Thank you — the project team has your reasons and will come back to you.",
 }
 PHASE_NAMES = {phase: phase.value.capitalize() for phase in Phase}
 MEETING_KINDS = {kind: kind.value.replace("_", " ").capitalize() for kind in MeetingKind}
@@ -209,6 +221,22 @@ async def show_share_page(
         csrf_token=csrf_token(settings, link.id),
         feedback_url=request.url_for("leave_share_feedback", token=token).path,
         survey_url=request.url_for("answer_share_survey", token=token).path,
+        sign_off_urls={
+            line.id: request.url_for(
+                "sign_off_share_milestone", token=token, milestone_id=line.id
+            ).path
+            for line in view.sign_offs
+        },
+        refuse_urls={
+            line.id: request.url_for(
+                "refuse_share_milestone", token=token, milestone_id=line.id
+            ).path
+            for line in view.sign_offs
+        },
+        task_urls={
+            task.id: request.url_for("mark_share_task_done", token=token, task_id=task.id).path
+            for task in view.tasks
+        },
         max_text=MAX_TEXT,
     )
 
@@ -267,3 +295,48 @@ async def answer_share_survey(
     await _admit(request, link, form.csrf_token)
     await service.answer_survey(session, link, form)
     return _back_to_page(request, token, "survey")
+
+
+@router.post("/share/{token}/tasks/{task_id}/done")
+async def mark_share_task_done(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    task_id: UUID,
+    form: Annotated[TaskDoneForm, Form()],
+) -> Response:
+    """The customer did one of their tasks: marked done, with their name and this link."""
+    await _admit(request, link, form.csrf_token)
+    await service.mark_task_done(session, link, task_id, form)
+    return _back_to_page(request, token, "task")
+
+
+@router.post("/share/{token}/milestones/{milestone_id}/sign-off")
+async def sign_off_share_milestone(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    milestone_id: UUID,
+    form: Annotated[SignOffForm, Form()],
+) -> Response:
+    """The customer approves a milestone: their name, the time and this link are recorded."""
+    await _admit(request, link, form.csrf_token)
+    await service.sign_off_milestone(session, link, milestone_id, form)
+    return _back_to_page(request, token, "signed")
+
+
+@router.post("/share/{token}/milestones/{milestone_id}/refuse")
+async def refuse_share_milestone(
+    request: Request,
+    session: SessionDep,
+    link: OpenLink,
+    token: Token,
+    milestone_id: UUID,
+    form: Annotated[RefusalForm, Form()],
+) -> Response:
+    """The customer refuses a sign-off: the reason reaches the team as feedback."""
+    await _admit(request, link, form.csrf_token)
+    await service.refuse_milestone(session, link, milestone_id, form)
+    return _back_to_page(request, token, "refused")

@@ -75,3 +75,25 @@ class SurveyForm(InputModel):
     kind: SurveyKind
     score: int = Field(ge=0, le=10)
     comment: FormText | None = None
+
+
+class TaskDoneForm(InputModel):
+    """What a customer task's "Done" button posts."""
+
+    csrf_token: CsrfToken
+    name: ShortText | None = Field(None, description="Who did it, as the customer writes it.")
+
+
+class SignOffForm(InputModel):
+    """What a milestone's "Approve" form posts."""
+
+    csrf_token: CsrfToken
+    signer_name: Annotated[ShortText, Field(min_length=1)]
+    comment: FormText | None = None
+
+
+class RefusalForm(InputModel):
+    """What a milestone's "Refuse" form posts."""
+
+    csrf_token: CsrfToken
+    reason: Annotated[FormText, Field(min_length=1)]

@@ -19,18 +19,37 @@ from app.core.auth import Caller
 from app.core.errors import NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.customer_tasks import service as customer_tasks
 from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.gantt.service import customer_bars
 from app.gantt.svg import BarState, render_gantt, state_of
 from app.meetings import recurrence
 from app.meetings.calendar import upcoming_with_customer
+from app.milestones import sign_off
 from app.milestones.schemas import TimelineMilestone
-from app.models import Customer, FeedbackSource, MeetingKind, Phase, Project, ShareLink
+from app.models import (
+    Customer,
+    CustomerTaskStatus,
+    FeedbackSource,
+    MeetingKind,
+    Milestone,
+    MilestoneStatus,
+    Phase,
+    Project,
+    ShareLink,
+)
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 from app.projects.status import latest_published_report
-from app.share.schemas import FeedbackForm, ShareLinkCreate, SurveyForm
+from app.share.schemas import (
+    FeedbackForm,
+    RefusalForm,
+    ShareLinkCreate,
+    SignOffForm,
+    SurveyForm,
+    TaskDoneForm,
+)
 from app.surveys import service as surveys_service
 from app.surveys.schemas import SurveyResponseCreate
 
@@ -147,11 +166,33 @@ class MeetingLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskLine:
+    """A task the customer owes: what, by when, and whether it is done."""
+
+    id: UUID
+    title: str
+    description: str | None
+    due: date | None
+    done: bool
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignOffLine:
+    """A milestone waiting for the customer's sign-off."""
+
+    id: UUID
+    name: str
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerView:
     """Everything the share page shows, and nothing else: what the customer may see.
 
-    Internal things (risks, notes, descriptions, internal report text, people's emails, other
-    projects) are never read here, so no template can leak them.
+    Internal things (risks, the handoff brief, notes, milestone descriptions, internal report
+    text, people's emails, other projects) are never read here, so no template can leak them.
+    Customer tasks are the customer's own: their title and description are written for them.
     """
 
     project_name: str
@@ -162,6 +203,8 @@ class CustomerView:
     summary: str | None
     summary_published_at: datetime | None
     meetings: list[MeetingLine]
+    tasks: list[TaskLine]
+    sign_offs: list[SignOffLine]
     expires_at: datetime
     archived: bool
 
@@ -199,9 +242,55 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
             )
             for meeting in meetings
         ],
+        tasks=[
+            TaskLine(
+                task.id,
+                task.title,
+                task.description,
+                task.due_date,
+                task.status is CustomerTaskStatus.done,
+                task.overdue,
+            )
+            for task in await customer_tasks.tasks_for_customer(session, project)
+        ],
+        sign_offs=[
+            SignOffLine(milestone.id, milestone.name, milestone.status is MilestoneStatus.done)
+            for milestone in await _awaiting_sign_off(session, project)
+        ],
         expires_at=link.expires_at,
         archived=project.archived_at is not None,
     )
+
+
+async def _awaiting_sign_off(session: AsyncSession, project: Project) -> list[Milestone]:
+    found = await session.exec(
+        select(Milestone)
+        .where(
+            Milestone.project_id == project.id,
+            Milestone.customer_visible == True,  # noqa: E712 - SQL
+            Milestone.requires_sign_off == True,  # noqa: E712 - SQL
+            col(Milestone.signed_off_at).is_(None),
+        )
+        .order_by(col(Milestone.due_date), col(Milestone.id))
+    )
+    return list(found.all())
+
+
+async def sign_off_milestone(
+    session: AsyncSession, link: ShareLink, milestone_id: UUID, form: SignOffForm
+) -> None:
+    """The customer approves a milestone on the share page."""
+    ensure_active(await _project_of(session, link))
+    await sign_off.sign_off(session, link, milestone_id, form.signer_name, form.comment or None)
+
+
+async def refuse_milestone(
+    session: AsyncSession, link: ShareLink, milestone_id: UUID, form: RefusalForm
+) -> None:
+    """The customer refuses a sign-off: their reason becomes feedback on the milestone."""
+    project = await _project_of(session, link)
+    ensure_active(project)
+    await sign_off.refuse(session, link, project, milestone_id, form.reason)
 
 
 async def leave_feedback(session: AsyncSession, link: ShareLink, form: FeedbackForm) -> None:
@@ -214,6 +303,14 @@ async def leave_feedback(session: AsyncSession, link: ShareLink, form: FeedbackF
         text=form.text,
     )
     await feedback_service.create_feedback(session, project, data)
+
+
+async def mark_task_done(
+    session: AsyncSession, link: ShareLink, task_id: UUID, form: TaskDoneForm
+) -> None:
+    """A customer task marked done on the share page, with the name the customer gave."""
+    project = await _project_of(session, link)
+    await customer_tasks.done_from_link(session, link, project, task_id, form.name or None)
 
 
 async def answer_survey(session: AsyncSession, link: ShareLink, form: SurveyForm) -> None:

@@ -10,6 +10,7 @@ from app.clock.sweep import sweep
 from tests.crm.inbound import work
 from tests.crm.samples import basic_auth, connection, dumps, pipedrive_message
 from tests.factories import Tenant
+from tests.share.helpers import csrf_of, page_path
 from tests.webhooks.api_helpers import PUBLIC_URL
 
 
@@ -173,13 +174,41 @@ async def project_life(tenant: Tenant) -> dict[str, Any]:
         "owner_email": "sam.seller@example.com",
         "project_manager_id": manager["id"],
     }
-    _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created (with it)…
+    won = _ok(await tenant.post("/v1/deals", json=deal), 201)  # deal.won, project.created…
+    await _handoff(tenant, f"/v1/projects/{won['project_id']}/handoff")
     _ok(await tenant.post("/v1/deals", json={**deal, "amount": "135000.00"}))  # deal.updated
     await _deal_won_then_lost(tenant)
 
     endpoint = _ok(await tenant.post("/v1/webhook-endpoints", json={"url": PUBLIC_URL}), 201)
     _ok(await tenant.post(f"/v1/webhook-endpoints/{endpoint['id']}/test"), 202)
     return project
+
+
+async def _signed_off_by_link(tenant: Tenant, p: str) -> None:
+    """The customer signs a milestone off on the share page (`milestone.signed_off`)."""
+    body = {"name": "UAT", "due_date": "2030-01-01", "customer_visible": True}
+    signed = _ok(
+        await tenant.post(f"{p}/milestones", json={**body, "requires_sign_off": True}), 201
+    )
+    link = _ok(await tenant.post(f"{p}/share-links", json={}), 201)
+    form = {"csrf_token": csrf_of(await tenant.client.get(page_path(link))), "signer_name": "Dana"}
+    url = f"{page_path(link)}/milestones/{signed['id']}/sign-off"
+    assert (await tenant.client.post(url, data=form)).status_code == 303
+
+
+async def _handoff(tenant: Tenant, handoff: str) -> None:
+    """The brief returned to sales (`handoff.returned`), filled, accepted (`handoff.accepted`)."""
+    _ok(await tenant.post(f"{handoff}/return", json={"reason": "Who decides?"}))
+    person = {"name": "Dana Smith"}
+    brief = {
+        "sold": "CRM",
+        "goals": "One record",
+        "success_criteria": "90% adoption",
+        "stakeholders": {"decision_maker": person, "day_to_day_contact": person},
+        "risks": [{"title": "Old data is poor"}],
+    }
+    _ok(await tenant.request("PUT", handoff, json=brief))
+    _ok(await tenant.post(f"{handoff}/accept", json={"carry_risks": True}))
 
 
 async def _deal_won_then_lost(tenant: Tenant) -> None:
@@ -221,6 +250,11 @@ async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
     _ok(await tenant.patch(f"/v1/action-items/{done['id']}", json={"status": "done"}))
     late = {"title": "Book the trainers", "owner_id": manager_id, "due_date": yesterday}
     _ok(await tenant.post(f"{p}/action-items", json=late), 201)
+    await _signed_off_by_link(tenant, p)
+    tasks = f"{p}/customer-tasks"
+    given = _ok(await tenant.post(tasks, json={"title": "Send the user list"}), 201)
+    _ok(await tenant.patch(f"/v1/customer-tasks/{given['id']}", json={"status": "done"}))
+    _ok(await tenant.post(tasks, json={"title": "Sign the DPA", "due_date": yesterday}), 201)
     risk = {
         "title": "Vendor delay",
         "category": "schedule",
@@ -269,4 +303,4 @@ async def rhythm_life(tenant: Tenant, manager_id: str) -> None:
         "meeting_id": retro["id"],
     }
     _ok(await tenant.post(f"{p}/lessons", json=lesson), 201)
-    await sweep(tenant.database)  # the late milestone, action item and review; the sync
+    await sweep(tenant.database)  # the late milestone, action item, customer task and review…

@@ -48,6 +48,8 @@ async def test_names_are_unique_and_changes_replace_lists(tenant: Tenant) -> Non
             "due_in_business_days": 40,
             "owner": "project_manager",
             "customer_visible": False,
+            "requires_sign_off": False,
+            "acceptance": False,
         }
     ]
     assert changed.json()["version"] == 2

@@ -28,6 +28,7 @@ PART_URLS = {
     "cadence": "/v1/cadences",
     "action_item": "/v1/action-items",
     "change_request": "/v1/change-requests",
+    "customer_task": "/v1/customer-tasks",
 }
 # What a project's own sub-collections hold that is a part of it (its share links, KPIs and
 # lessons are not: see NOT_PARTS).
@@ -45,6 +46,7 @@ PART_COLLECTIONS = {
     "cadences",
     "action-items",
     "change-requests",
+    "customer-tasks",
 }
 
 

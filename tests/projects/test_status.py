@@ -33,7 +33,13 @@ async def test_status_tells_where_the_project_stands(tenant: Tenant) -> None:
     assert status["progress"] == {"milestones_total": 4, "milestones_done": 1, "percent": 25}
     assert status["next_milestone"]["id"] == str(soon.id)
     assert status["overdue_milestones"] == [
-        {"id": str(late.id), "name": "Design", "due_date": str(late.due_date), "days_overdue": 2}
+        {
+            "id": str(late.id),
+            "name": "Design",
+            "due_date": str(late.due_date),
+            "days_overdue": 2,
+            "waiting_for_customer": False,
+        }
     ]
     assert status["top_risks"][0]["id"] == str(big.id)
     assert len(status["top_risks"]) == 2

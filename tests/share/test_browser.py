@@ -91,6 +91,7 @@ def _seed(api: Api) -> tuple[str, str]:
         status="done",
         completed_date=_day(-15),
         depends_on=[kickoff],
+        requires_sign_off=True,
     )
     migration = milestone(
         "Data migration rehearsal", -13, -2, status="in_progress", depends_on=[design]
@@ -139,6 +140,17 @@ def _seed(api: Api) -> tuple[str, str]:
                 {"member_id": manager["id"]},
                 {"name": "Grace Hopper", "email": "grace@globex.example"},
             ],
+        },
+    )
+    api.call(
+        "POST",
+        f"{p}/customer-tasks",
+        201,
+        json={
+            "title": "Send us your sales team's user list",
+            "description": "A CSV with name and email, for the pilot accounts.",
+            "due_date": _day(3),
+            "milestone_id": pilot,
         },
     )
     link = api.call("POST", f"{p}/share-links", 201, json={"label": "Globex steering committee"})
@@ -231,6 +243,23 @@ def _read_share_page_and_answer(api: Api, tmp_path: Path) -> None:
             page.wait_for_url(re.compile(r"\?sent=survey$"))
             assert "your answer has been recorded" in page.locator(".thanks").inner_text()
 
+            task = page.locator("li.task").first
+            assert "Send us your sales team's user list" in task.inner_text()
+            task.locator("input[name=name]").fill("Grace Hopper")
+            task.locator("button[type=submit]").click()
+            page.wait_for_url(re.compile(r"\?sent=task$"))
+            assert "sees the task as done" in page.locator(".thanks").inner_text()
+            assert page.locator("li.task.done").count() == 1
+
+            sign_off = page.locator(".sign-off").first
+            assert "Solution design signed off" in sign_off.inner_text()
+            sign_off.locator("input[name=signer_name]").fill("Grace Hopper")
+            sign_off.locator("textarea[name=comment]").fill("Approved for the steering committee.")
+            sign_off.locator("form.approve button[type=submit]").click()
+            page.wait_for_url(re.compile(r"\?sent=signed$"))
+            assert "your sign-off has been recorded" in page.locator(".thanks").inner_text()
+            assert page.locator(".sign-off").count() == 0
+
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(share_url)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -254,6 +283,16 @@ def _read_share_page_and_answer(api: Api, tmp_path: Path) -> None:
         "positive",
     )
     assert feedback["text"].startswith("The rehearsal went well")
+    [done] = api.call("GET", f"/v1/projects/{project_id}/customer-tasks")["items"]
+    assert (done["status"], done["done_by_name"]) == ("done", "Grace Hopper")
+    assert done["done_via_share_link_id"] is not None
+    milestones = api.call("GET", f"/v1/projects/{project_id}/milestones")["items"]
+    [signed] = [m for m in milestones if m["requires_sign_off"]]
+    assert (signed["signed_off_by_name"], signed["sign_off_comment"]) == (
+        "Grace Hopper",
+        "Approved for the steering committee.",
+    )
+    assert signed["signed_off_via_share_link_id"] == done["done_via_share_link_id"]
     [answer] = api.call("GET", f"/v1/projects/{project_id}/survey-responses")["items"]
     assert (answer["kind"], answer["score"], answer["comment"]) == (
         "nps",

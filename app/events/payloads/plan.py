@@ -1,6 +1,6 @@
 """`data` of the events of a project's plan: milestones and allocations."""
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import Field
@@ -67,6 +67,8 @@ class MilestoneUpdatedData(MilestoneEventData):
     completed_date: date | None = None
     customer_visible: bool = unchanged()
     depends_on: list[UUID] = unchanged()
+    requires_sign_off: bool = unchanged()
+    acceptance: bool = unchanged()
 
     model_config = example(
         milestone_id=MILESTONE_ID,
@@ -156,4 +158,25 @@ class AllocationDeletedData(AllocationEventData):
 
     model_config = example(
         allocation_id=ALLOCATION_ID, version=3, project_id=PROJECT_ID, member_id=MEMBER_ID
+    )
+
+
+class MilestoneSignedOffData(MilestoneEventData):
+    name: str
+    signed_off_at: datetime
+    signed_off_by_name: str = Field(description="The name the signer typed on the share page.")
+    comment: str | None
+    share_link_id: UUID = Field(description="The share link it was signed through.")
+    acceptance: bool = Field(description="The sign-off is the customer's acceptance.")
+
+    model_config = example(
+        milestone_id=MILESTONE_ID,
+        version=5,
+        project_id=PROJECT_ID,
+        name="Customer acceptance",
+        signed_off_at="2027-03-01T10:12:00Z",
+        signed_off_by_name="Dana Smith",
+        comment="Works as agreed.",
+        share_link_id="019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7",
+        acceptance=True,
     )

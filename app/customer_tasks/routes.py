@@ -1,0 +1,97 @@
+"""Customer tasks: `/v1/projects/{project_id}/customer-tasks` and `/v1/customer-tasks/{id}`."""
+
+from fastapi import APIRouter, Response, status
+
+from app.core.deps import SessionDep
+from app.core.errors import problem_responses
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import HandoverRoute
+from app.customer_tasks import service
+from app.customer_tasks.deps import ReadableCustomerTask, WritableCustomerTask
+from app.customer_tasks.schemas import (
+    CustomerTaskCreate,
+    CustomerTaskPage,
+    CustomerTaskPublic,
+    CustomerTaskUpdate,
+)
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+from app.projects.service import get_project
+
+router = APIRouter(
+    tags=["customer-tasks"],
+    route_class=HandoverRoute,
+    responses=problem_responses(401, 403, 422, 500),
+)
+
+
+@router.post(
+    "/v1/projects/{project_id}/customer-tasks",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 413, 415),
+)
+async def create_customer_task(
+    session: SessionDep,
+    _caller: ProjectsWriter,
+    _: IdempotencyDep,
+    project: WritableProject,
+    body: CustomerTaskCreate,
+    response: Response,
+) -> CustomerTaskPublic:
+    """Give the customer a task; they see it on the share page and mark it done there."""
+    task = await service.create_task(session, project, body)
+    set_etag(response, task.version)
+    return CustomerTaskPublic.model_validate(task)
+
+
+@router.get("/v1/projects/{project_id}/customer-tasks", responses=problem_responses(400, 404))
+async def list_customer_tasks(
+    session: SessionDep, project: ReadableProject, page: PageDep
+) -> CustomerTaskPage:
+    """List the project's customer tasks, oldest first."""
+    return page.page(await service.list_tasks(session, project, page), CustomerTaskPage)
+
+
+@router.get(
+    "/v1/customer-tasks/{customer_task_id}", responses={**problem_responses(404), **NOT_MODIFIED}
+)
+async def get_customer_task(task: ReadableCustomerTask, cache: CacheCheckDep) -> CustomerTaskPublic:
+    """Read one customer task."""
+    cache.respond(task.version)
+    return CustomerTaskPublic.model_validate(task)
+
+
+@router.patch(
+    "/v1/customer-tasks/{customer_task_id}", responses=problem_responses(404, 409, 412, 413, 415)
+)
+async def update_customer_task(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    task: WritableCustomerTask,
+    body: CustomerTaskUpdate,
+    precondition: WriteCheckDep,
+) -> CustomerTaskPublic:
+    """Change a customer task; `status: done` records `customer_task.completed`."""
+    precondition.require(task.version)
+    project = await get_project(session, caller, task.project_id)
+    task = await service.update_task(session, project, task, body)
+    precondition.tag(task.version)
+    return CustomerTaskPublic.model_validate(task)
+
+
+@router.delete(
+    "/v1/customer-tasks/{customer_task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412),
+)
+async def delete_customer_task(
+    session: SessionDep,
+    caller: ProjectsWriter,
+    task: WritableCustomerTask,
+    precondition: WriteCheckDep,
+) -> None:
+    """Remove a customer task (it leaves the share page at once)."""
+    precondition.require(task.version)
+    project = await get_project(session, caller, task.project_id)
+    await service.delete_task(session, project, task)

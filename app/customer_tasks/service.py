@@ -1,0 +1,170 @@
+"""Customer tasks: what the project waits for from the customer, kept apart from our own slips.
+
+The customer marks a task done on the share page (no account); the project manager manages them
+through the API. Open tasks past their due date raise `customer_task.overdue` through the clock
+and show on the status document as waiting for the customer.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.auth import Caller
+from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.events import record_change
+from app.core.pagination import PageParams
+from app.core.tenancy import get_owned
+from app.customer_tasks.schemas import CustomerTaskCreate, CustomerTaskUpdate
+from app.models import CustomerTask, CustomerTaskStatus, Milestone, Project, ShareLink
+from app.models.base import utcnow
+from app.projects.lifecycle import ensure_active
+
+
+class CustomerTaskNotFound(NotFound):
+    subject = "customer task"
+
+
+async def get_task(session: AsyncSession, caller: Caller, task_id: UUID) -> CustomerTask:
+    return await get_owned(session, caller, CustomerTask, task_id, CustomerTaskNotFound)
+
+
+async def _require_milestone(
+    session: AsyncSession, project: Project, milestone_id: UUID | None
+) -> None:
+    """The milestone a task unblocks is one of the same project (else 422)."""
+    if milestone_id is None:
+        return
+    found = await session.exec(
+        select(Milestone.id).where(Milestone.id == milestone_id, Milestone.project_id == project.id)
+    )
+    if found.first() is None:
+        raise InvalidInput(
+            "The milestone is not one of this project's.",
+            errors=[
+                FieldProblem(
+                    loc=["body", "milestone_id"],
+                    message="No such milestone in this project.",
+                    type="unknown_reference",
+                )
+            ],
+        )
+
+
+async def create_task(
+    session: AsyncSession, project: Project, data: CustomerTaskCreate
+) -> CustomerTask:
+    ensure_active(project)
+    await _require_milestone(session, project, data.milestone_id)
+    task = CustomerTask(
+        organization_id=project.organization_id, project_id=project.id, **data.model_dump()
+    )
+    session.add(task)
+    await session.flush()
+    return task
+
+
+async def list_tasks(
+    session: AsyncSession, project: Project, page: PageParams
+) -> Sequence[CustomerTask]:
+    statement = select(CustomerTask).where(CustomerTask.project_id == project.id)
+    return (await session.exec(page.keyset(statement, col(CustomerTask.id)))).all()
+
+
+async def _complete(
+    session: AsyncSession, task: CustomerTask, by_name: str | None, link: ShareLink | None
+) -> None:
+    task.status = CustomerTaskStatus.done
+    task.done_at = utcnow()
+    task.done_by_name = by_name
+    task.done_via_share_link_id = link.id if link is not None else None
+    await session.flush()
+    await record_change(
+        session,
+        "customer_task.completed",
+        task,
+        {
+            "title": task.title,
+            "milestone_id": task.milestone_id,
+            "done_at": task.done_at,
+            "done_by_name": by_name,
+            "share_link_id": task.done_via_share_link_id,
+        },
+    )
+
+
+async def update_task(
+    session: AsyncSession, project: Project, task: CustomerTask, data: CustomerTaskUpdate
+) -> CustomerTask:
+    """`done` through the API records `customer_task.completed` like the share page does;
+    reopening clears who did it."""
+    ensure_active(project)
+    changes = data.changes()
+    if "milestone_id" in changes:
+        await _require_milestone(session, project, changes["milestone_id"])
+    status = changes.pop("status", task.status)
+    for field, value in changes.items():
+        setattr(task, field, value)
+    if status is CustomerTaskStatus.done and task.status is CustomerTaskStatus.open:
+        await _complete(session, task, None, None)
+    elif status is CustomerTaskStatus.open and task.status is CustomerTaskStatus.done:
+        task.status, task.done_at, task.done_by_name = status, None, None
+        task.done_via_share_link_id = None
+    await session.flush()
+    return task
+
+
+async def delete_task(session: AsyncSession, project: Project, task: CustomerTask) -> None:
+    ensure_active(project)
+    await session.delete(task)
+    await session.flush()
+
+
+async def tasks_for_customer(session: AsyncSession, project: Project) -> list[CustomerTask]:
+    """What the share page lists: every task of the project, open ones first, by due date."""
+    found = await session.exec(select(CustomerTask).where(CustomerTask.project_id == project.id))
+    return sorted(
+        found.all(),
+        key=lambda task: (
+            task.status is CustomerTaskStatus.done,
+            task.due_date or date.max,
+            task.id,
+        ),
+    )
+
+
+async def done_from_link(
+    session: AsyncSession, link: ShareLink, project: Project, task_id: UUID, name: str | None
+) -> None:
+    """The customer marked a task done on the share page: only a task of the link's own project
+    (else not found), once (a second time changes nothing)."""
+    ensure_active(project)
+    found = await session.exec(
+        select(CustomerTask).where(
+            CustomerTask.id == task_id,
+            CustomerTask.project_id == link.project_id,
+            CustomerTask.organization_id == link.organization_id,
+        )
+    )
+    task = found.first()
+    if task is None:
+        raise CustomerTaskNotFound
+    if task.status is CustomerTaskStatus.done:
+        return
+    await _complete(session, task, name, link)
+
+
+async def overdue_tasks(session: AsyncSession, project_id: UUID, on: date) -> list[CustomerTask]:
+    """Open tasks past their due date: what the project waits for from the customer."""
+    found = await session.exec(
+        select(CustomerTask)
+        .where(
+            CustomerTask.project_id == project_id,
+            CustomerTask.status == CustomerTaskStatus.open,
+            col(CustomerTask.due_date) < on,
+        )
+        .order_by(col(CustomerTask.due_date), col(CustomerTask.id))
+    )
+    return list(found.all())
