@@ -41,3 +41,13 @@ async def fill(tenant: Tenant, intake: dict[str, Any], **extra: Any) -> dict[str
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+async def accept(tenant: Tenant, project_id: str) -> None:
+    """Sales fills the brief and the project manager accepts it: the project may leave
+    `initiating` (for tests about what happens after the handoff)."""
+    handoff = {"handoff": f"/v1/projects/{project_id}/handoff"}
+    brief = (await tenant.get(handoff["handoff"])).json()
+    await fill(tenant, handoff, sold=brief["sold"] or "What the deal says")
+    response = await tenant.post(f"/v1/projects/{project_id}/handoff/accept", json={})
+    assert response.status_code == 200, response.text

@@ -28,6 +28,7 @@ from tests.crm.fakes.salesforce import SalesforceFake
 from tests.crm.fakes.server import FakeCRM
 from tests.crm.samples import connection
 from tests.factories import Tenant
+from tests.handoffs.helpers import accept
 
 PROJECT_URL = "https://pm.example.com/projects/{project_id}"
 # Pipedrive's custom field keys are 40-character hashes of each account.
@@ -164,6 +165,7 @@ async def hand_over(tenant: Tenant, crm: Crm) -> Handed:
             session, Caller(tenant.organization_id, None, frozenset()), deal, origin
         )
     assert intake.deal.project_id is not None
+    await accept(tenant, str(intake.deal.project_id))  # so that its phase can move
     return Handed(crm, tenant, created, str(intake.deal.project_id))
 
 
