@@ -45,6 +45,8 @@ from app.members.service import create_member
 from app.models import CrmSource, CrmWriteback, Project, WritebackStatus
 from app.operations.service import alembic_config
 from app.organizations.service import create_organization
+from app.project_templates.schemas import ProjectTemplateCreate
+from app.project_templates.service import create_template
 from app.projects import lifecycle
 from app.projects.schemas import TransitionCreate
 from app.settings import Settings
@@ -125,8 +127,18 @@ async def _setup(database: Database, hubspot: HubSpotFake, projects: int) -> tup
             ),
             database.settings,
         )
-        connection_id, manager_id = connection.id, manager.id
-    origin = Origin(CrmSource.hubspot, connection_id, project_manager_id=manager_id)
+        # The burst measured is delivery's: its projects start without waiting for a handoff.
+        template = await create_template(
+            session,
+            caller,
+            ProjectTemplateCreate.model_validate(
+                {"name": "Bench rollout", "handoff": {"gate": False}}
+            ),
+        )
+        connection_id, manager_id, template_id = connection.id, manager.id, template.id
+    origin = Origin(
+        CrmSource.hubspot, connection_id, template_id=template_id, project_manager_id=manager_id
+    )
     gate = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(n: int) -> UUID:

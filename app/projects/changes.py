@@ -103,6 +103,7 @@ NOT_PARTS: dict[type[Any], str] = {
 }
 
 _CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes
+_CLAIMED = "handover.projects_claimed"  # in `session.info`: projects already given a new version
 
 
 @sqlalchemy_event.listens_for(Session, "before_flush")
@@ -130,6 +131,21 @@ async def _project_ids(session: AsyncSession, owed: Iterable[tuple[type[Any], UU
     return project_ids
 
 
+async def claim_project(session: AsyncSession, project: Project) -> None:
+    """Give the project its new version now, before replacing many of its parts at once.
+
+    The version's UPDATE holds the project's row until commit, and checks the version this
+    transaction read: a concurrent replacement of the same parts waits, then finds its version
+    stale (a 412), instead of mixing its rows with ours. Settling later re-evaluates the KPIs and
+    health but gives no second version."""
+    claimed: set[UUID] = session.info.setdefault(_CLAIMED, set())
+    if project.id in claimed:
+        return  # one new version per transaction
+    project.updated_at = utcnow()
+    await session.flush()
+    claimed.add(project.id)
+
+
 @before_commit
 async def settle_changed_projects(session: AsyncSession) -> None:
     """Give every project whose parts this transaction wrote its new version, KPIs and health.
@@ -150,8 +166,10 @@ async def settle_changed_projects(session: AsyncSession) -> None:
         projects = (
             await session.exec(select(Project).where(col(Project.id).in_(project_ids)))
         ).all()
+        claimed = session.info.get(_CLAIMED, set())
         for project in projects:
-            project.updated_at = utcnow()
+            if project.id not in claimed:
+                project.updated_at = utcnow()
         await session.flush()
         for project in projects:
             await evaluate_project_kpis(session, project)

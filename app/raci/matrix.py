@@ -10,6 +10,7 @@ from app.core.errors import FieldProblem
 from app.members.service import require_members
 from app.models import Activity, Member, Phase, Project, RaciAssignment, RaciRole
 from app.models.base import utcnow
+from app.projects.changes import claim_project
 from app.raci.rules import Loc, check_rows
 from app.raci.schemas import AssignmentInput, RaciColumn, RaciMatrix, RaciMatrixUpdate, RaciRow
 from app.raci.service import (
@@ -132,6 +133,7 @@ async def replace_matrix(
         if letters != current[activity_id]
     }
     if changed:
+        await claim_project(session, project)  # concurrent replacements: one wins whole
         await replace_letters(session, changed)
         for activity_id in changed:
             activities[activity_id].updated_at = utcnow()  # new letters, new version

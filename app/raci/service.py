@@ -21,7 +21,7 @@ from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.models import Activity, Phase, Project, RaciAssignment, RaciRole
 from app.models.base import utcnow
-from app.projects.changes import settle_changed_projects
+from app.projects.changes import claim_project, settle_changed_projects
 from app.projects.service import ProjectArchived
 from app.raci.rules import check_rows
 from app.raci.schemas import (
@@ -172,6 +172,7 @@ async def create_activity(
     fits in one PUT."""
     writable(project)
     await check_rows(session, caller, [(["body", "assignments"], data.assignments)])
+    await claim_project(session, project)  # the count and the next position: one at a time
     count = await session.exec(
         select(func.count()).select_from(Activity).where(Activity.project_id == project.id)
     )
@@ -224,6 +225,7 @@ async def update_activity(
     letters_change = new_letters is not None and new_letters != current
     if not fields and not letters_change:
         return public(activity, current)
+    await claim_project(session, project)  # positions and letters: one writer at a time
     for name, value in fields.items():
         setattr(activity, name, value)
     if letters_change and new_letters is not None:
