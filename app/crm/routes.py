@@ -1,5 +1,7 @@
 """`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, and what they sent."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.errors import problem_responses
@@ -7,6 +9,7 @@ from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.core.urls import PublicBaseUrl
 from app.crm import service
 from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
@@ -22,6 +25,8 @@ from app.crm.schemas import (
 from app.db import SessionDep
 from app.models import CrmSource, InboundOutcome
 from app.webhooks.deps import SettingsDep
+
+SyncPages = Annotated[SyncPageParams, sync_pages("crm_connections", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/crm-connections",
@@ -52,7 +57,7 @@ async def list_crm_connections(
     session: SessionDep,
     caller: CrmReader,
     base_url: PublicBaseUrl,
-    page: PageDep,
+    page: SyncPages,
     provider: CrmSource | None = None,
     updated_since: UpdatedSince = None,
 ) -> CrmConnectionPage:

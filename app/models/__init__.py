@@ -50,6 +50,7 @@ from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskSt
 from app.models.share_link import ShareLink
 from app.models.status_document import StatusDocument
 from app.models.status_report import ReportKind, ReportState, StatusReport
+from app.models.sync import DeletedRow
 from app.models.voice import (
     Feedback,
     FeedbackCategory,
@@ -89,6 +90,7 @@ __all__ = [
     "Customer",
     "Deal",
     "Decision",
+    "DeletedRow",
     "DeliveryStatus",
     "Event",
     "Feedback",

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import (
     Identified,
     Money,
+    Synced,
     Timestamped,
     Versioned,
     enum_field,
@@ -21,7 +22,7 @@ from app.models.base import (
 from app.models.customer import CrmSource
 
 
-class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
+class ProjectTemplate(Identified, Timestamped, Versioned, Synced, table=True):
     """How a project from a won deal is planned: milestones (due in business days from the
     start) and RACI activities whose letters go to the deal's people by role."""
 
@@ -36,7 +37,7 @@ class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
     activities: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
 
 
-class CrmConnection(Identified, Timestamped, Versioned, table=True):
+class CrmConnection(Identified, Timestamped, Versioned, Synced, table=True):
     """One CRM (or script) that pushes deals, with what it proves itself with."""
 
     __tablename__ = "crm_connections"
@@ -68,7 +69,7 @@ class CrmConnection(Identified, Timestamped, Versioned, table=True):
     last_sync_error: str | None = Field(default=None, max_length=2000)
 
 
-class Deal(Identified, Timestamped, Versioned, table=True):
+class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     """A won deal as the CRM pushed it: one per (organization, source, external id), so one
     project per deal whatever the retries and races."""
 
