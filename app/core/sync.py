@@ -37,8 +37,8 @@ from uuid import UUID
 from fastapi import Request
 from pydantic import Field
 from sqlalchemy import ColumnElement, Text, and_, cast, func, literal, or_, text, true
-from sqlmodel import col, delete, select
 from sqlalchemy.types import UserDefinedType
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import DomainError

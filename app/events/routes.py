@@ -8,7 +8,7 @@ from pydantic import StringConstraints
 
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
-from app.core.moments import Moment
+from app.core.moments import Since
 from app.core.routing import HandoverRoute
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.db import SessionDep
@@ -53,10 +53,14 @@ async def list_events(
         UUID | None, Query(description="Only the events about this object (a risk, say).")
     ] = None,
     since: Annotated[
-        Moment | None, Query(description="Occurred at or after (with a UTC offset, RFC 3339).")
+        Since | None,
+        Query(
+            description="Occurred at or after: a moment with a UTC offset (RFC 3339), or a "
+            "date, read as the start of that day in UTC."
+        ),
     ] = None,
     updated_since: Annotated[
-        Moment | None,
+        Since | None,
         Query(description="The same as `since`, as the other lists name it; the later wins."),
     ] = None,
 ) -> EventPage:
