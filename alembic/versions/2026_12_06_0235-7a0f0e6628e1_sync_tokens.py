@@ -162,7 +162,6 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION handover_tombstone()")
     else:
         op.execute("DROP TABLE sync_counter")
-    for table in SYNCED:
-        with op.batch_alter_table(table) as batch_op:
-            batch_op.drop_column("change_position")
+    for table in SYNCED:  # in place: SQLite's batch copy would drop the tables' other triggers
+        op.execute(f"ALTER TABLE {table} DROP COLUMN change_position")
     op.drop_table("deleted_rows")
