@@ -3,14 +3,19 @@
 import base64
 import json
 import time
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
+from sqlalchemy import update
+from sqlmodel import col, select
 from starlette.requests import Request
 
+from app.clock.sweep import sweep
 from app.core import sync
 from app.models import DeletedRow
+from app.models.base import utcnow
 from tests.factories import Tenant
 from tests.problems import assert_problem
 from tests.risks.helpers import make_risk
@@ -191,3 +196,25 @@ async def test_a_search_is_ranked_not_synced(tenant: Tenant) -> None:
         "/v1/lessons", params={"q": "vendor", "sync_token": listing["token"]}
     )
     assert_problem(refused, 400, "invalid-sync-token")
+
+
+async def test_the_clock_forgets_deletions_older_than_the_retention(tenant: Tenant) -> None:
+    project = await tenant.project()
+    old, recent = await make_risk(tenant, project["id"]), await make_risk(tenant, project["id"])
+    for risk in (old, recent):
+        assert (await tenant.delete(f"/v1/risks/{risk['id']}")).status_code == 204
+    retention = tenant.database.settings.sync_retention_days
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(DeletedRow)
+            .where(col(DeletedRow.row_id) == UUID(old["id"]))
+            .values(deleted_at=utcnow() - timedelta(days=retention, minutes=1))
+        )
+
+    await sweep(tenant.database)
+
+    async with tenant.database.transaction(write=False) as session:
+        kept = await session.exec(
+            select(DeletedRow.row_id).where(DeletedRow.organization_id == tenant.organization_id)
+        )
+        assert list(kept) == [UUID(recent["id"])]
