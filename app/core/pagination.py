@@ -26,7 +26,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # A sync pass's cursor carries its snapshot (app/core/sync.py), as long as the list of
 # transactions running when it began.
-CURSOR_MAX = 8192
+CURSOR_MAX = 1024
 
 Item = TypeVar("Item", bound=BaseModel)
 SelectT = TypeVar("SelectT", bound=Select[Any])

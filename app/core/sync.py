@@ -48,7 +48,10 @@ from app.models.base import utcnow
 from app.models.sync import DeletedRow
 from app.settings import Settings
 
-SYNC_TOKEN_MAX = 8192
+# A token carries a snapshot: about 16 characters per transaction running when it was taken, so
+# this bounds a token at some 60 concurrent writers' transactions, and a URL stays short.
+SYNC_TOKEN_MAX = 1024
+SIGNED_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 # Not part of a token's scope: paging, the token itself, and the moment filters a token replaces.
 UNSCOPED = frozenset({"limit", "cursor", "sync_token", "updated_since", "since"})
 

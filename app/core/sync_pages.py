@@ -173,7 +173,12 @@ def sync_pages(list_name: str, *, deletions: bool = False) -> Any:
         limit: LimitQuery = DEFAULT_PAGE_SIZE,
         cursor: CursorQuery = None,
         sync_token: Annotated[
-            str | None, Query(max_length=sync.SYNC_TOKEN_MAX, description=SYNC_PARAMETER_HELP)
+            str | None,
+            Query(
+                max_length=sync.SYNC_TOKEN_MAX,
+                pattern=sync.SIGNED_PATTERN,
+                description=SYNC_PARAMETER_HELP,
+            ),
         ] = None,
     ) -> SyncPageParams:
         page = SyncPageParams(request, response, limit, cursor, sync_token)

@@ -134,7 +134,7 @@ async def test_another_lists_or_filters_token_is_a_400(tenant: Tenant) -> None:
         ("/v1/events", {"sync_token": risks_only["token"], "type": "milestone.*"}),
         ("/v1/events", {"sync_token": risks_only["token"]}),
         ("/v1/projects", {"sync_token": projects["token"] + "x"}),
-        ("/v1/projects", {"sync_token": "not-a-token"}),
+        ("/v1/projects", {"sync_token": "not.a-token"}),
     ):
         problem = assert_problem(await tenant.get(url, params=params), 400, "invalid-sync-token")
         assert "sync token" in problem["detail"]
