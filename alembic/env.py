@@ -33,8 +33,31 @@ def _render_item(kind: str, item: Any, autogen_context: Any) -> str | Literal[Fa
 
 # Search objects the migrations make by hand (no model can describe them): the FTS5 table of
 # lessons and its shadow tables on SQLite, the GIN expression index on PostgreSQL.
-HAND_MADE_TABLE_PREFIX = "lesson_search"
-HAND_MADE_INDEXES = frozenset({"ix_lessons_search"})
+# SQLite's counter of sync positions, and the indexes of those positions (app/core/sync.py).
+HAND_MADE_TABLE_PREFIX = ("lesson_search", "sync_counter")
+HAND_MADE_INDEXES = frozenset(
+    {"ix_lessons_search"}
+    | {
+        f"ix_{table}_change_position"
+        for table in (
+            "projects",
+            "milestones",
+            "risks",
+            "activities",
+            "allocations",
+            "action_items",
+            "lessons",
+            "deals",
+            "crm_connections",
+            "feedback",
+            "customers",
+            "members",
+            "webhook_endpoints",
+            "project_templates",
+            "events",
+        )
+    }
+)
 # Columns PostgreSQL's triggers keep and no model maps (app/projects/list_item.py).
 HAND_MADE_COLUMNS = frozenset({("projects", "list_item_json")})
 

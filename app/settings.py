@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         description="How long raw CRM requests are kept for support (`handover "
         "purge-inbound-requests`; one still waiting to be planned stays).",
     )
+    sync_retention_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description='How long deletions are kept for sync tokens (docs/api.md, "How to stay in '
+        'sync"); an older token is a 410 and its client lists again from scratch.',
+    )
     crm_enrich_deadline_seconds: float = Field(
         600,
         ge=0,

@@ -56,7 +56,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--only", default="http,fan-out,analytics", help="Parts to run: http,fan-out,analytics."
     )
-    parser.add_argument("--scenarios", default="1,2,3,4", help="HTTP scenarios to run: 1,2,3,4.")
+    parser.add_argument(
+        "--scenarios", default="1,2,3,3b,4", help="HTTP scenarios to run: 1,2,3,3b,4."
+    )
     parser.add_argument(
         "--serve-option",
         action="append",

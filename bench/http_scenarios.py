@@ -1,4 +1,4 @@
-"""HTTP scenarios 1–4: `handover serve` and the floor (bench/floor.py) loaded with wrk, side by
+"""HTTP scenarios 1–4 (and 3b, a sync-token poll that finds nothing new): `handover serve` and the floor (bench/floor.py) loaded with wrk, side by
 side, round after round. The side that goes first alternates, so that drift on a shared machine
 hits both, and a scenario's ratio is the median of its rounds' ratios. Scenario 7's soak
 (bench/memory.py) follows on the same server, which stays up for the analytics scenario.
@@ -37,6 +37,7 @@ class Reads:
     status: list[Request]
     not_modified: list[Request]
     changes: list[Request]
+    quiet_sync: list[Request]
 
 
 def _reads(projects: list[tuple[str, int]], key: str) -> Reads:
@@ -55,7 +56,19 @@ def _reads(projects: list[tuple[str, int]], key: str) -> Reads:
             for pid, version in projects
         ],
         changes=[Request(f"/v1/projects?updated_since={since}&limit=50", headers=auth)],
+        quiet_sync=[],  # its token comes from the running API (`_quiet_sync`)
     )
+
+
+def _quiet_sync(base: str, reads: Reads) -> list[Request]:
+    """A PM tool's poll by sync token when nothing changed since its last one: the token of
+    an empty listing (nothing changed in the future), which stands for now."""
+    headers = reads.changes[0].headers
+    listing = httpx.get(
+        f"{base}/v1/projects?updated_since=2999-01-01T00:00:00Z", headers=headers, timeout=60
+    )
+    token = listing.json()["next_sync_token"]
+    return [Request(f"/v1/projects?sync_token={token}&limit=50", headers=headers)]
 
 
 def _check(base: str, expectations: list[tuple[Request, int]]) -> None:
@@ -186,10 +199,17 @@ def run(
         servers.wait_until_up(f"{base}/livez", app_process)
         servers.wait_until_up(f"{floor_base}/projects/{uuid.UUID(int=0)}", floor_process)
         reads = _reads(asyncio.run(tenant.projects(dsn, organization_id)), key)
+        reads.quiet_sync = _quiet_sync(base, reads)
         _, crm_key = asyncio.run(tenant.tenant(url, f"bench-crm-{uuid.uuid4().hex[:6]}"))
         crm_path, crm_secret = tenant.crm_connection(base, crm_key)
         _check(
-            base, [(reads.status[0], 200), (reads.not_modified[0], 304), (reads.changes[0], 200)]
+            base,
+            [
+                (reads.status[0], 200),
+                (reads.not_modified[0], 304),
+                (reads.changes[0], 200),
+                (reads.quiet_sync[0], 200),
+            ],
         )
         plan: list[Step] = [
             ("1. GET /v1/projects/{id}/status, random ids", 0.40, reads.status, 200, True),
@@ -201,6 +221,13 @@ def run(
                 True,
             ),
             ("3. GET /v1/projects?updated_since=…&limit=50", 0.30, reads.changes, 200, True),
+            (
+                "3b. GET /v1/projects?sync_token=… when nothing changed",
+                0.30,
+                reads.quiet_sync,
+                200,
+                True,
+            ),
             ("4. signed generic CRM pushes of distinct won deals", 0.20, [], 202, False),
         ]
         plan = [step for step in plan if step[0].split(".")[0] in args.scenarios.split(",")]

@@ -650,6 +650,8 @@ ENDPOINTS = [
     ),
     Endpoint("GET", "/v1/projects/{id}/lessons", Scope.projects_read, kind="project"),
     Endpoint("GET", "/v1/lessons?q=migration", Scope.projects_read),
+    Endpoint("GET", "/v1/lessons", Scope.projects_read),
+    Endpoint("GET", "/v1/events", Scope.events_read),
     Endpoint("GET", "/v1/lessons/{id}", Scope.projects_read, kind="lesson"),
     Endpoint(
         "PATCH",
@@ -743,6 +745,7 @@ ENDPOINTS = [
     ),
 ]
 BODY_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.body is not None]
+LIST_ENDPOINTS = [e for e in ENDPOINTS if e.method == "GET" and "?" not in e.path]
 ID_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.kind is not None]
 
 
@@ -1033,3 +1036,49 @@ async def test_every_operation_refuses_an_undeclared_query_parameter_but_pasted_
             continue
         problem = assert_problem(response, 422, "validation")
         assert [error["loc"] for error in problem["errors"]] == [["query", "colour"]], url
+
+
+def _synced_operations(app: FastAPI) -> set[str]:
+    """The GET operations of the contract that filter by a "changed since" moment."""
+    return {
+        path
+        for path, operations in app.openapi()["paths"].items()
+        if any(
+            parameter["name"] in ("updated_since", "since")
+            for parameter in operations.get("get", {}).get("parameters", [])
+        )
+    }
+
+
+def test_every_list_that_filters_by_changes_takes_a_sync_token(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    synced = _synced_operations(app)
+    assert "/v1/events" in synced
+    for path in synced:
+        names = {parameter["name"] for parameter in paths[path]["get"]["parameters"]}
+        assert "sync_token" in names, path
+        page = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        schema = app.openapi()["components"]["schemas"][page["$ref"].rsplit("/", 1)[1]]
+        assert {"deleted", "next_sync_token"} <= schema["properties"].keys(), path
+
+
+@pytest.mark.parametrize("endpoint", LIST_ENDPOINTS, ids=str)
+async def test_a_synced_lists_last_page_gives_a_token_for_it_alone(
+    tenant: Tenant, endpoint: Endpoint
+) -> None:
+    """Each list whose body has `next_sync_token`: its last page gives one, which it takes back
+    (nothing new: no items), and which another list refuses with a 400."""
+    url, _ = await _url_and_body(tenant, endpoint)
+    listed = await tenant.get(url, params={"limit": 200})
+    assert listed.status_code == 200, listed.text
+    is_json = listed.headers["content-type"].startswith("application/json")
+    if not is_json or "next_sync_token" not in listed.json():
+        return  # not a list PM tools sync
+    token = listed.json()["next_sync_token"]
+    assert token is not None
+    again = await tenant.get(url, params={"sync_token": token})
+    assert again.status_code == 200, again.text
+    assert again.json()["items"] == []
+    elsewhere = "/v1/members" if not url.startswith("/v1/members") else "/v1/customers"
+    refused = await tenant.get(elsewhere, params={"sync_token": token})
+    assert_problem(refused, 400, "invalid-sync-token")

@@ -87,7 +87,7 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
             f"{base}/v1/projects", headers={"Authorization": f"Bearer {key}"}, timeout=10
         )
         assert projects.status_code == 200
-        assert projects.json() == {"items": [], "next_cursor": None}
+        assert (projects.json()["items"], projects.json()["next_cursor"]) == ([], None)
         denied = httpx.get(
             f"{base}/v1/members", headers={"Authorization": f"Bearer {key}"}, timeout=10
         )

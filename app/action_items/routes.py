@@ -1,6 +1,8 @@
 """Action items: `/v1/projects/{project_id}/action-items`, `/v1/action-items/{action_item_id}`,
 and what a member owes, `/v1/members/{member_id}/action-items`."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.action_items import service
@@ -20,10 +22,12 @@ from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+
+SyncPages = Annotated[SyncPageParams, sync_pages("action_items", deletions=True)]
 
 router = APIRouter(
     tags=["action-items"],
@@ -55,26 +59,26 @@ async def create_action_item(
 async def list_action_items(
     session: SessionDep,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     item_filter: ActionItemFilterDep,
 ) -> ActionItemPage:
     """List a project's action items, oldest first."""
     rows = await service.list_project_items(session, project, page, item_filter)
     on = today()
-    return page.page([service.present(row, on) for row in rows], ActionItemPage)
+    return page.page([service.present(row, on) for row in rows], ActionItemPage, read=rows)
 
 
 @router.get("/v1/members/{member_id}/action-items", responses=problem_responses(400, 404))
 async def list_member_action_items(
     session: SessionDep,
     member: ItemOwner,
-    page: PageDep,
+    page: SyncPages,
     item_filter: ActionItemFilterDep,
 ) -> ActionItemPage:
     """What a member owes across all projects (`?status=open`), oldest first."""
     rows = await service.list_member_items(session, member, page, item_filter)
     on = today()
-    return page.page([service.present(row, on) for row in rows], ActionItemPage)
+    return page.page([service.present(row, on) for row in rows], ActionItemPage, read=rows)
 
 
 @router.get(

@@ -8,8 +8,8 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from app.core.moments import CalendarDate
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import ActionItemSource, ActionItemStatus
 
 Title = Annotated[Name, Field(description="What is to be done.")]
@@ -80,7 +80,7 @@ class ActionItemPublic(OutputModel):
     updated_at: datetime
 
 
-class ActionItemPage(Page[ActionItemPublic]):
+class ActionItemPage(SyncPage[ActionItemPublic]):
     """A page of action items."""
 
 

@@ -19,9 +19,11 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import CalendarDate, UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+
+SyncPages = Annotated[SyncPageParams, sync_pages("allocations", deletions=True)]
 
 router = APIRouter(
     tags=["allocations"],
@@ -63,7 +65,7 @@ async def list_project_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     member_id: UUID | None = None,
     from_date: WindowStart = None,
     to_date: WindowEnd = None,
@@ -88,7 +90,7 @@ async def list_member_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     member: AllocatedMember,
-    page: PageDep,
+    page: SyncPages,
     project_id: UUID | None = None,
     from_date: WindowStart = None,
     to_date: WindowEnd = None,

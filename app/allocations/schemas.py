@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from app.core.moments import CalendarDate
-from app.core.pagination import Page
 from app.core.schemas import InputModel, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 
 MAX_ALLOCATION_DAYS = 1096  # three years, a leap day included
 MAX_CONFLICT_WINDOW_DAYS = 366
@@ -70,7 +70,7 @@ class AllocationPublic(OutputModel):
     updated_at: datetime
 
 
-class AllocationPage(Page[AllocationPublic]):
+class AllocationPage(SyncPage[AllocationPublic]):
     """A page of allocations."""
 
 

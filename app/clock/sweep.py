@@ -31,6 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing, crossing_key
+from app.core import sync
 from app.core.events import record_change
 from app.db import Database
 from app.kpis import service as kpis
@@ -319,4 +320,6 @@ async def sweep(database: Database, now: datetime | None = None) -> dict[str, in
             raised[event_type] += count
             if seen < BATCH or count == 0:  # done, or the rest was raised by another sweep
                 break
+    async with database.transaction() as session:  # no token old enough to need them is taken
+        await sync.prune_tombstones(session, database.settings)
     return raised

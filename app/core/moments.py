@@ -7,7 +7,9 @@ moments checked once converted to UTC. Only text is taken: a number is not a dat
 pydantic would read it as a Unix timestamp (`?to=0`).
 
 One type per kind, for request bodies and query parameters alike (docs/api.md, "Dates and
-moments"); the lean poll (app/projects/polling.py) parses `updated_since` with the same type.
+moments"), and one for the lower bound of a "changed since" filter, which also takes a date
+alone as the start of that day in UTC; the lean poll (app/projects/polling.py) parses
+`updated_since` with the same type.
 """
 
 import re
@@ -95,8 +97,49 @@ Moment = Annotated[
 ]
 """An instant with its UTC offset (RFC 3339), read as UTC, from 1900 to 2999 in UTC."""
 
+SINCE_FORMAT = (
+    "Input should be a date and time with a UTC offset (RFC 3339), such as "
+    "2027-01-19T09:00:00Z, or a date, such as 2027-01-19, read as the start of that day in UTC"
+)
+
+
+def _since_text(value: Any) -> Any:
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("datetime_format", SINCE_FORMAT) from None
+        return datetime(_day_in_range(day).year, day.month, day.day, tzinfo=UTC)
+    try:
+        return _moment_text(value)
+    except PydanticCustomError:
+        raise PydanticCustomError("datetime_format", SINCE_FORMAT) from None
+
+
+Since = Annotated[
+    AwareDatetime,
+    BeforeValidator(_since_text),
+    AfterValidator(_moment_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "anyOf": [
+                {"format": "date-time", "pattern": MOMENT_PATTERN},
+                {"format": "date", "pattern": DATE_PATTERN},
+            ],
+        }
+    ),
+]
+"""The lower bound of a "changed since" filter: a moment, or a date alone, read as the start of
+that day in UTC (what a person means by "since the 5th"). Moments a client writes stay
+`Moment`: a meeting needs its time."""
+
 UpdatedSince = Annotated[
-    Moment | None, Query(description="Changed at or after (with a UTC offset, RFC 3339).")
+    Since | None,
+    Query(
+        description="Changed at or after: a moment with a UTC offset (RFC 3339), or a date, "
+        "read as the start of that day in UTC. To miss nothing, use `sync_token`."
+    ),
 ]
 """The `updated_since` filter of the lists PM tools poll."""
 

@@ -24,7 +24,9 @@ from app.core.errors import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-CURSOR_MAX = 512
+# A sync pass's cursor carries its snapshot (app/core/sync.py), as long as the list of
+# transactions running when it began.
+CURSOR_MAX = 1024
 
 Item = TypeVar("Item", bound=BaseModel)
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -66,6 +68,13 @@ def next_url(url: URL, cursor: str, limit: int) -> str:
     return f"{str(url).partition('?')[0]}?{query}"
 
 
+def _after_of(content: dict[str, Any]) -> UUID:
+    try:
+        return UUID(content["after"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursor("The cursor is malformed.") from exc
+
+
 class PageParams:
     """`limit` and `cursor` query parameters, as a dependency that also writes the `Link` header."""
 
@@ -76,6 +85,7 @@ class PageParams:
         self._response = response
         self.limit = min(limit, MAX_PAGE_SIZE)
         self.cursor = cursor
+        self.carried: dict[str, Any] = {}  # what the next cursor carries besides the last id
 
     def _signature(self, payload: bytes) -> bytes:
         settings = self._request.app.state.settings
@@ -85,7 +95,14 @@ class PageParams:
         key = settings.secret_key.get_secret_value().encode()
         return hmac.digest(key, message, hashlib.sha256)[:16]
 
+    def sign(self, content: dict[str, Any]) -> str:
+        """`content` as a cursor of this list and organization."""
+        payload = json.dumps(content, separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
     def encode(self, last_id: UUID) -> str:
+        if self.carried:
+            return self.sign({"after": str(last_id), **self.carried})
         payload = f'{{"after":"{last_id}"}}'.encode()  # compact JSON: a UUID needs no escape
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
@@ -93,23 +110,30 @@ class PageParams:
         """The id the cursor names, before its signature is checked (400 if it is malformed)."""
         if self.cursor is None:
             return None
-        return UUID(json.loads(self._parts()[0])["after"])
+        return _after_of(json.loads(self._parts()[0]))
+
+    def verified(self) -> dict[str, Any]:
+        """What the cursor holds, once its signature is checked (400 if it is not ours)."""
+        payload, signature = self._parts()
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise InvalidCursor("The cursor was not issued for this list.")
+        content: dict[str, Any] = json.loads(payload)
+        return content
 
     def after(self) -> UUID | None:
         """The id the page starts after, from a verified cursor (400 if it is not ours)."""
         if self.cursor is None:
             return None
-        payload, signature = self._parts()
-        if not hmac.compare_digest(signature, self._signature(payload)):
-            raise InvalidCursor("The cursor was not issued for this list.")
-        return UUID(json.loads(payload)["after"])
+        return _after_of(self.verified())
 
     def _parts(self) -> tuple[bytes, bytes]:
         assert self.cursor is not None
         try:
             payload_text, signature_text = self.cursor.split(".")
             payload, signature = _unb64(payload_text), _unb64(signature_text)
-            UUID(json.loads(payload)["after"])
+            content = json.loads(payload)
+            if "rows" not in content:  # a sync pass's cursor (app/core/sync_pages.py)
+                UUID(content["after"])
         except (ValueError, binascii.Error, KeyError, TypeError) as exc:
             raise InvalidCursor("The cursor is malformed.") from exc
         return payload, signature
@@ -142,21 +166,24 @@ class PageParams:
         )
 
 
+LimitQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        description=f"Page size; default {DEFAULT_PAGE_SIZE}, "
+        f"larger values are capped at {MAX_PAGE_SIZE}.",
+    ),
+]
+CursorQuery = Annotated[
+    str | None, Query(max_length=CURSOR_MAX, description="`next_cursor` of the previous page.")
+]
+
+
 async def _page_params(
     request: Request,
     response: Response,
-    limit: Annotated[
-        int,
-        Query(
-            ge=1,
-            description=f"Page size; default {DEFAULT_PAGE_SIZE}, "
-            f"larger values are capped at {MAX_PAGE_SIZE}.",
-        ),
-    ] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=CURSOR_MAX, description="`next_cursor` of the previous page."),
-    ] = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+    cursor: CursorQuery = None,
 ) -> PageParams:
     # A coroutine, not the class itself: FastAPI runs a plain class or function dependency in
     # its thread pool, a thread hop on every request.

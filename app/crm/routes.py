@@ -1,6 +1,7 @@
 """`/v1/crm-connections` (scopes `crm:*`): the CRMs that push deals, what they sent, and what
 Handover wrote back to their deals."""
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -11,6 +12,7 @@ from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.core.urls import PublicBaseUrl
 from app.crm import service
 from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
@@ -26,6 +28,8 @@ from app.crm.schemas import (
 from app.crm.writeback import service as writeback_service
 from app.crm.writeback.schemas import WritebackPage, WritebackPublic
 from app.models import CrmSource, InboundOutcome, WritebackStatus
+
+SyncPages = Annotated[SyncPageParams, sync_pages("crm_connections", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/crm-connections",
@@ -56,7 +60,7 @@ async def list_crm_connections(
     session: SessionDep,
     caller: CrmReader,
     base_url: PublicBaseUrl,
-    page: PageDep,
+    page: SyncPages,
     provider: CrmSource | None = None,
     updated_since: UpdatedSince = None,
 ) -> CrmConnectionPage:

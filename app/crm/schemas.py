@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, unchanged
+from app.core.sync import SyncPage
 from app.models import CrmSource, InboundKind, InboundOutcome, WritebackScope
 
 Stage = Annotated[ShortText, Field(min_length=1)]
@@ -272,7 +273,7 @@ class CrmConnectionWithSecret(CrmConnectionPublic):
     )
 
 
-class CrmConnectionPage(Page[CrmConnectionPublic]):
+class CrmConnectionPage(SyncPage[CrmConnectionPublic]):
     """A page of CRM connections (never their secrets)."""
 
 

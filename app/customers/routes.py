@@ -1,5 +1,7 @@
 """`/v1/customers`: the buyers projects are delivered to."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
@@ -7,12 +9,14 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.customers import service
 from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
 from app.customers.schemas import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
 from app.models import CrmSource
+
+SyncPages = Annotated[SyncPageParams, sync_pages("customers", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/customers",
@@ -44,7 +48,7 @@ async def create_customer(
 async def list_customers(
     session: SessionDep,
     caller: CustomersReader,
-    page: PageDep,
+    page: SyncPages,
     crm_source: CrmSource | None = None,
     updated_since: UpdatedSince = None,
 ) -> CustomerPage:

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, Url, unchanged
+from app.core.sync import SyncPage
 from app.models import CrmSource
 
 ExternalId = Annotated[ShortText, Field(min_length=1, description="The record's id in the CRM.")]
@@ -69,5 +69,5 @@ class CustomerPublic(OutputModel):
     updated_at: datetime
 
 
-class CustomerPage(Page[CustomerPublic]):
+class CustomerPage(SyncPage[CustomerPublic]):
     """A page of customers."""

@@ -1,5 +1,7 @@
 """`/v1/deals`: push a won deal with an API key; read what CRMs pushed."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
@@ -7,12 +9,14 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.deals import service
 from app.deals.deps import DealsReader, DealsWriter, ReadableDeal
 from app.deals.schemas import DealIntake, DealPage, DealPublic, DealPush, ProjectOutcome
 from app.models import CrmSource
+
+SyncPages = Annotated[SyncPageParams, sync_pages("deals", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/deals",
@@ -56,7 +60,7 @@ async def push_deal(
 async def list_deals(
     session: SessionDep,
     caller: DealsReader,
-    page: PageDep,
+    page: SyncPages,
     source: CrmSource | None = None,
     updated_since: UpdatedSince = None,
 ) -> DealPage:

@@ -9,8 +9,8 @@ from uuid import UUID
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
 
 from app.core.moments import CalendarDate
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, ShortText, Url
+from app.core.sync import SyncPage
 from app.models import CrmSource
 from app.projects.schemas import CENT, Currency
 
@@ -141,5 +141,5 @@ class DealIntake(OutputModel):
     deal: DealPublic
 
 
-class DealPage(Page[DealPublic]):
+class DealPage(SyncPage[DealPublic]):
     """A page of deals."""

@@ -9,9 +9,9 @@ from pydantic import StringConstraints
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
-from app.core.moments import Moment
-from app.core.pagination import PageDep
+from app.core.moments import Since
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.events import service
 from app.events.deps import EventsReader, ReadableEvent
 from app.events.schemas import EventPage, EventPublic, EventTypeList
@@ -21,6 +21,8 @@ MAX_TYPE_FILTERS = 50
 EVENT_VERSION = 1
 
 TypePattern = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+\.([a-z_]+|\*)$")]
+
+SyncPages = Annotated[SyncPageParams, sync_pages("events")]
 
 router = APIRouter(
     tags=["events"],
@@ -33,7 +35,7 @@ router = APIRouter(
 async def list_events(
     session: SessionDep,
     caller: EventsReader,
-    page: PageDep,
+    page: SyncPages,
     types: Annotated[
         list[TypePattern] | None,
         Query(
@@ -51,7 +53,15 @@ async def list_events(
         UUID | None, Query(description="Only the events about this object (a risk, say).")
     ] = None,
     since: Annotated[
-        Moment | None, Query(description="Occurred at or after (with a time zone).")
+        Since | None,
+        Query(
+            description="Occurred at or after: a moment with a UTC offset (RFC 3339), or a "
+            "date, read as the start of that day in UTC."
+        ),
+    ] = None,
+    updated_since: Annotated[
+        Since | None,
+        Query(description="The same as `since`, as the other lists name it; the later wins."),
     ] = None,
 ) -> EventPage:
     """List the organization's events in the order they were recorded."""
@@ -62,7 +72,7 @@ async def list_events(
         types=types or (),
         project_id=project_id,
         aggregate_id=aggregate_id,
-        since=since,
+        since=max(filter(None, (since, updated_since)), default=None),
     )
     return page.page(rows, EventPage)
 

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, field_validator
 
-from app.core.pagination import Page
 from app.core.schemas import OutputModel
+from app.core.sync import SyncPage
 from app.events.payloads.base import PROJECT_ID, RISK_ID, TIMESTAMP
 
 
@@ -75,7 +75,7 @@ class EventPublic(OutputModel):
     )
 
 
-class EventPage(Page[EventPublic]):
+class EventPage(SyncPage[EventPublic]):
     """A page of events, oldest first."""
 
 

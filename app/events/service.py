@@ -18,8 +18,10 @@ from app.events.schemas import EventPublic, EventTypePublic
 from app.models import Event
 
 PREFIX = ".*"
-# What the feed shows of an event, read without building ORM objects (pollers call it often).
+# What the feed shows of an event, read without building ORM objects (pollers call it often),
+# and its position for a sync pass's cursor (app/core/sync_pages.py).
 _COLUMNS = [col(getattr(Event, name)) for name in EventPublic.model_fields]
+_COLUMNS.append(col(Event.change_position))
 
 
 class EventNotFound(NotFound):

@@ -1,13 +1,15 @@
 """The customer's voice: feedback, `/v1/projects/{project_id}/feedback` and `/v1/feedback`."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.feedback import service
 from app.feedback.deps import FeedbackFilterDep, ReadableFeedback, WritableFeedback
 from app.feedback.schemas import (
@@ -18,6 +20,8 @@ from app.feedback.schemas import (
     FeedbackUpdate,
 )
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+
+SyncPages = Annotated[SyncPageParams, sync_pages("feedback", deletions=True)]
 
 router = APIRouter(
     tags=["feedback"],
@@ -49,7 +53,7 @@ async def create_feedback(
 async def list_feedback(
     session: SessionDep,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     feedback_filter: FeedbackFilterDep,
 ) -> FeedbackPage:
     """List a project's feedback, oldest first."""

@@ -8,8 +8,8 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, computed_field
 
 from app.core.moments import Moment
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import FeedbackCategory, FeedbackSource, FeedbackStatus, Sentiment
 
 Text = Annotated[LongText, Field(min_length=1, description="What was said, in their words.")]
@@ -136,7 +136,7 @@ class FeedbackPublic(OutputModel):
         return _seconds_between(self.received_at, self.closed_at)
 
 
-class FeedbackPage(Page[FeedbackPublic]):
+class FeedbackPage(SyncPage[FeedbackPublic]):
     """A page of feedback."""
 
 

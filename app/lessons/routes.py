@@ -2,6 +2,7 @@
 `/v1/lessons/{lesson_id}`."""
 
 from dataclasses import replace
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
@@ -9,12 +10,14 @@ from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.lessons import service
 from app.lessons.deps import LessonFilterDep, ReadableLesson, SearchWords, WritableLesson
 from app.lessons.schemas import LessonCreate, LessonPage, LessonPublic, LessonUpdate
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+
+SyncPages = Annotated[SyncPageParams, sync_pages("lessons", deletions=True)]
 
 router = APIRouter(
     tags=["lessons"],
@@ -48,28 +51,28 @@ async def list_project_lessons(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     lesson_filter: LessonFilterDep,
     words: SearchWords = None,
 ) -> LessonPage:
     """The project's lessons, oldest first (or searched with `q`)."""
     narrowed = replace(lesson_filter, project_id=project.id)
     rows, matches = await service.list_lessons(session, caller, page, narrowed, words)
-    return page.page(await service.describe(session, rows, matches), LessonPage)
+    return page.page(await service.describe(session, rows, matches), LessonPage, read=rows)
 
 
 @router.get("/v1/lessons", responses=problem_responses(400))
 async def list_lessons(
     session: SessionDep,
     caller: ProjectsReader,
-    page: PageDep,
+    page: SyncPages,
     lesson_filter: LessonFilterDep,
     words: SearchWords = None,
 ) -> LessonPage:
     """Search what every project of the organization learned (`q`), best match first; or
     list the lessons, oldest first. Filters: category, outcome, customer, tag."""
     rows, matches = await service.list_lessons(session, caller, page, lesson_filter, words)
-    return page.page(await service.describe(session, rows, matches), LessonPage)
+    return page.page(await service.describe(session, rows, matches), LessonPage, read=rows)
 
 
 @router.get("/v1/lessons/{lesson_id}", responses={**problem_responses(404), **NOT_MODIFIED})

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import LessonCategory, LessonOutcome
 
 Tag = Annotated[
@@ -108,7 +108,7 @@ class LessonPublic(OutputModel):
     updated_at: datetime
 
 
-class LessonPage(Page[LessonPublic]):
+class LessonPage(SyncPage[LessonPublic]):
     """A page of lessons: in creation order, or best match first when searching."""
 
 

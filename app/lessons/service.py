@@ -14,6 +14,7 @@ from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
 from app.core.pagination import PageParams
+from app.core.sync_pages import SyncPageParams
 from app.core.tenancy import get_owned
 from app.lessons import search
 from app.lessons.schemas import (
@@ -98,6 +99,8 @@ async def list_lessons(
         statement = _filtered(select(Lesson).where(owned), lesson_filter)
         rows: Sequence[Lesson] = (await session.exec(page.keyset(statement, col(Lesson.id)))).all()
         return rows, {}
+    if isinstance(page, SyncPageParams):
+        page.without_sync("A search (`q`) is ranked, not synced: leave out `sync_token`.")
     # SQLAlchemy's select, not SQLModel's: its rows keep the rank and snippet columns.
     matching: Any = search.ranked(
         session, _filtered(sa_select(Lesson).where(owned), lesson_filter), words

@@ -1,5 +1,7 @@
 """`/v1/members`: the people of the organization."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
@@ -7,12 +9,14 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.members import service
 from app.members.deps import MembersReader, MembersWriter, ReadableMember, WritableMember
 from app.members.schemas import MemberCreate, MemberPage, MemberPublic, MemberUpdate
 from app.models import MemberRole
+
+SyncPages = Annotated[SyncPageParams, sync_pages("members", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/members",
@@ -44,7 +48,7 @@ async def create_member(
 async def list_members(
     session: SessionDep,
     caller: MembersReader,
-    page: PageDep,
+    page: SyncPages,
     role: MemberRole | None = None,
     updated_since: UpdatedSince = None,
 ) -> MemberPage:

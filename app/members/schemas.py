@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, EmailStr, Field
 
-from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import MemberRole
 
 Capacity = Annotated[int, Field(ge=0, le=168, description="Hours a week this person can work.")]
@@ -51,5 +51,5 @@ class MemberPublic(OutputModel):
     updated_at: datetime
 
 
-class MemberPage(Page[MemberPublic]):
+class MemberPage(SyncPage[MemberPublic]):
     """A page of members."""

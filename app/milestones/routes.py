@@ -9,8 +9,8 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.gantt.service import SVG_MEDIA_TYPE, prefers_svg, project_gantt
 from app.milestones import service, timeline
 from app.milestones.deps import ReadableMilestone, WritableMilestone
@@ -24,6 +24,8 @@ from app.milestones.schemas import (
 from app.models import MilestoneStatus
 from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
+
+SyncPages = Annotated[SyncPageParams, sync_pages("milestones", deletions=True)]
 
 router = APIRouter(
     tags=["milestones"],
@@ -55,7 +57,7 @@ async def create_milestone(
 async def list_milestones(
     session: SessionDep,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     status: MilestoneStatus | None = None,
     overdue: Annotated[
         bool | None, Query(description="Only overdue (or, with false, only not overdue) ones.")

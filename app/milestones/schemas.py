@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from app.core.moments import CalendarDate
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import MilestoneStatus
 
 MAX_DEPENDENCIES = 50
@@ -119,7 +119,7 @@ class MilestonePublic(OutputModel):
     updated_at: datetime
 
 
-class MilestonePage(Page[MilestonePublic]):
+class MilestonePage(SyncPage[MilestonePublic]):
     """A page of milestones."""
 
 

@@ -58,6 +58,7 @@ from app.models.risk import Risk, RiskCategory, RiskChange, RiskResponse, RiskSt
 from app.models.share_link import ShareLink
 from app.models.status_document import StatusDocument
 from app.models.status_report import ReportKind, ReportState, StatusReport
+from app.models.sync import DeletedRow
 from app.models.voice import (
     Feedback,
     FeedbackCategory,
@@ -100,6 +101,7 @@ __all__ = [
     "CustomerTaskStatus",
     "Deal",
     "Decision",
+    "DeletedRow",
     "DeliveryStatus",
     "Event",
     "Feedback",

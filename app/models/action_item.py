@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import CheckConstraint, Index, Text
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field, timestamp_field
 
 
 class ActionItemStatus(StrEnum):
@@ -27,7 +27,7 @@ class ActionItemSource(StrEnum):
     retrospective = "retrospective"
 
 
-class ActionItem(Identified, Timestamped, Versioned, table=True):
+class ActionItem(Identified, Timestamped, Versioned, Synced, table=True):
     """At most one source link is set; it is cleared (not the item) when the source goes."""
 
     __tablename__ = "action_items"

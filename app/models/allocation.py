@@ -6,10 +6,10 @@ from uuid import UUID
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned
+from app.models.base import Identified, Synced, Timestamped, Versioned
 
 
-class Allocation(Identified, Timestamped, Versioned, table=True):
+class Allocation(Identified, Timestamped, Versioned, Synced, table=True):
     """`percent` of the member's weekly capacity, every day from `start_date` to `end_date`."""
 
     __tablename__ = "allocations"

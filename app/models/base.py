@@ -86,6 +86,15 @@ class Versioned(SQLModel):
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
+class Synced(SQLModel):
+    """A row of a list PM tools sync (app/core/sync.py): `change_position` says where its last
+    write stands in the order they read changes in. The database's triggers write it (the
+    writing transaction's id on PostgreSQL, a counter on SQLite), so no write path can forget
+    it and Python never sets it."""
+
+    change_position: int | None = Field(default=None, sa_type=BigInteger)
+
+
 def enum_field(enum: type[StrEnum], **kwargs: Any) -> Any:
     """A StrEnum stored as its value in a VARCHAR: new values need no database type change."""
     column = Enum(

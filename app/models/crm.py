@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import (
     Identified,
     Money,
+    Synced,
     Timestamped,
     Versioned,
     enum_field,
@@ -22,7 +23,7 @@ from app.models.crm_writeback import WritebackScope
 from app.models.customer import CrmSource
 
 
-class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
+class ProjectTemplate(Identified, Timestamped, Versioned, Synced, table=True):
     """How a project from a won deal is planned: milestones (due in business days from the
     start) and RACI activities whose letters go to the deal's people by role."""
 
@@ -39,7 +40,7 @@ class ProjectTemplate(Identified, Timestamped, Versioned, table=True):
     handoff: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
-class CrmConnection(Identified, Timestamped, Versioned, table=True):
+class CrmConnection(Identified, Timestamped, Versioned, Synced, table=True):
     """One CRM (or script) that pushes deals, with what it proves itself with."""
 
     __tablename__ = "crm_connections"
@@ -76,7 +77,7 @@ class CrmConnection(Identified, Timestamped, Versioned, table=True):
     writeback_project_url: str | None = Field(default=None, max_length=2048)
 
 
-class Deal(Identified, Timestamped, Versioned, table=True):
+class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     """A won deal as the CRM pushed it: one per (organization, source, external id), so one
     project per deal whatever the retries and races."""
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field
 
 
 class CrmSource(StrEnum):
@@ -17,7 +17,7 @@ class CrmSource(StrEnum):
     generic = "generic"
 
 
-class Customer(Identified, Timestamped, Versioned, table=True):
+class Customer(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "customers"
     # One customer per CRM record; customers entered by hand have no source and never collide.
     __table_args__ = (UniqueConstraint("organization_id", "crm_source", "crm_external_id"),)

@@ -6,10 +6,10 @@ from uuid import UUID
 from sqlalchemy import Index, LargeBinary
 from sqlmodel import Field
 
-from app.models.base import Identified, timestamp_field, utcnow
+from app.models.base import Identified, Synced, timestamp_field, utcnow
 
 
-class Event(Identified, table=True):
+class Event(Identified, Synced, table=True):
     """One thing that happened. `payload` is `{"type", "timestamp", "data"}` serialised once:
     the stored bytes are what a poller reads and what a webhook will sign and send."""
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field
 
 
 class LessonCategory(StrEnum):
@@ -28,7 +28,7 @@ class LessonOutcome(StrEnum):
     failure = "failure"
 
 
-class Lesson(Identified, Timestamped, Versioned, table=True):
+class Lesson(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "lessons"
     __table_args__ = (
         Index(None, "organization_id", "id"),

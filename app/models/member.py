@@ -6,7 +6,7 @@ from uuid import UUID
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field
 
 
 class MemberRole(StrEnum):
@@ -18,7 +18,7 @@ class MemberRole(StrEnum):
     other = "other"
 
 
-class Member(Identified, Timestamped, Versioned, table=True):
+class Member(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("organization_id", "email"),)
 

@@ -7,7 +7,14 @@ from uuid import UUID
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+from app.models.base import (
+    Identified,
+    Synced,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+)
 
 
 class MilestoneStatus(StrEnum):
@@ -17,7 +24,7 @@ class MilestoneStatus(StrEnum):
     missed = "missed"
 
 
-class Milestone(Identified, Timestamped, Versioned, table=True):
+class Milestone(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "milestones"
 
     # Analytics count milestones due in a window, per organization.

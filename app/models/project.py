@@ -11,6 +11,7 @@ from sqlmodel import Field
 from app.models.base import (
     Identified,
     Money,
+    Synced,
     Timestamped,
     Versioned,
     enum_field,
@@ -34,7 +35,7 @@ class Health(StrEnum):
     red = "red"
 
 
-class Project(Identified, Timestamped, Versioned, table=True):
+class Project(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "projects"
     # The change list's pages, whatever the organization's size and `updated_since`: its
     # projects in id order (a page of everything changed since long ago) and by the time they

@@ -6,7 +6,7 @@ from uuid import UUID
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field
 from app.models.project import Phase
 
 
@@ -17,7 +17,7 @@ class RaciRole(StrEnum):
     informed = "I"
 
 
-class Activity(Identified, Timestamped, Versioned, table=True):
+class Activity(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "activities"
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)

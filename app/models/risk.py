@@ -7,7 +7,15 @@ from uuid import UUID
 from sqlalchemy import CheckConstraint, Index, Text
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field, utcnow
+from app.models.base import (
+    Identified,
+    Synced,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+    utcnow,
+)
 
 
 class RiskCategory(StrEnum):
@@ -35,7 +43,7 @@ class RiskStatus(StrEnum):
     occurred = "occurred"
 
 
-class Risk(Identified, Timestamped, Versioned, table=True):
+class Risk(Identified, Timestamped, Versioned, Synced, table=True):
     """A risk of a project; `change_request_id` names the change request whose approval
     raised it (the assessment's `new_risks`)."""
 

@@ -7,7 +7,15 @@ from uuid import UUID
 from sqlalchemy import CheckConstraint, Index, Text
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field, utcnow
+from app.models.base import (
+    Identified,
+    Synced,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+    utcnow,
+)
 
 
 class FeedbackSource(StrEnum):
@@ -39,7 +47,7 @@ class FeedbackStatus(StrEnum):
     closed = "closed"
 
 
-class Feedback(Identified, Timestamped, Versioned, table=True):
+class Feedback(Identified, Timestamped, Versioned, Synced, table=True):
     """`received_at` starts the clock; each step of the workflow keeps when and who."""
 
     __tablename__ = "feedback"

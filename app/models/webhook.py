@@ -7,10 +7,18 @@ from uuid import UUID
 from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field, utcnow
+from app.models.base import (
+    Identified,
+    Synced,
+    Timestamped,
+    Versioned,
+    enum_field,
+    timestamp_field,
+    utcnow,
+)
 
 
-class WebhookEndpoint(Identified, Timestamped, Versioned, table=True):
+class WebhookEndpoint(Identified, Timestamped, Versioned, Synced, table=True):
     __tablename__ = "webhook_endpoints"
 
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)

@@ -1,5 +1,7 @@
 """`/v1/project-templates`: how projects from won deals are planned (scopes `projects:*`)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
@@ -7,8 +9,8 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.project_templates import service
 from app.project_templates.deps import ReadableTemplate, WritableTemplate
 from app.project_templates.schemas import (
@@ -18,6 +20,8 @@ from app.project_templates.schemas import (
     ProjectTemplateUpdate,
 )
 from app.projects.deps import ProjectsReader, ProjectsWriter
+
+SyncPages = Annotated[SyncPageParams, sync_pages("project_templates", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/project-templates",
@@ -45,7 +49,7 @@ async def create_project_template(
 async def list_project_templates(
     session: SessionDep,
     caller: ProjectsReader,
-    page: PageDep,
+    page: SyncPages,
     updated_since: UpdatedSince = None,
 ) -> ProjectTemplatePage:
     """List the organization's templates, oldest first."""

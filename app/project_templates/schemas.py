@@ -8,8 +8,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.handoffs.schemas import HandoffChecklist
 from app.models import Phase, RaciRole
 
@@ -125,7 +125,7 @@ class ProjectTemplatePublic(OutputModel):
     updated_at: datetime | None
 
 
-class ProjectTemplatePage(Page[ProjectTemplatePublic]):
+class ProjectTemplatePage(SyncPage[ProjectTemplatePublic]):
     """A page of project templates (the built-in default is at `/v1/project-templates/default`)."""
 
 

@@ -7,7 +7,9 @@ its hash together with what the poll asks for:
 
 - `GET /v1/projects/{project_id}/status`: 304 when the client's copy is current, or 200 with the
   document kept for the project's version and day (app/models/status_document.py);
-- `GET /v1/projects` with no parameters but `updated_since`, `limit` and `cursor`: the page.
+- `GET /v1/projects` with no parameters but `updated_since`, `limit` and `cursor`: the page,
+  its cursor carrying the snapshot its statement read (the last page's `next_sync_token`, as the
+  route gives it; app/core/sync_pages.py). A `sync_token` goes on to the route.
 
 Everything else goes on to the route unchanged: no key, or an unknown, expired or revoked one,
 a missing scope, a project of another organization, a parameter the route would refuse or that
@@ -41,10 +43,11 @@ from app.core.auth import KEY_PREFIX, Caller, KeyRecord, hash_key, record_use, u
 from app.core.auth import Scope as KeyScope
 from app.core.errors import DomainError, domain_error_response
 from app.core.etag import TAG_HEADER_MAX, etag_of, is_current
-from app.core.moments import Moment
+from app.core.moments import Since
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
 from app.core.ratelimit import RateLimiter
 from app.core.routing import undeclared_names
+from app.core.sync import issue_token
 from app.db import Database
 from app.models.base import today, utcnow
 from app.projects import lifecycle_routes, routes
@@ -92,7 +95,7 @@ _ITEM = kept_item_sql("p")
 # Planned for each call's arguments (`planned_per_call`), on the indexes of the organization's
 # projects by id and by their last change (app/models/project.py).
 _CHANGES = f"""
-SELECT {_KEY}, page.items, page.last_id, page.found
+SELECT {_KEY}, page.items, page.last_id, page.found, pg_current_snapshot()::text AS snapshot
 FROM api_keys AS k
 LEFT JOIN LATERAL (
     SELECT string_agg(item, ',' ORDER BY id) AS items,
@@ -111,7 +114,7 @@ LEFT JOIN LATERAL (
 WHERE k.key_hash = $1
 """  # noqa: S608 (column names, no input)
 
-_MOMENT: TypeAdapter[datetime | None] = TypeAdapter(Moment | None)  # the route's type
+_MOMENT: TypeAdapter[datetime | None] = TypeAdapter(Since | None)  # the route's type
 _LIST_PARAMETERS = frozenset({"updated_since", "limit", "cursor"})
 
 
@@ -278,16 +281,24 @@ class ProjectPolls:
         if record is None or caller is None:
             return None
         request.state.caller = caller
-        try:
-            page.after()  # the cursor was issued for this list and organization, or the route's 400
+        (row,) = rows
+        try:  # the cursor was issued for this list and organization, or the route's 400
+            upper = page.verified().get("upper") if cursor is not None else row["snapshot"]
         except DomainError:
             return None
-        (row,) = rows
+        if upper is not None:  # the listing's snapshot: its last page's sync token
+            page.carried = {"upper": upper}
         items, more = row["items"] or "", row["found"] > page.limit
         if more:  # the project beyond the page is the last item
             items = items[: items.rindex(ITEM_BOUNDARY)]
         next_cursor = page.continue_after(row["last_id"] if more else None)
-        body = f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
+        token = None
+        if next_cursor is None and upper is not None:
+            token = issue_token(request, self.database.settings, caller.organization_id, upper)
+        body = (
+            f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)},'
+            f'"deleted":[],"next_sync_token":{json.dumps(token)}}}'
+        )
         answer = Response(body, media_type="application/json")
         if "link" in headers.headers:
             answer.headers["Link"] = headers.headers["link"]

@@ -10,12 +10,14 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Health, Phase
 from app.projects import service
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.projects.schemas import ProjectCreate, ProjectPage, ProjectPublic, ProjectUpdate
+
+SyncPages = Annotated[SyncPageParams, sync_pages("projects", deletions=True)]
 
 router = APIRouter(
     prefix="/v1/projects",
@@ -43,7 +45,7 @@ async def create_project(
 async def list_projects(
     session: SessionDep,
     caller: ProjectsReader,
-    page: PageDep,
+    page: SyncPages,
     phase: Phase | None = None,
     health: Health | None = None,
     customer_id: UUID | None = None,

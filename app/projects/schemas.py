@@ -18,6 +18,7 @@ from app.core.schemas import (
     ShortText,
     unchanged,
 )
+from app.core.sync import SyncPage
 from app.models import Health, MilestoneStatus, Phase, ReportKind, RiskStatus
 from app.projects.health import HealthSource
 
@@ -140,7 +141,7 @@ class ProjectPublic(OutputModel):
     updated_at: datetime
 
 
-class ProjectPage(Page[ProjectPublic]):
+class ProjectPage(SyncPage[ProjectPublic]):
     """A page of projects."""
 
 

@@ -10,8 +10,8 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Phase
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.raci import matrix as matrix_service
@@ -26,6 +26,8 @@ from app.raci.schemas import (
     RaciMatrix,
     RaciMatrixUpdate,
 )
+
+SyncPages = Annotated[SyncPageParams, sync_pages("activities", deletions=True)]
 
 router = APIRouter(
     tags=["raci"],
@@ -71,7 +73,7 @@ async def create_activity(
 async def list_activities(
     session: SessionDep,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     phase: Phase | None = None,
     updated_since: UpdatedSince = None,
 ) -> ActivityPage:

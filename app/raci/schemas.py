@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import MemberRole, Phase, RaciRole
 
 MAX_ASSIGNMENTS_PER_ACTIVITY = 100
@@ -89,7 +89,7 @@ class ActivityPublic(OutputModel):
     updated_at: datetime
 
 
-class ActivityPage(Page[ActivityPublic]):
+class ActivityPage(SyncPage[ActivityPublic]):
     """A page of activities."""
 
 

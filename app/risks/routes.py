@@ -11,10 +11,13 @@ from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.risks import service
 from app.risks.deps import ReadableRisk, RiskFilterDep, WritableRisk
 from app.risks.schemas import RiskChangePage, RiskCreate, RiskPage, RiskPublic, RiskUpdate
+
+SyncPages = Annotated[SyncPageParams, sync_pages("risks", deletions=True)]
 
 router = APIRouter(
     tags=["risks"],
@@ -47,7 +50,7 @@ async def list_project_risks(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
-    page: PageDep,
+    page: SyncPages,
     risk_filter: RiskFilterDep,
 ) -> RiskPage:
     """List a project's risks, oldest first."""
@@ -59,7 +62,7 @@ async def list_project_risks(
 async def list_risks(
     session: SessionDep,
     caller: ProjectsReader,
-    page: PageDep,
+    page: SyncPages,
     risk_filter: RiskFilterDep,
     project_id: Annotated[UUID | None, Query(description="Only this project's risks.")] = None,
 ) -> RiskPage:

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, computed_field
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
+from app.core.sync import SyncPage
 from app.models import RiskCategory, RiskResponse, RiskStatus
 from app.risks.bands import BAND_DESCRIPTION, RiskBand, band_of
 
@@ -136,7 +137,7 @@ class RiskPublic(OutputModel):
         return band_of(self.score)
 
 
-class RiskPage(Page[RiskPublic]):
+class RiskPage(SyncPage[RiskPublic]):
     """A page of risks."""
 
 

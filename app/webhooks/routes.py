@@ -1,5 +1,7 @@
 """Webhook endpoints, their deliveries and attempts (scopes `webhooks:read` / `webhooks:write`)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep, SettingsDep
@@ -9,6 +11,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
+from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import DeliveryStatus
 from app.webhooks import deliveries, service
 from app.webhooks.deps import (
@@ -33,6 +36,8 @@ from app.webhooks.schemas import (
     WebhookEndpointWithSecret,
     WebhookTestSent,
 )
+
+SyncPages = Annotated[SyncPageParams, sync_pages("webhook_endpoints", deletions=True)]
 
 router = APIRouter(
     tags=["webhooks"],
@@ -66,7 +71,7 @@ async def create_webhook_endpoint(
 async def list_webhook_endpoints(
     session: SessionDep,
     caller: WebhooksReader,
-    page: PageDep,
+    page: SyncPages,
     enabled: bool | None = None,
     updated_since: UpdatedSince = None,
 ) -> WebhookEndpointPage:

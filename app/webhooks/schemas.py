@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, OutputModel, PatchModel, ShortText, Url, unchanged
+from app.core.sync import SyncPage
 from app.models import DeliveryStatus
 
 EVENT_TYPE_PATTERN = r"^[a-z_]+\.[a-z_]+$"
@@ -116,7 +117,7 @@ class WebhookEndpointWithSecret(WebhookEndpointPublic):
     )
 
 
-class WebhookEndpointPage(Page[WebhookEndpointPublic]):
+class WebhookEndpointPage(SyncPage[WebhookEndpointPublic]):
     """A page of webhook endpoints (never their secrets)."""
 
 

@@ -9,13 +9,14 @@ from uuid import UUID
 import pytest
 from sqlalchemy import update
 
-from app.core.moments import DATE_FORMAT, DATE_RANGE, MOMENT_FORMAT, MOMENT_RANGE
+from app.core.moments import DATE_FORMAT, DATE_RANGE, MOMENT_RANGE, SINCE_FORMAT
 from app.models import ActionItem, Meeting, Milestone
 from tests.change_requests.helpers import assessed, move, project_under_way
 from tests.factories import Tenant
 from tests.milestones.helpers import make_milestone
 from tests.problems import assert_problem
 from tests.rhythm import day, ok
+from tests.risks.helpers import make_risk
 from tests.share.helpers import page_path, share
 
 EXTREME_MOMENTS = [
@@ -100,15 +101,38 @@ async def test_extreme_moments_are_422_never_500(tenant: Tenant, moment: str) ->
 async def test_a_moment_is_text_with_a_utc_offset_with_one_message(
     tenant: Tenant, given: str
 ) -> None:
-    """A number (a Unix timestamp to pydantic), a date alone, a time without offset: one answer."""
+    """A number (a Unix timestamp to pydantic), a date alone, a time without offset: one answer.
+    A "changed since" filter takes a date alone too (the next test), and says so."""
     project = await tenant.project()
-    for url in ("/v1/projects", "/v1/customers", f"/v1/projects/{project['id']}/action-items"):
+    urls = ("/v1/projects", "/v1/customers", f"/v1/projects/{project['id']}/action-items")
+    for url in urls if given != "2026-12-05" else ():
         response = await tenant.get(url, params={"updated_since": given})
-        assert _error(response, ["query", "updated_since"])["message"] == MOMENT_FORMAT, url
+        assert _error(response, ["query", "updated_since"])["message"] == SINCE_FORMAT, url
     response = await tenant.post(
         f"/v1/projects/{project['id']}/meetings", json={"kind": "kickoff", "starts_at": given}
     )
     assert _error(response, ["body", "starts_at"])["type"] == "datetime_format"
+
+
+async def test_a_date_alone_is_the_start_of_that_day_in_utc_for_every_since_filter(
+    tenant: Tenant,
+) -> None:
+    project = await tenant.project()
+    await make_risk(tenant, project["id"])
+    today = datetime.now(UTC).date()
+    tomorrow = date.fromordinal(today.toordinal() + 1)
+    for url, name in (
+        ("/v1/projects", "updated_since"),
+        ("/v1/customers", "updated_since"),
+        (f"/v1/projects/{project['id']}/risks", "updated_since"),
+        ("/v1/events", "updated_since"),
+        ("/v1/events", "since"),
+    ):
+        assert ok(await tenant.get(url, params={name: today.isoformat()}))["items"], url
+        assert ok(await tenant.get(url, params={name: tomorrow.isoformat()}))["items"] == [], url
+    for wrong in ("2026-02-30", "2026-13-01", "3000-01-01"):
+        response = await tenant.get("/v1/projects", params={"updated_since": wrong})
+        assert _error(response, ["query", "updated_since"])["type"].startswith("date"), wrong
 
 
 async def test_an_offset_is_read_as_utc(tenant: Tenant) -> None:

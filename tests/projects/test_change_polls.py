@@ -161,7 +161,13 @@ async def test_the_plain_change_list_is_answered_ahead_of_the_route(
             "/v1/projects?updated_since=2100-01-01T00:00:00Z",
             headers=tenant.headers(poller.json()["key"]),
         )
-    assert empty.json() == {"items": [], "next_cursor": None}
+    assert {**empty.json(), "next_sync_token": "?"} == {
+        "items": [],
+        "next_cursor": None,
+        "deleted": [],
+        "next_sync_token": "?",
+    }
+    assert empty.json()["next_sync_token"] is not None
     keys = (await tenant.get("/v1/api-keys")).json()["items"]
     (used,) = [key for key in keys if key["id"] == poller.json()["id"]]
     assert used["last_used_at"] is not None  # the lean answer noted the key's use
