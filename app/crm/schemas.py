@@ -1,7 +1,7 @@
 """The CRM connections contract: secrets shown once, intake URLs, and what CRMs sent."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
@@ -58,19 +58,6 @@ CompanyDomain = Annotated[
         description="Pipedrive only: the company domain, as in `<domain>.pipedrive.com`.",
     ),
 ]
-DELIVERY_FIELDS = (
-    "phase",
-    "health",
-    "health_reason",
-    "progress_percent",
-    "next_milestone",
-    "next_milestone_due_date",
-    "forecast_go_live_date",
-    "open_high_risks",
-    "last_csat",
-    "last_nps",
-    "project_url",
-)
 DeliveryField = Literal[
     "phase",
     "health",
@@ -84,6 +71,7 @@ DeliveryField = Literal[
     "last_nps",
     "project_url",
 ]
+DELIVERY_FIELDS: tuple[str, ...] = get_args(DeliveryField)  # in the order sales reads them
 CrmFieldName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")]
 FieldMap = Annotated[
     dict[DeliveryField, CrmFieldName],
