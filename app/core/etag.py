@@ -8,8 +8,10 @@ version part only, so such a tag is good for a write all day.
 
 import functools
 import hashlib
+import inspect
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from sqlalchemy.orm.exc import StaleDataError
@@ -156,3 +158,41 @@ async def _stale(request: Request, _exc: Exception) -> Response:
 def install_etag_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotModified, _not_modified)
     app.add_exception_handler(StaleDataError, _stale)
+
+
+def tagged_by_version(endpoint: Callable[..., Any], *, conditional: bool) -> Callable[..., Any]:
+    """`endpoint`, its answer tagged with the ETag of the `version` it carries.
+
+    What an operation returns is the resource at a version, so the route class tags it: a route
+    never writes `set_etag`, and cannot forget to. A `conditional` route (one that documents a
+    304) compares the tag with `If-None-Match` and answers 304 when the client's copy is current.
+    An endpoint that set its own tag (one derived from today's date, or from another row's
+    version) keeps it; an answer without a `version` (a page, a document) is left alone.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    signature = inspect.signature(endpoint)
+    if any(name in signature.parameters for name in ("etag_response", "etag_cache")):
+        raise TypeError(f"{endpoint.__name__}: etag_response and etag_cache are the route's")
+    # FastAPI hands one Response to an operation: the endpoint's own, if it asks for it.
+    own = [p.name for p in signature.parameters.values() if p.annotation is Response]
+    response_name = own[0] if own else "etag_response"
+    added = [] if own else [inspect.Parameter(response_name, keyword, annotation=Response)]
+    if conditional:
+        added.append(inspect.Parameter("etag_cache", keyword, annotation=CacheCheckDep))
+
+    @functools.wraps(endpoint)
+    async def tagged(*, etag_cache: CacheCheck | None = None, **arguments: Any) -> Any:
+        response = arguments[response_name] if own else arguments.pop(response_name)
+        result = await endpoint(**arguments)
+        version = getattr(result, "version", None)
+        if isinstance(version, int) and "etag" not in response.headers:
+            if etag_cache is not None:
+                etag_cache.respond(version)
+            else:
+                response.headers["ETag"] = etag_of(version)
+        return result
+
+    tagged.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *added]
+    )
+    return tagged

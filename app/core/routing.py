@@ -1,6 +1,7 @@
 """The route classes every router uses: the query a route declares is the only query it takes,
 JSON bodies only, and idempotent POSTs recorded."""
 
+import inspect
 from collections.abc import Callable, Collection, Coroutine, Iterator
 from email.message import Message
 from typing import Any, ClassVar
@@ -13,6 +14,7 @@ from starlette.datastructures import QueryParams
 
 from app.core import idempotency
 from app.core.errors import FieldProblem, InvalidInput, UnsupportedMediaType
+from app.core.etag import tagged_by_version
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -128,7 +130,16 @@ def _require_json_text(content_type: str | None, body: bytes) -> None:
 
 
 class HandoverRoute(DeclaredQueryRoute):
-    """The API's routes: the declared query only, JSON bodies only, idempotent POSTs recorded."""
+    """The API's routes: the declared query only, JSON bodies only, idempotent POSTs recorded,
+    answers tagged with their version's ETag (304 where the route documents it)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        if inspect.iscoroutinefunction(endpoint):
+            conditional = 304 in (options.get("responses") or {})
+            super().__init__(path, tagged_by_version(endpoint, conditional=conditional), **options)
+        else:
+            super().__init__(path, endpoint, **options)
+        self.endpoint = endpoint  # the function as written, as tests and the fast path find it
 
     def inner_handler(self) -> Handler:
         handler = super().inner_handler()

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -36,11 +36,9 @@ async def create_customer(
     caller: CustomersWriter,
     _: IdempotencyDep,
     body: CustomerCreate,
-    response: Response,
 ) -> CustomerPublic:
     """Add a customer."""
     customer = await service.create_customer(session, caller, body)
-    set_etag(response, customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -60,9 +58,8 @@ async def list_customers(
 
 
 @router.get("/{customer_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_customer(customer: ReadableCustomer, cache: CacheCheckDep) -> CustomerPublic:
+async def get_customer(customer: ReadableCustomer) -> CustomerPublic:
     """Read one customer."""
-    cache.respond(customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -71,12 +68,9 @@ async def update_customer(
     session: SessionDep,
     customer: WritableCustomer,
     body: CustomerUpdate,
-    precondition: WriteCheckDep,
 ) -> CustomerPublic:
     """Change a customer (JSON merge patch)."""
-    precondition.require(customer.version)
     customer = await service.update_customer(session, customer, body)
-    precondition.tag(customer.version)
     return CustomerPublic.model_validate(customer)
 
 
@@ -85,9 +79,6 @@ async def update_customer(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_customer(
-    session: SessionDep, customer: WritableCustomer, precondition: WriteCheckDep
-) -> None:
+async def delete_customer(session: SessionDep, customer: WritableCustomer) -> None:
     """Remove a customer that has no projects."""
-    precondition.require(customer.version)
     await service.delete_customer(session, customer)
