@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.allocations import conflicts, service
 from app.allocations.deps import AllocatedMember, ReadableAllocation, WritableAllocation
@@ -16,7 +16,7 @@ from app.allocations.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import CalendarDate, UpdatedSince
 from app.core.routing import HandoverRoute
@@ -52,11 +52,9 @@ async def create_allocation(
     _: IdempotencyDep,
     project: WritableProject,
     body: AllocationCreate,
-    response: Response,
 ) -> AllocationPublic:
     """Put a member on the project for a date range, at a share of their capacity."""
     allocation = await service.create_allocation(session, caller, project, body)
-    set_etag(response, allocation.version)
     return AllocationPublic.model_validate(allocation)
 
 
@@ -111,9 +109,8 @@ async def list_member_allocations(
 
 
 @router.get("/v1/allocations/{allocation_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_allocation(allocation: ReadableAllocation, cache: CacheCheckDep) -> AllocationPublic:
+async def get_allocation(allocation: ReadableAllocation) -> AllocationPublic:
     """Read one allocation."""
-    cache.respond(allocation.version)
     return AllocationPublic.model_validate(allocation)
 
 
@@ -130,7 +127,6 @@ async def update_allocation(
     """Change an allocation (JSON merge patch)."""
     precondition.require(allocation.version)
     allocation = await service.update_allocation(session, caller, allocation, body)
-    precondition.tag(allocation.version)
     return AllocationPublic.model_validate(allocation)
 
 

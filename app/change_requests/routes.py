@@ -1,7 +1,7 @@
 """Change requests: `/v1/projects/{project_id}/change-requests`,
 `/v1/change-requests/{change_request_id}` (and its transitions), and the project's baseline."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.change_requests import report, service
 from app.change_requests.deps import ReadableChangeRequest, WritableChangeRequest
@@ -15,7 +15,7 @@ from app.change_requests.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -41,11 +41,9 @@ async def create_change_request(
     _: IdempotencyDep,
     project: WritableProject,
     body: ChangeRequestCreate,
-    response: Response,
 ) -> ChangeRequestPublic:
     """Write down what the customer asks for beyond the contract; it starts as a `draft`."""
     change_request = await service.create_change_request(session, caller, project, body)
-    set_etag(response, change_request.version)
     [described] = await service.describe(session, [change_request])
     return described
 
@@ -70,7 +68,6 @@ async def get_change_request(
     session: SessionDep, change_request: ReadableChangeRequest, cache: CacheCheckDep
 ) -> ChangeRequestPublic:
     """Read one change request with its assessment and history."""
-    cache.respond(change_request.version)
     [described] = await service.describe(session, [change_request])
     return described
 
@@ -89,7 +86,6 @@ async def update_change_request(
     """Reword a draft or submitted change request (JSON merge patch)."""
     precondition.require(change_request.version)
     change_request = await service.update_change_request(session, caller, change_request, body)
-    precondition.tag(change_request.version)
     [described] = await service.describe(session, [change_request])
     return described
 
@@ -122,7 +118,6 @@ async def transition_change_request(
     """Move a change request along its workflow; approval applies it to the project."""
     precondition.require(change_request.version)
     change_request = await service.move_change_request(session, caller, change_request, body)
-    precondition.tag(change_request.version)
     [described] = await service.describe(session, [change_request])
     return described
 

@@ -4,11 +4,11 @@ Handover wrote back to their deals."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -46,12 +46,10 @@ async def create_crm_connection(
     settings: SettingsDep,
     base_url: PublicBaseUrl,
     body: CrmConnectionCreate,
-    response: Response,
 ) -> CrmConnectionWithSecret:
     """Connect a CRM; a secret we generate is in this response only (no Idempotency-Key:
     the secret is never stored where a replay could read it)."""
     connection, secret = await service.create_connection(session, caller, body, settings)
-    set_etag(response, connection.version)
     return CrmConnectionWithSecret(**service.present_with_secret(connection, base_url, secret))
 
 
@@ -77,7 +75,6 @@ async def get_crm_connection(
     connection: ReadableConnection, base_url: PublicBaseUrl, cache: CacheCheckDep
 ) -> CrmConnectionPublic:
     """Read one connection, with its intake URL."""
-    cache.respond(connection.version)
     return CrmConnectionPublic(**service.present(connection, base_url))
 
 
@@ -94,7 +91,6 @@ async def update_crm_connection(
     """Change a connection (JSON merge patch); the provider and the secret stay."""
     precondition.require(connection.version)
     connection = await service.update_connection(session, caller, connection, body, settings)
-    precondition.tag(connection.version)
     return CrmConnectionPublic(**service.present(connection, base_url))
 
 
@@ -118,12 +114,10 @@ async def rotate_crm_connection_secret(
     base_url: PublicBaseUrl,
     connection: WritableConnection,
     body: CrmSecretRotation,
-    response: Response,
 ) -> CrmConnectionWithSecret:
     """Replace the secret; the old one is accepted for the grace period. The new one (if we
     made it) is in this response only."""
     secret = await service.rotate_secret(session, connection, body, settings)
-    set_etag(response, connection.version)
     return CrmConnectionWithSecret(**service.present_with_secret(connection, base_url, secret))
 
 

@@ -1,10 +1,10 @@
 """Customer tasks: `/v1/projects/{project_id}/customer-tasks` and `/v1/customer-tasks/{id}`."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -37,11 +37,9 @@ async def create_customer_task(
     _: IdempotencyDep,
     project: WritableProject,
     body: CustomerTaskCreate,
-    response: Response,
 ) -> CustomerTaskPublic:
     """Give the customer a task; they see it on the share page and mark it done there."""
     task = await service.create_task(session, project, body)
-    set_etag(response, task.version)
     return CustomerTaskPublic.model_validate(task)
 
 
@@ -56,9 +54,8 @@ async def list_customer_tasks(
 @router.get(
     "/v1/customer-tasks/{customer_task_id}", responses={**problem_responses(404), **NOT_MODIFIED}
 )
-async def get_customer_task(task: ReadableCustomerTask, cache: CacheCheckDep) -> CustomerTaskPublic:
+async def get_customer_task(task: ReadableCustomerTask) -> CustomerTaskPublic:
     """Read one customer task."""
-    cache.respond(task.version)
     return CustomerTaskPublic.model_validate(task)
 
 
@@ -76,7 +73,6 @@ async def update_customer_task(
     precondition.require(task.version)
     project = await get_project(session, caller, task.project_id)
     task = await service.update_task(session, project, task, body)
-    precondition.tag(task.version)
     return CustomerTaskPublic.model_validate(task)
 
 

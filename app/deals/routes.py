@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -72,7 +72,6 @@ async def list_deals(
 
 
 @router.get("/{deal_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_deal(deal: ReadableDeal, cache: CacheCheckDep) -> DealPublic:
+async def get_deal(deal: ReadableDeal) -> DealPublic:
     """Read one deal and the project it became."""
-    cache.respond(deal.version)
     return DealPublic.model_validate(deal)

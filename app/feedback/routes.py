@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import HandoverRoute
 from app.core.sync_pages import SyncPageParams, sync_pages
@@ -41,11 +41,9 @@ async def create_feedback(
     _: IdempotencyDep,
     project: WritableProject,
     body: FeedbackCreate,
-    response: Response,
 ) -> FeedbackPublic:
     """Record feedback on a project; it starts `new` and its response clock starts."""
     feedback = await service.create_feedback(session, project, body, caller)
-    set_etag(response, feedback.version)
     return FeedbackPublic.model_validate(feedback)
 
 
@@ -62,9 +60,8 @@ async def list_feedback(
 
 
 @router.get("/v1/feedback/{feedback_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_feedback(feedback: ReadableFeedback, cache: CacheCheckDep) -> FeedbackPublic:
+async def get_feedback(feedback: ReadableFeedback) -> FeedbackPublic:
     """Read one piece of feedback, with its response times."""
-    cache.respond(feedback.version)
     return FeedbackPublic.model_validate(feedback)
 
 
@@ -78,7 +75,6 @@ async def update_feedback(
     """Change feedback's words, category, sentiment or milestone (JSON merge patch)."""
     precondition.require(feedback.version)
     feedback = await service.update_feedback(session, feedback, body)
-    precondition.tag(feedback.version)
     return FeedbackPublic.model_validate(feedback)
 
 
@@ -110,5 +106,4 @@ async def transition_feedback(
     """Move feedback along its workflow (`new → acknowledged → actioned → closed`)."""
     precondition.require(feedback.version)
     feedback = await service.move_feedback(session, caller, feedback, body)
-    precondition.tag(feedback.version)
     return FeedbackPublic.model_validate(feedback)

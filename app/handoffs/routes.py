@@ -1,10 +1,10 @@
 """The handoff brief: `/v1/projects/{project_id}/handoff`, its history, accept and return."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -32,7 +32,6 @@ async def get_handoff_brief(
 ) -> HandoffBriefPublic:
     """The handoff brief: what was sold and promised, to whom, and whether delivery accepted it."""
     brief = await service.brief_of(session, project)
-    cache.respond(brief.version)
     return service.public(brief)
 
 
@@ -48,7 +47,6 @@ async def replace_handoff_brief(
     brief = await service.brief_of(session, project)
     precondition.require(brief.version)
     brief = await service.replace_brief(session, caller, project, body)
-    precondition.tag(brief.version)
     return service.public(brief)
 
 
@@ -67,12 +65,10 @@ async def accept_handoff_brief(
     _: IdempotencyDep,
     project: WritableProject,
     body: HandoffAccept,
-    response: Response,
 ) -> HandoffBriefPublic:
     """Accept the brief (409 naming the required items still empty): the project may leave
     `initiating`, and a kickoff is proposed if none is planned."""
     brief = await acceptance.accept_brief(session, caller, project, body)
-    set_etag(response, brief.version)
     return service.public(brief)
 
 
@@ -83,9 +79,7 @@ async def return_handoff_brief(
     _: IdempotencyDep,
     project: WritableProject,
     body: HandoffReturn,
-    response: Response,
 ) -> HandoffBriefPublic:
     """Send the brief back to sales with a reason (`handoff.returned` tells the sales owner)."""
     brief = await acceptance.return_brief(session, caller, project, body)
-    set_etag(response, brief.version)
     return service.public(brief)

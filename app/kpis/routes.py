@@ -1,10 +1,10 @@
 """SMART KPI targets: `/v1/projects/{project_id}/kpis`, `/v1/kpis` and their measurements."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -39,11 +39,9 @@ async def create_project_kpi(
     _: IdempotencyDep,
     project: WritableProject,
     body: KpiCreate,
-    response: Response,
 ) -> KpiPublic:
     """Set a target for the project; it is evaluated at once."""
     kpi = await service.create_kpi(session, caller, body, project)
-    set_etag(response, kpi.version)
     return KpiPublic.model_validate(kpi)
 
 
@@ -68,11 +66,9 @@ async def create_kpi(
     caller: ProjectsWriter,
     _: IdempotencyDep,
     body: KpiCreate,
-    response: Response,
 ) -> KpiPublic:
     """Set an organization-level target, computed over all the organization's projects."""
     kpi = await service.create_kpi(session, caller, body)
-    set_etag(response, kpi.version)
     return KpiPublic.model_validate(kpi)
 
 
@@ -90,9 +86,8 @@ async def list_kpis(
 
 
 @router.get("/v1/kpis/{kpi_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_kpi(kpi: ReadableKpi, cache: CacheCheckDep) -> KpiPublic:
+async def get_kpi(kpi: ReadableKpi) -> KpiPublic:
     """Read a target with its current value, status and trend."""
-    cache.respond(kpi.version)
     return KpiPublic.model_validate(kpi)
 
 
@@ -107,7 +102,6 @@ async def update_kpi(
     """Change a target (JSON merge patch); it is evaluated again at once."""
     precondition.require(kpi.version)
     kpi = await service.update_kpi(session, caller, kpi, body)
-    precondition.tag(kpi.version)
     return KpiPublic.model_validate(kpi)
 
 

@@ -4,11 +4,11 @@
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import HandoverRoute
 from app.core.sync_pages import SyncPageParams, sync_pages
@@ -37,11 +37,9 @@ async def record_lesson(
     _: IdempotencyDep,
     project: WritableProject,
     body: LessonCreate,
-    response: Response,
 ) -> LessonPublic:
     """Record what the project taught: what happened, why, and what to do next time."""
     lesson = await service.record_lesson(session, caller, project, body)
-    set_etag(response, lesson.version)
     [described] = await service.describe(session, [lesson])
     return described
 
@@ -80,7 +78,6 @@ async def get_lesson(
     session: SessionDep, lesson: ReadableLesson, cache: CacheCheckDep
 ) -> LessonPublic:
     """Read one lesson."""
-    cache.respond(lesson.version)
     [described] = await service.describe(session, [lesson])
     return described
 
@@ -92,7 +89,6 @@ async def update_lesson(
     """Improve a lesson's words, category, outcome or tags (JSON merge patch)."""
     precondition.require(lesson.version)
     lesson = await service.update_lesson(session, lesson, body)
-    precondition.tag(lesson.version)
     [described] = await service.describe(session, [lesson])
     return described
 

@@ -1,11 +1,11 @@
 """Meetings and cadences: `/v1/projects/{project_id}/meetings`, `/v1/meetings/{meeting_id}`,
 `/v1/projects/{project_id}/cadences`, `/v1/cadences/{cadence_id}`."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -50,12 +50,10 @@ async def create_meeting(
     _: IdempotencyDep,
     project: WritableProject,
     body: MeetingCreate,
-    response: Response,
 ) -> MeetingPublic:
     """Plan a meeting of the project (kickoff, sync, review…), with attendees and agenda. A
     kickoff replaces the project's proposed one (which becomes `cancelled`)."""
     meeting = await service.create_meeting(session, caller, project, body)
-    set_etag(response, meeting.version)
     return await service.describe_meeting(session, meeting)
 
 
@@ -81,7 +79,6 @@ async def get_meeting(
     session: SessionDep, meeting: ReadableMeeting, cache: CacheCheckDep
 ) -> MeetingPublic:
     """Read one meeting with its attendees and decisions."""
-    cache.respond(meeting.version)
     return await service.describe_meeting(session, meeting)
 
 
@@ -96,7 +93,6 @@ async def update_meeting(
     """Move, re-plan, cancel a meeting or correct its record (JSON merge patch)."""
     precondition.require(meeting.version)
     meeting = await service.update_meeting(session, caller, meeting, body)
-    precondition.tag(meeting.version)
     return await service.describe_meeting(session, meeting)
 
 
@@ -125,7 +121,6 @@ async def hold_meeting(
     """Record that the meeting took place, with its notes and decisions (`meeting.held`)."""
     precondition.require(meeting.version)
     meeting = await service.hold_meeting(session, caller, meeting, body)
-    precondition.tag(meeting.version)
     return await service.describe_meeting(session, meeting)
 
 
@@ -140,11 +135,9 @@ async def create_cadence(
     _: IdempotencyDep,
     project: WritableProject,
     body: CadenceCreate,
-    response: Response,
 ) -> CadencePublic:
     """Give the project a recurring meeting: a weekly sync, a monthly review…"""
     cadence = await cadences.create_cadence(session, caller, project, body)
-    set_etag(response, cadence.version)
     return cadences.present(cadence)
 
 
@@ -171,7 +164,6 @@ async def update_cadence(
     """Change a cadence's rule, time or details (JSON merge patch)."""
     precondition.require(cadence.version)
     cadence = await cadences.update_cadence(session, cadence, body)
-    precondition.tag(cadence.version)
     return cadences.present(cadence)
 
 

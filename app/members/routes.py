@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -36,11 +36,9 @@ async def create_member(
     caller: MembersWriter,
     _: IdempotencyDep,
     body: MemberCreate,
-    response: Response,
 ) -> MemberPublic:
     """Add a person to the organization."""
     member = await service.create_member(session, caller, body)
-    set_etag(response, member.version)
     return MemberPublic.model_validate(member)
 
 
@@ -58,9 +56,8 @@ async def list_members(
 
 
 @router.get("/{member_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_member(member: ReadableMember, cache: CacheCheckDep) -> MemberPublic:
+async def get_member(member: ReadableMember) -> MemberPublic:
     """Read one member."""
-    cache.respond(member.version)
     return MemberPublic.model_validate(member)
 
 
@@ -71,7 +68,6 @@ async def update_member(
     """Change a member (JSON merge patch)."""
     precondition.require(member.version)
     member = await service.update_member(session, member, body)
-    precondition.tag(member.version)
     return MemberPublic.model_validate(member)
 
 

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -37,11 +37,9 @@ async def create_project_template(
     caller: ProjectsWriter,
     _: IdempotencyDep,
     body: ProjectTemplateCreate,
-    response: Response,
 ) -> ProjectTemplatePublic:
     """Write a template: milestones and RACI rows for projects from won deals."""
     template = await service.create_template(session, caller, body)
-    set_etag(response, template.version)
     return ProjectTemplatePublic.model_validate(template)
 
 
@@ -72,7 +70,6 @@ async def get_project_template(
     template: ReadableTemplate, cache: CacheCheckDep
 ) -> ProjectTemplatePublic:
     """Read one template."""
-    cache.respond(template.version)
     return ProjectTemplatePublic.model_validate(template)
 
 
@@ -86,7 +83,6 @@ async def update_project_template(
     """Change a template (JSON merge patch; lists are replaced whole)."""
     precondition.require(template.version)
     template = await service.update_template(session, template, body)
-    precondition.tag(template.version)
     return ProjectTemplatePublic.model_validate(template)
 
 

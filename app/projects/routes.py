@@ -3,11 +3,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -33,11 +33,9 @@ async def create_project(
     caller: ProjectsWriter,
     _: IdempotencyDep,
     body: ProjectCreate,
-    response: Response,
 ) -> ProjectPublic:
     """Start a project by hand (CRM deals start theirs on their own)."""
     project = await service.create_project(session, caller, body)
-    set_etag(response, project.version)
     return ProjectPublic.model_validate(project)
 
 
@@ -69,9 +67,8 @@ async def list_projects(
 
 
 @router.get("/{project_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_project(project: ReadableProject, cache: CacheCheckDep) -> ProjectPublic:
+async def get_project(project: ReadableProject) -> ProjectPublic:
     """Read one project."""
-    cache.respond(project.version)
     return ProjectPublic.model_validate(project)
 
 
@@ -86,7 +83,6 @@ async def update_project(
     """Change a project (JSON merge patch); archived projects are read-only (409)."""
     precondition.require(project.version)
     project = await service.update_project(session, caller, project, body)
-    precondition.tag(project.version)
     return ProjectPublic.model_validate(project)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import HandoverRoute
@@ -61,11 +61,9 @@ async def create_activity(
     _: IdempotencyDep,
     project: WritableProject,
     body: ActivityCreate,
-    response: Response,
 ) -> ActivityPublic:
     """Add an activity to the RACI matrix, with its letters (exactly one A, at least one R)."""
     activity = await service.create_activity(session, caller, project, body)
-    set_etag(response, activity.version)
     return activity
 
 
@@ -89,7 +87,6 @@ async def get_activity(
     session: SessionDep, activity: ReadableActivity, cache: CacheCheckDep
 ) -> ActivityPublic:
     """Read one activity with its letters."""
-    cache.respond(activity.version)
     return await service.describe_activity(session, activity)
 
 
@@ -104,7 +101,6 @@ async def update_activity(
     """Change an activity (JSON merge patch); `assignments` replaces all of its letters."""
     precondition.require(activity.version)
     updated = await service.update_activity(session, caller, activity, body)
-    precondition.tag(updated.version)
     return updated
 
 
@@ -169,5 +165,4 @@ async def replace_raci_matrix(
     """Replace every letter of the project's matrix at once; one 422 lists every broken rule."""
     precondition.require(project.version)
     matrix = await matrix_service.replace_matrix(session, caller, project, body)
-    precondition.tag(matrix.version)
     return matrix

@@ -3,11 +3,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -37,11 +37,9 @@ async def create_risk(
     _: IdempotencyDep,
     project: WritableProject,
     body: RiskCreate,
-    response: Response,
 ) -> RiskPublic:
     """Register a risk of a project; its score is probability × impact."""
     risk = await service.create_risk(session, caller, project, body)
-    set_etag(response, risk.version)
     return RiskPublic.model_validate(risk)
 
 
@@ -72,9 +70,8 @@ async def list_risks(
 
 
 @router.get("/v1/risks/{risk_id}", responses={**problem_responses(404), **NOT_MODIFIED})
-async def get_risk(risk: ReadableRisk, cache: CacheCheckDep) -> RiskPublic:
+async def get_risk(risk: ReadableRisk) -> RiskPublic:
     """Read one risk."""
-    cache.respond(risk.version)
     return RiskPublic.model_validate(risk)
 
 
@@ -89,7 +86,6 @@ async def update_risk(
     """Change a risk (JSON merge patch); a closed risk is reopened by setting `status: open`."""
     precondition.require(risk.version)
     risk = await service.update_risk(session, caller, risk, body)
-    precondition.tag(risk.version)
     return RiskPublic.model_validate(risk)
 
 

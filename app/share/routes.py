@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
 from app.core.urls import public_url
@@ -32,7 +32,6 @@ async def create_share_link(
     session: SessionDep,
     project: WritableProject,
     body: ShareLinkCreate,
-    response: Response,
 ) -> ShareLinkCreated:
     """Share the project with its customer: a page at `/share/{token}`, until it expires.
 
@@ -40,7 +39,6 @@ async def create_share_link(
     the token.
     """
     link, token = await service.create_link(session, project, body)
-    set_etag(response, link.version)
     url = public_url(request, "show_share_page", token=token)
     return ShareLinkCreated.model_validate({**link.model_dump(), "token": token, "url": url})
 
@@ -61,9 +59,8 @@ async def list_share_links(
 
 
 @router.get("/v1/share-links/{share_link_id}", responses=NOT_MODIFIED)
-async def get_share_link(link: ReadableShareLink, cache: CacheCheckDep) -> ShareLinkPublic:
+async def get_share_link(link: ReadableShareLink) -> ShareLinkPublic:
     """Read one share link (never its token)."""
-    cache.respond(link.version)
     return ShareLinkPublic.model_validate(link)
 
 

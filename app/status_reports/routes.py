@@ -1,10 +1,10 @@
 """Status reports: what was reported, frozen at publication."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import HandoverRoute
@@ -37,11 +37,9 @@ async def create_status_report(
     _: IdempotencyDep,
     project: WritableProject,
     body: StatusReportCreate,
-    response: Response,
 ) -> StatusReportPublic:
     """Start a status report as a draft."""
     report = await service.create_report(session, project, body)
-    set_etag(response, report.version)
     return StatusReportPublic.model_validate(report)
 
 
@@ -59,9 +57,8 @@ async def list_status_reports(
 
 
 @router.get("/v1/status-reports/{status_report_id}", responses=NOT_MODIFIED)
-async def get_status_report(report: ReadableReport, cache: CacheCheckDep) -> StatusReportPublic:
+async def get_status_report(report: ReadableReport) -> StatusReportPublic:
     """Read one status report."""
-    cache.respond(report.version)
     return StatusReportPublic.model_validate(report)
 
 
@@ -77,7 +74,6 @@ async def update_status_report(
     """Change a draft (JSON merge patch); published reports are immutable (409)."""
     precondition.require(report.version)
     report = await service.update_report(session, report, body)
-    precondition.tag(report.version)
     return StatusReportPublic.model_validate(report)
 
 
@@ -101,5 +97,4 @@ async def publish_status_report(
     """Publish a draft: snapshot the project, compare with the last report, freeze it."""
     precondition.require(report.version)
     report = await service.publish_report(session, report)
-    precondition.tag(report.version)
     return StatusReportPublic.model_validate(report)

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
@@ -56,14 +56,12 @@ async def create_webhook_endpoint(
     caller: WebhooksWriter,
     settings: SettingsDep,
     body: WebhookEndpointCreate,
-    response: Response,
 ) -> WebhookEndpointWithSecret:
     """Register an endpoint; its signing secret is in this response only.
 
     No Idempotency-Key here: replaying would mean storing the secret.
     """
     endpoint, secret = await service.create_endpoint(session, caller, body, settings)
-    set_etag(response, endpoint.version)
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
 
@@ -87,7 +85,6 @@ async def get_webhook_endpoint(
     endpoint: ReadableEndpoint, cache: CacheCheckDep
 ) -> WebhookEndpointPublic:
     """Read one webhook endpoint (never its secret)."""
-    cache.respond(endpoint.version)
     return WebhookEndpointPublic.model_validate(endpoint)
 
 
@@ -101,7 +98,6 @@ async def update_webhook_endpoint(
     """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
     precondition.require(endpoint.version)
     endpoint = await service.update_endpoint(session, endpoint, body)
-    precondition.tag(endpoint.version)
     return WebhookEndpointPublic.model_validate(endpoint)
 
 
@@ -131,7 +127,6 @@ async def rotate_webhook_secret(
     """
     precondition.require(endpoint.version)
     secret = await service.rotate_secret(session, endpoint, body.grace_period_seconds, settings)
-    precondition.tag(endpoint.version)
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
 
