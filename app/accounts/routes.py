@@ -2,22 +2,16 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter
-
 from app.accounts import service
 from app.accounts.schemas import AccountOverview
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.customers.service import get_customer
 from app.models.base import today
 from app.projects.deps import ProjectsReader
 
-router = APIRouter(
-    tags=["customers"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("customers")
 
 
 @router.get("/v1/customers/{customer_id}/overview", responses=problem_responses(404))

@@ -3,7 +3,7 @@ and what a member owes, `/v1/members/{member_id}/action-items`."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.action_items import service
 from app.action_items.deps import (
@@ -22,18 +22,14 @@ from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 SyncPages = Annotated[SyncPageParams, sync_pages("action_items", deletions=True)]
 
-router = APIRouter(
-    tags=["action-items"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("action-items")
 
 
 @router.post(

@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.allocations import conflicts, service
 from app.allocations.deps import AllocatedMember, ReadableAllocation, WritableAllocation
@@ -19,17 +19,13 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import CalendarDate, UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
 SyncPages = Annotated[SyncPageParams, sync_pages("allocations", deletions=True)]
 
-router = APIRouter(
-    tags=["allocations"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("allocations")
 
 WindowStart = Annotated[
     CalendarDate | None,

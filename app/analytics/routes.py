@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.analytics import service
 from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
@@ -12,13 +12,9 @@ from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.moments import CalendarDate
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 
-router = APIRouter(
-    tags=["analytics"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("analytics")
 
 AnalyticsReader = Annotated[Caller, requires(Scope.analytics_read)]
 

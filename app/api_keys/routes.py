@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.api_keys import service
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage
@@ -11,16 +11,11 @@ from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 
 Admin = Annotated[Caller, requires(Scope.admin)]
 
-router = APIRouter(
-    prefix="/v1/api-keys",
-    tags=["api-keys"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("api-keys", prefix="/v1/api-keys")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))

@@ -11,7 +11,7 @@ from app.calendars.schemas import CalendarSecretUrl
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
-from app.core.routing import HandoverRoute
+from app.core.routing import HandoverRoute, api_router
 from app.core.urls import public_url
 from app.models import CalendarFeed
 from app.projects.deps import ReadableProject, WritableProject
@@ -26,11 +26,7 @@ FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_MODIFIED,
 }
 
-router = APIRouter(
-    tags=["calendars"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 404, 422, 500),
-)
+router = api_router("calendars", problems=(401, 403, 404, 422, 500))
 
 
 async def _feed(

@@ -1,7 +1,7 @@
 """Change requests: `/v1/projects/{project_id}/change-requests`,
 `/v1/change-requests/{change_request_id}` (and its transitions), and the project's baseline."""
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.change_requests import report, service
 from app.change_requests.deps import ReadableChangeRequest, WritableChangeRequest
@@ -18,16 +18,12 @@ from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.models import ChangeRequestStatus
 from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
-router = APIRouter(
-    tags=["change-requests"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("change-requests")
 
 
 @router.post(

@@ -6,14 +6,14 @@ from collections.abc import Callable, Collection, Coroutine, Iterator
 from email.message import Message
 from typing import Any, ClassVar
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import QueryParams
 
 from app.core import idempotency
-from app.core.errors import FieldProblem, InvalidInput, UnsupportedMediaType
+from app.core.errors import FieldProblem, InvalidInput, UnsupportedMediaType, problem_responses
 from app.core.etag import tagged_by_version
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -154,3 +154,19 @@ class HandoverRoute(DeclaredQueryRoute):
             return response
 
         return route_handler
+
+
+API_PROBLEMS = (401, 403, 422, 500)
+
+
+def api_router(
+    tag: str, *, prefix: str = "", problems: tuple[int, ...] = API_PROBLEMS
+) -> APIRouter:
+    """A domain's router: its operations listed under `tag`, built by `HandoverRoute`, each
+    documenting the problems any operation of the API can answer (`problems`)."""
+    return APIRouter(
+        prefix=prefix,
+        tags=[tag],
+        route_class=HandoverRoute,
+        responses=problem_responses(*problems),
+    )

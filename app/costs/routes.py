@@ -3,24 +3,20 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.costs import service
 from app.costs.schemas import CostEntryCreate, CostEntryPage, CostEntryPublic
 from app.models.kpi import CostEntry
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
-router = APIRouter(
-    tags=["costs"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("costs")
 
 # Cost entries are never edited (a wrong one is deleted and booked again): version 1 is the ETag.
 VERSION = 1

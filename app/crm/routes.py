@@ -4,14 +4,14 @@ Handover wrote back to their deals."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.core.urls import PublicBaseUrl
 from app.crm import service
@@ -31,12 +31,7 @@ from app.models import CrmSource, InboundOutcome, WritebackStatus
 
 SyncPages = Annotated[SyncPageParams, sync_pages("crm_connections", deletions=True)]
 
-router = APIRouter(
-    prefix="/v1/crm-connections",
-    tags=["crm"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("crm", prefix="/v1/crm-connections")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))

@@ -1,13 +1,13 @@
 """Customer tasks: `/v1/projects/{project_id}/customer-tasks` and `/v1/customer-tasks/{id}`."""
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.customer_tasks import service
 from app.customer_tasks.deps import ReadableCustomerTask, WritableCustomerTask
 from app.customer_tasks.schemas import (
@@ -19,11 +19,7 @@ from app.customer_tasks.schemas import (
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.projects.service import get_project
 
-router = APIRouter(
-    tags=["customer-tasks"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("customer-tasks")
 
 
 @router.post(

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.deals import service
 from app.deals.deps import DealsReader, DealsWriter, ReadableDeal
@@ -18,12 +18,7 @@ from app.models import CrmSource
 
 SyncPages = Annotated[SyncPageParams, sync_pages("deals", deletions=True)]
 
-router = APIRouter(
-    prefix="/v1/deals",
-    tags=["deals"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("deals", prefix="/v1/deals")
 
 
 @router.post(

@@ -3,14 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import StringConstraints
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.moments import Since
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.events import service
 from app.events.deps import EventsReader, ReadableEvent
@@ -24,11 +24,7 @@ TypePattern = Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z_]+
 
 SyncPages = Annotated[SyncPageParams, sync_pages("events")]
 
-router = APIRouter(
-    tags=["events"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("events")
 
 
 @router.get("/v1/events", responses=problem_responses(400))

@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.feedback import service
 from app.feedback.deps import FeedbackFilterDep, ReadableFeedback, WritableFeedback
@@ -23,11 +23,7 @@ from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 SyncPages = Annotated[SyncPageParams, sync_pages("feedback", deletions=True)]
 
-router = APIRouter(
-    tags=["feedback"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("feedback")
 
 
 @router.post(

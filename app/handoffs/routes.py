@@ -1,13 +1,11 @@
 """The handoff brief: `/v1/projects/{project_id}/handoff`, its history, accept and return."""
 
-from fastapi import APIRouter
-
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.handoffs import acceptance, service
 from app.handoffs.schemas import (
     HandoffAccept,
@@ -18,11 +16,8 @@ from app.handoffs.schemas import (
 )
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
-router = APIRouter(
-    prefix="/v1/projects/{project_id}/handoff",
-    tags=["handoffs"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 404, 422, 500),
+router = api_router(
+    "handoffs", prefix="/v1/projects/{project_id}/handoff", problems=(401, 403, 404, 422, 500)
 )
 
 

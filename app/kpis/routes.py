@@ -1,13 +1,13 @@
 """SMART KPI targets: `/v1/projects/{project_id}/kpis`, `/v1/kpis` and their measurements."""
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.kpis import service
 from app.kpis.deps import KpiFilterDep, ReadableKpi, WritableKpi
 from app.kpis.schemas import (
@@ -21,11 +21,7 @@ from app.kpis.schemas import (
 )
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
-router = APIRouter(
-    tags=["kpis"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("kpis")
 
 
 @router.post(

@@ -4,13 +4,13 @@
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.lessons import service
 from app.lessons.deps import LessonFilterDep, ReadableLesson, SearchWords, WritableLesson
@@ -19,11 +19,7 @@ from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, W
 
 SyncPages = Annotated[SyncPageParams, sync_pages("lessons", deletions=True)]
 
-router = APIRouter(
-    tags=["lessons"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("lessons")
 
 
 @router.post(

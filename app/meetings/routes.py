@@ -1,14 +1,14 @@
 """Meetings and cadences: `/v1/projects/{project_id}/meetings`, `/v1/meetings/{meeting_id}`,
 `/v1/projects/{project_id}/cadences`, `/v1/cadences/{cadence_id}`."""
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.meetings import cadences, service
 from app.meetings.calendar import occurrences_between
 from app.meetings.deps import (
@@ -32,11 +32,7 @@ from app.meetings.schemas import (
 from app.models.base import today
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
-router = APIRouter(
-    tags=["meetings"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("meetings")
 
 
 @router.post(

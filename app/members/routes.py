@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.members import service
 from app.members.deps import MembersReader, MembersWriter, ReadableMember, WritableMember
@@ -18,12 +18,7 @@ from app.models import MemberRole
 
 SyncPages = Annotated[SyncPageParams, sync_pages("members", deletions=True)]
 
-router = APIRouter(
-    prefix="/v1/members",
-    tags=["members"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("members", prefix="/v1/members")
 
 
 @router.post(

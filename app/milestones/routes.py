@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.gantt.service import SVG_MEDIA_TYPE, prefers_svg, project_gantt
 from app.milestones import service, timeline
@@ -27,11 +27,7 @@ from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 SyncPages = Annotated[SyncPageParams, sync_pages("milestones", deletions=True)]
 
-router = APIRouter(
-    tags=["milestones"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("milestones")
 
 
 @router.post(

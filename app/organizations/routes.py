@@ -2,23 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.organizations import service
 from app.organizations.schemas import OrganizationPublic, OrganizationUpdate
 
 Admin = Annotated[Caller, requires(Scope.admin)]
 
-router = APIRouter(
-    prefix="/v1/organization",
-    tags=["organization"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("organization", prefix="/v1/organization")
 
 
 @router.get("")

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.project_templates import service
 from app.project_templates.deps import ReadableTemplate, WritableTemplate
@@ -23,12 +23,7 @@ from app.projects.deps import ProjectsReader, ProjectsWriter
 
 SyncPages = Annotated[SyncPageParams, sync_pages("project_templates", deletions=True)]
 
-router = APIRouter(
-    prefix="/v1/project-templates",
-    tags=["project-templates"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("project-templates", prefix="/v1/project-templates")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))

@@ -2,14 +2,14 @@
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.models.base import today as today_utc
 from app.projects import lifecycle
 from app.projects.deps import (
@@ -22,11 +22,8 @@ from app.projects.deps import (
 from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
 from app.projects.status import status_document
 
-router = APIRouter(
-    prefix="/v1/projects/{project_id}",
-    tags=["projects"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 404, 422, 500),
+router = api_router(
+    "projects", prefix="/v1/projects/{project_id}", problems=(401, 403, 404, 422, 500)
 )
 
 

@@ -3,14 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Health, Phase
 from app.projects import service
@@ -19,12 +19,7 @@ from app.projects.schemas import ProjectCreate, ProjectPage, ProjectPublic, Proj
 
 SyncPages = Annotated[SyncPageParams, sync_pages("projects", deletions=True)]
 
-router = APIRouter(
-    prefix="/v1/projects",
-    tags=["projects"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("projects", prefix="/v1/projects")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))

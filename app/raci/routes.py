@@ -3,14 +3,14 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import Header, Query, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Phase
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
@@ -29,11 +29,7 @@ from app.raci.schemas import (
 
 SyncPages = Annotated[SyncPageParams, sync_pages("activities", deletions=True)]
 
-router = APIRouter(
-    tags=["raci"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("raci")
 
 MATRIX_AS_CSV: dict[int | str, dict[str, Any]] = {
     200: {

@@ -3,14 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.risks import service
@@ -19,11 +19,7 @@ from app.risks.schemas import RiskChangePage, RiskCreate, RiskPage, RiskPublic, 
 
 SyncPages = Annotated[SyncPageParams, sync_pages("risks", deletions=True)]
 
-router = APIRouter(
-    tags=["risks"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("risks")
 
 
 @router.post(

@@ -2,24 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.urls import public_url
 from app.projects.deps import ReadableProject, WritableProject
 from app.share import service
 from app.share.deps import ReadableShareLink, WritableShareLink
 from app.share.schemas import ShareLinkCreate, ShareLinkCreated, ShareLinkPage, ShareLinkPublic
 
-router = APIRouter(
-    tags=["share-links"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 404, 422, 500),
-)
+router = api_router("share-links", problems=(401, 403, 404, 422, 500))
 
 
 @router.post(

@@ -1,13 +1,13 @@
 """Status reports: what was reported, frozen at publication."""
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.models import ReportKind, ReportState
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.status_reports import service
@@ -19,11 +19,7 @@ from app.status_reports.schemas import (
     StatusReportUpdate,
 )
 
-router = APIRouter(
-    tags=["status-reports"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 404, 422, 500),
-)
+router = api_router("status-reports", problems=(401, 403, 404, 422, 500))
 
 
 @router.post(

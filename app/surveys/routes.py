@@ -1,13 +1,13 @@
 """The customer's voice: surveys, `/v1/projects/{project_id}/survey-responses` and the summary."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.models import SurveyKind
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.surveys import service
@@ -19,11 +19,7 @@ from app.surveys.schemas import (
     SurveySummary,
 )
 
-router = APIRouter(
-    tags=["surveys"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("surveys")
 
 
 @router.post(

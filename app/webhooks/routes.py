@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
@@ -10,7 +10,7 @@ from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
-from app.core.routing import HandoverRoute
+from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import DeliveryStatus
 from app.webhooks import deliveries, service
@@ -39,11 +39,7 @@ from app.webhooks.schemas import (
 
 SyncPages = Annotated[SyncPageParams, sync_pages("webhook_endpoints", deletions=True)]
 
-router = APIRouter(
-    tags=["webhooks"],
-    route_class=HandoverRoute,
-    responses=problem_responses(401, 403, 422, 500),
-)
+router = api_router("webhooks")
 
 ENDPOINTS = "/v1/webhook-endpoints"
 ENDPOINT = ENDPOINTS + "/{webhook_endpoint_id}"
