@@ -20,7 +20,6 @@ expires, and deals already taken are found again, never planned twice.
 """
 
 import asyncio
-import contextlib
 import json
 import time
 from collections import defaultdict
@@ -36,6 +35,7 @@ from sqlmodel import col, select
 
 from app.core.auth import Caller
 from app.core.leases import lease_due
+from app.core.rounds import run_rounds
 from app.crm import sync
 from app.crm.clients import client_for
 from app.crm.clients.base import Contact, CrmClient, CrmDeal, CrmRefused, CrmUnavailable
@@ -314,14 +314,10 @@ async def work_once(database: Database, http: httpx.AsyncClient) -> int:
 async def run(database: Database, stop: asyncio.Event) -> None:
     """Work until `stop` is set; poll when there is nothing to do."""
     async with crm_http_client(database.settings) as http:
-        while not stop.is_set():
-            try:
-                handled = await work_once(database, http)
-            except Exception:
-                logger.exception("CRM worker round failed; retrying")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        stop.wait(), timeout=database.settings.dispatcher_poll_seconds
-                    )
+        await run_rounds(
+            lambda: work_once(database, http),
+            stop,
+            idle_seconds=database.settings.dispatcher_poll_seconds,
+            failure="CRM worker round failed; retrying",
+            logger=logger,
+        )

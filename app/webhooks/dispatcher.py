@@ -10,7 +10,6 @@ with the same event id as `webhook-id` (at-least-once).
 """
 
 import asyncio
-import contextlib
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.events import record_event
 from app.core.leases import lease_due
+from app.core.rounds import run_rounds
 from app.core.secrets import decrypt_secret
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -285,13 +285,10 @@ async def run(database: Database, stop: asyncio.Event) -> None:
 
 async def _batches(database: Database, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
     """Batch after batch while there is work, then poll."""
-    settings = database.settings
-    while not stop.is_set():
-        try:
-            handled = await dispatch_once(database, client)
-        except Exception:
-            logger.exception("dispatcher cycle failed; retrying")
-            handled = 0
-        if handled == 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.dispatcher_poll_seconds)
+    await run_rounds(
+        lambda: dispatch_once(database, client),
+        stop,
+        idle_seconds=database.settings.dispatcher_poll_seconds,
+        failure="dispatcher cycle failed; retrying",
+        logger=logger,
+    )

@@ -16,7 +16,6 @@ Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction ac
 """
 
 import asyncio
-import contextlib
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from app.core.leases import lease_due
+from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
 from app.crm.writeback.fields import field_map
@@ -263,14 +263,11 @@ async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
 
 async def run(database: Database, stop: asyncio.Event) -> None:
     """Write back until `stop` is set."""
-    settings = database.settings
-    async with crm_http_client(settings) as client:
-        while not stop.is_set():
-            try:
-                handled = await dispatch_once(database, client)
-            except Exception:
-                logger.exception("write-back cycle failed; retrying")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=settings.dispatcher_poll_seconds)
+    async with crm_http_client(database.settings) as client:
+        await run_rounds(
+            lambda: dispatch_once(database, client),
+            stop,
+            idle_seconds=database.settings.dispatcher_poll_seconds,
+            failure="write-back cycle failed; retrying",
+            logger=logger,
+        )
