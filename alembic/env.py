@@ -38,24 +38,9 @@ HAND_MADE_TABLE_PREFIX = ("lesson_search", "sync_counter")
 HAND_MADE_INDEXES = frozenset(
     {"ix_lessons_search"}
     | {
-        f"ix_{table}_change_position"
-        for table in (
-            "projects",
-            "milestones",
-            "risks",
-            "activities",
-            "allocations",
-            "action_items",
-            "lessons",
-            "deals",
-            "crm_connections",
-            "feedback",
-            "customers",
-            "members",
-            "webhook_endpoints",
-            "project_templates",
-            "events",
-        )
+        f"ix_{table.name}_change_position"
+        for table in target_metadata.tables.values()
+        if "change_position" in table.c and table.name != "deleted_rows"
     }
 )
 # Columns PostgreSQL's triggers keep and no model maps (app/projects/list_item.py).
