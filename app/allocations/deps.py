@@ -2,34 +2,21 @@
 404."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends
 
 from app.allocations import service
-from app.core.deps import SessionDep
+from app.core.path_rows import path_row
 from app.members.service import get_member
 from app.models import Allocation, Member
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
-
-async def _readable_allocation(
-    session: SessionDep, caller: ProjectsReader, allocation_id: UUID
-) -> Allocation:
-    return await service.get_allocation(session, caller, allocation_id)
-
-
-async def _writable_allocation(
-    session: SessionDep, caller: ProjectsWriter, allocation_id: UUID
-) -> Allocation:
-    return await service.get_allocation(session, caller, allocation_id)
-
-
-async def _allocated_member(session: SessionDep, caller: ProjectsReader, member_id: UUID) -> Member:
-    """Whose allocations are read: project data, so `projects:read` is the scope."""
-    return await get_member(session, caller, member_id)
-
-
-ReadableAllocation = Annotated[Allocation, Depends(_readable_allocation)]
-WritableAllocation = Annotated[Allocation, Depends(_writable_allocation)]
-AllocatedMember = Annotated[Member, Depends(_allocated_member)]
+ReadableAllocation = Annotated[
+    Allocation, Depends(path_row(service.get_allocation, "allocation_id", ProjectsReader))
+]
+AllocationToChange = Annotated[
+    Allocation,
+    Depends(path_row(service.get_allocation, "allocation_id", ProjectsWriter, if_match=True)),
+]
+# Whose allocations are read: project data, so `projects:read` is the scope.
+AllocatedMember = Annotated[Member, Depends(path_row(get_member, "member_id", ProjectsReader))]

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import Query, status
 
 from app.allocations import conflicts, service
-from app.allocations.deps import AllocatedMember, ReadableAllocation, WritableAllocation
+from app.allocations.deps import AllocatedMember, AllocationToChange, ReadableAllocation
 from app.allocations.schemas import (
     AllocationConflicts,
     AllocationCreate,
@@ -16,7 +16,7 @@ from app.allocations.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import CalendarDate, UpdatedSince
 from app.core.routing import api_router
@@ -116,12 +116,10 @@ async def get_allocation(allocation: ReadableAllocation) -> AllocationPublic:
 async def update_allocation(
     session: SessionDep,
     caller: ProjectsWriter,
-    allocation: WritableAllocation,
+    allocation: AllocationToChange,
     body: AllocationUpdate,
-    precondition: WriteCheckDep,
 ) -> AllocationPublic:
     """Change an allocation (JSON merge patch)."""
-    precondition.require(allocation.version)
     allocation = await service.update_allocation(session, caller, allocation, body)
     return AllocationPublic.model_validate(allocation)
 
@@ -131,11 +129,8 @@ async def update_allocation(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_allocation(
-    session: SessionDep, allocation: WritableAllocation, precondition: WriteCheckDep
-) -> None:
+async def delete_allocation(session: SessionDep, allocation: AllocationToChange) -> None:
     """Take a member off a project for that range."""
-    precondition.require(allocation.version)
     await service.delete_allocation(session, allocation)
 
 

@@ -1,9 +1,6 @@
 """Actual costs: `/v1/projects/{project_id}/cost-entries` and `/v1/cost-entries`."""
 
-from typing import Annotated
-from uuid import UUID
-
-from fastapi import Depends, Response, status
+from fastapi import Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
@@ -12,22 +9,14 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.costs import service
+from app.costs.deps import ReadableCostEntry, WritableCostEntry
 from app.costs.schemas import CostEntryCreate, CostEntryPage, CostEntryPublic
-from app.models.kpi import CostEntry
-from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 
 router = api_router("costs")
 
 # Cost entries are never edited (a wrong one is deleted and booked again): version 1 is the ETag.
 VERSION = 1
-
-
-async def _readable(session: SessionDep, caller: ProjectsReader, cost_entry_id: UUID) -> CostEntry:
-    return await service.get_cost_entry(session, caller, cost_entry_id)
-
-
-async def _writable(session: SessionDep, caller: ProjectsWriter, cost_entry_id: UUID) -> CostEntry:
-    return await service.get_cost_entry(session, caller, cost_entry_id)
 
 
 @router.post(
@@ -61,9 +50,7 @@ async def list_cost_entries(
 @router.get(
     "/v1/cost-entries/{cost_entry_id}", responses={**problem_responses(404), **NOT_MODIFIED}
 )
-async def get_cost_entry(
-    entry: Annotated[CostEntry, Depends(_readable)], cache: CacheCheckDep
-) -> CostEntryPublic:
+async def get_cost_entry(entry: ReadableCostEntry, cache: CacheCheckDep) -> CostEntryPublic:
     """Read one cost entry."""
     cache.respond(VERSION)
     return CostEntryPublic.model_validate(entry)
@@ -74,8 +61,6 @@ async def get_cost_entry(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409),
 )
-async def delete_cost_entry(
-    session: SessionDep, entry: Annotated[CostEntry, Depends(_writable)]
-) -> None:
+async def delete_cost_entry(session: SessionDep, entry: WritableCostEntry) -> None:
     """Delete a wrongly booked cost."""
     await service.delete_cost_entry(session, entry)

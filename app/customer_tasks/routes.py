@@ -4,12 +4,12 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.customer_tasks import service
-from app.customer_tasks.deps import ReadableCustomerTask, WritableCustomerTask
+from app.customer_tasks.deps import CustomerTaskToChange, ReadableCustomerTask
 from app.customer_tasks.schemas import (
     CustomerTaskCreate,
     CustomerTaskPage,
@@ -61,12 +61,10 @@ async def get_customer_task(task: ReadableCustomerTask) -> CustomerTaskPublic:
 async def update_customer_task(
     session: SessionDep,
     caller: ProjectsWriter,
-    task: WritableCustomerTask,
+    task: CustomerTaskToChange,
     body: CustomerTaskUpdate,
-    precondition: WriteCheckDep,
 ) -> CustomerTaskPublic:
     """Change a customer task; `status: done` records `customer_task.completed`."""
-    precondition.require(task.version)
     project = await get_project(session, caller, task.project_id)
     task = await service.update_task(session, project, task, body)
     return CustomerTaskPublic.model_validate(task)
@@ -80,10 +78,8 @@ async def update_customer_task(
 async def delete_customer_task(
     session: SessionDep,
     caller: ProjectsWriter,
-    task: WritableCustomerTask,
-    precondition: WriteCheckDep,
+    task: CustomerTaskToChange,
 ) -> None:
     """Remove a customer task (it leaves the share page at once)."""
-    precondition.require(task.version)
     project = await get_project(session, caller, task.project_id)
     await service.delete_task(session, project, task)

@@ -15,6 +15,6 @@ CustomersWriter = Annotated[Caller, requires(Scope.customers_write)]
 ReadableCustomer = Annotated[
     Customer, Depends(path_row(get_customer, "customer_id", CustomersReader))
 ]
-WritableCustomer = Annotated[
+CustomerToChange = Annotated[
     Customer, Depends(path_row(get_customer, "customer_id", CustomersWriter, if_match=True))
 ]

@@ -12,7 +12,7 @@ from app.core.moments import UpdatedSince
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.customers import service
-from app.customers.deps import CustomersReader, CustomersWriter, ReadableCustomer, WritableCustomer
+from app.customers.deps import CustomersReader, CustomersWriter, CustomerToChange, ReadableCustomer
 from app.customers.schemas import CustomerCreate, CustomerPage, CustomerPublic, CustomerUpdate
 from app.models import CrmSource
 
@@ -61,7 +61,7 @@ async def get_customer(customer: ReadableCustomer) -> CustomerPublic:
 @router.patch("/{customer_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_customer(
     session: SessionDep,
-    customer: WritableCustomer,
+    customer: CustomerToChange,
     body: CustomerUpdate,
 ) -> CustomerPublic:
     """Change a customer (JSON merge patch)."""
@@ -74,6 +74,6 @@ async def update_customer(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_customer(session: SessionDep, customer: WritableCustomer) -> None:
+async def delete_customer(session: SessionDep, customer: CustomerToChange) -> None:
     """Remove a customer that has no projects."""
     await service.delete_customer(session, customer)

@@ -1,24 +1,15 @@
 """Load feedback of the caller's organization, or 404; the filters of the feedback list."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends
 
-from app.core.deps import SessionDep
 from app.core.moments import UpdatedSince
+from app.core.path_rows import path_row
 from app.feedback import service
 from app.feedback.schemas import FeedbackFilter
 from app.models import Feedback, FeedbackCategory, FeedbackSource, FeedbackStatus, Sentiment
 from app.projects.deps import ProjectsReader, ProjectsWriter
-
-
-async def _readable(session: SessionDep, caller: ProjectsReader, feedback_id: UUID) -> Feedback:
-    return await service.get_feedback(session, caller, feedback_id)
-
-
-async def _writable(session: SessionDep, caller: ProjectsWriter, feedback_id: UUID) -> Feedback:
-    return await service.get_feedback(session, caller, feedback_id)
 
 
 def _feedback_filter(
@@ -37,6 +28,11 @@ def _feedback_filter(
     )
 
 
-ReadableFeedback = Annotated[Feedback, Depends(_readable)]
-WritableFeedback = Annotated[Feedback, Depends(_writable)]
+ReadableFeedback = Annotated[
+    Feedback, Depends(path_row(service.get_feedback, "feedback_id", ProjectsReader))
+]
+FeedbackToChange = Annotated[
+    Feedback,
+    Depends(path_row(service.get_feedback, "feedback_id", ProjectsWriter, if_match=True)),
+]
 FeedbackFilterDep = Annotated[FeedbackFilter, Depends(_feedback_filter)]

@@ -6,12 +6,12 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.feedback import service
-from app.feedback.deps import FeedbackFilterDep, ReadableFeedback, WritableFeedback
+from app.feedback.deps import FeedbackFilterDep, FeedbackToChange, ReadableFeedback
 from app.feedback.schemas import (
     FeedbackCreate,
     FeedbackPage,
@@ -64,12 +64,10 @@ async def get_feedback(feedback: ReadableFeedback) -> FeedbackPublic:
 @router.patch("/v1/feedback/{feedback_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_feedback(
     session: SessionDep,
-    feedback: WritableFeedback,
+    feedback: FeedbackToChange,
     body: FeedbackUpdate,
-    precondition: WriteCheckDep,
 ) -> FeedbackPublic:
     """Change feedback's words, category, sentiment or milestone (JSON merge patch)."""
-    precondition.require(feedback.version)
     feedback = await service.update_feedback(session, feedback, body)
     return FeedbackPublic.model_validate(feedback)
 
@@ -79,11 +77,8 @@ async def update_feedback(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_feedback(
-    session: SessionDep, feedback: WritableFeedback, precondition: WriteCheckDep
-) -> None:
+async def delete_feedback(session: SessionDep, feedback: FeedbackToChange) -> None:
     """Delete feedback (to keep it on record, close it instead)."""
-    precondition.require(feedback.version)
     await service.delete_feedback(session, feedback)
 
 
@@ -95,11 +90,9 @@ async def transition_feedback(
     session: SessionDep,
     caller: ProjectsWriter,
     _: IdempotencyDep,
-    feedback: WritableFeedback,
+    feedback: FeedbackToChange,
     body: FeedbackTransitionCreate,
-    precondition: WriteCheckDep,
 ) -> FeedbackPublic:
     """Move feedback along its workflow (`new → acknowledged → actioned → closed`)."""
-    precondition.require(feedback.version)
     feedback = await service.move_feedback(session, caller, feedback, body)
     return FeedbackPublic.model_validate(feedback)

@@ -1,23 +1,14 @@
 """Load a KPI target of the caller's organization, or 404; the filters of KPI lists."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends
 
-from app.core.deps import SessionDep
+from app.core.path_rows import path_row
 from app.kpis import service
 from app.kpis.schemas import KpiFilter, KpiLevel
 from app.models.kpi import Kpi, KpiMetric, KpiStatus
 from app.projects.deps import ProjectsReader, ProjectsWriter
-
-
-async def _readable(session: SessionDep, caller: ProjectsReader, kpi_id: UUID) -> Kpi:
-    return await service.get_kpi(session, caller, kpi_id)
-
-
-async def _writable(session: SessionDep, caller: ProjectsWriter, kpi_id: UUID) -> Kpi:
-    return await service.get_kpi(session, caller, kpi_id)
 
 
 def _kpi_filter(
@@ -28,6 +19,9 @@ def _kpi_filter(
     return KpiFilter(level=level, status=status, metric=metric)
 
 
-ReadableKpi = Annotated[Kpi, Depends(_readable)]
-WritableKpi = Annotated[Kpi, Depends(_writable)]
+ReadableKpi = Annotated[Kpi, Depends(path_row(service.get_kpi, "kpi_id", ProjectsReader))]
+WritableKpi = Annotated[Kpi, Depends(path_row(service.get_kpi, "kpi_id", ProjectsWriter))]
+KpiToChange = Annotated[
+    Kpi, Depends(path_row(service.get_kpi, "kpi_id", ProjectsWriter, if_match=True))
+]
 KpiFilterDep = Annotated[KpiFilter, Depends(_kpi_filter)]

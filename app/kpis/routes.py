@@ -4,12 +4,12 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.kpis import service
-from app.kpis.deps import KpiFilterDep, ReadableKpi, WritableKpi
+from app.kpis.deps import KpiFilterDep, KpiToChange, ReadableKpi, WritableKpi
 from app.kpis.schemas import (
     KpiCreate,
     KpiMeasurementCreate,
@@ -91,12 +91,10 @@ async def get_kpi(kpi: ReadableKpi) -> KpiPublic:
 async def update_kpi(
     session: SessionDep,
     caller: ProjectsWriter,
-    kpi: WritableKpi,
+    kpi: KpiToChange,
     body: KpiUpdate,
-    precondition: WriteCheckDep,
 ) -> KpiPublic:
     """Change a target (JSON merge patch); it is evaluated again at once."""
-    precondition.require(kpi.version)
     kpi = await service.update_kpi(session, caller, kpi, body)
     return KpiPublic.model_validate(kpi)
 
@@ -106,9 +104,8 @@ async def update_kpi(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_kpi(session: SessionDep, kpi: WritableKpi, precondition: WriteCheckDep) -> None:
+async def delete_kpi(session: SessionDep, kpi: KpiToChange) -> None:
     """Delete a target and its measurements."""
-    precondition.require(kpi.version)
     await service.delete_kpi(session, kpi)
 
 

@@ -13,7 +13,7 @@ from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.gantt.service import SVG_MEDIA_TYPE, prefers_svg, project_gantt
 from app.milestones import service, timeline
-from app.milestones.deps import ReadableMilestone, WritableMilestone
+from app.milestones.deps import MilestoneToChange, ReadableMilestone
 from app.milestones.schemas import (
     MilestoneCreate,
     MilestonePage,
@@ -120,12 +120,11 @@ async def get_milestone(
 async def update_milestone(
     session: SessionDep,
     caller: ProjectsWriter,
-    milestone: WritableMilestone,
+    milestone: MilestoneToChange,
     body: MilestoneUpdate,
     precondition: WriteCheckDep,
 ) -> MilestonePublic:
     """Change a milestone (JSON merge patch; `depends_on` replaces the set)."""
-    precondition.require(milestone.version)
     changed = await service.update_milestone(session, caller, milestone, body)
     precondition.tag(changed.version, as_of=today())
     return changed
@@ -139,9 +138,7 @@ async def update_milestone(
 async def delete_milestone(
     session: SessionDep,
     caller: ProjectsWriter,
-    milestone: WritableMilestone,
-    precondition: WriteCheckDep,
+    milestone: MilestoneToChange,
 ) -> None:
     """Remove a milestone; milestones that depended on it no longer do."""
-    precondition.require(milestone.version)
     await service.delete_milestone(session, caller, milestone)

@@ -6,7 +6,7 @@ from fastapi import Response, status
 
 from app.core.deps import DatabaseDep, SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, set_etag
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
@@ -15,9 +15,9 @@ from app.projects import lifecycle
 from app.projects.deps import (
     ProjectsReader,
     ProjectsWriter,
+    ProjectToChange,
     ReadableProject,
     ReadableProjectVersion,
-    WritableProject,
 )
 from app.projects.schemas import ProjectStatus, TransitionCreate, TransitionPage, TransitionPublic
 from app.projects.status import status_document
@@ -36,13 +36,11 @@ async def move_project(
     session: SessionDep,
     caller: ProjectsWriter,
     _: IdempotencyDep,
-    project: WritableProject,
+    project: ProjectToChange,
     body: TransitionCreate,
-    precondition: WriteCheckDep,
     response: Response,
 ) -> TransitionPublic:
     """Move the project to another phase (409 if the lifecycle does not allow the jump)."""
-    precondition.require(project.version)
     transition = await lifecycle.move_project(session, caller, project, body)
     set_etag(response, project.version)
     return TransitionPublic.model_validate(transition)

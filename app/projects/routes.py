@@ -7,14 +7,14 @@ from fastapi import Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Health, Phase
 from app.projects import service
-from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.projects.deps import ProjectsReader, ProjectsWriter, ProjectToChange, ReadableProject
 from app.projects.schemas import ProjectCreate, ProjectPage, ProjectPublic, ProjectUpdate
 
 SyncPages = Annotated[SyncPageParams, sync_pages("projects", deletions=True)]
@@ -71,12 +71,10 @@ async def get_project(project: ReadableProject) -> ProjectPublic:
 async def update_project(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
+    project: ProjectToChange,
     body: ProjectUpdate,
-    precondition: WriteCheckDep,
 ) -> ProjectPublic:
     """Change a project (JSON merge patch); archived projects are read-only (409)."""
-    precondition.require(project.version)
     project = await service.update_project(session, caller, project, body)
     return ProjectPublic.model_validate(project)
 
@@ -84,9 +82,6 @@ async def update_project(
 @router.delete(
     "/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
 )
-async def archive_project(
-    session: SessionDep, project: WritableProject, precondition: WriteCheckDep
-) -> None:
+async def archive_project(session: SessionDep, project: ProjectToChange) -> None:
     """Archive a project: it leaves the default list but keeps its history."""
-    precondition.require(project.version)
     await service.archive_project(session, project)

@@ -7,16 +7,22 @@ from fastapi import Header, Query, Response, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep, etag_of
+from app.core.etag import NOT_MODIFIED, CacheCheckDep, etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.models import Phase
-from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
+from app.projects.deps import (
+    ProjectsReader,
+    ProjectsWriter,
+    ProjectToChange,
+    ReadableProject,
+    WritableProject,
+)
 from app.raci import matrix as matrix_service
 from app.raci import service
-from app.raci.deps import ReadableActivity, WritableActivity
+from app.raci.deps import ActivityToChange, ReadableActivity
 from app.raci.export import CSV_MEDIA_TYPE, matrix_csv, wants_csv
 from app.raci.schemas import (
     ActivityCreate,
@@ -90,12 +96,10 @@ async def get_activity(
 async def update_activity(
     session: SessionDep,
     caller: ProjectsWriter,
-    activity: WritableActivity,
+    activity: ActivityToChange,
     body: ActivityUpdate,
-    precondition: WriteCheckDep,
 ) -> ActivityPublic:
     """Change an activity (JSON merge patch); `assignments` replaces all of its letters."""
-    precondition.require(activity.version)
     updated = await service.update_activity(session, caller, activity, body)
     return updated
 
@@ -105,11 +109,8 @@ async def update_activity(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_activity(
-    session: SessionDep, activity: WritableActivity, precondition: WriteCheckDep
-) -> None:
+async def delete_activity(session: SessionDep, activity: ActivityToChange) -> None:
     """Remove an activity and its letters from the matrix."""
-    precondition.require(activity.version)
     await service.delete_activity(session, activity)
 
 
@@ -154,11 +155,9 @@ async def get_raci_matrix(
 async def replace_raci_matrix(
     session: SessionDep,
     caller: ProjectsWriter,
-    project: WritableProject,
+    project: ProjectToChange,
     body: RaciMatrixUpdate,
-    precondition: WriteCheckDep,
 ) -> RaciMatrix:
     """Replace every letter of the project's matrix at once; one 422 lists every broken rule."""
-    precondition.require(project.version)
     matrix = await matrix_service.replace_matrix(session, caller, project, body)
     return matrix

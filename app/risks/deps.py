@@ -5,21 +5,13 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
-from app.core.deps import SessionDep
 from app.core.errors import FieldProblem, InvalidInput
 from app.core.moments import UpdatedSince
+from app.core.path_rows import path_row
 from app.models import Risk, RiskStatus
 from app.projects.deps import ProjectsReader, ProjectsWriter
 from app.risks import service
 from app.risks.schemas import RiskFilter
-
-
-async def _readable_risk(session: SessionDep, caller: ProjectsReader, risk_id: UUID) -> Risk:
-    return await service.get_risk(session, caller, risk_id)
-
-
-async def _writable_risk(session: SessionDep, caller: ProjectsWriter, risk_id: UUID) -> Risk:
-    return await service.get_risk(session, caller, risk_id)
 
 
 def _risk_filter(
@@ -67,6 +59,8 @@ def _risk_filter(
     )
 
 
-ReadableRisk = Annotated[Risk, Depends(_readable_risk)]
-WritableRisk = Annotated[Risk, Depends(_writable_risk)]
+ReadableRisk = Annotated[Risk, Depends(path_row(service.get_risk, "risk_id", ProjectsReader))]
+RiskToChange = Annotated[
+    Risk, Depends(path_row(service.get_risk, "risk_id", ProjectsWriter, if_match=True))
+]
 RiskFilterDep = Annotated[RiskFilter, Depends(_risk_filter)]

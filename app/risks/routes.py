@@ -7,14 +7,14 @@ from fastapi import Query, status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 from app.risks import service
-from app.risks.deps import ReadableRisk, RiskFilterDep, WritableRisk
+from app.risks.deps import ReadableRisk, RiskFilterDep, RiskToChange
 from app.risks.schemas import RiskChangePage, RiskCreate, RiskPage, RiskPublic, RiskUpdate
 
 SyncPages = Annotated[SyncPageParams, sync_pages("risks", deletions=True)]
@@ -75,12 +75,10 @@ async def get_risk(risk: ReadableRisk) -> RiskPublic:
 async def update_risk(
     session: SessionDep,
     caller: ProjectsWriter,
-    risk: WritableRisk,
+    risk: RiskToChange,
     body: RiskUpdate,
-    precondition: WriteCheckDep,
 ) -> RiskPublic:
     """Change a risk (JSON merge patch); a closed risk is reopened by setting `status: open`."""
-    precondition.require(risk.version)
     risk = await service.update_risk(session, caller, risk, body)
     return RiskPublic.model_validate(risk)
 
@@ -90,9 +88,8 @@ async def update_risk(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_risk(session: SessionDep, risk: WritableRisk, precondition: WriteCheckDep) -> None:
+async def delete_risk(session: SessionDep, risk: RiskToChange) -> None:
     """Delete a risk and its history (to keep it on record, close it instead)."""
-    precondition.require(risk.version)
     await service.delete_risk(session, risk)
 
 

@@ -4,14 +4,14 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.models import ReportKind, ReportState
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
 from app.status_reports import service
-from app.status_reports.deps import ReadableReport, WritableReport
+from app.status_reports.deps import ReadableReport, ReportToChange
 from app.status_reports.schemas import (
     StatusReportCreate,
     StatusReportPage,
@@ -63,12 +63,10 @@ async def get_status_report(report: ReadableReport) -> StatusReportPublic:
 )
 async def update_status_report(
     session: SessionDep,
-    report: WritableReport,
+    report: ReportToChange,
     body: StatusReportUpdate,
-    precondition: WriteCheckDep,
 ) -> StatusReportPublic:
     """Change a draft (JSON merge patch); published reports are immutable (409)."""
-    precondition.require(report.version)
     report = await service.update_report(session, report, body)
     return StatusReportPublic.model_validate(report)
 
@@ -78,19 +76,13 @@ async def update_status_report(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(409, 412),
 )
-async def delete_status_report(
-    session: SessionDep, report: WritableReport, precondition: WriteCheckDep
-) -> None:
+async def delete_status_report(session: SessionDep, report: ReportToChange) -> None:
     """Delete a draft; published reports stay (409)."""
-    precondition.require(report.version)
     await service.delete_report(session, report)
 
 
 @router.post("/v1/status-reports/{status_report_id}/publish", responses=problem_responses(409, 412))
-async def publish_status_report(
-    session: SessionDep, report: WritableReport, precondition: WriteCheckDep
-) -> StatusReportPublic:
+async def publish_status_report(session: SessionDep, report: ReportToChange) -> StatusReportPublic:
     """Publish a draft: snapshot the project, compare with the last report, freeze it."""
-    precondition.require(report.version)
     report = await service.publish_report(session, report)
     return StatusReportPublic.model_validate(report)
