@@ -34,9 +34,14 @@ class EventData(BaseModel):
     """The `data` of an event. Fields may be added over time: ignore the ones you do not know."""
 
 
-def example(**fields: Any) -> ConfigDict:
-    """A model config whose JSON Schema carries `fields` as its example."""
-    return ConfigDict(json_schema_extra={"examples": [fields]})
+def example(*samples: dict[str, Any], **fields: Any) -> ConfigDict:
+    """A model config whose JSON Schema carries one example: the `samples` a domain's events
+    share, then this event's `fields`. A field already in a sample keeps the sample's place
+    (the published example's key order), with this event's value."""
+    merged: dict[str, Any] = {}
+    for sample in (*samples, fields):
+        merged.update(sample)
+    return ConfigDict(json_schema_extra={"examples": [merged]})
 
 
 def example_of(model: type[BaseModel]) -> dict[str, Any]:
