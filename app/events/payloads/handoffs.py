@@ -11,6 +11,7 @@ from app.events.payloads.base import (
     OTHER_MEMBER_ID,
     PROJECT_ID,
     RISK_ID,
+    SHARE_LINK_ID,
     TIMESTAMP,
     EventData,
     ProjectId,
@@ -63,7 +64,6 @@ class HandoffReturnedData(HandoffEventData):
 
 
 CUSTOMER_TASK_ID = "019ab0c5-7b8c-7d9e-8f0a-b1c2d3e4f5a6"
-SHARE_LINK_ID = "019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7"
 _TASK = {
     "customer_task_id": CUSTOMER_TASK_ID,
     "version": 1,
