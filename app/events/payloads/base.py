@@ -26,6 +26,7 @@ ACTIVITY_ID = "019ab0c5-1b2c-7d3e-8f4a-5b6c7d8e9fa1"
 ALLOCATION_ID = "019ab0c5-2c3d-7e4f-9a5b-6c7d8e9fa0b2"
 RISK_ID = "019ab0c5-3d4e-7f5a-8b6c-7d8e9fa0b1c3"
 STATUS_REPORT_ID = "019ab0c5-4e5f-7a6b-9c7d-8e9fa0b1c2d4"
+SHARE_LINK_ID = "019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7"
 ENDPOINT_ID = "019ab0c5-5f6a-7b7c-8d8e-9fa0b1c2d3e5"
 TIMESTAMP = "2027-01-18T09:30:12.345678Z"
 
@@ -34,9 +35,14 @@ class EventData(BaseModel):
     """The `data` of an event. Fields may be added over time: ignore the ones you do not know."""
 
 
-def example(**fields: Any) -> ConfigDict:
-    """A model config whose JSON Schema carries `fields` as its example."""
-    return ConfigDict(json_schema_extra={"examples": [fields]})
+def example(*samples: dict[str, Any], **fields: Any) -> ConfigDict:
+    """A model config whose JSON Schema carries one example: the `samples` a domain's events
+    share, then this event's `fields`. A field already in a sample keeps the sample's place
+    (the published example's key order), with this event's value."""
+    merged: dict[str, Any] = {}
+    for sample in (*samples, fields):
+        merged.update(sample)
+    return ConfigDict(json_schema_extra={"examples": [merged]})
 
 
 def example_of(model: type[BaseModel]) -> dict[str, Any]:

@@ -32,12 +32,18 @@ class DealReference(BaseModel):
     external_id: str = Field(description="The deal's id in its CRM.")
 
 
-class DealWonData(EventData):
-    """The deal, as won; `project_id` is the project planned for it."""
-
+class DealEventData(EventData):
     deal_id: UUID
     version: Version
     project_id: ProjectId
+
+
+_DEAL = {"deal_id": DEAL_ID, "version": 1, "project_id": PROJECT_ID}
+
+
+class DealWonData(DealEventData):
+    """The deal, as won; `project_id` is the project planned for it."""
+
     source: CrmSource
     external_id: str = Field(description="The deal's id in its CRM.")
     connection_id: UUID | None = Field(description="The CRM connection it came through.")
@@ -50,9 +56,7 @@ class DealWonData(EventData):
     won_at: datetime
 
     model_config = example(
-        deal_id=DEAL_ID,
-        version=1,
-        project_id=PROJECT_ID,
+        _DEAL,
         source="hubspot",
         external_id="1234567",
         connection_id=CONNECTION_ID,
@@ -66,13 +70,10 @@ class DealWonData(EventData):
     )
 
 
-class DealUpdatedData(EventData):
+class DealUpdatedData(DealEventData):
     """A later push changed a deal that has its project: the changed fields, with their new
     values (absent: unchanged). The project is not planned again."""
 
-    deal_id: UUID
-    version: Version
-    project_id: ProjectId
     name: str = unchanged()
     amount: Money | None = None
     close_date: date | None = None
@@ -83,21 +84,17 @@ class DealUpdatedData(EventData):
     sales_owner_id: UUID | None = None
 
     model_config = example(
-        deal_id=DEAL_ID,
+        _DEAL,
         version=2,
-        project_id=PROJECT_ID,
         amount={"amount": "135000.00", "currency": "EUR"},
         close_date="2026-11-27",
     )
 
 
-class DealLostData(EventData):
+class DealLostData(DealEventData):
     """A won deal was moved to lost in its CRM. Its project is flagged (`deal_lost_at`), never
     closed: what happens to the work is the delivery team's call."""
 
-    deal_id: UUID
-    version: Version
-    project_id: ProjectId
     lost_at: datetime
 
-    model_config = example(deal_id=DEAL_ID, version=3, project_id=PROJECT_ID, lost_at=TIMESTAMP)
+    model_config = example(_DEAL, version=3, lost_at=TIMESTAMP)

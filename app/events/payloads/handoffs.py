@@ -11,6 +11,8 @@ from app.events.payloads.base import (
     OTHER_MEMBER_ID,
     PROJECT_ID,
     RISK_ID,
+    SHARE_LINK_ID,
+    TIMESTAMP,
     EventData,
     ProjectId,
     Version,
@@ -18,6 +20,7 @@ from app.events.payloads.base import (
 )
 
 HANDOFF_ID = "019ab0c5-6a7b-7c8d-9e0f-a1b2c3d4e5f6"
+_HANDOFF = {"handoff_id": HANDOFF_ID, "version": 1, "project_id": PROJECT_ID}
 
 
 class HandoffEventData(EventData):
@@ -36,10 +39,9 @@ class HandoffAcceptedData(HandoffEventData):
     )
 
     model_config = example(
-        handoff_id=HANDOFF_ID,
+        _HANDOFF,
         version=4,
-        project_id=PROJECT_ID,
-        accepted_at="2027-01-18T09:30:12.345678Z",
+        accepted_at=TIMESTAMP,
         won_to_accepted_seconds=183_600,
         carried_risk_ids=[RISK_ID],
     )
@@ -52,9 +54,8 @@ class HandoffReturnedData(HandoffEventData):
     project_manager_id: UUID | None
 
     model_config = example(
-        handoff_id=HANDOFF_ID,
+        _HANDOFF,
         version=3,
-        project_id=PROJECT_ID,
         returned_at="2027-01-17T15:02:44.120000Z",
         reason="Which of the two data centres did we promise for hosting?",
         sales_owner_id=MEMBER_ID,
@@ -63,7 +64,13 @@ class HandoffReturnedData(HandoffEventData):
 
 
 CUSTOMER_TASK_ID = "019ab0c5-7b8c-7d9e-8f0a-b1c2d3e4f5a6"
-SHARE_LINK_ID = "019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7"
+_TASK = {
+    "customer_task_id": CUSTOMER_TASK_ID,
+    "version": 1,
+    "project_id": PROJECT_ID,
+    "title": "Send us an export of your customer list",
+    "milestone_id": MILESTONE_ID,
+}
 
 
 class CustomerTaskEventData(EventData):
@@ -82,12 +89,9 @@ class CustomerTaskCompletedData(CustomerTaskEventData):
     )
 
     model_config = example(
-        customer_task_id=CUSTOMER_TASK_ID,
+        _TASK,
         version=2,
-        project_id=PROJECT_ID,
-        title="Send us an export of your customer list",
-        milestone_id=MILESTONE_ID,
-        done_at="2027-01-18T09:30:12.345678Z",
+        done_at=TIMESTAMP,
         done_by_name="Sam Lee",
         share_link_id=SHARE_LINK_ID,
     )
@@ -96,11 +100,4 @@ class CustomerTaskCompletedData(CustomerTaskEventData):
 class CustomerTaskOverdueData(CustomerTaskEventData):
     due_date: date
 
-    model_config = example(
-        customer_task_id=CUSTOMER_TASK_ID,
-        version=1,
-        project_id=PROJECT_ID,
-        title="Send us an export of your customer list",
-        milestone_id=MILESTONE_ID,
-        due_date="2027-01-15",
-    )
+    model_config = example(_TASK, due_date="2027-01-15")

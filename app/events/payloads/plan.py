@@ -12,6 +12,7 @@ from app.events.payloads.base import (
     MILESTONE_ID,
     OTHER_MILESTONE_ID,
     PROJECT_ID,
+    SHARE_LINK_ID,
     EventData,
     ProjectId,
     Version,
@@ -26,6 +27,9 @@ class MilestoneEventData(EventData):
     project_id: ProjectId
 
 
+_MILESTONE = {"milestone_id": MILESTONE_ID, "version": 1, "project_id": PROJECT_ID}
+
+
 class MilestoneCreatedData(MilestoneEventData):
     name: str
     start_date: date | None
@@ -38,9 +42,7 @@ class MilestoneCreatedData(MilestoneEventData):
     depends_on: list[UUID] = Field(description="Milestones that must be finished first.")
 
     model_config = example(
-        milestone_id=MILESTONE_ID,
-        version=1,
-        project_id=PROJECT_ID,
+        _MILESTONE,
         name="Data migration signed off",
         start_date="2027-01-11",
         due_date="2027-02-05",
@@ -71,9 +73,8 @@ class MilestoneUpdatedData(MilestoneEventData):
     acceptance: bool = unchanged()
 
     model_config = example(
-        milestone_id=MILESTONE_ID,
+        _MILESTONE,
         version=3,
-        project_id=PROJECT_ID,
         due_date="2027-02-12",
         status="in_progress",
     )
@@ -86,9 +87,8 @@ class MilestoneCompletedData(MilestoneEventData):
     slip_days: int = Field(description="Days the completion was behind the baseline, never < 0.")
 
     model_config = example(
-        milestone_id=MILESTONE_ID,
+        _MILESTONE,
         version=4,
-        project_id=PROJECT_ID,
         completed_date="2027-02-09",
         due_date="2027-02-12",
         baseline_due_date="2027-02-05",
@@ -101,9 +101,8 @@ class MilestoneMissedData(MilestoneEventData):
     baseline_due_date: date
 
     model_config = example(
-        milestone_id=MILESTONE_ID,
+        _MILESTONE,
         version=4,
-        project_id=PROJECT_ID,
         due_date="2027-02-12",
         baseline_due_date="2027-02-05",
     )
@@ -112,15 +111,16 @@ class MilestoneMissedData(MilestoneEventData):
 class MilestoneDeletedData(MilestoneEventData):
     name: str
 
-    model_config = example(
-        milestone_id=MILESTONE_ID, version=5, project_id=PROJECT_ID, name="Data migration"
-    )
+    model_config = example(_MILESTONE, version=5, name="Data migration")
 
 
 class AllocationEventData(EventData):
     allocation_id: UUID = Field(description="The allocation.")
     version: Version
     project_id: ProjectId
+
+
+_ALLOCATION = {"allocation_id": ALLOCATION_ID, "version": 1, "project_id": PROJECT_ID}
 
 
 class AllocationCreatedData(AllocationEventData):
@@ -130,9 +130,7 @@ class AllocationCreatedData(AllocationEventData):
     percent: int = Field(description="Share of the member's capacity, every day of the range.")
 
     model_config = example(
-        allocation_id=ALLOCATION_ID,
-        version=1,
-        project_id=PROJECT_ID,
+        _ALLOCATION,
         member_id=MEMBER_ID,
         start_date="2027-01-04",
         end_date="2027-02-26",
@@ -148,17 +146,13 @@ class AllocationUpdatedData(AllocationEventData):
     end_date: date = unchanged()
     percent: int = unchanged()
 
-    model_config = example(
-        allocation_id=ALLOCATION_ID, version=2, project_id=PROJECT_ID, percent=50
-    )
+    model_config = example(_ALLOCATION, version=2, percent=50)
 
 
 class AllocationDeletedData(AllocationEventData):
     member_id: UUID
 
-    model_config = example(
-        allocation_id=ALLOCATION_ID, version=3, project_id=PROJECT_ID, member_id=MEMBER_ID
-    )
+    model_config = example(_ALLOCATION, version=3, member_id=MEMBER_ID)
 
 
 class MilestoneSignedOffData(MilestoneEventData):
@@ -170,13 +164,12 @@ class MilestoneSignedOffData(MilestoneEventData):
     acceptance: bool = Field(description="The sign-off is the customer's acceptance.")
 
     model_config = example(
-        milestone_id=MILESTONE_ID,
+        _MILESTONE,
         version=5,
-        project_id=PROJECT_ID,
         name="Customer acceptance",
         signed_off_at="2027-03-01T10:12:00Z",
         signed_off_by_name="Dana Smith",
         comment="Works as agreed.",
-        share_link_id="019ab0c5-8c9d-7e0f-9a1b-c2d3e4f5a6b7",
+        share_link_id=SHARE_LINK_ID,
         acceptance=True,
     )

@@ -26,6 +26,9 @@ class ProjectEventData(EventData):
     version: Version
 
 
+_PROJECT = {"project_id": PROJECT_ID, "version": 1}
+
+
 class ProjectCreatedData(ProjectEventData):
     """The new project, as it was created."""
 
@@ -42,8 +45,7 @@ class ProjectCreatedData(ProjectEventData):
     )
 
     model_config = example(
-        project_id=PROJECT_ID,
-        version=1,
+        _PROJECT,
         name="Globex CRM rollout",
         description=None,
         customer_id=CUSTOMER_ID,
@@ -75,7 +77,7 @@ class ProjectUpdatedData(ProjectEventData):
     unmatched_sales_owner_email: str | None = None
 
     model_config = example(
-        project_id=PROJECT_ID,
+        _PROJECT,
         version=4,
         target_end_date="2027-04-30",
         health_override="amber",
@@ -86,7 +88,7 @@ class ProjectUpdatedData(ProjectEventData):
 class ProjectArchivedData(ProjectEventData):
     archived_at: datetime = Field(description="From now on the project is read-only.")
 
-    model_config = example(project_id=PROJECT_ID, version=12, archived_at=TIMESTAMP)
+    model_config = example(_PROJECT, version=12, archived_at=TIMESTAMP)
 
 
 class ProjectPhaseChangedData(ProjectEventData):
@@ -97,7 +99,7 @@ class ProjectPhaseChangedData(ProjectEventData):
     )
 
     model_config = example(
-        project_id=PROJECT_ID,
+        _PROJECT,
         version=5,
         **{"from": "planning"},
         to="executing",
@@ -112,7 +114,7 @@ class ProjectHealthChangedData(ProjectEventData):
     reasons: list[str] = Field(description="Why the health is what it is now.")
 
     model_config = example(
-        project_id=PROJECT_ID,
+        _PROJECT,
         version=6,
         **{"from": "green"},
         to="red",

@@ -104,47 +104,35 @@ class ActionItemEventData(EventData):
     owner_id: UUID = Field(description="The member who owes it.")
 
 
+_ACTION_ITEM = {
+    "action_item_id": ACTION_ITEM_ID,
+    "version": 1,
+    "project_id": PROJECT_ID,
+    "title": "Send the data-migration plan to Globex",
+    "owner_id": MEMBER_ID,
+}
+
+
 class ActionItemCreatedData(ActionItemEventData):
     due_date: date | None
     source: ActionItemSource | None = Field(description="Where it came from.")
     source_id: UUID | None
 
     model_config = example(
-        action_item_id=ACTION_ITEM_ID,
-        version=1,
-        project_id=PROJECT_ID,
-        title="Send the data-migration plan to Globex",
-        owner_id=MEMBER_ID,
-        due_date="2027-01-19",
-        source="meeting",
-        source_id=MEETING_ID,
+        _ACTION_ITEM, due_date="2027-01-19", source="meeting", source_id=MEETING_ID
     )
 
 
 class ActionItemCompletedData(ActionItemEventData):
     completed_at: datetime
 
-    model_config = example(
-        action_item_id=ACTION_ITEM_ID,
-        version=2,
-        project_id=PROJECT_ID,
-        title="Send the data-migration plan to Globex",
-        owner_id=MEMBER_ID,
-        completed_at="2027-01-18T16:02:11Z",
-    )
+    model_config = example(_ACTION_ITEM, version=2, completed_at="2027-01-18T16:02:11Z")
 
 
 class ActionItemOverdueData(ActionItemEventData):
     due_date: date
 
-    model_config = example(
-        action_item_id=ACTION_ITEM_ID,
-        version=1,
-        project_id=PROJECT_ID,
-        title="Send the data-migration plan to Globex",
-        owner_id=MEMBER_ID,
-        due_date="2027-01-19",
-    )
+    model_config = example(_ACTION_ITEM, due_date="2027-01-19")
 
 
 class ChangeRequestEventData(EventData):
@@ -164,7 +152,7 @@ _CHANGE_REQUEST = {
 
 
 class ChangeRequestSubmittedData(ChangeRequestEventData):
-    model_config = example(**_CHANGE_REQUEST, version=2)
+    model_config = example(_CHANGE_REQUEST, version=2)
 
 
 class MilestoneMove(EventData):
@@ -180,7 +168,7 @@ class ChangeRequestApprovedData(ChangeRequestEventData):
     budget_after: Money | None
 
     model_config = example(
-        **_CHANGE_REQUEST,
+        _CHANGE_REQUEST,
         version=4,
         schedule_impact_days=10,
         milestones_moved=[
@@ -196,7 +184,7 @@ class ChangeRequestApprovedData(ChangeRequestEventData):
 
 
 class ChangeRequestRejectedData(ChangeRequestEventData):
-    model_config = example(**_CHANGE_REQUEST, version=4)
+    model_config = example(_CHANGE_REQUEST, version=4)
 
 
 class LessonRecordedData(EventData):

@@ -29,6 +29,9 @@ class RiskEventData(EventData):
     project_id: ProjectId
 
 
+_RISK = {"risk_id": RISK_ID, "version": 1, "project_id": PROJECT_ID}
+
+
 class RiskCreatedData(RiskEventData):
     """The new risk's key fields (long texts are left out: read the risk for them)."""
 
@@ -47,9 +50,7 @@ class RiskCreatedData(RiskEventData):
     band: RiskBand = Band
 
     model_config = example(
-        risk_id=RISK_ID,
-        version=1,
-        project_id=PROJECT_ID,
+        _RISK,
         title="Legacy data is dirty",
         category="technical",
         probability=4,
@@ -82,9 +83,7 @@ class RiskUpdatedData(RiskEventData):
     score: int = unchanged()
     band: RiskBand = unchanged()
 
-    model_config = example(
-        risk_id=RISK_ID, version=2, project_id=PROJECT_ID, impact=4, score=16, band="critical"
-    )
+    model_config = example(_RISK, version=2, impact=4, score=16, band="critical")
 
 
 class RiskEscalatedData(RiskEventData):
@@ -96,9 +95,8 @@ class RiskEscalatedData(RiskEventData):
     new_band: RiskBand
 
     model_config = example(
-        risk_id=RISK_ID,
+        _RISK,
         version=2,
-        project_id=PROJECT_ID,
         old_score=12,
         new_score=16,
         old_band="high",
@@ -113,18 +111,15 @@ class RiskStatusData(RiskEventData):
 
 class RiskOccurredData(RiskStatusData):
     model_config = example(
-        risk_id=RISK_ID,
+        _RISK,
         version=3,
-        project_id=PROJECT_ID,
         status="occurred",
         previous_status="mitigating",
     )
 
 
 class RiskClosedData(RiskStatusData):
-    model_config = example(
-        risk_id=RISK_ID, version=4, project_id=PROJECT_ID, status="closed", previous_status="open"
-    )
+    model_config = example(_RISK, version=4, status="closed", previous_status="open")
 
 
 class RiskDeletedData(RiskEventData):
@@ -132,9 +127,7 @@ class RiskDeletedData(RiskEventData):
 
     title: str
 
-    model_config = example(
-        risk_id=RISK_ID, version=5, project_id=PROJECT_ID, title="Legacy data is dirty"
-    )
+    model_config = example(_RISK, version=5, title="Legacy data is dirty")
 
 
 class AlertRecipient(BaseModel):
@@ -170,9 +163,8 @@ class RiskAlertData(EventData):
     informed: list[AlertRecipient] = Field(description="Who should know (the I).")
 
     model_config = example(
-        risk_id=RISK_ID,
+        _RISK,
         version=2,
-        project_id=PROJECT_ID,
         reason="risk_score",
         message="Risk 'Legacy data is dirty' scores 16 (threshold 15) on Globex CRM rollout.",
         score=16,

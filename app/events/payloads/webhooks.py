@@ -12,14 +12,16 @@ class EndpointEventData(EventData):
     version: Version
 
 
+_ENDPOINT = {"webhook_endpoint_id": ENDPOINT_ID, "version": 1}
+
+
 class WebhookTestData(EndpointEventData):
     """Sent on demand to one endpoint alone, to check that it receives and verifies."""
 
     message: str
 
     model_config = example(
-        webhook_endpoint_id=ENDPOINT_ID,
-        version=1,
+        _ENDPOINT,
         message="A test event from Handover.",
     )
 
@@ -30,7 +32,7 @@ class EndpointDisabledData(EndpointEventData):
     reason: str = Field(description="Why: it answered 410 Gone, or failed for days.")
 
     model_config = example(
-        webhook_endpoint_id=ENDPOINT_ID,
+        _ENDPOINT,
         version=3,
         reason="Every delivery failed for 5 days.",
     )

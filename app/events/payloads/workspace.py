@@ -27,6 +27,9 @@ class ActivityEventData(EventData):
     project_id: ProjectId
 
 
+_ACTIVITY = {"activity_id": ACTIVITY_ID, "version": 1, "project_id": PROJECT_ID}
+
+
 class RaciAssignmentData(BaseModel):
     """One letter of an activity."""
 
@@ -41,9 +44,7 @@ class ActivityCreatedData(ActivityEventData):
     assignments: list[RaciAssignmentData] = Field(description="Ordered by letter: A, R, C, I.")
 
     model_config = example(
-        activity_id=ACTIVITY_ID,
-        version=1,
-        project_id=PROJECT_ID,
+        _ACTIVITY,
         name="Data migration",
         phase="executing",
         position=0,
@@ -61,9 +62,7 @@ class ActivityUpdatedData(ActivityEventData):
     phase: Phase = unchanged()
     position: int = unchanged()
 
-    model_config = example(
-        activity_id=ACTIVITY_ID, version=2, project_id=PROJECT_ID, name="Data migration (CRM)"
-    )
+    model_config = example(_ACTIVITY, version=2, name="Data migration (CRM)")
 
 
 class ActivityDeletedData(ActivityEventData):
@@ -71,9 +70,8 @@ class ActivityDeletedData(ActivityEventData):
     phase: Phase
 
     model_config = example(
-        activity_id=ACTIVITY_ID,
+        _ACTIVITY,
         version=3,
-        project_id=PROJECT_ID,
         name="Data migration",
         phase="executing",
     )
