@@ -8,9 +8,9 @@ from fastapi import Response, status
 from app.action_items import service
 from app.action_items.deps import (
     ActionItemFilterDep,
+    ActionItemToChange,
     ItemOwner,
     ReadableActionItem,
-    WritableActionItem,
 )
 from app.action_items.schemas import (
     ActionItemCreate,
@@ -93,12 +93,11 @@ async def get_action_item(item: ReadableActionItem, cache: CacheCheckDep) -> Act
 async def update_action_item(
     session: SessionDep,
     caller: ProjectsWriter,
-    item: WritableActionItem,
+    item: ActionItemToChange,
     body: ActionItemUpdate,
     precondition: WriteCheckDep,
 ) -> ActionItemPublic:
     """Change an action item, or mark it done or dropped (JSON merge patch)."""
-    precondition.require(item.version)
     item = await service.update_action_item(session, caller, item, body)
     on = today()
     precondition.tag(item.version, as_of=on)
@@ -110,9 +109,6 @@ async def update_action_item(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_action_item(
-    session: SessionDep, item: WritableActionItem, precondition: WriteCheckDep
-) -> None:
+async def delete_action_item(session: SessionDep, item: ActionItemToChange) -> None:
     """Delete an action item (to keep it on record, drop it instead)."""
-    precondition.require(item.version)
     await service.delete_action_item(session, item)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response, status
 
 from app.calendars import service
-from app.calendars.deps import CalendarMember, CalendarMemberToManage
+from app.calendars.deps import ReadableCalendarMember, WritableCalendarMember
 from app.calendars.feed import FeedSubject
 from app.calendars.schemas import CalendarSecretUrl
 from app.core.deps import SessionDep
@@ -65,7 +65,7 @@ async def get_project_calendar(
     "/v1/members/{member_id}/calendar.ics", response_class=Response, responses=FEED_RESPONSES
 )
 async def get_member_calendar(
-    session: SessionDep, member: CalendarMember, cache: CacheCheckDep, response: Response
+    session: SessionDep, member: ReadableCalendarMember, cache: CacheCheckDep, response: Response
 ) -> Response:
     """Read a member's calendar: what they own, attend or run in active projects."""
     return await _feed(session, service.member_subject(member), cache, response)
@@ -94,7 +94,7 @@ async def remove_project_calendar_secret(session: SessionDep, project: WritableP
 
 @router.post("/v1/members/{member_id}/calendar-secret", responses=problem_responses(409))
 async def rotate_member_calendar_secret(
-    request: Request, session: SessionDep, member: CalendarMemberToManage
+    request: Request, session: SessionDep, member: WritableCalendarMember
 ) -> CalendarSecretUrl:
     """Give the member's feed a (new) secret URL for calendar applications; the previous one
     stops working.
@@ -107,7 +107,7 @@ async def rotate_member_calendar_secret(
 
 @router.delete("/v1/members/{member_id}/calendar-secret", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member_calendar_secret(
-    session: SessionDep, member: CalendarMemberToManage
+    session: SessionDep, member: WritableCalendarMember
 ) -> None:
     """Turn the member feed's secret URL off (the feed stays readable with a key)."""
     await service.remove_secret(session, member_id=member.id)

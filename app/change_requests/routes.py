@@ -4,7 +4,7 @@
 from fastapi import status
 
 from app.change_requests import report, service
-from app.change_requests.deps import ReadableChangeRequest, WritableChangeRequest
+from app.change_requests.deps import ChangeRequestToChange, ReadableChangeRequest
 from app.change_requests.schemas import (
     BaselineReport,
     ChangeRequestCreate,
@@ -15,7 +15,7 @@ from app.change_requests.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
@@ -75,12 +75,10 @@ async def get_change_request(
 async def update_change_request(
     session: SessionDep,
     caller: ProjectsWriter,
-    change_request: WritableChangeRequest,
+    change_request: ChangeRequestToChange,
     body: ChangeRequestUpdate,
-    precondition: WriteCheckDep,
 ) -> ChangeRequestPublic:
     """Reword a draft or submitted change request (JSON merge patch)."""
-    precondition.require(change_request.version)
     change_request = await service.update_change_request(session, caller, change_request, body)
     [described] = await service.describe(session, [change_request])
     return described
@@ -91,11 +89,8 @@ async def update_change_request(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_change_request(
-    session: SessionDep, change_request: WritableChangeRequest, precondition: WriteCheckDep
-) -> None:
+async def delete_change_request(session: SessionDep, change_request: ChangeRequestToChange) -> None:
     """Delete a draft (a submitted request stays on record: reject it instead)."""
-    precondition.require(change_request.version)
     await service.delete_change_request(session, change_request)
 
 
@@ -107,12 +102,10 @@ async def transition_change_request(
     session: SessionDep,
     caller: ProjectsWriter,
     _: IdempotencyDep,
-    change_request: WritableChangeRequest,
+    change_request: ChangeRequestToChange,
     body: ChangeRequestTransitionCreate,
-    precondition: WriteCheckDep,
 ) -> ChangeRequestPublic:
     """Move a change request along its workflow; approval applies it to the project."""
-    precondition.require(change_request.version)
     change_request = await service.move_change_request(session, caller, change_request, body)
     [described] = await service.describe(session, [change_request])
     return described

@@ -8,14 +8,20 @@ from fastapi import status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.core.urls import PublicBaseUrl
 from app.crm import service
-from app.crm.deps import CrmReader, CrmWriter, ReadableConnection, WritableConnection
+from app.crm.deps import (
+    ConnectionToChange,
+    CrmReader,
+    CrmWriter,
+    ReadableConnection,
+    WritableConnection,
+)
 from app.crm.schemas import (
     CrmConnectionCreate,
     CrmConnectionPage,
@@ -79,12 +85,10 @@ async def update_crm_connection(
     caller: CrmWriter,
     settings: SettingsDep,
     base_url: PublicBaseUrl,
-    connection: WritableConnection,
+    connection: ConnectionToChange,
     body: CrmConnectionUpdate,
-    precondition: WriteCheckDep,
 ) -> CrmConnectionPublic:
     """Change a connection (JSON merge patch); the provider and the secret stay."""
-    precondition.require(connection.version)
     connection = await service.update_connection(session, caller, connection, body, settings)
     return CrmConnectionPublic(**service.present(connection, base_url))
 
@@ -94,11 +98,8 @@ async def update_crm_connection(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 412),
 )
-async def delete_crm_connection(
-    session: SessionDep, connection: WritableConnection, precondition: WriteCheckDep
-) -> None:
+async def delete_crm_connection(session: SessionDep, connection: ConnectionToChange) -> None:
     """Disconnect a CRM: its intake URL stops answering; its deals and projects stay."""
-    precondition.require(connection.version)
     await service.delete_connection(session, connection)
 
 

@@ -5,21 +5,13 @@ from uuid import UUID
 
 from fastapi import Depends, Query
 
-from app.core.deps import SessionDep
 from app.core.moments import UpdatedSince
+from app.core.path_rows import path_row
 from app.core.schemas import ShortText
-from app.lessons import service
 from app.lessons.schemas import LessonFilter
+from app.lessons.service import get_lesson
 from app.models import Lesson, LessonCategory, LessonOutcome
 from app.projects.deps import ProjectsReader, ProjectsWriter
-
-
-async def _readable(session: SessionDep, caller: ProjectsReader, lesson_id: UUID) -> Lesson:
-    return await service.get_lesson(session, caller, lesson_id)
-
-
-async def _writable(session: SessionDep, caller: ProjectsWriter, lesson_id: UUID) -> Lesson:
-    return await service.get_lesson(session, caller, lesson_id)
 
 
 def _filter(
@@ -40,8 +32,10 @@ def _filter(
     )
 
 
-ReadableLesson = Annotated[Lesson, Depends(_readable)]
-WritableLesson = Annotated[Lesson, Depends(_writable)]
+ReadableLesson = Annotated[Lesson, Depends(path_row(get_lesson, "lesson_id", ProjectsReader))]
+LessonToChange = Annotated[
+    Lesson, Depends(path_row(get_lesson, "lesson_id", ProjectsWriter, if_match=True))
+]
 LessonFilterDep = Annotated[LessonFilter, Depends(_filter)]
 SearchWords = Annotated[
     ShortText | None,

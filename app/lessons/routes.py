@@ -8,12 +8,12 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.lessons import service
-from app.lessons.deps import LessonFilterDep, ReadableLesson, SearchWords, WritableLesson
+from app.lessons.deps import LessonFilterDep, LessonToChange, ReadableLesson, SearchWords
 from app.lessons.schemas import LessonCreate, LessonPage, LessonPublic, LessonUpdate
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
 
@@ -80,10 +80,9 @@ async def get_lesson(
 
 @router.patch("/v1/lessons/{lesson_id}", responses=problem_responses(404, 412, 413, 415))
 async def update_lesson(
-    session: SessionDep, lesson: WritableLesson, body: LessonUpdate, precondition: WriteCheckDep
+    session: SessionDep, lesson: LessonToChange, body: LessonUpdate
 ) -> LessonPublic:
     """Improve a lesson's words, category, outcome or tags (JSON merge patch)."""
-    precondition.require(lesson.version)
     lesson = await service.update_lesson(session, lesson, body)
     [described] = await service.describe(session, [lesson])
     return described
@@ -94,9 +93,6 @@ async def update_lesson(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 412),
 )
-async def delete_lesson(
-    session: SessionDep, lesson: WritableLesson, precondition: WriteCheckDep
-) -> None:
+async def delete_lesson(session: SessionDep, lesson: LessonToChange) -> None:
     """Remove a lesson from the library."""
-    precondition.require(lesson.version)
     await service.delete_lesson(session, lesson)

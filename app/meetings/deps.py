@@ -3,39 +3,19 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends, Query
 
-from app.core.deps import SessionDep
 from app.core.errors import FieldProblem, InvalidInput
 from app.core.moments import Moment
-from app.meetings import cadences, service
+from app.core.path_rows import path_row
+from app.meetings.cadences import get_cadence
 from app.meetings.calendar import MAX_OCCURRENCES
+from app.meetings.service import get_meeting
 from app.models import Meeting, MeetingCadence
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
 MAX_WINDOW = timedelta(days=366)
-
-
-async def _readable(session: SessionDep, caller: ProjectsReader, meeting_id: UUID) -> Meeting:
-    return await service.get_meeting(session, caller, meeting_id)
-
-
-async def _writable(session: SessionDep, caller: ProjectsWriter, meeting_id: UUID) -> Meeting:
-    return await service.get_meeting(session, caller, meeting_id)
-
-
-async def _readable_cadence(
-    session: SessionDep, caller: ProjectsReader, cadence_id: UUID
-) -> MeetingCadence:
-    return await cadences.get_cadence(session, caller, cadence_id)
-
-
-async def _writable_cadence(
-    session: SessionDep, caller: ProjectsWriter, cadence_id: UUID
-) -> MeetingCadence:
-    return await cadences.get_cadence(session, caller, cadence_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +51,14 @@ def _window(
     return CalendarWindow(start, end, limit)
 
 
-ReadableMeeting = Annotated[Meeting, Depends(_readable)]
-WritableMeeting = Annotated[Meeting, Depends(_writable)]
-ReadableCadence = Annotated[MeetingCadence, Depends(_readable_cadence)]
-WritableCadence = Annotated[MeetingCadence, Depends(_writable_cadence)]
+ReadableMeeting = Annotated[Meeting, Depends(path_row(get_meeting, "meeting_id", ProjectsReader))]
+MeetingToChange = Annotated[
+    Meeting, Depends(path_row(get_meeting, "meeting_id", ProjectsWriter, if_match=True))
+]
+ReadableCadence = Annotated[
+    MeetingCadence, Depends(path_row(get_cadence, "cadence_id", ProjectsReader))
+]
+CadenceToChange = Annotated[
+    MeetingCadence, Depends(path_row(get_cadence, "cadence_id", ProjectsWriter, if_match=True))
+]
 CalendarWindowDep = Annotated[CalendarWindow, Depends(_window)]

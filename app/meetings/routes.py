@@ -5,18 +5,18 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.meetings import cadences, service
 from app.meetings.calendar import occurrences_between
 from app.meetings.deps import (
+    CadenceToChange,
     CalendarWindowDep,
+    MeetingToChange,
     ReadableCadence,
     ReadableMeeting,
-    WritableCadence,
-    WritableMeeting,
 )
 from app.meetings.schemas import (
     CadenceCreate,
@@ -82,12 +82,10 @@ async def get_meeting(
 async def update_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
-    meeting: WritableMeeting,
+    meeting: MeetingToChange,
     body: MeetingUpdate,
-    precondition: WriteCheckDep,
 ) -> MeetingPublic:
     """Move, re-plan, cancel a meeting or correct its record (JSON merge patch)."""
-    precondition.require(meeting.version)
     meeting = await service.update_meeting(session, caller, meeting, body)
     return await service.describe_meeting(session, meeting)
 
@@ -97,11 +95,8 @@ async def update_meeting(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_meeting(
-    session: SessionDep, meeting: WritableMeeting, precondition: WriteCheckDep
-) -> None:
+async def delete_meeting(session: SessionDep, meeting: MeetingToChange) -> None:
     """Delete a meeting (to keep it on record, cancel it instead)."""
-    precondition.require(meeting.version)
     await service.delete_meeting(session, meeting)
 
 
@@ -110,12 +105,10 @@ async def hold_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
     _: IdempotencyDep,
-    meeting: WritableMeeting,
+    meeting: MeetingToChange,
     body: MeetingHold,
-    precondition: WriteCheckDep,
 ) -> MeetingPublic:
     """Record that the meeting took place, with its notes and decisions (`meeting.held`)."""
-    precondition.require(meeting.version)
     meeting = await service.hold_meeting(session, caller, meeting, body)
     return await service.describe_meeting(session, meeting)
 
@@ -155,10 +148,9 @@ async def get_cadence(cadence: ReadableCadence, cache: CacheCheckDep) -> Cadence
 
 @router.patch("/v1/cadences/{cadence_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_cadence(
-    session: SessionDep, cadence: WritableCadence, body: CadenceUpdate, precondition: WriteCheckDep
+    session: SessionDep, cadence: CadenceToChange, body: CadenceUpdate
 ) -> CadencePublic:
     """Change a cadence's rule, time or details (JSON merge patch)."""
-    precondition.require(cadence.version)
     cadence = await cadences.update_cadence(session, cadence, body)
     return cadences.present(cadence)
 
@@ -168,9 +160,6 @@ async def update_cadence(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_cadence(
-    session: SessionDep, cadence: WritableCadence, precondition: WriteCheckDep
-) -> None:
+async def delete_cadence(session: SessionDep, cadence: CadenceToChange) -> None:
     """Stop a cadence; meetings held from it stay."""
-    precondition.require(cadence.version)
     await cadences.delete_cadence(session, cadence)

@@ -6,13 +6,13 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, WriteCheckDep
+from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.members import service
-from app.members.deps import MembersReader, MembersWriter, ReadableMember, WritableMember
+from app.members.deps import MembersReader, MembersWriter, MemberToChange, ReadableMember
 from app.members.schemas import MemberCreate, MemberPage, MemberPublic, MemberUpdate
 from app.models import MemberRole
 
@@ -58,10 +58,9 @@ async def get_member(member: ReadableMember) -> MemberPublic:
 
 @router.patch("/{member_id}", responses=problem_responses(404, 409, 412, 413, 415))
 async def update_member(
-    session: SessionDep, member: WritableMember, body: MemberUpdate, precondition: WriteCheckDep
+    session: SessionDep, member: MemberToChange, body: MemberUpdate
 ) -> MemberPublic:
     """Change a member (JSON merge patch)."""
-    precondition.require(member.version)
     member = await service.update_member(session, member, body)
     return MemberPublic.model_validate(member)
 
@@ -71,9 +70,6 @@ async def update_member(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_member(
-    session: SessionDep, member: WritableMember, precondition: WriteCheckDep
-) -> None:
+async def delete_member(session: SessionDep, member: MemberToChange) -> None:
     """Remove a member who is on no project."""
-    precondition.require(member.version)
     await service.delete_member(session, member)

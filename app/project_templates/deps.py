@@ -1,27 +1,18 @@
 """Load a project template of the caller's organization, or 404."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends
 
-from app.core.deps import SessionDep
+from app.core.path_rows import path_row
 from app.models import ProjectTemplate
-from app.project_templates import service
+from app.project_templates.service import get_template
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
-
-async def _readable(
-    session: SessionDep, caller: ProjectsReader, project_template_id: UUID
-) -> ProjectTemplate:
-    return await service.get_template(session, caller, project_template_id)
-
-
-async def _writable(
-    session: SessionDep, caller: ProjectsWriter, project_template_id: UUID
-) -> ProjectTemplate:
-    return await service.get_template(session, caller, project_template_id)
-
-
-ReadableTemplate = Annotated[ProjectTemplate, Depends(_readable)]
-WritableTemplate = Annotated[ProjectTemplate, Depends(_writable)]
+ReadableTemplate = Annotated[
+    ProjectTemplate, Depends(path_row(get_template, "project_template_id", ProjectsReader))
+]
+TemplateToChange = Annotated[
+    ProjectTemplate,
+    Depends(path_row(get_template, "project_template_id", ProjectsWriter, if_match=True)),
+]

@@ -6,13 +6,13 @@ from fastapi import status
 
 from app.core.deps import SessionDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.project_templates import service
-from app.project_templates.deps import ReadableTemplate, WritableTemplate
+from app.project_templates.deps import ReadableTemplate, TemplateToChange
 from app.project_templates.schemas import (
     ProjectTemplateCreate,
     ProjectTemplatePage,
@@ -71,12 +71,10 @@ async def get_project_template(
 @router.patch(TEMPLATE, responses=problem_responses(404, 409, 412, 413, 415))
 async def update_project_template(
     session: SessionDep,
-    template: WritableTemplate,
+    template: TemplateToChange,
     body: ProjectTemplateUpdate,
-    precondition: WriteCheckDep,
 ) -> ProjectTemplatePublic:
     """Change a template (JSON merge patch; lists are replaced whole)."""
-    precondition.require(template.version)
     template = await service.update_template(session, template, body)
     return ProjectTemplatePublic.model_validate(template)
 
@@ -86,9 +84,6 @@ async def update_project_template(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 412),
 )
-async def delete_project_template(
-    session: SessionDep, template: WritableTemplate, precondition: WriteCheckDep
-) -> None:
+async def delete_project_template(session: SessionDep, template: TemplateToChange) -> None:
     """Delete a template no connection applies; projects planned from it keep their plan."""
-    precondition.require(template.version)
     await service.delete_template(session, template)

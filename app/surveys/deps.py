@@ -1,28 +1,15 @@
 """Load a survey response of the caller's organization, or 404; the `from`/`to` window."""
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends, Query
 
-from app.core.deps import SessionDep
 from app.core.moments import CalendarDate
+from app.core.path_rows import path_row
 from app.models import SurveyResponse
 from app.projects.deps import ProjectsReader, ProjectsWriter
 from app.surveys import service
 from app.surveys.schemas import CollectedBetween
-
-
-async def _readable(
-    session: SessionDep, caller: ProjectsReader, survey_response_id: UUID
-) -> SurveyResponse:
-    return await service.get_survey_response(session, caller, survey_response_id)
-
-
-async def _writable(
-    session: SessionDep, caller: ProjectsWriter, survey_response_id: UUID
-) -> SurveyResponse:
-    return await service.get_survey_response(session, caller, survey_response_id)
 
 
 def _window(
@@ -36,6 +23,12 @@ def _window(
     return service.collected_window(from_date, to_date)
 
 
-ReadableSurveyResponse = Annotated[SurveyResponse, Depends(_readable)]
-WritableSurveyResponse = Annotated[SurveyResponse, Depends(_writable)]
+ReadableSurveyResponse = Annotated[
+    SurveyResponse,
+    Depends(path_row(service.get_survey_response, "survey_response_id", ProjectsReader)),
+]
+WritableSurveyResponse = Annotated[
+    SurveyResponse,
+    Depends(path_row(service.get_survey_response, "survey_response_id", ProjectsWriter)),
+]
 CollectedBetweenDep = Annotated[CollectedBetween, Depends(_window)]

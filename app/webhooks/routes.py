@@ -6,7 +6,7 @@ from fastapi import status
 
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import problem_responses
-from app.core.etag import NOT_MODIFIED, CacheCheckDep, WriteCheckDep
+from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.idempotency import IdempotencyDep
 from app.core.moments import UpdatedSince
 from app.core.pagination import PageDep
@@ -16,6 +16,7 @@ from app.models import DeliveryStatus
 from app.webhooks import deliveries, service
 from app.webhooks.deps import (
     CheckedEndpointUpdate,
+    EndpointToChange,
     ReadableDelivery,
     ReadableEndpoint,
     WebhooksReader,
@@ -88,11 +89,9 @@ async def get_webhook_endpoint(
 async def update_webhook_endpoint(
     session: SessionDep,
     body: CheckedEndpointUpdate,
-    endpoint: WritableEndpoint,
-    precondition: WriteCheckDep,
+    endpoint: EndpointToChange,
 ) -> WebhookEndpointPublic:
     """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
-    precondition.require(endpoint.version)
     endpoint = await service.update_endpoint(session, endpoint, body)
     return WebhookEndpointPublic.model_validate(endpoint)
 
@@ -100,20 +99,16 @@ async def update_webhook_endpoint(
 @router.delete(
     ENDPOINT, status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
 )
-async def delete_webhook_endpoint(
-    session: SessionDep, endpoint: WritableEndpoint, precondition: WriteCheckDep
-) -> None:
+async def delete_webhook_endpoint(session: SessionDep, endpoint: EndpointToChange) -> None:
     """Delete an endpoint with its deliveries and attempts."""
-    precondition.require(endpoint.version)
     await service.delete_endpoint(session, endpoint)
 
 
 @router.post(ENDPOINT + "/rotate-secret", responses=problem_responses(404, 412, 413, 415))
 async def rotate_webhook_secret(
     session: SessionDep,
-    endpoint: WritableEndpoint,
+    endpoint: EndpointToChange,
     settings: SettingsDep,
-    precondition: WriteCheckDep,
     body: SecretRotation = SecretRotation(),
 ) -> WebhookEndpointWithSecret:
     """Replace the signing secret; the new one is in this response only.
@@ -121,7 +116,6 @@ async def rotate_webhook_secret(
     The replaced secret keeps signing (alongside) for the grace period. No Idempotency-Key here:
     replaying would mean storing the secret.
     """
-    precondition.require(endpoint.version)
     secret = await service.rotate_secret(session, endpoint, body.grace_period_seconds, settings)
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
