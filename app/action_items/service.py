@@ -19,8 +19,10 @@ from app.action_items.schemas import (
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
+from app.core.writes import assign, new_values
 from app.members.service import require_members
 from app.models import (
     ActionItem,
@@ -75,10 +77,11 @@ async def get_action_item(session: AsyncSession, caller: Caller, item_id: UUID) 
 
 
 def _filtered(statement: Any, item_filter: ActionItemFilter) -> Any:
-    if item_filter.status is not None:
-        statement = statement.where(ActionItem.status == item_filter.status)
-    if item_filter.updated_since is not None:
-        statement = statement.where(col(ActionItem.updated_at) >= item_filter.updated_since)
+    statement = where_given(
+        statement,
+        {ActionItem.status: item_filter.status},
+        at_least={ActionItem.updated_at: item_filter.updated_since},
+    )
     if item_filter.overdue is not None:
         late = and_(
             col(ActionItem.status) == OPEN,
@@ -98,9 +101,7 @@ async def _page(session: AsyncSession, page: PageParams, statement: Any) -> Sequ
 async def list_project_items(
     session: AsyncSession, project: Project, page: PageParams, item_filter: ActionItemFilter
 ) -> Sequence[ActionItem]:
-    statement = select(ActionItem).where(
-        ActionItem.organization_id == project.organization_id, ActionItem.project_id == project.id
-    )
+    statement = project_select(ActionItem, project)
     return await _page(session, page, _filtered(statement, item_filter))
 
 
@@ -194,14 +195,13 @@ async def update_action_item(
     if "source" in changes:
         changes.pop("source")
         changes.update(await _source_link(session, project, data.source))
-    changes = {field: value for field, value in changes.items() if getattr(item, field) != value}
+    changes = new_values(item, changes)
     if not changes:
         return item
     completed = changes.get("status") == ActionItemStatus.done
     if "status" in changes:
         changes["completed_at"] = None if changes["status"] == OPEN else utcnow()
-    for field, value in changes.items():
-        setattr(item, field, value)
+    assign(item, changes)
     await session.flush()
     if completed:
         await record_change(

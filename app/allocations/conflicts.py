@@ -23,6 +23,7 @@ from app.allocations.schemas import (
 )
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput
+from app.core.tenancy import owned_by
 from app.members.service import require_members
 from app.models import Allocation, Project
 
@@ -122,7 +123,7 @@ async def find_conflicts(
         select(*_COLUMNS)
         .join(Project, col(Project.id) == Allocation.project_id)
         .where(
-            Allocation.organization_id == caller.organization_id,
+            owned_by(Allocation, caller),
             col(Project.archived_at).is_(None),
             Allocation.start_date <= to_date,
             Allocation.end_date >= from_date,

@@ -8,18 +8,22 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.allocations.schemas import MAX_ALLOCATION_DAYS, AllocationCreate, AllocationUpdate
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign, new_values
 from app.members.service import require_members
 from app.models import Allocation, Project
-from app.projects.service import ProjectArchived
+from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
+
+_ARCHIVED = "The project is archived: its allocations can no longer change."
 
 
 class AllocationNotFound(NotFound):
@@ -42,31 +46,13 @@ async def list_allocations(
     updated_since: datetime | None = None,
 ) -> Sequence[Allocation]:
     """`from_date`/`to_date` keep the allocations that overlap that window."""
-    statement = select(Allocation).where(Allocation.organization_id == caller.organization_id)
-    if project_id is not None:
-        statement = statement.where(Allocation.project_id == project_id)
-    if member_id is not None:
-        statement = statement.where(Allocation.member_id == member_id)
-    if from_date is not None:
-        statement = statement.where(Allocation.end_date >= from_date)
-    if to_date is not None:
-        statement = statement.where(Allocation.start_date <= to_date)
-    if updated_since is not None:
-        statement = statement.where(Allocation.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(Allocation, caller),
+        {Allocation.project_id: project_id, Allocation.member_id: member_id},
+        at_least={Allocation.end_date: from_date, Allocation.updated_at: updated_since},
+        at_most={Allocation.start_date: to_date},
+    )
     return (await session.exec(page.keyset(statement, Allocation.id))).all()
-
-
-def _writable(project: Project) -> Project:
-    """An archived project is read-only, its allocations included (409)."""
-    if project.archived_at is not None:
-        raise ProjectArchived("The project is archived: its allocations can no longer change.")
-    return project
-
-
-async def _project_of(session: AsyncSession, allocation: Allocation) -> Project:
-    project = await session.get(Project, allocation.project_id)
-    assert project is not None  # the foreign key guarantees it
-    return _writable(project)
 
 
 def _check_range(start: date, end: date) -> None:
@@ -90,7 +76,7 @@ async def create_allocation(
     session: AsyncSession, caller: Caller, project: Project, data: AllocationCreate
 ) -> Allocation:
     """A member of the organization on an active project, for a valid range."""
-    _writable(project)
+    ensure_active(project, _ARCHIVED)
     await require_members(session, caller, {"member_id": data.member_id})
     _check_range(data.start_date, data.end_date)
     allocation = Allocation(
@@ -106,12 +92,8 @@ async def update_allocation(
     session: AsyncSession, caller: Caller, allocation: Allocation, data: AllocationUpdate
 ) -> Allocation:
     """Apply a merge patch; the range is checked as it will be. Changing nothing writes nothing."""
-    await _project_of(session, allocation)
-    changes = {
-        field: value
-        for field, value in data.changes().items()
-        if getattr(allocation, field) != value
-    }
+    await active_project_of(session, allocation, _ARCHIVED)
+    changes = new_values(allocation, data.changes())
     if "member_id" in changes:
         await require_members(session, caller, {"member_id": changes["member_id"]})
     _check_range(
@@ -120,15 +102,14 @@ async def update_allocation(
     )
     if not changes:
         return allocation
-    for field, value in changes.items():
-        setattr(allocation, field, value)
+    assign(allocation, changes)
     await session.flush()
     await record_change(session, "allocation.updated", allocation, changes)
     return allocation
 
 
 async def delete_allocation(session: AsyncSession, allocation: Allocation) -> None:
-    await _project_of(session, allocation)
+    await active_project_of(session, allocation, _ARCHIVED)
     await record_change(
         session, "allocation.deleted", allocation, {"member_id": allocation.member_id}
     )

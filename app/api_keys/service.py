@@ -4,13 +4,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import DISPLAY_PREFIX_LENGTH, Caller, Scope, generate_key, hash_key
 from app.core.errors import InvalidInput, NotFound
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
 from app.models import ApiKey
 from app.models.base import utcnow
 
@@ -44,8 +43,7 @@ async def issue_key(
 
 
 async def list_keys(session: AsyncSession, caller: Caller, page: PageParams) -> Sequence[ApiKey]:
-    statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
-    return (await session.exec(page.keyset(statement, ApiKey.id))).all()
+    return (await session.exec(page.keyset(owned_select(ApiKey, caller), ApiKey.id))).all()
 
 
 async def revoke_key(session: AsyncSession, caller: Caller, api_key_id: UUID) -> None:

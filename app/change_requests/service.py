@@ -25,8 +25,10 @@ from app.change_requests.schemas import (
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
+from app.core.writes import assign, new_values
 from app.members.service import require_members
 from app.models import (
     ChangeRequest,
@@ -124,12 +126,7 @@ def _cost(change_request: ChangeRequest) -> dict[str, Any] | None:
 async def list_change_requests(
     session: AsyncSession, project: Project, page: PageParams, status: Status | None
 ) -> Sequence[ChangeRequest]:
-    statement = select(ChangeRequest).where(
-        ChangeRequest.organization_id == project.organization_id,
-        ChangeRequest.project_id == project.id,
-    )
-    if status is not None:
-        statement = statement.where(ChangeRequest.status == status)
+    statement = where_given(project_select(ChangeRequest, project), {ChangeRequest.status: status})
     return (await session.exec(page.keyset(statement, col(ChangeRequest.id)))).all()
 
 
@@ -159,17 +156,12 @@ async def update_change_request(
 ) -> ChangeRequest:
     await active_project_of(session, change_request)
     _require_editable(change_request, "changed")
-    changes = {
-        field: value
-        for field, value in data.changes().items()
-        if getattr(change_request, field) != value
-    }
+    changes = new_values(change_request, data.changes())
     if "raised_by_id" in changes:
         await require_members(session, caller, {"raised_by_id": changes["raised_by_id"]})
     if not changes:
         return change_request
-    for field, value in changes.items():
-        setattr(change_request, field, value)
+    assign(change_request, changes)
     await session.flush()
     return change_request
 

@@ -1,10 +1,12 @@
-"""Everything a caller sees is its organization's: one way to load an object or 404."""
+"""Everything a caller sees is its organization's: one way to scope a query, one way to load an
+object or 404."""
 
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.auth import Caller
 from app.core.errors import NotFound
@@ -15,7 +17,31 @@ class Owned(Protocol):
     organization_id: Any
 
 
+class PartOfProject(Protocol):
+    organization_id: Any
+    project_id: Any
+
+
 OwnedT = TypeVar("OwnedT", bound=Owned)
+PartT = TypeVar("PartT", bound=PartOfProject)
+
+
+def owned_by(model: type[Owned], caller: Caller) -> Any:
+    """The condition that keeps a table's rows to the caller's organization."""
+    return model.organization_id == caller.organization_id
+
+
+def owned_select(model: type[OwnedT], caller: Caller) -> SelectOfScalar[OwnedT]:
+    """The caller's organization's rows of a table: where every query for a caller starts."""
+    return select(model).where(owned_by(model, caller))
+
+
+def project_select(model: type[PartT], project: Owned) -> SelectOfScalar[PartT]:
+    """The rows of one project, within the project's organization (the project was loaded for
+    a caller, or for a share link, so it names the organization)."""
+    return select(model).where(
+        model.organization_id == project.organization_id, model.project_id == project.id
+    )
 
 
 async def get_owned(
@@ -27,9 +53,7 @@ async def get_owned(
 ) -> OwnedT:
     """The object if it exists in the caller's organization; otherwise `not_found` (a 404 that
     never says whether another organization has it)."""
-    found = await session.exec(
-        select(model).where(model.id == object_id, model.organization_id == caller.organization_id)
-    )
+    found = await session.exec(owned_select(model, caller).where(model.id == object_id))
     instance: OwnedT | None = found.first()
     if instance is None:
         raise not_found(f"No {not_found.subject} with that id in your organization.")

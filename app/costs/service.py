@@ -3,18 +3,18 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
 from app.costs.schemas import CostEntryCreate
 from app.models import Project
 from app.models.base import today
 from app.models.kpi import CostEntry
 from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
 
 
 class CostEntryNotFound(NotFound):
@@ -28,9 +28,7 @@ async def get_cost_entry(session: AsyncSession, caller: Caller, cost_entry_id: U
 async def list_cost_entries(
     session: AsyncSession, project: Project, page: PageParams
 ) -> Sequence[CostEntry]:
-    statement = select(CostEntry).where(
-        CostEntry.organization_id == project.organization_id, CostEntry.project_id == project.id
-    )
+    statement = project_select(CostEntry, project)
     return (await session.exec(page.keyset(statement, CostEntry.id))).all()
 
 
@@ -69,8 +67,6 @@ async def book_cost(session: AsyncSession, project: Project, data: CostEntryCrea
 
 
 async def delete_cost_entry(session: AsyncSession, entry: CostEntry) -> None:
-    project = await session.get(Project, entry.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
+    await active_project_of(session, entry)
     await session.delete(entry)
     await session.flush()

@@ -18,9 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.secrets import decrypt_secret, encrypt_secret, generate_secret
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign
 from app.crm.clients.base import ApiAccess
 from app.crm.providers.base import Credentials
 from app.crm.providers.salesforce import CREDENTIAL_PARAMETER
@@ -127,11 +129,11 @@ async def list_connections(
     provider: CrmSource | None = None,
     updated_since: datetime | None = None,
 ) -> Sequence[CrmConnection]:
-    statement = select(CrmConnection).where(CrmConnection.organization_id == caller.organization_id)
-    if provider is not None:
-        statement = statement.where(CrmConnection.provider == provider)
-    if updated_since is not None:
-        statement = statement.where(CrmConnection.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(CrmConnection, caller),
+        {CrmConnection.provider: provider},
+        at_least={CrmConnection.updated_at: updated_since},
+    )
     return (await session.exec(page.keyset(statement, CrmConnection.id))).all()
 
 
@@ -247,8 +249,7 @@ async def update_connection(
     await _check_references(session, caller, changes)
     if not changes and not token_sent:
         return connection
-    for name, value in changes.items():
-        setattr(connection, name, value)
+    assign(connection, changes)
     await session.flush()
     return connection
 
@@ -336,8 +337,7 @@ async def list_inbound_requests(
         CrmInboundRequest.organization_id == connection.organization_id,
         CrmInboundRequest.connection_id == connection.id,
     )
-    if outcome is not None:
-        statement = statement.where(CrmInboundRequest.outcome == outcome)
+    statement = where_given(statement, {CrmInboundRequest.outcome: outcome})
     return (await session.exec(page.keyset(statement, CrmInboundRequest.id))).all()
 
 

@@ -13,12 +13,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.errors import NotFound
 from app.core.events import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.core.writes import assign
 from app.customer_tasks.schemas import CustomerTaskCreate, CustomerTaskUpdate
-from app.models import CustomerTask, CustomerTaskStatus, Milestone, Project, ShareLink
+from app.milestones.service import require_milestone_of
+from app.models import CustomerTask, CustomerTaskStatus, Project, ShareLink
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 
@@ -31,33 +33,11 @@ async def get_task(session: AsyncSession, caller: Caller, task_id: UUID) -> Cust
     return await get_owned(session, caller, CustomerTask, task_id, CustomerTaskNotFound)
 
 
-async def _require_milestone(
-    session: AsyncSession, project: Project, milestone_id: UUID | None
-) -> None:
-    """The milestone a task unblocks is one of the same project (else 422)."""
-    if milestone_id is None:
-        return
-    found = await session.exec(
-        select(Milestone.id).where(Milestone.id == milestone_id, Milestone.project_id == project.id)
-    )
-    if found.first() is None:
-        raise InvalidInput(
-            "The milestone is not one of this project's.",
-            errors=[
-                FieldProblem(
-                    loc=["body", "milestone_id"],
-                    message="No such milestone in this project.",
-                    type="unknown_reference",
-                )
-            ],
-        )
-
-
 async def create_task(
     session: AsyncSession, project: Project, data: CustomerTaskCreate
 ) -> CustomerTask:
     ensure_active(project)
-    await _require_milestone(session, project, data.milestone_id)
+    await require_milestone_of(session, project, data.milestone_id)
     task = CustomerTask(
         organization_id=project.organization_id, project_id=project.id, **data.model_dump()
     )
@@ -103,10 +83,9 @@ async def update_task(
     ensure_active(project)
     changes = data.changes()
     if "milestone_id" in changes:
-        await _require_milestone(session, project, changes["milestone_id"])
+        await require_milestone_of(session, project, changes["milestone_id"])
     status = changes.pop("status", task.status)
-    for field, value in changes.items():
-        setattr(task, field, value)
+    assign(task, changes)
     if status is CustomerTaskStatus.done and task.status is CustomerTaskStatus.open:
         await _complete(session, task, None, None)
     elif status is CustomerTaskStatus.open and task.status is CustomerTaskStatus.done:

@@ -4,14 +4,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign, flush_or
 from app.customers.schemas import CustomerCreate, CustomerUpdate
 from app.models import CrmSource, Customer
 
@@ -42,11 +42,11 @@ async def list_customers(
     crm_source: CrmSource | None = None,
     updated_since: datetime | None = None,
 ) -> Sequence[Customer]:
-    statement = select(Customer).where(Customer.organization_id == caller.organization_id)
-    if crm_source is not None:
-        statement = statement.where(Customer.crm_source == crm_source)
-    if updated_since is not None:
-        statement = statement.where(Customer.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(Customer, caller),
+        {Customer.crm_source: crm_source},
+        at_least={Customer.updated_at: updated_since},
+    )
     return (await session.exec(page.keyset(statement, Customer.id))).all()
 
 
@@ -54,20 +54,19 @@ async def create_customer(session: AsyncSession, caller: Caller, data: CustomerC
     """One customer per CRM record: a second one with the same source and id is a 409."""
     customer = Customer(organization_id=caller.organization_id, **data.model_dump())
     session.add(customer)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise CustomerExists(
+    await flush_or(
+        session,
+        CustomerExists(
             f"A customer for {data.crm_source} record {data.crm_external_id} already exists."
-        ) from exc
+        ),
+    )
     return customer
 
 
 async def update_customer(
     session: AsyncSession, customer: Customer, data: CustomerUpdate
 ) -> Customer:
-    for field, value in data.changes().items():
-        setattr(customer, field, value)
+    assign(customer, data.changes())
     await session.flush()
     return customer
 
@@ -75,9 +74,9 @@ async def update_customer(
 async def delete_customer(session: AsyncSession, customer: Customer) -> None:
     """A customer with projects, archived ones too, stays: they must keep who they are for."""
     await session.delete(customer)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise CustomerInUse(
+    await flush_or(
+        session,
+        CustomerInUse(
             "This customer has projects (archived ones included); it stays on record with them."
-        ) from exc
+        ),
+    )

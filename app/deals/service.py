@@ -19,8 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign, new_values
 from app.db import insert_or_ignore
 from app.deals.planning import plan_project, project_description
 from app.deals.schemas import CanonicalDeal, DealCustomer, DealPush, ProjectOutcome
@@ -84,11 +86,9 @@ async def list_deals(
     source: CrmSource | None = None,
     updated_since: datetime | None = None,
 ) -> Sequence[Deal]:
-    statement = select(Deal).where(Deal.organization_id == caller.organization_id)
-    if source is not None:
-        statement = statement.where(Deal.source == source)
-    if updated_since is not None:
-        statement = statement.where(Deal.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(Deal, caller), {Deal.source: source}, at_least={Deal.updated_at: updated_since}
+    )
     return (await session.exec(page.keyset(statement, Deal.id))).all()
 
 
@@ -202,19 +202,14 @@ async def update_deal(
     """A later push of a deal that has its project: the deal record follows the CRM (amount,
     close date…), with `deal.updated` naming what changed; the project is not planned again.
     Returns whether anything changed."""
-    altered = {
-        name: value
-        for name, value in changes.items()
-        if name in UPDATABLE and getattr(deal, name) != value
-    }
+    altered = new_values(deal, {name: changes[name] for name in changes if name in UPDATABLE})
     currency = changes.get("currency", deal.currency)  # an amount alone keeps the currency
     if altered.get("amount") is not None and currency is None:
         altered.pop("amount")  # never an amount without its currency
         altered.pop("currency", None)
     if not altered:
         return False
-    for name, value in altered.items():
-        setattr(deal, name, value)
+    assign(deal, altered)
     deal.raw_payload = raw_payload
     await session.flush()
     reported = {name: value for name, value in altered.items() if name not in ("currency",)}
@@ -323,11 +318,10 @@ async def _follow(
         "crm_incomplete": project.crm_incomplete and origin.incomplete,
         "unmatched_sales_owner_email": pushed.owner_email if owner_after is None else None,
     }
-    extra = {name: value for name, value in extra.items() if getattr(project, name) != value}
+    extra = new_values(project, extra)
     if not changed and not extra:
         return
-    for name, value in {**changed, **extra}.items():
-        setattr(project, name, value)
+    assign(project, {**changed, **extra})
     await session.flush()
     # bookkeeping, not a change of the deal: no new version
     handed_over = {**given, **{name: _json(value) for name, value in changed.items()}}

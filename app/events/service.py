@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_by
 from app.events.catalogue import CATALOGUE, matching
 from app.events.schemas import EventPublic, EventTypePublic
 from app.models import Event
@@ -68,15 +69,13 @@ async def list_events(
 ) -> Sequence[Any]:
     """A page of the organization's events in id order, which is the order they were recorded
     in (ids are UUIDv7); `since` compares with `occurred_at`."""
-    statement = select(*_COLUMNS).where(Event.organization_id == caller.organization_id)
+    statement = where_given(
+        select(*_COLUMNS).where(owned_by(Event, caller)),
+        {Event.project_id: project_id, Event.aggregate_id: aggregate_id},
+        at_least={Event.occurred_at: since},
+    )
     if types:
         statement = statement.where(_type_condition(types))
-    if project_id is not None:
-        statement = statement.where(Event.project_id == project_id)
-    if aggregate_id is not None:
-        statement = statement.where(Event.aggregate_id == aggregate_id)
-    if since is not None:
-        statement = statement.where(Event.occurred_at >= since)
     return (await session.exec(page.keyset(statement, col(Event.id)))).all()
 
 

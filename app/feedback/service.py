@@ -2,17 +2,17 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
+from app.core.writes import assign, new_values
 from app.feedback.schemas import (
     FeedbackCreate,
     FeedbackFilter,
@@ -20,9 +20,11 @@ from app.feedback.schemas import (
     FeedbackUpdate,
 )
 from app.members.service import require_members
-from app.models import Feedback, FeedbackStatus, Milestone, Project
+from app.milestones.service import require_milestone_of
+from app.models import Feedback, FeedbackStatus, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import IllegalTransition, ensure_active
+from app.projects.service import active_project_of
 
 # Forward one step at a time; any open feedback may be closed directly (answered at once, or a
 # duplicate). Closed is final.
@@ -48,42 +50,17 @@ async def list_feedback(
     page: PageParams,
     feedback_filter: FeedbackFilter,
 ) -> Sequence[Feedback]:
-    statement = select(Feedback).where(
-        Feedback.organization_id == project.organization_id, Feedback.project_id == project.id
+    statement = where_given(
+        project_select(Feedback, project),
+        {
+            Feedback.status: feedback_filter.status,
+            Feedback.sentiment: feedback_filter.sentiment,
+            Feedback.category: feedback_filter.category,
+            Feedback.source: feedback_filter.source,
+        },
+        at_least={Feedback.updated_at: feedback_filter.updated_since},
     )
-    for field in ("status", "sentiment", "category", "source"):
-        value = getattr(feedback_filter, field)
-        if value is not None:
-            statement = statement.where(getattr(Feedback, field) == value)
-    if feedback_filter.updated_since is not None:
-        statement = statement.where(Feedback.updated_at >= feedback_filter.updated_since)
     return (await session.exec(page.keyset(statement, Feedback.id))).all()
-
-
-async def _require_milestone_of(
-    session: AsyncSession, project: Project, milestone_id: UUID | None
-) -> None:
-    """Feedback is linked to a milestone of its own project only: else a 422 naming the field."""
-    if milestone_id is None:
-        return
-    found = await session.exec(
-        select(Milestone.id).where(
-            Milestone.id == milestone_id,
-            Milestone.project_id == project.id,
-            Milestone.organization_id == project.organization_id,
-        )
-    )
-    if found.first() is None:
-        raise InvalidInput(
-            "The milestone is not one of this project's.",
-            errors=[
-                FieldProblem(
-                    loc=["body", "milestone_id"],
-                    message="No such milestone in this project.",
-                    type="unknown_reference",
-                )
-            ],
-        )
 
 
 def _require_past(received_at: datetime) -> None:
@@ -100,14 +77,6 @@ def _require_past(received_at: datetime) -> None:
         )
 
 
-async def _project_of(session: AsyncSession, feedback: Feedback) -> Project:
-    """The feedback's project, which must not be archived (409)."""
-    project = await session.get(Project, feedback.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
-
-
 async def create_feedback(
     session: AsyncSession, project: Project, data: FeedbackCreate, caller: Caller | None = None
 ) -> Feedback:
@@ -122,7 +91,7 @@ async def create_feedback(
     if data.entered_by_id is not None:
         assert caller is not None, "only an API caller names who entered feedback"
         await require_members(session, caller, {"entered_by_id": data.entered_by_id})
-    await _require_milestone_of(session, project, data.milestone_id)
+    await require_milestone_of(session, project, data.milestone_id)
     values = data.model_dump(exclude_none=True)
     if data.received_at is not None:
         _require_past(data.received_at)
@@ -149,16 +118,13 @@ async def update_feedback(
 ) -> Feedback:
     """Apply a merge patch to the words, category, sentiment or milestone link. A patch that
     changes nothing writes nothing."""
-    project = await _project_of(session, feedback)
-    changes: dict[str, Any] = {
-        field: value for field, value in data.changes().items() if getattr(feedback, field) != value
-    }
+    project = await active_project_of(session, feedback)
+    changes = new_values(feedback, data.changes())
     if "milestone_id" in changes:
-        await _require_milestone_of(session, project, changes["milestone_id"])
+        await require_milestone_of(session, project, changes["milestone_id"])
     if not changes:
         return feedback
-    for field, value in changes.items():
-        setattr(feedback, field, value)
+    assign(feedback, changes)
     await session.flush()
     return feedback
 
@@ -168,7 +134,7 @@ async def move_feedback(
 ) -> Feedback:
     """Move the feedback one step forward (or straight to `closed`), stamping when and by whom;
     any other move is a 409 `illegal-transition`."""
-    await _project_of(session, feedback)
+    await active_project_of(session, feedback)
     if data.to_status not in ALLOWED_MOVES[feedback.status]:
         allowed = ", ".join(sorted(ALLOWED_MOVES[feedback.status])) or "none: it is closed"
         raise IllegalTransition(
@@ -185,6 +151,6 @@ async def move_feedback(
 
 
 async def delete_feedback(session: AsyncSession, feedback: Feedback) -> None:
-    await _project_of(session, feedback)
+    await active_project_of(session, feedback)
     await session.delete(feedback)
     await session.flush()

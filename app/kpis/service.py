@@ -18,8 +18,10 @@ from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign, new_values
 from app.kpis import metrics
 from app.kpis.evaluation import Point, status_of, trend_of
 from app.kpis.schemas import (
@@ -62,17 +64,16 @@ async def list_kpis(
     kpi_filter: KpiFilter,
     project: Project | None = None,
 ) -> Sequence[Kpi]:
-    statement = select(Kpi).where(Kpi.organization_id == caller.organization_id)
+    statement = owned_select(Kpi, caller)
     if project is not None:
         statement = statement.where(Kpi.project_id == project.id)
     elif kpi_filter.level is KpiLevel.organization:
         statement = statement.where(col(Kpi.project_id).is_(None))
     elif kpi_filter.level is KpiLevel.project:
         statement = statement.where(col(Kpi.project_id).is_not(None))
-    if kpi_filter.status is not None:
-        statement = statement.where(Kpi.status == kpi_filter.status)
-    if kpi_filter.metric is not None:
-        statement = statement.where(Kpi.metric == kpi_filter.metric)
+    statement = where_given(
+        statement, {Kpi.status: kpi_filter.status, Kpi.metric: kpi_filter.metric}
+    )
     return (await session.exec(page.keyset(statement, Kpi.id))).all()
 
 
@@ -98,14 +99,11 @@ async def create_kpi(
 async def update_kpi(session: AsyncSession, caller: Caller, kpi: Kpi, data: KpiUpdate) -> Kpi:
     """A merge patch; a changed target, direction or window is evaluated at once."""
     await _ensure_project_active(session, kpi)
-    changes: dict[str, Any] = {
-        field: value for field, value in data.changes().items() if getattr(kpi, field) != value
-    }
+    changes = new_values(kpi, data.changes())
     if not changes:
         return kpi
     await require_members(session, caller, {"owner_id": changes.get("owner_id")})
-    for field, value in changes.items():
-        setattr(kpi, field, value)
+    assign(kpi, changes)
     await session.flush()
     await _reassess(session, kpi)
     return kpi

@@ -13,9 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.sync_pages import SyncPageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_by
+from app.core.writes import assign, new_values
 from app.lessons import search
 from app.lessons.schemas import (
     LessonCreate,
@@ -68,12 +70,16 @@ async def describe(
 
 
 def _filtered(statement: Any, lesson_filter: LessonFilter) -> Any:
-    for field in ("category", "outcome", "customer_id", "project_id"):
-        value = getattr(lesson_filter, field)
-        if value is not None:
-            statement = statement.where(getattr(Lesson, field) == value)
-    if lesson_filter.updated_since is not None:
-        statement = statement.where(col(Lesson.updated_at) >= lesson_filter.updated_since)
+    statement = where_given(
+        statement,
+        {
+            Lesson.category: lesson_filter.category,
+            Lesson.outcome: lesson_filter.outcome,
+            Lesson.customer_id: lesson_filter.customer_id,
+            Lesson.project_id: lesson_filter.project_id,
+        },
+        at_least={Lesson.updated_at: lesson_filter.updated_since},
+    )
     if lesson_filter.tag is not None:
         statement = statement.where(
             exists().where(
@@ -94,7 +100,7 @@ async def list_lessons(
     """The organization's lessons matching the filter. Without `words`, a keyset page in
     creation order; with them, the best `limit` matches of the full-text search, best first
     (no further page: refine the search instead), each with its match (rank and snippet)."""
-    owned = col(Lesson.organization_id) == caller.organization_id
+    owned = owned_by(Lesson, caller)
     if words is None:
         statement = _filtered(select(Lesson).where(owned), lesson_filter)
         rows: Sequence[Lesson] = (await session.exec(page.keyset(statement, col(Lesson.id)))).all()
@@ -171,13 +177,12 @@ async def update_lesson(session: AsyncSession, lesson: Lesson, data: LessonUpdat
     """Lessons stay editable after their project is archived: the library outlives projects."""
     changes = data.changes()
     tags = changes.pop("tags", None)
-    changes = {field: value for field, value in changes.items() if getattr(lesson, field) != value}
+    changes = new_values(lesson, changes)
     if tags is not None:
         await _replace_tags(session, lesson, tags)
     if not changes and tags is None:
         return lesson
-    for field, value in changes.items():
-        setattr(lesson, field, value)
+    assign(lesson, changes)
     lesson.updated_at = utcnow()  # a new version even when only the tags changed
     await session.flush()
     return lesson

@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlmodel import col, select
@@ -12,6 +11,7 @@ from app.core.auth import Caller
 from app.core.errors import NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.core.writes import assign, new_values
 from app.meetings import recurrence
 from app.meetings.schemas import CadenceCreate, CadencePublic, CadenceUpdate
 from app.meetings.service import default_title, field_problem, require_zone
@@ -78,9 +78,7 @@ async def update_cadence(
 ) -> MeetingCadence:
     """Change the rule, its anchor or the meetings' details; held meetings stay as they were."""
     await active_project_of(session, cadence)
-    changes: dict[str, Any] = {
-        field: value for field, value in data.changes().items() if getattr(cadence, field) != value
-    }
+    changes = new_values(cadence, data.changes())
     if not changes:
         return cadence
     _require_rule(
@@ -88,8 +86,7 @@ async def update_cadence(
         changes.get("starts_at", cadence.starts_at),
         changes.get("time_zone", cadence.time_zone),
     )
-    for field, value in changes.items():
-        setattr(cadence, field, value)
+    assign(cadence, changes)
     await session.flush()
     return cadence
 

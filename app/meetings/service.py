@@ -13,6 +13,7 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
 from app.core.tenancy import get_owned
+from app.core.writes import assign
 from app.meetings import recurrence
 from app.meetings.schemas import (
     AttendeeInput,
@@ -303,8 +304,7 @@ async def update_meeting(
     if decisions is not None:
         await _check_decisions(session, caller, data.decisions, "decisions")
         await _replace_decisions(session, meeting, data.decisions)
-    for field, value in changes.items():
-        setattr(meeting, field, value)
+    assign(meeting, changes)
     meeting.updated_at = utcnow()  # a new version even when only the lists changed
     await session.flush()
     return meeting

@@ -4,14 +4,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_by, owned_select
+from app.core.writes import assign, flush_or
 from app.members.schemas import MemberCreate, MemberUpdate
 from app.models import Member, MemberRole
 
@@ -42,20 +43,17 @@ async def list_members(
     role: MemberRole | None = None,
     updated_since: datetime | None = None,
 ) -> Sequence[Member]:
-    statement = select(Member).where(Member.organization_id == caller.organization_id)
-    if role is not None:
-        statement = statement.where(Member.role == role)
-    if updated_since is not None:
-        statement = statement.where(Member.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(Member, caller),
+        {Member.role: role},
+        at_least={Member.updated_at: updated_since},
+    )
     return (await session.exec(page.keyset(statement, Member.id))).all()
 
 
 async def _flush_unique_email(session: AsyncSession, email: str) -> None:
     """Flush, turning the (organization, email) unique constraint into a 409."""
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise EmailTaken(f"A member with the email {email} already exists.") from exc
+    await flush_or(session, EmailTaken(f"A member with the email {email} already exists."))
 
 
 async def create_member(session: AsyncSession, caller: Caller, data: MemberCreate) -> Member:
@@ -74,8 +72,7 @@ async def update_member(session: AsyncSession, member: Member, data: MemberUpdat
     changes = data.changes()
     if "email" in changes:
         changes["email"] = changes["email"].lower()
-    for field, value in changes.items():
-        setattr(member, field, value)
+    assign(member, changes)
     await _flush_unique_email(session, member.email)
     return member
 
@@ -83,13 +80,13 @@ async def update_member(session: AsyncSession, member: Member, data: MemberUpdat
 async def delete_member(session: AsyncSession, member: Member) -> None:
     """A member named on a project stays: the project's history must keep its people."""
     await session.delete(member)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise MemberInUse(
+    await flush_or(
+        session,
+        MemberInUse(
             "This member sold or manages projects (archived ones included): reassign the active "
             "ones; a member of an archived project stays on record."
-        ) from exc
+        ),
+    )
 
 
 async def require_members(
@@ -108,9 +105,7 @@ async def require_members(
     if not wanted:
         return
     found = await session.exec(
-        select(Member.id).where(
-            col(Member.id).in_(wanted), Member.organization_id == caller.organization_id
-        )
+        select(Member.id).where(col(Member.id).in_(wanted), owned_by(Member, caller))
     )
     known = set(found.all())
     problems = [

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput
+from app.core.tenancy import owned_by
 from app.milestones.graph import cycle_through
 from app.models import Milestone, MilestoneDependency
 
@@ -67,8 +68,7 @@ async def check_references(
         return {}
     rows = await session.exec(
         select(col(Milestone.id), col(Milestone.project_id), col(Milestone.due_date)).where(
-            col(Milestone.id).in_(depends_on),
-            Milestone.organization_id == caller.organization_id,
+            col(Milestone.id).in_(depends_on), owned_by(Milestone, caller)
         )
     )
     found = {row_id: (row_project, due) for row_id, row_project, due in rows}

@@ -14,8 +14,10 @@ from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.core.writes import new_values
 from app.members.service import require_members
 from app.milestones import dependency_rules
 from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUpdate
@@ -74,6 +76,33 @@ async def get_milestone(session: AsyncSession, caller: Caller, milestone_id: UUI
     return await get_owned(session, caller, Milestone, milestone_id, MilestoneNotFound)
 
 
+async def require_milestone_of(
+    session: AsyncSession, project: Project, milestone_id: UUID | None
+) -> None:
+    """A milestone named in a body (the one feedback is about, the one a customer task unblocks)
+    is one of the same project's: else a 422 naming `milestone_id`."""
+    if milestone_id is None:
+        return
+    found = await session.exec(
+        select(Milestone.id).where(
+            Milestone.id == milestone_id,
+            Milestone.project_id == project.id,
+            Milestone.organization_id == project.organization_id,
+        )
+    )
+    if found.first() is None:
+        raise InvalidInput(
+            "The milestone is not one of this project's.",
+            errors=[
+                FieldProblem(
+                    loc=["body", "milestone_id"],
+                    message="No such milestone in this project.",
+                    type="unknown_reference",
+                )
+            ],
+        )
+
+
 async def describe_milestone(session: AsyncSession, milestone: Milestone) -> MilestonePublic:
     found = await dependency_rules.dependencies_of(session, [milestone.id])
     return present(milestone, found[milestone.id], date.today())
@@ -91,13 +120,11 @@ async def list_milestones(
 ) -> list[MilestonePublic]:
     """A page of the project's milestones with their dependencies: two queries in all."""
     today = date.today()
-    statement = select(Milestone).where(Milestone.project_id == project.id)
-    if status is not None:
-        statement = statement.where(Milestone.status == status)
-    if customer_visible is not None:
-        statement = statement.where(Milestone.customer_visible == customer_visible)
-    if updated_since is not None:
-        statement = statement.where(Milestone.updated_at >= updated_since)
+    statement = where_given(
+        select(Milestone).where(Milestone.project_id == project.id),
+        {Milestone.status: status, Milestone.customer_visible: customer_visible},
+        at_least={Milestone.updated_at: updated_since},
+    )
     if overdue is not None:
         late = and_(col(Milestone.status) != DONE, col(Milestone.due_date) < today)
         statement = statement.where(late if overdue else not_(late))
@@ -249,11 +276,7 @@ async def update_milestone(
     if "owner_id" in changes:
         await require_members(session, caller, {"owner_id": changes["owner_id"]})
     await _check_dependencies(session, caller, milestone, state["due_date"], depends_on, current)
-    changed = {
-        field: value
-        for field, value in {**changes, **state}.items()
-        if getattr(milestone, field) != value
-    }
+    changed = new_values(milestone, {**changes, **state})
     if set(depends_on) != set(current):
         await dependency_rules.replace_dependencies(session, milestone.id, depends_on)
         changed["depends_on"] = depends_on

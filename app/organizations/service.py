@@ -4,12 +4,12 @@ settings over the API (`/v1/organization`)."""
 from contextlib import suppress
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
+from app.core.writes import assign, flush_or
 from app.models import Organization
 from app.organizations.schemas import OrganizationUpdate
 
@@ -28,10 +28,7 @@ class OrganizationNotFound(NotFound):
 async def create_organization(session: AsyncSession, name: str) -> Organization:
     organization = Organization(name=name)
     session.add(organization)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise OrganizationExists(f"An organization named {name!r} already exists.") from exc
+    await flush_or(session, OrganizationExists(f"An organization named {name!r} already exists."))
     return organization
 
 
@@ -62,7 +59,6 @@ async def update_organization(
     """Change the settings. A new alert threshold re-evaluates no risk by itself: each risk
     is checked against it on its next save (a crossing then alerts once)."""
     organization = await get_organization(session, caller)
-    for field, value in data.changes().items():
-        setattr(organization, field, value)
+    assign(organization, data.changes())
     await session.flush()
     return organization

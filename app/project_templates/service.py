@@ -5,14 +5,15 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_by, owned_select
+from app.core.writes import assign, flush_or, new_values
 from app.handoffs.schemas import HandoffChecklist
 from app.models import Phase, ProjectTemplate, RaciRole
 from app.project_templates.schemas import (
@@ -100,8 +101,7 @@ async def require_template(
         return
     found = await session.exec(
         select(ProjectTemplate.id).where(
-            ProjectTemplate.id == template_id,
-            ProjectTemplate.organization_id == caller.organization_id,
+            ProjectTemplate.id == template_id, owned_by(ProjectTemplate, caller)
         )
     )
     if found.first() is None:
@@ -152,19 +152,14 @@ def add_business_days(start: date, days: int) -> date:
 async def list_templates(
     session: AsyncSession, caller: Caller, page: PageParams, updated_since: datetime | None
 ) -> Sequence[ProjectTemplate]:
-    statement = select(ProjectTemplate).where(
-        ProjectTemplate.organization_id == caller.organization_id
+    statement = where_given(
+        owned_select(ProjectTemplate, caller), at_least={ProjectTemplate.updated_at: updated_since}
     )
-    if updated_since is not None:
-        statement = statement.where(ProjectTemplate.updated_at >= updated_since)
     return (await session.exec(page.keyset(statement, ProjectTemplate.id))).all()
 
 
 async def _flush_unique_name(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise TemplateNameTaken(f"A project template named {name!r} already exists.") from exc
+    await flush_or(session, TemplateNameTaken(f"A project template named {name!r} already exists."))
 
 
 async def create_template(
@@ -183,15 +178,10 @@ async def update_template(
     session: AsyncSession, template: ProjectTemplate, data: ProjectTemplateUpdate
 ) -> ProjectTemplate:
     """Projects planned from it keep their plan: a template shapes new projects only."""
-    changes = {
-        field: value
-        for field, value in data.model_dump(mode="json", exclude_unset=True).items()
-        if getattr(template, field) != value
-    }
+    changes = new_values(template, data.model_dump(mode="json", exclude_unset=True))
     if not changes:
         return template
-    for field, value in changes.items():
-        setattr(template, field, value)
+    assign(template, changes)
     await _flush_unique_name(session, template.name)
     return template
 
@@ -199,9 +189,7 @@ async def update_template(
 async def delete_template(session: AsyncSession, template: ProjectTemplate) -> None:
     """A template a CRM connection applies stays until the connection uses another (409)."""
     await session.delete(template)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise TemplateInUse(
-            "A CRM connection applies this template: point it at another one first."
-        ) from exc
+    await flush_or(
+        session,
+        TemplateInUse("A CRM connection applies this template: point it at another one first."),
+    )

@@ -34,14 +34,18 @@ class IllegalTransition(Conflict):
     title = "Illegal Transition"
 
 
+ARCHIVED = "The project is archived and can no longer change."
+
+
 class ProjectArchived(Conflict):
     slug = "project-archived"
     title = "Project Archived"
 
 
-def ensure_active(project: Project) -> None:
+def ensure_active(project: Project, detail: str = ARCHIVED) -> None:
+    """An archived project is read-only, its parts included (409); `detail` may name the part."""
     if project.archived_at is not None:
-        raise ProjectArchived("The project is archived and can no longer change.")
+        raise ProjectArchived(detail)
 
 
 async def refresh_health(session: AsyncSession, project: Project) -> None:

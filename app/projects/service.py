@@ -11,17 +11,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_by, owned_select
+from app.core.writes import assign, new_values
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
 from app.projects.changes import (
     settle_changed_projects as settle_changed_projects,  # registered before every commit
 )
+from app.projects.lifecycle import ARCHIVED, ensure_active, refresh_health
 from app.projects.lifecycle import (
     ProjectArchived as ProjectArchived,  # re-exported for sub-resources
 )
-from app.projects.lifecycle import ensure_active, refresh_health
 from app.projects.schemas import ProjectCreate, ProjectUpdate
 
 
@@ -43,9 +45,7 @@ async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -
 async def project_version(session: AsyncSession, caller: Caller, project_id: UUID) -> int:
     """The project's version alone (its ETag), or 404: all a poll needs to answer 304."""
     found = await session.exec(
-        select(Project.version).where(
-            Project.id == project_id, Project.organization_id == caller.organization_id
-        )
+        select(Project.version).where(Project.id == project_id, owned_by(Project, caller))
     )
     version = found.first()
     if version is None:
@@ -65,18 +65,16 @@ async def list_projects(
     updated_since: datetime | None = None,
     archived: bool = False,
 ) -> Sequence[Project]:
-    statement = select(Project).where(Project.organization_id == caller.organization_id)
-    filters = {
-        Project.phase: phase,
-        Project.health: health,
-        Project.customer_id: customer_id,
-        Project.project_manager_id: project_manager_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            statement = statement.where(column == value)
-    if updated_since is not None:
-        statement = statement.where(Project.updated_at >= updated_since)
+    statement = where_given(
+        owned_select(Project, caller),
+        {
+            Project.phase: phase,
+            Project.health: health,
+            Project.customer_id: customer_id,
+            Project.project_manager_id: project_manager_id,
+        },
+        at_least={Project.updated_at: updated_since},
+    )
     archived_at = Project.archived_at
     statement = statement.where(archived_at.is_not(None) if archived else archived_at.is_(None))  # type: ignore[union-attr]
     return (await session.exec(page.keyset(statement, Project.id))).all()
@@ -90,9 +88,7 @@ async def _check_references(session: AsyncSession, caller: Caller, values: dict[
         if referenced is None:
             continue
         found = await session.exec(
-            select(model.id).where(
-                model.id == referenced, model.organization_id == caller.organization_id
-            )
+            select(model.id).where(model.id == referenced, owned_by(model, caller))
         )
         if found.first() is None:
             problems.append(
@@ -170,16 +166,15 @@ async def update_project(
     sent = data.model_dump(mode="json", exclude_unset=True)
     sent.update({field: None for field in changes if field not in sent})  # cleared with another
     columns = _columns(changes)
-    altered = {field for field, value in columns.items() if getattr(project, field) != value}
+    altered = new_values(project, columns)
     if not altered:
         return project  # nothing changes: no new version, no event
-    for field in altered:
-        setattr(project, field, columns[field])
+    assign(project, altered)
     await session.flush()
     reported = {
         field: value
         for field, value in sent.items()
-        if altered & set(_COLUMNS_OF.get(field, (field,)))
+        if altered.keys() & set(_COLUMNS_OF.get(field, (field,)))
     }
     await record_change(session, "project.updated", project, reported)
     await refresh_health(session, project)
@@ -190,12 +185,14 @@ class PartOfProject(Protocol):
     project_id: UUID
 
 
-async def active_project_of(session: AsyncSession, part: PartOfProject) -> Project:
+async def active_project_of(
+    session: AsyncSession, part: PartOfProject, detail: str = ARCHIVED
+) -> Project:
     """The project a part of it (a meeting, an action item…) belongs to, which must not be
-    archived (409) for the part to change."""
+    archived (409) for the part to change; `detail` may name the part."""
     project = await session.get(Project, part.project_id)  # usually already in the session
     assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
+    ensure_active(project, detail)
     return project
 
 

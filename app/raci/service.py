@@ -17,12 +17,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
+from app.core.writes import assign, new_values
 from app.models import Activity, Phase, Project, RaciAssignment, RaciRole
 from app.models.base import utcnow
 from app.projects.changes import claim_project, settle_changed_projects
-from app.projects.service import ProjectArchived
+from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
 from app.raci.rules import check_rows
 from app.raci.schemas import (
     MAX_ACTIVITIES_PER_PROJECT,
@@ -33,6 +36,7 @@ from app.raci.schemas import (
     AssignmentPublic,
 )
 
+_ARCHIVED = "The project is archived: it can no longer change."
 LETTER_ORDER = {role: rank for rank, role in enumerate("ARCI")}
 Letters = dict[UUID, RaciRole]  # member id → letter, for one activity
 
@@ -48,15 +52,12 @@ class TooManyActivities(Conflict):
 
 def writable(project: Project) -> Project:
     """An archived project is read-only, its RACI matrix included (409)."""
-    if project.archived_at is not None:
-        raise ProjectArchived("The project is archived: it can no longer change.")
+    ensure_active(project, _ARCHIVED)
     return project
 
 
 async def project_of(session: AsyncSession, activity: Activity) -> Project:
-    project = await session.get(Project, activity.project_id)
-    assert project is not None  # the foreign key guarantees it
-    return writable(project)
+    return await active_project_of(session, activity, _ARCHIVED)
 
 
 async def get_activity(session: AsyncSession, caller: Caller, activity_id: UUID) -> Activity:
@@ -107,13 +108,11 @@ async def list_activities(
     updated_since: datetime | None = None,
 ) -> list[ActivityPublic]:
     """A page of the project's activities with their letters: two queries, whatever the page."""
-    statement = select(Activity).where(
-        Activity.project_id == project.id, Activity.organization_id == project.organization_id
+    statement = where_given(
+        project_select(Activity, project),
+        {Activity.phase: phase},
+        at_least={Activity.updated_at: updated_since},
     )
-    if phase is not None:
-        statement = statement.where(Activity.phase == phase)
-    if updated_since is not None:
-        statement = statement.where(Activity.updated_at >= updated_since)
     activities = (await session.exec(page.keyset(statement, Activity.id))).all()
     letters = await letters_of(session, [activity.id for activity in activities])
     return [public(activity, letters[activity.id]) for activity in activities]
@@ -221,13 +220,12 @@ async def update_activity(
         await check_rows(session, caller, [(["body", "assignments"], data.assignments)])
         new_letters = as_letters(data.assignments)
         del changes["assignments"]
-    fields = {name: value for name, value in changes.items() if getattr(activity, name) != value}
+    fields = new_values(activity, changes)
     letters_change = new_letters is not None and new_letters != current
     if not fields and not letters_change:
         return public(activity, current)
     await claim_project(session, project)  # positions and letters: one writer at a time
-    for name, value in fields.items():
-        setattr(activity, name, value)
+    assign(activity, fields)
     if letters_change and new_letters is not None:
         await replace_letters(session, {activity.id: new_letters})
         activity.updated_at = utcnow()  # the letters are part of the activity: a new version

@@ -1,7 +1,6 @@
 """Risks: what could go wrong on a project, how bad it would be, and what is done about it."""
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_
@@ -10,8 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
+from app.core.writes import assign, new_values
 from app.members.service import require_members
 from app.models import (
     ChangeRequest,
@@ -24,6 +25,7 @@ from app.models import (
 )
 from app.models.base import today
 from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
 from app.risks import announce
 from app.risks.schemas import RiskCreate, RiskFilter, RiskUpdate
 
@@ -56,22 +58,17 @@ async def list_risks(
     *,
     project_id: UUID | None = None,
 ) -> Sequence[Risk]:
-    statement = select(Risk).where(Risk.organization_id == caller.organization_id)
-    if project_id is not None:
-        statement = statement.where(Risk.project_id == project_id)
+    statement = where_given(
+        owned_select(Risk, caller),
+        {Risk.project_id: project_id, Risk.change_request_id: risk_filter.change_request_id},
+        at_least={Risk.score: risk_filter.min_score, Risk.updated_at: risk_filter.updated_since},
+        at_most={Risk.score: risk_filter.max_score},
+    )
     if risk_filter.statuses:
         statement = statement.where(col(Risk.status).in_(risk_filter.statuses))
-    if risk_filter.min_score is not None:
-        statement = statement.where(Risk.score >= risk_filter.min_score)
-    if risk_filter.max_score is not None:
-        statement = statement.where(Risk.score <= risk_filter.max_score)
     if risk_filter.review_overdue is not None:
         overdue = review_overdue_clause()
         statement = statement.where(overdue if risk_filter.review_overdue else ~overdue)
-    if risk_filter.updated_since is not None:
-        statement = statement.where(Risk.updated_at >= risk_filter.updated_since)
-    if risk_filter.change_request_id is not None:
-        statement = statement.where(Risk.change_request_id == risk_filter.change_request_id)
     return (await session.exec(page.keyset(statement, Risk.id))).all()
 
 
@@ -97,15 +94,6 @@ def _require_mitigation_plan(response: RiskResponse, mitigation_plan: str | None
                 )
             ],
         )
-
-
-async def _project_of(session: AsyncSession, risk: Risk) -> Project:
-    """The risk's project, which must not be archived (an archived project is read-only, its
-    risks included: 409)."""
-    project = await session.get(Project, risk.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
-    return project
 
 
 def _record_change(session: AsyncSession, caller: Caller, risk: Risk) -> None:
@@ -182,19 +170,12 @@ async def raise_change_risks(
     ]
 
 
-def _changes(risk: Risk, data: RiskUpdate) -> dict[str, Any]:
-    """The fields whose value really changes (sending the current value is no change)."""
-    return {
-        field: value for field, value in data.changes().items() if getattr(risk, field) != value
-    }
-
-
 async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: RiskUpdate) -> Risk:
     """Apply a merge patch. The score follows probability and impact; a change of either or of
     the status adds a line to the history; a text-only edit does not. A patch that changes
     nothing writes nothing (no version, no event)."""
-    await _project_of(session, risk)
-    changes = _changes(risk, data)
+    await active_project_of(session, risk)
+    changes = new_values(risk, data.changes())
     if "owner_id" in changes:
         await require_members(session, caller, {"owner_id": changes["owner_id"]})
     _require_mitigation_plan(
@@ -204,8 +185,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
     if not changes:
         return risk
     old_score, old_status = risk.score, risk.status
-    for field, value in changes.items():
-        setattr(risk, field, value)
+    assign(risk, changes)
     risk.score = risk.probability * risk.impact
     await session.flush()
     if TRACKED & changes.keys():
@@ -216,7 +196,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
 
 async def delete_risk(session: AsyncSession, risk: Risk) -> None:
     """The risk and its history go; the `risk.deleted` event stays in the feed."""
-    await _project_of(session, risk)
+    await active_project_of(session, risk)
     await announce.deleted(session, risk)
     await session.delete(risk)
     await session.flush()

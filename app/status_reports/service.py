@@ -11,8 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_change
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
+from app.core.writes import assign
 from app.models import Project, ReportKind, ReportState, Risk, StatusReport
 from app.models.base import today, utcnow
 from app.projects.health import LIVE_RISK
@@ -48,11 +50,10 @@ async def list_reports(
     kind: ReportKind | None = None,
     state: ReportState | None = None,
 ) -> Sequence[StatusReport]:
-    statement = select(StatusReport).where(StatusReport.project_id == project.id)
-    if kind is not None:
-        statement = statement.where(StatusReport.kind == kind)
-    if state is not None:
-        statement = statement.where(StatusReport.state == state)
+    statement = where_given(
+        select(StatusReport).where(StatusReport.project_id == project.id),
+        {StatusReport.kind: kind, StatusReport.state: state},
+    )
     return (await session.exec(page.keyset(statement, col(StatusReport.id)))).all()
 
 
@@ -85,8 +86,7 @@ async def update_report(
     changes = data.changes()
     if "issues" in changes:
         changes["issues"] = [issue.model_dump() for issue in data.issues]
-    for field, value in changes.items():
-        setattr(report, field, value)
+    assign(report, changes)
     start, end = report.period_start, report.period_end
     if start is not None and end is not None and end < start:
         raise InvalidInput(

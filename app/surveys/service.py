@@ -7,17 +7,19 @@ from uuid import UUID
 
 from sqlalchemy import func
 from sqlalchemy import select as select_columns
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.events import record_event
+from app.core.filters import where_given
 from app.core.pagination import PageParams
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, project_select
 from app.models import Project, SurveyKind, SurveyResponse
 from app.models.base import today
 from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
 from app.surveys.schemas import (
     SCORE_RANGES,
     CollectedBetween,
@@ -52,11 +54,11 @@ async def get_survey_response(
 
 
 def _collected_between(statement: Any, window: CollectedBetween) -> Any:
-    if window.from_date is not None:
-        statement = statement.where(SurveyResponse.collected_on >= window.from_date)
-    if window.to_date is not None:
-        statement = statement.where(SurveyResponse.collected_on <= window.to_date)
-    return statement
+    return where_given(
+        statement,
+        at_least={SurveyResponse.collected_on: window.from_date},
+        at_most={SurveyResponse.collected_on: window.to_date},
+    )
 
 
 async def list_survey_responses(
@@ -66,12 +68,7 @@ async def list_survey_responses(
     window: CollectedBetween,
     kind: SurveyKind | None = None,
 ) -> Sequence[SurveyResponse]:
-    statement = select(SurveyResponse).where(
-        SurveyResponse.organization_id == project.organization_id,
-        SurveyResponse.project_id == project.id,
-    )
-    if kind is not None:
-        statement = statement.where(SurveyResponse.kind == kind)
+    statement = where_given(project_select(SurveyResponse, project), {SurveyResponse.kind: kind})
     statement = _collected_between(statement, window)
     rows: Sequence[SurveyResponse] = (
         await session.exec(page.keyset(statement, SurveyResponse.id))
@@ -126,9 +123,7 @@ async def create_survey_response(
 
 async def delete_survey_response(session: AsyncSession, survey_response: SurveyResponse) -> None:
     """A response of an archived project stays (409)."""
-    project = await session.get(Project, survey_response.project_id)
-    assert project is not None  # the foreign key guarantees it
-    ensure_active(project)
+    await active_project_of(session, survey_response)
     await session.delete(survey_response)
     await session.flush()
 

@@ -15,9 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.events import record_event
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.secrets import encrypt_secret, generate_secret
-from app.core.tenancy import get_owned
+from app.core.tenancy import get_owned, owned_select
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from app.models.base import utcnow
 from app.settings import Settings
@@ -49,13 +50,11 @@ async def list_endpoints(
     enabled: bool | None = None,
     updated_since: datetime | None = None,
 ) -> Sequence[WebhookEndpoint]:
-    statement = select(WebhookEndpoint).where(
-        WebhookEndpoint.organization_id == caller.organization_id
+    statement = where_given(
+        owned_select(WebhookEndpoint, caller),
+        {WebhookEndpoint.enabled: enabled},
+        at_least={WebhookEndpoint.updated_at: updated_since},
     )
-    if enabled is not None:
-        statement = statement.where(WebhookEndpoint.enabled == enabled)
-    if updated_since is not None:
-        statement = statement.where(WebhookEndpoint.updated_at >= updated_since)
     return (await session.exec(page.keyset(statement, WebhookEndpoint.id))).all()
 
 

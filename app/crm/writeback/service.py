@@ -7,6 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict, NotFound
+from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.models import CrmConnection, CrmWriteback, WritebackStatus
 from app.models.base import utcnow
@@ -31,8 +32,7 @@ async def list_writebacks(
         CrmWriteback.organization_id == connection.organization_id,
         CrmWriteback.connection_id == connection.id,
     )
-    if status is not None:
-        statement = statement.where(CrmWriteback.status == status)
+    statement = where_given(statement, {CrmWriteback.status: status})
     return (await session.exec(page.keyset(statement, CrmWriteback.id))).all()
 
 
