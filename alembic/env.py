@@ -58,7 +58,7 @@ HAND_MADE_INDEXES = frozenset(
         )
     }
 )
-# Columns PostgreSQL's triggers keep and no model maps (app/projects/list_item.py).
+# Columns PostgreSQL's triggers keep and no model maps (app/fastpath/list_item.py).
 HAND_MADE_COLUMNS = frozenset({("projects", "list_item_json")})
 
 

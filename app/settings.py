@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         ge=1,
         le=200,
         description="PostgreSQL connections of each of the lean project polls' two pools "
-        "(status, change list; app/projects/polling.py), beside the engine's `db_pool_size` + "
+        "(status, change list; app/fastpath/pools.py), beside the engine's `db_pool_size` + "
         "`db_max_overflow`.",
     )
     db_ping_after_idle_seconds: float = Field(

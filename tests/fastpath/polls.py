@@ -1,10 +1,20 @@
-"""Comparing the lean path's answers with the route's (app/projects/polling.py)."""
+"""Comparing the lean path's answers with the route's (app/fastpath/)."""
 
 import base64
 import json
 from typing import Any
 
 import httpx
+
+from tests.factories import Tenant
+
+
+async def polled(tenant: Tenant, **project: Any) -> tuple[dict[str, Any], str]:
+    """A new project whose status was polled once (so its document is kept), and that URL."""
+    created = await tenant.project(**project)
+    url = f"/v1/projects/{created['id']}/status"
+    assert (await tenant.get(url)).status_code == 200
+    return created, url
 
 
 def _stand_in(cursor: str) -> str:
