@@ -7,8 +7,10 @@ for, on connections of its own (`pools.py`):
 
 - `GET /v1/projects/{project_id}/status` (`status.py`): 304 when the client's copy is current,
   or 200 with the document kept for the project's version and day;
-- `GET /v1/projects` with `updated_since`, `limit` and `cursor` only (`changes.py`): the page,
-  from each project's item as PostgreSQL keeps it (`list_item.py`, written by `sql_json.py`).
+- `GET /v1/projects` with `updated_since`, `limit` and `cursor` only, or with `sync_token` and
+  `limit` only (`changes.py`, `statements.py`): the page of the change list or the first page of
+  a sync pass, from each project's item as PostgreSQL keeps it (`list_item.py`, written by
+  `sql_json.py`).
 
 Everything else goes on to the route unchanged: no key, or an unknown, expired or revoked one,
 a missing scope, a project of another organization, a parameter the route would refuse or that

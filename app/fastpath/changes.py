@@ -1,10 +1,17 @@
-"""`GET /v1/projects` with no parameters but `updated_since`, `limit` and `cursor`: the page of
-the change list, its cursor carrying the snapshot its statement read (the last page's
-`next_sync_token`, as the route gives it; app/core/sync_pages.py). A `sync_token` goes on to
-the route."""
+"""`GET /v1/projects` as PM tools poll it: the change list (`updated_since`, `limit`, `cursor`),
+and the first page of a sync pass (`sync_token`, `limit`).
+
+A listing's cursor carries the snapshot its statement read (the last page's `next_sync_token`,
+as the route gives it); a pass reads what changed between its token's snapshot and its
+statement's, with the list's tombstones beside (app/core/sync_pages.py, whose `SyncPageParams`
+checks the token and the cursor and issues the next ones here as for the route). A pass's later
+pages (`sync_token` with `cursor`) go on to the route.
+"""
 
 import json
+import re
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi.routing import APIRoute
@@ -13,62 +20,102 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.core import sync
 from app.core.auth import hash_key
 from app.core.errors import DomainError
 from app.core.moments import Since
-from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE, PageParams
-from app.core.sync import issue_token
-from app.fastpath.list_item import kept_item_sql
-from app.fastpath.steps import KEY_COLUMNS, PollSteps, presented, reader
-from app.projects.schemas import ProjectPublic
+from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE
+from app.core.sync_pages import SyncPageParams
+from app.fastpath import statements
+from app.fastpath.steps import PollSteps, presented, reader
 
 PATH = "/v1/projects"
 
-# Each project of the page as `ProjectPublic` JSON, as PostgreSQL keeps it in the project's row
-# (app/fastpath/list_item.py). Items are joined with commas, each beginning with its first
-# field's name: inside a JSON string a quote is escaped, so this text is found only where an item
-# begins.
-ITEM_BOUNDARY = ',{"' + next(iter(ProjectPublic.model_fields)) + '":'
-_ITEM = kept_item_sql("p")
-
-# The route's query (app/projects/service.py `list_projects` with `page.keyset`): the
-# organization's projects not archived, changed at or after $2, after the cursor's id $3, in id
-# order, one more than the page ($4), as one row beside the key's columns: their items' JSON
-# joined, the id of the page's last project, and how many were found. One row, not one per
-# project, since decoding every row's columns cost the process as much as the page's JSON.
-# Planned for each call's arguments (`planned_per_call`), on the indexes of the organization's
-# projects by id and by their last change (app/models/project.py).
-_CHANGES = f"""
-SELECT {KEY_COLUMNS}, page.items, page.last_id, page.found, pg_current_snapshot()::text AS snapshot
-FROM api_keys AS k
-LEFT JOIN LATERAL (
-    SELECT string_agg(item, ',' ORDER BY id) AS items,
-           (array_agg(id ORDER BY id))[$4 - 1] AS last_id,
-           count(*) AS found
-    FROM (
-        SELECT p.id, {_ITEM} AS item
-        FROM projects AS p
-        WHERE p.organization_id = k.organization_id AND p.archived_at IS NULL
-          AND ($2::timestamptz IS NULL OR p.updated_at >= $2)
-          AND ($3::uuid IS NULL OR p.id > $3)
-        ORDER BY p.id
-        LIMIT $4
-    ) AS listed
-) AS page ON true
-WHERE k.key_hash = $1
-"""  # noqa: S608 (column names, no input)
-
 _MOMENT: TypeAdapter[datetime | None] = TypeAdapter(Since | None)  # the route's type
-_PARAMETERS = frozenset({"updated_since", "limit", "cursor"})
+_LISTING = frozenset({"updated_since", "limit", "cursor"})
+_PASS = frozenset({"sync_token", "limit"})
+# What PostgreSQL's `pg_snapshot` reads; a token's claimed snapshot is checked before it is sent.
+_SNAPSHOT = re.compile(r"[0-9]{1,20}:[0-9]{1,20}:(?:[0-9]{1,20}(?:,[0-9]{1,20})*)?")
 
 
 def _parameters(query_string: bytes) -> dict[str, str] | None:
-    """`updated_since`, `limit` and `cursor`, each at most once, or None for any other query."""
+    """A listing's or a pass's parameters, each at most once, or None for any other query."""
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     parameters = dict(pairs)
-    if len(parameters) != len(pairs) or not parameters.keys() <= _PARAMETERS:
+    names = parameters.keys()
+    if len(parameters) != len(pairs) or not (names <= _LISTING or names <= _PASS):
         return None
     return parameters
+
+
+def _limit(parameters: dict[str, str]) -> int | None:
+    """`limit` as the route reads it, or None where the route answers 422."""
+    text = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
+    return int(text) if text.isascii() and text.isdigit() and int(text) >= 1 else None
+
+
+def _since(token: str) -> str | None:
+    """The snapshot a token claims, or None where the route answers 400 or 422."""
+    if len(token) > sync.SYNC_TOKEN_MAX or not re.fullmatch(sync.SIGNED_PATTERN, token):
+        return None
+    try:
+        claimed = sync.claimed_snapshot(token)
+    except DomainError:
+        return None
+    return claimed if _SNAPSHOT.fullmatch(claimed) else None
+
+
+def _listing(page: SyncPageParams, since: str | None) -> tuple[Any, ...] | None:
+    """The listing statement's arguments after the key's hash, or None where the route answers
+    (422 for the moment, 400 for a malformed cursor)."""
+    try:
+        return _MOMENT.validate_python(since), page.claimed_after(), page.limit + 1
+    except (ValidationError, DomainError):
+        return None
+
+
+def _pass(token: str, page: SyncPageParams) -> tuple[Any, ...] | None:
+    """The pass statement's arguments after the key's hash: the token's snapshot, the id every
+    id below which was visible in it, and the page's size and one; None where the route answers."""
+    since = _since(token)
+    if since is None:
+        return None
+    return since, int(since.split(":", 1)[0]), page.limit + 1
+
+
+def _listing_body(page: SyncPageParams, row: Any) -> str:
+    more = row["found"] > page.limit
+    next_cursor = page.continue_after(row["last_id"] if more else None)
+    items = statements.page_items(row["items"], more)
+    return _body(items, next_cursor, "", page.next_token(next_cursor))
+
+
+def _pass_body(page: SyncPageParams, row: Any) -> str:
+    """The page of changed projects and the tombstones beside them, as `SyncPageParams.page`
+    writes it: the next cursor after the last of each shown."""
+    more_rows = row["found"] > page.limit
+    dead = list(zip(row["dead_ids"] or [], row["dead_versions"] or [], strict=True))
+    shown_dead = dead[: page.limit]
+    last_row = [row["last_position"], str(row["last_id"])] if row["found"] else None
+    last_dead = None
+    if shown_dead:
+        last_dead = [row["dead_positions"][len(shown_dead) - 1], str(shown_dead[-1][0])]
+    more = more_rows or len(dead) > page.limit
+    next_cursor = page.continue_pass(last_row, last_dead, more=more)
+    deleted = ",".join(
+        sync.Tombstone(id=row_id, version=version).model_dump_json()
+        for row_id, version in shown_dead
+    )
+    items = statements.page_items(row["items"], more_rows)
+    return _body(items, next_cursor, deleted, page.next_token(next_cursor))
+
+
+def _body(items: str, next_cursor: str | None, deleted: str, token: str | None) -> str:
+    """The page as the route's `ProjectPage` writes it, from its items' and tombstones' JSON."""
+    return (
+        f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)},'
+        f'"deleted":[{deleted}],"next_sync_token":{json.dumps(token)}}}'
+    )
 
 
 class ChangePolls:
@@ -79,54 +126,39 @@ class ChangePolls:
     async def answer(self, scope: Scope) -> Response | None:
         key, _ = presented(scope)
         parameters = _parameters(scope["query_string"])
-        if key is None or parameters is None:
+        limit = _limit(parameters) if parameters is not None else None
+        if key is None or parameters is None or limit is None:
             return None
-        try:
-            since = _MOMENT.validate_python(parameters.get("updated_since"))
-        except ValidationError:
-            return None
-        limit_text = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
-        cursor = parameters.get("cursor")
-        digits = limit_text.isascii() and limit_text.isdigit()
-        if not digits or int(limit_text) < 1 or len(cursor or "") > CURSOR_MAX:
+        cursor, token = parameters.get("cursor"), parameters.get("sync_token")
+        if len(cursor or "") > CURSOR_MAX:
             return None  # the route answers 422
         request = Request({**scope, "route": self.route, "state": {}})
-        headers = Response()  # what the page writes: its `Link`
-        page = PageParams(request, headers, int(limit_text), cursor)
-        try:
-            claimed = page.claimed_after()
-        except DomainError:
+        links = Response()  # what the page writes: its `Link`
+        page = SyncPageParams(request, links, limit, cursor, token)
+        if token is None:
+            statement, arguments = (
+                statements.LISTING,
+                _listing(page, parameters.get("updated_since")),
+            )
+        else:
+            statement, arguments = statements.PASS, _pass(token, page)
+        if arguments is None:
             return None
         if refused := await self.steps.refused(scope, self.route):
             return refused
-        rows = await self.steps.fetch(
-            _CHANGES, hash_key(key), since, claimed, page.limit + 1, planned_per_call=True
-        )
+        rows = await self.steps.fetch(statement, hash_key(key), *arguments, planned_per_call=True)
         found = reader(rows[0]) if rows else None
         if found is None:
             return None
-        record, caller = found
-        request.state.caller = caller
+        record, request.state.caller = found
         (row,) = rows
-        try:  # the cursor was issued for this list and organization, or the route's 400
-            upper = page.verified().get("upper") if cursor is not None else row["snapshot"]
+        try:  # the token and the cursor were issued for this list and organization
+            page.check_token()
+            page.begin(row["snapshot"])
         except DomainError:
             return None
-        if upper is not None:  # the listing's snapshot: its last page's sync token
-            page.carried = {"upper": upper}
-        items, more = row["items"] or "", row["found"] > page.limit
-        if more:  # the project beyond the page is the last item
-            items = items[: items.rindex(ITEM_BOUNDARY)]
-        next_cursor = page.continue_after(row["last_id"] if more else None)
-        token = None
-        if next_cursor is None and upper is not None:
-            settings = self.steps.database.settings
-            token = issue_token(request, settings, caller.organization_id, upper)
-        body = (
-            f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)},'
-            f'"deleted":[],"next_sync_token":{json.dumps(token)}}}'
-        )
+        body = _listing_body(page, row) if token is None else _pass_body(page, row)
         answer = Response(body, media_type="application/json")
-        if "link" in headers.headers:
-            answer.headers["Link"] = headers.headers["link"]
+        if "link" in links.headers:
+            answer.headers["Link"] = links.headers["link"]
         return await self.steps.admit(scope, record, self.route, answer)

@@ -2,7 +2,6 @@
 on PostgreSQL (app/fastpath/) exactly as the route answers it, page after page."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -13,19 +12,8 @@ from app.fastpath import list_item
 from app.models import Project
 from app.projects import service
 from tests.factories import Tenant
-from tests.fastpath.polls import comparable
+from tests.fastpath.polls import comparable, side_by_side
 from tests.replicas import replica
-
-
-async def _both(database_url: str, tenant: Tenant, url: str) -> tuple[Any, Any]:
-    async with (
-        replica(database_url) as lean,
-        replica(database_url, lean_project_polls=False) as full,
-    ):
-        return (
-            comparable(await lean.get(url, headers=tenant.headers())),
-            comparable(await full.get(url, headers=tenant.headers())),
-        )
 
 
 async def test_the_lean_change_list_answers_exactly_as_the_route(
@@ -72,7 +60,7 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         "/v1/projects?limit=1&limit=2",
     ]
     for url in urls:
-        lean, full = await _both(database_url, tenant, url)
+        lean, full = await side_by_side(database_url, tenant, url)
         assert lean == full, url
     page = (await tenant.get("/v1/projects?limit=2")).json()
     assert len(page["items"]) == 2
