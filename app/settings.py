@@ -274,7 +274,8 @@ class Settings(BaseSettings):
     lean_project_polls: bool = Field(
         True,
         description="On PostgreSQL, answer status polls (200 from the kept document, 304) and "
-        "the plain change list ahead of the routes, in one statement each (see "
+        "the plain change list and a sync pass's first page ahead of the routes, in one "
+        "statement each (app/fastpath/; see "
         "[Performance](../bench/README.md)).",
     )
     clock_enabled: bool = Field(
