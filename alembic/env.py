@@ -43,7 +43,7 @@ HAND_MADE_INDEXES = frozenset(
         if "change_position" in table.c and table.name != "deleted_rows"
     }
 )
-# Columns PostgreSQL's triggers keep and no model maps (app/projects/list_item.py).
+# Columns PostgreSQL's triggers keep and no model maps (app/fastpath/list_item.py).
 HAND_MADE_COLUMNS = frozenset({("projects", "list_item_json")})
 
 

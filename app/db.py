@@ -5,18 +5,16 @@ a busy timeout, and `BEGIN IMMEDIATE` for write requests so that two writers que
 lock at the start instead of failing with "database is locked" halfway through.
 """
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,10 +34,8 @@ def before_commit(hook: BeforeCommit) -> BeforeCommit:
     return hook
 
 
-# PostgreSQL's settings for the service's sessions. No JIT: it compiles a statement whose
-# estimated cost passes `jit_above_cost`, which only the portfolio analytics reach, and only on
-# large portfolios, where the compilation cost more than it saved (about 70 ms of 750 at 100,000
-# projects; `python -m bench.analytics`).
+# PostgreSQL's settings for every connection of the service. No JIT: only the portfolio
+# analytics pass `jit_above_cost`, and there compiling cost more than it saved (bench/README.md).
 SERVER_SETTINGS = {"jit": "off"}
 _IMMEDIATE = "handover_sqlite_immediate"
 
@@ -87,10 +83,6 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise DisconnectionError("the pooled connection did not answer a ping") from gone
 
 
-async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
-    """The lean reads' pool returns connections as they are (see `Database.driver_pool`)."""
-
-
 class Database:
     """The engine and the two session factories: reads (deferred) and writes (immediate)."""
 
@@ -118,52 +110,6 @@ class Database:
             class_=AsyncSession,
             expire_on_commit=False,
         )
-        self._driver_pools: dict[bool, asyncpg.Pool] = {}
-        self._driver_pool_opening = asyncio.Lock()
-
-    async def driver_pool(self, *, planned_per_call: bool = False) -> asyncpg.Pool:
-        """A pool of plain asyncpg connections (PostgreSQL), opened on first use.
-
-        For the one-statement reads of the lean polls (app/projects/polling.py): checking a
-        connection out of the engine costs a poll more than its statement (a greenlet, the
-        pool's events, the connection's wrapper), and a burst of polls above the engine's
-        `pool_size` opened and closed overflow connections on every request. This pool opens
-        connections as polls need them, up to a fixed size, keeps them while they are used
-        (asyncpg closes one left idle for five minutes), and hands out the driver's connection
-        as it is. Opening them on demand keeps a process that polls little from holding
-        connections PostgreSQL's `max_connections` counts for every replica.
-
-        Its connections run single reads and nothing else: no session settings, locks,
-        listeners or cursors to undo. So a connection goes back to the pool without asyncpg's
-        default reset (`RESET ALL; UNLISTEN *; …`, one more round trip per poll); asyncpg still
-        rolls back an open transaction first, were one ever left.
-
-        asyncpg prepares a statement once per connection, and after five executions PostgreSQL
-        may keep one generic plan for every later one. That suits a statement whose best plan
-        never depends on its arguments (the status poll's primary keys), not one whose does:
-        `planned_per_call` gives a second pool, of the same size, whose statements are planned
-        for each call's arguments (the change list: a poll for the few projects changed since a
-        minute ago wants another index than a page of everything).
-        """
-        pool = self._driver_pools.get(planned_per_call)
-        if pool is None:
-            async with self._driver_pool_opening:
-                pool = self._driver_pools.get(planned_per_call)
-                if pool is None:
-                    url = make_url(self.settings.async_database_url).set(drivername="postgresql")
-                    size = self.settings.db_poll_pool_size
-                    settings = SERVER_SETTINGS
-                    if planned_per_call:
-                        settings = {**settings, "plan_cache_mode": "force_custom_plan"}
-                    pool = await asyncpg.create_pool(
-                        url.render_as_string(hide_password=False),
-                        server_settings=settings,
-                        min_size=1,
-                        max_size=size,
-                        reset=_nothing_to_reset,
-                    )
-                    self._driver_pools[planned_per_call] = pool
-        return pool
 
     def _autocommit(self) -> AsyncEngine:
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -181,9 +127,6 @@ class Database:
                 await hook(session)
 
     async def dispose(self) -> None:
-        pools, self._driver_pools = self._driver_pools, {}
-        for pool in pools.values():
-            await pool.close()
         await self.engine.dispose()
 
 

@@ -35,6 +35,8 @@ from app.db import Database
 from app.deals.routes import router as deals_router
 from app.events.openapi import webhook_operations
 from app.events.routes import router as events_router
+from app.fastpath.middleware import ProjectPolls
+from app.fastpath.pools import PollPools
 from app.feedback.routes import router as feedback_router
 from app.handoffs.routes import router as handoffs_router
 from app.kpis.routes import router as kpis_router
@@ -46,7 +48,6 @@ from app.operations.routes import router as operations_router
 from app.organizations.routes import router as organization_router
 from app.project_templates.routes import router as project_templates_router
 from app.projects.lifecycle_routes import router as project_lifecycle_router
-from app.projects.polling import ProjectPolls
 from app.projects.routes import router as projects_router
 from app.raci.routes import router as raci_router
 from app.risks.routes import router as risks_router
@@ -63,8 +64,7 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
 
     Each route already carries its router's prefix, tags, responses and route class (an
     `APIRouter` applies them as a route is declared). `include_router` would instead keep each
-    router as a branch that every request walks and matches twice: about a third of the CPU of
-    a trivial request to a route near the end of the list (`/healthz`: 1,745 → 2,374 req/s).
+    router as a branch that every request walks and matches twice (bench/README.md).
     """
     for route in router.routes:
         if isinstance(route, APIRoute):
@@ -73,18 +73,21 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
 
 
 class HandoverAPI(FastAPI):
-    """FastAPI with the observability and the lean polls outside of its own middleware.
+    """FastAPI with the observability and the lean polls (app/fastpath/) outside of its own
+    middleware.
 
     FastAPI wraps every request in its error, telemetry and body-limit layers before the
-    app's own middleware; a poll answered by `ProjectPolls` needs none of them, and each costs
-    it a little (side by side: 304 +2%, status +5%). Outside them, the request id and the
-    metrics also cover the 500s that FastAPI's error layer answers.
+    app's own middleware; a poll the lean path answers needs none of them (bench/README.md).
+    Outside them, the request id and the metrics also cover the 500s that FastAPI's error
+    layer answers.
     """
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = ProjectPolls(
             super().build_middleware_stack(),
+            routes=self.router.routes,
             database=self.state.database,
+            pools=self.state.poll_pools,
             limiter=self.state.rate_limiter,
         )
         return ObservabilityMiddleware(inner)
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     database = Database(settings)
+    poll_pools = PollPools(settings)
     rate_limiter = RateLimiter(settings)
 
     @asynccontextmanager
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         await background
         await database.dispose()
+        await poll_pools.close()
         rate_limiter.close()
 
     app = HandoverAPI(
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.poll_pools = poll_pools
     app.state.rate_limiter = rate_limiter
     install_error_handlers(app)
     install_etag_handlers(app)

@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         ge=1,
         le=200,
         description="PostgreSQL connections of each of the lean project polls' two pools "
-        "(status, change list; app/projects/polling.py), beside the engine's `db_pool_size` + "
+        "(status, change list; app/fastpath/pools.py), beside the engine's `db_pool_size` + "
         "`db_max_overflow`.",
     )
     db_ping_after_idle_seconds: float = Field(
@@ -274,7 +274,8 @@ class Settings(BaseSettings):
     lean_project_polls: bool = Field(
         True,
         description="On PostgreSQL, answer status polls (200 from the kept document, 304) and "
-        "the plain change list ahead of the routes, in one statement each (see "
+        "the plain change list and a sync pass's first page ahead of the routes, in one "
+        "statement each (app/fastpath/; see "
         "[Performance](../bench/README.md)).",
     )
     clock_enabled: bool = Field(

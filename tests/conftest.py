@@ -81,11 +81,18 @@ def settings(database_url: str) -> Settings:
     return settings_for(database_url, max_body_bytes=64 * 1024)
 
 
+async def close_app(app: FastAPI) -> None:
+    """Close what an app's lifespan closes, for an app the tests call without running it: the
+    engine's pool and the lean polls' (app/fastpath/pools.py)."""
+    await app.state.database.dispose()
+    await app.state.poll_pools.close()
+
+
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     yield application
-    await application.state.database.dispose()
+    await close_app(application)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from app.main import create_app
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 
 
 @asynccontextmanager
@@ -18,5 +18,5 @@ async def replica(database_url: str, **overrides: object) -> AsyncIterator[httpx
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
     finally:
-        await app.state.database.dispose()
+        await close_app(app)
         app.state.rate_limiter.close()

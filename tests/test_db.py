@@ -1,8 +1,6 @@
 """The database is set up to serve an API."""
 
-import asyncio
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -83,68 +81,12 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_use(
         await pooled.dispose()
 
 
-async def test_the_lean_reads_pool_keeps_a_fixed_set_of_connections(database: Database) -> None:
-    """Bursts of reads far above the pool's size share its connections (no connection opened
-    and closed per read), and `dispose` closes them."""
-    if database.settings.is_sqlite:
-        pytest.skip("PostgreSQL's pool")
-    pooled = Database(settings_for(database.settings.database_url, db_poll_pool_size=2))
-    try:
-        pool = await pooled.driver_pool()
-        assert await pooled.driver_pool() is pool
-
-        async def backend() -> int:
-            pid: int = await pool.fetchval("SELECT pg_backend_pid()")
-            return pid
-
-        first = set(await asyncio.gather(*(backend() for _ in range(12))))
-        second = set(await asyncio.gather(*(backend() for _ in range(12))))
-        assert len(first | second) <= 2
-    finally:
-        await pooled.dispose()
-    alive = -1
-    for _ in range(50):  # a closed connection's backend leaves pg_stat_activity a moment later
-        async with database.engine.connect() as connection:
-            counted = await connection.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
-                {"pids": list(first | second)},
-            )
-            alive = counted.scalar_one()
-        if alive == 0:
-            break
-        await asyncio.sleep(0.1)
-    assert alive == 0
-
-
 async def test_postgresql_sessions_run_without_jit(database: Database) -> None:
     """JIT compilation costs the portfolio analytics more than it saves (app/db.py)."""
     if database.settings.is_sqlite:
         pytest.skip("PostgreSQL's setting")
     async with database.engine.connect() as connection:
         assert (await connection.execute(text("SHOW jit"))).scalar_one() == "off"
-    pool = await database.driver_pool()
-    assert await pool.fetchval("SHOW jit") == "off"
-
-
-async def test_the_change_lists_pool_plans_every_call_for_its_arguments(database: Database) -> None:
-    """PostgreSQL keeps one generic plan for a prepared statement after five executions when it
-    looks no worse; the change list's pool must not, since its best index depends on
-    `updated_since` (app/db.py `driver_pool`). The status polls' pool may."""
-    if database.settings.is_sqlite:
-        pytest.skip("PostgreSQL's plans")
-    statement = "SELECT count(*) FROM projects WHERE updated_at >= $1"
-    since = datetime.now(UTC) - timedelta(days=1)
-    plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
-    counted = {}
-    for planned_per_call in (False, True):
-        pool = await database.driver_pool(planned_per_call=planned_per_call)
-        async with pool.acquire() as connection:
-            for _ in range(8):
-                await connection.fetchval(statement, since)
-            counted[planned_per_call] = tuple(await connection.fetchrow(plans, statement))
-        assert await database.driver_pool(planned_per_call=planned_per_call) is pool
-    assert counted[True] == (0, 8)
-    assert counted[False][0] > 0  # generic plans once PostgreSQL found them no worse
 
 
 async def test_working_memory_is_raised_for_the_block_only(database: Database) -> None:

@@ -1,5 +1,5 @@
 """keep list items: each project's change-list JSON kept by PostgreSQL in its row, written by
-a trigger before every insert and update (app/projects/list_item.py)
+a trigger before every insert and update (app/fastpath/list_item.py)
 
 Revision ID: bf1db9d24cda
 Revises: 8b3d8a0a5ce1
@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-# The item as app/projects/list_item.py `item_sql("NEW")` wrote it when this migration was made:
+# The item as app/fastpath/list_item.py `item_sql("NEW")` wrote it when this migration was made:
 # migrations never import the app, so a later change of `ProjectPublic` re-creates the function.
 ITEM = """('{"id":' || ('"' || (NEW.id)::text || '"') || ',"name":' || to_json((NEW.name)::text)::text || ',"description":' || coalesce(to_json((NEW.description)::text)::text, 'null') || ',"customer_id":' || ('"' || (NEW.customer_id)::text || '"') || ',"sales_owner_id":' || coalesce(('"' || (NEW.sales_owner_id)::text || '"'), 'null') || ',"project_manager_id":' || coalesce(('"' || (NEW.project_manager_id)::text || '"'), 'null') || ',"phase":' || ('"' || (NEW.phase)::text || '"') || ',"health":' || ('"' || (NEW.health)::text || '"') || ',"health_override":' || coalesce(('"' || (NEW.health_override)::text || '"'), 'null') || ',"health_override_reason":' || coalesce(to_json((NEW.health_override_reason)::text)::text, 'null') || ',"customer_acceptance_date":' || coalesce(('"' || to_char(NEW.customer_acceptance_date, 'YYYY-MM-DD') || '"'), 'null') || ',"start_date":' || coalesce(('"' || to_char(NEW.start_date, 'YYYY-MM-DD') || '"'), 'null') || ',"target_end_date":' || coalesce(('"' || to_char(NEW.target_end_date, 'YYYY-MM-DD') || '"'), 'null') || ',"budget":' || CASE WHEN NEW.budget_amount IS NULL THEN 'null' ELSE '{"amount":"' || round(NEW.budget_amount, 2)::text || '","currency":' || to_json(NEW.budget_currency::text)::text || '}' END || ',"archived_at":' || coalesce(('"' || replace(to_char(NEW.archived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '') || 'Z"'), 'null') || ',"version":' || (NEW.version)::text || ',"created_at":' || ('"' || replace(to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '') || 'Z"') || ',"updated_at":' || ('"' || replace(to_char(NEW.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '') || 'Z"') || '}')"""
 

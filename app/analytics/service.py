@@ -61,7 +61,7 @@ def _scope(caller: Caller, span: Window, **members: UUID) -> MetricScope:
 
 # The portfolio's statements aggregate every project of the organization. PostgreSQL's default
 # 4 MB of `work_mem` makes their hashes of 100,000 projects spill, and the planner turns to sorts
-# whose cost grows faster than the data (app/db.py `working_memory`): 1,233 → 1,126 ms there.
+# whose cost grows faster than the data (app/db.py `working_memory`; bench/README.md).
 PORTFOLIO_WORK_MEM_MB = 64
 
 

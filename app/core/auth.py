@@ -6,6 +6,7 @@ the key is looked up by hash; the first characters are kept to recognise it in a
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,6 +15,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -122,6 +124,18 @@ _KEY_COLUMNS = (
 )
 
 
+def our_key(credentials: str | None) -> str | None:
+    """The bearer credentials when they are one of our keys; None asks the client for one."""
+    return credentials if credentials is not None and credentials.startswith(KEY_PREFIX) else None
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    """`our_key` of an `Authorization` header, read as `bearer` reads it: for a layer in front
+    of the routes (app/fastpath/), which has the header but not the dependency."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    return our_key(credentials) if scheme.lower() == "bearer" else None
+
+
 def usable(key: KeyRecord | None, now: datetime) -> KeyRecord:
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("The API key is unknown or revoked.")
@@ -197,18 +211,25 @@ async def authenticate(
     address = limiter.address_of(request.scope)
     await limiter.refuse_failing(address)
     try:
-        if credentials is None or not credentials.credentials.startswith(KEY_PREFIX):
+        presented = our_key(credentials.credentials if credentials is not None else None)
+        if presented is None:
             raise Unauthenticated("Send an API key: `Authorization: Bearer hk_live_…`.")
-        key = await _lookup(request, session, credentials.credentials)
+        key = await _lookup(request, session, presented)
     except Unauthenticated:
         await limiter.count_failure(address)
         raise
     response.headers.update(await limiter.admit(key.id, key.organization_id))
+    caller = caller_for(key, security_scopes.scopes)
+    request.state.caller = caller
+    return caller
+
+
+def caller_for(key: KeyRecord, scopes: Iterable[str]) -> Caller:
+    """The Caller a usable key acts as, when it allows every one of `scopes`; 403 otherwise."""
     caller = Caller(key.organization_id, key.id, frozenset(key.scopes))
-    missing = [scope for scope in security_scopes.scopes if not caller.allows(scope)]
+    missing = [scope for scope in scopes if not caller.allows(scope)]
     if missing:
         raise Forbidden(f"This API key lacks the scope {', '.join(missing)}.")
-    request.state.caller = caller
     return caller
 
 

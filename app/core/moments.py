@@ -8,7 +8,7 @@ pydantic would read it as a Unix timestamp (`?to=0`).
 
 One type per kind, for request bodies and query parameters alike (docs/api.md, "Dates and
 moments"), and one for the lower bound of a "changed since" filter, which also takes a date
-alone as the start of that day in UTC; the lean poll (app/projects/polling.py) parses
+alone as the start of that day in UTC; the lean poll (app/fastpath/) parses
 `updated_since` with the same type.
 """
 

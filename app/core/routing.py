@@ -78,7 +78,7 @@ class DeclaredQueryRoute(APIRoute):
     422 naming it, checked before anything else is read.
 
     `declared_query` is worked out once, when the route is built; the lean polls
-    (app/projects/polling.py) read it to hand such a request to the route.
+    (app/fastpath/) read it to hand such a request to the route.
     """
 
     ignores_undeclared_query: ClassVar[bool] = False

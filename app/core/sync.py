@@ -175,16 +175,28 @@ def issue_token(
     return f"{_b64(payload)}.{_b64(signature)}"
 
 
-def read_token(request: Request, settings: Settings, organization_id: UUID, token: str) -> str:
-    """The snapshot a token stands for: 400 if it was not issued for this list and these
-    filters, 410 when it is older than the retention of tombstones."""
+def _opened(token: str) -> tuple[bytes, bytes, str, int]:
+    """A token's payload, signature, snapshot and time of issue, unchecked (400 if malformed)."""
     try:
         payload_text, signature_text = token.split(".")
         payload, signature = _unb64(payload_text), _unb64(signature_text)
         content = json.loads(payload)
-        snapshot, issued = str(content["s"]), int(content["t"])
+        return payload, signature, str(content["s"]), int(content["t"])
     except (ValueError, binascii.Error, KeyError, TypeError) as exc:
         raise InvalidSyncToken("The sync token is malformed.") from exc
+
+
+def claimed_snapshot(token: str) -> str:
+    """The snapshot a token names, before it is checked (400 if it is malformed): for a reader
+    that learns the organization in the statement the snapshot goes into (app/fastpath/), and
+    calls `read_token` once it knows it."""
+    return _opened(token)[2]
+
+
+def read_token(request: Request, settings: Settings, organization_id: UUID, token: str) -> str:
+    """The snapshot a token stands for: 400 if it was not issued for this list and these
+    filters, 410 when it is older than the retention of tombstones."""
+    payload, signature, snapshot, issued = _opened(token)
     expected = _signature(settings, _scope(request, organization_id), payload)
     if not hmac.compare_digest(signature, expected):
         raise InvalidSyncToken(

@@ -55,27 +55,10 @@ class SyncPageParams(PageParams):
 
     async def prepare(self, session: Any, list_name: str, *, deletions: bool) -> None:
         settings = self._request.app.state.settings
-        caller = self._request.state.caller  # the route's caller is resolved before its page
-        if self.sync_token is None:
-            if self.cursor is None:
-                self.upper = await sync.current_snapshot(session, settings)
-            else:
-                self.upper = self.verified().get("upper")
-            if self.upper is not None:
-                self.carried = {"upper": self.upper}
-            return
-        self.since = sync.read_token(
-            self._request, settings, caller.organization_id, self.sync_token
-        )
-        if self.cursor is None:
-            self.upper = await sync.current_snapshot(session, settings)
-        else:
-            content = self.verified()
-            if "rows" not in content:
-                raise InvalidCursor("The cursor belongs to a listing, not to this sync.")
-            self.upper = str(content["upper"])
-            self._rows_after, self._deleted_after = content["rows"], content["deleted"]
-        if deletions:
+        self.check_token()
+        self.begin(await sync.current_snapshot(session, settings) if self.cursor is None else None)
+        if self.since is not None and self.upper is not None and deletions:
+            caller = self._request.state.caller
             project_id = self._request.path_params.get("project_id")
             scope = (caller.organization_id, list_name, project_id and UUID(project_id))
             self._deleted = await sync.tombstones(
@@ -87,6 +70,35 @@ class SyncPageParams(PageParams):
                 self._deleted_after,
                 self.limit + 1,
             )
+
+    def check_token(self) -> None:
+        """A pass's `since`, the token's snapshot, once the caller is known: 400 if the token
+        was not issued for this list and these filters, 410 when tombstones it needs may be gone."""
+        if self.sync_token is None:
+            return
+        settings = self._request.app.state.settings
+        caller = self._request.state.caller  # the route's caller is resolved before its page
+        self.since = sync.read_token(
+            self._request, settings, caller.organization_id, self.sync_token
+        )
+
+    def begin(self, snapshot: str | None) -> None:
+        """Where the page stands: the snapshot it reads within (`snapshot`, taken now, on a first
+        page; the one its cursor carries after) and, in a pass, where the last page stopped
+        (400 for a cursor not issued for this list, or of a listing in a pass)."""
+        if self.since is None:
+            self.upper = snapshot if self.cursor is None else self.verified().get("upper")
+            if self.upper is not None:
+                self.carried = {"upper": self.upper}
+            return
+        if self.cursor is None:
+            self.upper = snapshot
+            return
+        content = self.verified()
+        if "rows" not in content:
+            raise InvalidCursor("The cursor belongs to a listing, not to this sync.")
+        self.upper = str(content["upper"])
+        self._rows_after, self._deleted_after = content["rows"], content["deleted"]
 
     def without_sync(self, reason: str) -> None:
         """For a page that cannot be part of a sync (a search): no token is issued, and one
@@ -129,22 +141,11 @@ class SyncPageParams(PageParams):
         else:
             dead = self._deleted[: self.limit]
             deleted = [{"id": row.row_id, "version": row.version} for row in dead]
-            next_cursor = None
-            if len(rows) > self.limit or len(self._deleted) > self.limit:
-                next_cursor = self.sign(
-                    {
-                        "upper": self.upper,
-                        "rows": _last_key(keyed, "id") or self._rows_after,
-                        "deleted": _last_key(dead, "row_id") or self._deleted_after,
-                    }
-                )
-                self._response.headers["Link"] = (
-                    f'<{next_url(self._request.url, next_cursor, self.limit)}>; rel="next"'
-                )
-        token = None
-        if next_cursor is None and self.upper is not None:
-            settings, caller = self._request.app.state.settings, self._request.state.caller
-            token = sync.issue_token(self._request, settings, caller.organization_id, self.upper)
+            more = len(rows) > self.limit or len(self._deleted) > self.limit
+            next_cursor = self.continue_pass(
+                _last_key(keyed, "id"), _last_key(dead, "row_id"), more=more
+            )
+        token = self.next_token(next_cursor)
         return page_model.model_validate(
             {
                 "items": shown,
@@ -154,6 +155,32 @@ class SyncPageParams(PageParams):
             },
             from_attributes=True,
         )
+
+    def continue_pass(
+        self, last_row: list[Any] | None, last_deleted: list[Any] | None, *, more: bool
+    ) -> str | None:
+        """A pass's next cursor, after the (position, id) of this page's last row and last
+        tombstone, written as `Link: rel="next"` too; None on the pass's last page."""
+        if not more:
+            return None
+        next_cursor = self.sign(
+            {
+                "upper": self.upper,
+                "rows": last_row or self._rows_after,
+                "deleted": last_deleted or self._deleted_after,
+            }
+        )
+        self._response.headers["Link"] = (
+            f'<{next_url(self._request.url, next_cursor, self.limit)}>; rel="next"'
+        )
+        return next_cursor
+
+    def next_token(self, next_cursor: str | None) -> str | None:
+        """On the last page of a listing or a pass, the token of the snapshot it read within."""
+        if next_cursor is not None or self.upper is None:
+            return None
+        settings, caller = self._request.app.state.settings, self._request.state.caller
+        return sync.issue_token(self._request, settings, caller.organization_id, self.upper)
 
 
 def _last_key(rows: Sequence[Any], id_name: str) -> list[Any] | None:

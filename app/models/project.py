@@ -41,7 +41,7 @@ class Project(Identified, Timestamped, Versioned, Synced, table=True):
     # projects in id order (a page of everything changed since long ago) and by the time they
     # changed (the few changed since the last poll, sorted). With an index on the organization
     # alone, a small organization's page scanned the other organizations' projects, or a large
-    # one's poll for recent changes scanned all of its own: 4.5 ms a page instead of 0.2–0.5.
+    # one's poll for recent changes scanned all of its own (bench/README.md).
     __table_args__ = (
         Index(None, "organization_id", "id"),
         Index(None, "organization_id", "updated_at"),

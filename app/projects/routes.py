@@ -34,6 +34,8 @@ async def create_project(
     return ProjectPublic.model_validate(project)
 
 
+# On PostgreSQL, app/fastpath/ answers the plain change list (`updated_since`, `limit`, `cursor`)
+# ahead of this route, as this route would; this route stays the definition.
 @router.get("", responses=problem_responses(400))
 async def list_projects(
     session: SessionDep,

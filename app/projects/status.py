@@ -3,7 +3,7 @@
 PM tools poll every project every few minutes, and most polls find nothing new. So a document,
 once built, is kept in the database as served, for its (version, day): see
 `app/models/status_document.py` for why that is exactly what a rebuild would give. The lean
-path in `app/projects/polling.py` answers most polls from it; this module builds it.
+path in `app/fastpath/` answers most polls from it; this module builds it.
 """
 
 from dataclasses import dataclass

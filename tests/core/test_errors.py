@@ -8,6 +8,7 @@ from prometheus_client import generate_latest
 
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import close_app
 from tests.factories import Tenant
 
 
@@ -47,7 +48,7 @@ async def test_unexpected_error_is_a_500_that_leaks_nothing(settings: Settings) 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.get("/boom")
-    await app.state.database.dispose()
+    await close_app(app)
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "hunter2" not in response.text

@@ -10,7 +10,7 @@ import httpx
 from app.core.auth import Scope
 from app.db import Database
 from app.main import create_app
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 from tests.crm.inbound import work
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
@@ -138,7 +138,7 @@ async def _app(
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client, app.state.database
     finally:
-        await app.state.database.dispose()
+        await close_app(app)
         app.state.rate_limiter.close()
 
 

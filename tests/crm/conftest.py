@@ -13,7 +13,7 @@ from app.db import Database
 from app.main import create_app
 from app.models import CrmConnection
 from app.settings import Settings
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.pipedrive import PipedriveFake
 from tests.crm.fakes.salesforce import SalesforceFake
@@ -37,7 +37,7 @@ def local_settings(database_url: str, **overrides: Any) -> Settings:
 async def local_app(database_url: str) -> AsyncIterator[FastAPI]:
     application = create_app(local_settings(database_url))
     yield application
-    await application.state.database.dispose()
+    await close_app(application)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 from tests.crm.inbound import kept, projects, rejections, work
 from tests.crm.samples import connection, dumps, hubspot_events, signed_hubspot
 from tests.factories import Tenant
@@ -68,7 +68,7 @@ async def proxied(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.7:8000") as http:
         yield http
-    await app.state.database.dispose()
+    await close_app(app)
 
 
 async def test_without_the_setting_the_signature_covers_the_url_the_request_came_in_on(

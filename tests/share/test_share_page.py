@@ -18,7 +18,7 @@ from app.settings import Settings
 from app.share.protection import CONTENT_SECURITY_POLICY, csrf_token
 from app.share.schemas import MAX_FORM_BYTES
 from app.share.service import CHART_WIDTH
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
 from tests.replicas import replica
@@ -330,7 +330,7 @@ async def strict_client(database_url: str) -> Any:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://handover.test") as http:
         yield http
-    await app.state.database.dispose()
+    await close_app(app)
 
 
 async def test_each_link_has_its_own_rate_limit(

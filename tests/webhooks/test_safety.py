@@ -12,7 +12,7 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from app.webhooks.safety import UnsafeWebhookUrl, resolve_target
-from tests.conftest import settings_for
+from tests.conftest import close_app, settings_for
 from tests.factories import Tenant, make_tenant
 from tests.problems import assert_problem, locations
 from tests.webhooks.api_helpers import ENDPOINTS, make_endpoint, stored_endpoints
@@ -116,7 +116,7 @@ async def opened(database_url: str) -> AsyncIterator[Tenant]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://handover.test") as client:
         yield await make_tenant(app.state.database, client)
-    await app.state.database.dispose()
+    await close_app(app)
 
 
 async def test_the_two_settings_open_exactly_what_they_name(opened: Tenant) -> None:

@@ -1,19 +1,19 @@
 """A project as the change list shows it (`ProjectPublic` JSON), kept by PostgreSQL itself.
 
-PM tools page through `GET /v1/projects?updated_since=…` all day, and writing 50 projects' JSON
-on every page was most of PostgreSQL's work for it. So the database keeps each project's item
+PM tools page through `GET /v1/projects?updated_since=…` all day, and writing each project's
+JSON on every page was most of PostgreSQL's work for it. So the database keeps each project's item
 in `projects.list_item_json`: a trigger (`handover_project_list_item`, made by the migration
 `keep_list_items`) writes it from the row before every insert and update, in the same statement,
 so no write path can leave it behind and every replica reads the same text. The lean change list
-(app/projects/polling.py) reads it, and builds the item in its statement for a row the trigger
+(app/fastpath/changes.py) reads it, and builds the item in its statement for a row the trigger
 never wrote (`kept_item_sql`), so a missing item costs time, never a project left off a page.
 
 The ORM does not map the column (alembic/env.py leaves it out of the comparison): nothing in
 Python reads or writes it. When `ProjectPublic` changes, a migration re-creates the function with
-`item_sql("NEW")`; tests/projects/test_change_polls.py fails until it does.
+`item_sql("NEW")`; tests/fastpath/test_change_polls.py fails until it does.
 """
 
-from app.core.sql_json import object_sql
+from app.fastpath.sql_json import object_sql
 from app.projects.schemas import ProjectPublic
 
 COLUMN = "list_item_json"
@@ -29,7 +29,7 @@ def _money(table: str, prefix: str) -> str:
 
 
 def item_sql(table: str) -> str:
-    """The SQL of the item's JSON from the project row `table` (app/core/sql_json.py)."""
+    """The SQL of the item's JSON from the project row `table` (app/fastpath/sql_json.py)."""
     return object_sql(
         ProjectPublic,
         table,

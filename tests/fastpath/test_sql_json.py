@@ -1,9 +1,9 @@
-"""JSON written by PostgreSQL (app/core/sql_json.py): fields it cannot write fail at import."""
+"""JSON written by PostgreSQL (app/fastpath/sql_json.py): fields it cannot write fail at import."""
 
 import pytest
 from pydantic import BaseModel
 
-from app.core.sql_json import object_sql
+from app.fastpath.sql_json import object_sql
 
 
 class Measured(BaseModel):

@@ -1,29 +1,19 @@
 """The change list PM tools poll (`GET /v1/projects?updated_since=…`), answered by the lean path
-on PostgreSQL (app/projects/polling.py) exactly as the route answers it, page after page."""
+on PostgreSQL (app/fastpath/) exactly as the route answers it, page after page."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text, update
 
+from app.fastpath import list_item
 from app.models import Project
-from app.projects import list_item, service
+from app.projects import service
 from tests.factories import Tenant
-from tests.projects.polls import comparable
+from tests.fastpath.polls import comparable, side_by_side
 from tests.replicas import replica
-
-
-async def _both(database_url: str, tenant: Tenant, url: str) -> tuple[Any, Any]:
-    async with (
-        replica(database_url) as lean,
-        replica(database_url, lean_project_polls=False) as full,
-    ):
-        return (
-            comparable(await lean.get(url, headers=tenant.headers())),
-            comparable(await full.get(url, headers=tenant.headers())),
-        )
 
 
 async def test_the_lean_change_list_answers_exactly_as_the_route(
@@ -70,7 +60,7 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         "/v1/projects?limit=1&limit=2",
     ]
     for url in urls:
-        lean, full = await _both(database_url, tenant, url)
+        lean, full = await side_by_side(database_url, tenant, url)
         assert lean == full, url
     page = (await tenant.get("/v1/projects?limit=2")).json()
     assert len(page["items"]) == 2
@@ -96,7 +86,7 @@ async def test_the_change_list_pages_to_the_end_with_no_project_twice(tenant: Te
     assert len(seen) == len(set(seen))
 
 
-# What the JSON PostgreSQL writes for the lean page (app/core/sql_json.py) must escape or format
+# What the JSON PostgreSQL writes for the lean page (app/fastpath/sql_json.py) must escape or format
 # exactly as pydantic does: quotes, backslashes, control characters, text beyond ASCII and the
 # BMP, a whole-second time (no fraction) and one a microsecond past it.
 AWKWARD_NAME = 'Rollout "Nord" \\ Süd — 東京 😀 </script> ,{"id":"x'
@@ -180,7 +170,7 @@ async def test_the_plain_change_list_is_answered_ahead_of_the_route(
 
 
 async def test_postgresql_keeps_each_projects_item_as_it_would_write_it_now(tenant: Tenant) -> None:
-    """The trigger keeps every project's item (app/projects/list_item.py) after inserts, updates
+    """The trigger keeps every project's item (app/fastpath/list_item.py) after inserts, updates
     through the API and the ORM, and an archive: each as the item would be written from the row
     today. It fails when the trigger is gone or when `ProjectPublic` changed without a migration
     that re-creates it."""
@@ -208,8 +198,10 @@ async def test_postgresql_keeps_each_projects_item_as_it_would_write_it_now(tena
         assert row.kept == row.written, row.name
 
 
-async def test_the_lean_change_list_is_planned_for_each_polls_arguments(tenant: Tenant) -> None:
-    """Its statement runs on the pool that plans every call (app/db.py `driver_pool`): polled
+async def test_the_lean_change_list_is_planned_for_each_polls_arguments(
+    tenant: Tenant, app: FastAPI
+) -> None:
+    """Its statement runs on the pool that plans every call (app/fastpath/pools.py): polled
     more often than PostgreSQL needs to settle on one generic plan, each poll was still planned
     for its own arguments, so a poll for the last minute's changes is not served by the plan of
     a page of everything."""
@@ -219,7 +211,7 @@ async def test_the_lean_change_list_is_planned_for_each_polls_arguments(tenant: 
     for _ in range(8):
         answer = await tenant.get("/v1/projects?updated_since=2026-01-01T00:00:00Z")
         assert answer.status_code == 200, answer.text
-    pool = await tenant.database.driver_pool(planned_per_call=True)
+    pool = await app.state.poll_pools.get(planned_per_call=True)
     held = [await pool.acquire() for _ in range(pool.get_idle_size())]  # all of its connections
     try:
         planned = [

@@ -1,10 +1,10 @@
 """A response model's JSON, written by PostgreSQL byte for byte as pydantic would write it.
 
-For a lean read that returns many rows (app/projects/polling.py, the change list): decoding each
+For a lean read that returns many rows (app/fastpath/changes.py, the change list): decoding each
 row's columns into Python objects, validating them into models and dumping those again costs
-about twice the statement. PostgreSQL can instead write each item's JSON text, and the page is
+more than the statement. PostgreSQL can instead write each item's JSON text, and the page is
 then one string. The text must be the one `model_dump_json` gives, since the routes' answers
-and the lean ones are compared byte for byte (tests/projects/test_change_polls.py):
+and the lean ones are compared byte for byte (tests/fastpath/test_change_polls.py):
 
 - compact, in the model's field order, so concatenated rather than `json_build_object`, which
   writes `"key" : value` with spaces;
