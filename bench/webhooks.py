@@ -30,7 +30,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from app.core.events import record_event
+from app.core.outbox import record_event
 from app.core.secrets import encrypt_secret, generate_secret
 from app.db import Database
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint

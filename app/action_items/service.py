@@ -18,8 +18,8 @@ from app.action_items.schemas import (
 )
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_change
 from app.core.filters import where_given
+from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, project_select
 from app.core.writes import assign, new_values

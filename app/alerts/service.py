@@ -26,7 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts.recipients import recipients
-from app.core.events import Aggregate, record_change
+from app.core.outbox import Aggregate, record_change
 from app.db import insert_or_ignore
 from app.models import (
     AlertCrossing,

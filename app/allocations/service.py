@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.allocations.schemas import MAX_ALLOCATION_DAYS, AllocationCreate, AllocationUpdate
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_change
 from app.core.filters import where_given
+from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_select
 from app.core.writes import assign, new_values

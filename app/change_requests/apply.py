@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict
-from app.core.events import record_change
 from app.core.moments import FIRST_DAY, LAST_DAY
+from app.core.outbox import record_change
 from app.milestones.dependency_rules import project_edges
 from app.models import ChangeRequest, ChangeRequestMilestone, Milestone, MilestoneStatus, Project
 

@@ -24,8 +24,8 @@ from app.change_requests.schemas import (
 )
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.core.events import record_change
 from app.core.filters import where_given
+from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, project_select
 from app.core.writes import assign, new_values

@@ -32,7 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing, crossing_key
 from app.core import sync
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.db import Database
 from app.kpis import service as kpis
 from app.meetings import recurrence

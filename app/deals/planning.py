@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.meetings.kickoff import propose_kickoff_meeting
 from app.milestones import service as milestones
 from app.milestones.schemas import MilestoneCreate

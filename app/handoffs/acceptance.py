@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.handoffs.checklist import missing_items
 from app.handoffs.gate import missing_problems
 from app.handoffs.schemas import HandoffAccept, HandoffReturn

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.core.tenancy import get_owned
 from app.core.writes import assign
 from app.meetings import recurrence

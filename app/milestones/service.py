@@ -13,8 +13,8 @@ from app.alerts import service as alerts
 from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_change
 from app.core.filters import where_given
+from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.core.writes import new_values

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.milestones.schemas import MilestoneUpdate

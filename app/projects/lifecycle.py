@@ -9,7 +9,7 @@ from app.alerts import service as alerts
 from app.change_requests.baseline import set_baseline
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.handoffs.gate import require_accepted
 from app.models import Phase, Project, ProjectTransition

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import service as alerts
-from app.core.events import record_change
+from app.core.outbox import record_change
 from app.models import Risk, RiskStatus
 from app.risks.bands import band_of, escalates
 

@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
 from app.core.filters import where_given
+from app.core.outbox import record_event
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, project_select
 from app.models import Project, SurveyKind, SurveyResponse

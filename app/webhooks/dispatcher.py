@@ -22,8 +22,8 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.events import record_event
 from app.core.leases import lease_due
+from app.core.outbox import record_event
 from app.core.rounds import run_rounds
 from app.core.secrets import decrypt_secret
 from app.db import Database

@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.core.events import record_event
 from app.core.filters import where_given
+from app.core.outbox import record_event
 from app.core.pagination import PageParams
 from app.core.secrets import encrypt_secret, generate_secret
 from app.core.tenancy import get_owned, owned_select

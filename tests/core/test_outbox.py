@@ -5,7 +5,7 @@ import uuid
 
 from sqlmodel import select
 
-from app.core.events import record_event
+from app.core.outbox import record_event
 from app.db import Database
 from app.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import Tenant

@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy.engine import make_url
 from sqlmodel import func, select
 
-from app.core.events import record_event
+from app.core.outbox import record_event
 from app.core.secrets import encrypt_secret, generate_secret
 from app.db import Database
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint

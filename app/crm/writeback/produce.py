@@ -1,6 +1,6 @@
 """Which changes sales should see, turned into write-backs in the change's own transaction.
 
-A listener on every recorded event (`app.core.events.on_event_recorded`): an event about a
+A listener on every recorded event (`app.core.outbox.on_event_recorded`): an event about a
 project that came from a CRM deal, whose connection writes back, adds
 - a **fields** write-back: the deal's delivery fields are due for an update. A burst of changes
   adds one row: a change finds the deal's pending row not yet in flight and counts itself in it;
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.events import on_event_recorded
+from app.core.outbox import on_event_recorded
 from app.models import (
     ChangeRequest,
     CrmConnection,
