@@ -88,6 +88,17 @@ class WriteCheck(_Conditional):
     def __init__(self, response: Response, if_match: str | None) -> None:
         super().__init__(response)
         self._if_match = if_match
+        self.expected: int | None = None
+
+    def expect(self, version: int) -> None:
+        """Check `If-Match` against `version` once the whole request is read: the route class
+        does it before the endpoint runs (`tagged_by_version`), so a malformed body is still a
+        422 first, as when each route checked it itself."""
+        self.expected = version
+
+    def require_expected(self) -> None:
+        if self.expected is not None:
+            self.require(self.expected)
 
     def require(self, version: int) -> None:
         header = self._if_match
@@ -119,6 +130,7 @@ async def _cache_check(
 
 
 async def _write_check(
+    request: Request,
     response: Response,
     if_match: Annotated[
         str | None,
@@ -129,7 +141,8 @@ async def _write_check(
         ),
     ] = None,
 ) -> WriteCheck:
-    return WriteCheck(response, if_match)
+    check = request.state.write_check = WriteCheck(response, if_match)
+    return check
 
 
 CacheCheckDep = Annotated[CacheCheck, Depends(_cache_check)]
@@ -168,21 +181,32 @@ def tagged_by_version(endpoint: Callable[..., Any], *, conditional: bool) -> Cal
     304) compares the tag with `If-None-Match` and answers 304 when the client's copy is current.
     An endpoint that set its own tag (one derived from today's date, or from another row's
     version) keeps it; an answer without a `version` (a page, a document) is left alone.
+
+    Before the endpoint runs, the `If-Match` a loader expected (`WriteCheck.expect`) is checked:
+    FastAPI calls the endpoint only once the query and the body are valid.
     """
     keyword = inspect.Parameter.KEYWORD_ONLY
     signature = inspect.signature(endpoint)
-    if any(name in signature.parameters for name in ("etag_response", "etag_cache")):
-        raise TypeError(f"{endpoint.__name__}: etag_response and etag_cache are the route's")
+    if any(name.startswith("etag_") for name in signature.parameters):
+        raise TypeError(f"{endpoint.__name__}: parameters named etag_… are the route class's")
     # FastAPI hands one Response to an operation: the endpoint's own, if it asks for it.
     own = [p.name for p in signature.parameters.values() if p.annotation is Response]
     response_name = own[0] if own else "etag_response"
     added = [] if own else [inspect.Parameter(response_name, keyword, annotation=Response)]
+    own_request = [p.name for p in signature.parameters.values() if p.annotation is Request]
+    request_name = own_request[0] if own_request else "etag_request"
+    if not own_request:
+        added.append(inspect.Parameter(request_name, keyword, annotation=Request))
     if conditional:
         added.append(inspect.Parameter("etag_cache", keyword, annotation=CacheCheckDep))
 
     @functools.wraps(endpoint)
     async def tagged(*, etag_cache: CacheCheck | None = None, **arguments: Any) -> Any:
         response = arguments[response_name] if own else arguments.pop(response_name)
+        request = arguments[request_name] if own_request else arguments.pop(request_name)
+        check: WriteCheck | None = getattr(request.state, "write_check", None)
+        if check is not None:
+            check.require_expected()
         result = await endpoint(**arguments)
         version = getattr(result, "version", None)
         if isinstance(version, int) and "etag" not in response.headers:

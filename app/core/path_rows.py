@@ -5,9 +5,10 @@ the row of the caller's organization or the domain's 404. One function makes tha
 for each, so a domain's `deps.py` says only which row, which id and which scope.
 
 A request that changes or removes the row itself names the version it read (`If-Match`).
-`if_match=True` checks it against the row before the endpoint runs: a stale write is a 412
-without a line in the route. Rows loaded as the parent of a new one (`POST …/risks` loading its
-project) do not take `If-Match`; their contract has no such header.
+`if_match=True` has it checked against the row before the endpoint runs (by the route class,
+once the body is found valid): a stale write is a 412 without a line in the route. Rows loaded
+as the parent of a new one (`POST …/risks` loading its project) do not take `If-Match`; their
+contract has no such header.
 """
 
 import inspect
@@ -36,7 +37,7 @@ def path_row(
     async def load_row(**arguments: Any) -> Row:
         row = await load(arguments["session"], arguments["caller"], arguments[id_name])
         if if_match:
-            arguments["precondition"].require(row.version)  # type: ignore[attr-defined]
+            arguments["precondition"].expect(row.version)  # type: ignore[attr-defined]
         return row
 
     keyword = inspect.Parameter.KEYWORD_ONLY
