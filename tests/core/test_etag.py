@@ -5,6 +5,7 @@ import pytest
 from tests.factories import Tenant
 
 KINDS = ["members", "customers", "projects"]
+RISK = {"title": "Data migration slips", "category": "technical", "probability": 3, "impact": 4}
 
 
 async def _create(tenant: Tenant, kind: str) -> dict[str, object]:
@@ -126,14 +127,7 @@ async def test_every_answer_carrying_a_version_is_tagged_with_it(tenant: Tenant)
     """The route class tags creates, reads and changes alike: no route writes its own tag."""
     project = await tenant.project()
     created = await tenant.post(
-        f"/v1/projects/{project['id']}/risks",
-        json={
-            "title": "Data migration slips",
-            "category": "technical",
-            "probability": 3,
-            "impact": 4,
-            "response": "accept",
-        },
+        f"/v1/projects/{project['id']}/risks", json={**RISK, "response": "accept"}
     )
     assert created.status_code == 201
     assert created.headers["etag"] == f'"{created.json()["version"]}"'
