@@ -27,11 +27,10 @@ from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
 from bench import analytics, http_scenarios, load, servers, tenant, webhooks
-from bench.report import machine, print_summary, write_results
-from bench.support import drop_database, fresh_database
+from bench.report import machine, markdown, print_summary
+from bench.support import RESULTS, drop_database, fresh_database, keep_results
 
 PROJECTS = 10_000
-RESULTS = Path(__file__).with_name("results")
 
 
 def _arguments() -> argparse.Namespace:
@@ -141,7 +140,7 @@ def main() -> None:
             )
         print_summary(report)
         if args.output:
-            write_results(report, args.output)
+            keep_results("latest", report, markdown(report), args.output)
     finally:
         servers.stop(app_process)
         drop_database(server_url, url)

@@ -41,13 +41,12 @@ from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
 from bench import report, servers
-from bench.support import drop_database, free_port, fresh_database
+from bench.support import RESULTS, drop_database, free_port, fresh_database, keep_results
 from bench.tenant import tenant
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.server import running
 from tests.crm.samples import hubspot_events, signed_hubspot
 
-RESULTS = Path(__file__).with_name("results")
 TOKEN = "pat-na1-bench0000-1111-2222-3333-444444444444"
 APP_SECRET = "bench-hubspot-app-secret"
 SELLERS = 20
@@ -400,13 +399,6 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"\ntargets missed: {', '.join(missed)}" if missed else "\nevery target holds")
 
 
-def write_results(report: dict[str, Any], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "crm_handover.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (folder / "crm_handover.md").write_text(markdown(report))
-    print(f"results: {folder / 'crm_handover.json'}, {folder / 'crm_handover.md'}")
-
-
 def _exit_on_sigterm(signal_number: int, frame: object) -> None:
     raise SystemExit(128 + signal_number)  # through the `finally` that stops what was started
 
@@ -461,7 +453,7 @@ def main() -> None:
             report["hubspot_calls"] = hubspot_calls(fake, args.deals)
         print_summary(report)
         if args.output:
-            write_results(report, args.output)
+            keep_results("crm_handover", report, markdown(report), args.output)
     finally:
         for process in processes.values():
             servers.stop(process)

@@ -20,7 +20,6 @@ bench/results/crm_writeback.json and .md. Everything runs on 127.0.0.1 and stops
 
 import argparse
 import asyncio
-import json
 import os
 import time
 from collections import Counter
@@ -50,11 +49,10 @@ from app.project_templates.service import create_template
 from app.projects import lifecycle
 from app.projects.schemas import TransitionCreate
 from app.settings import Settings
-from bench.support import drop_database, fresh_database
+from bench.support import RESULTS, drop_database, fresh_database, keep_results
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.server import running
 
-RESULTS = Path(__file__).with_name("results")
 TOKEN = "pat-na1-bench0000-1111-2222-3333-444444444444"
 LIMIT, WINDOW = 190, 10.0  # HubSpot's private apps (Professional/Enterprise): 190 per 10 s
 IN_FLIGHT = 8  # projects planned or moved at once
@@ -256,8 +254,6 @@ async def _run(url: str, projects: int, dispatchers: int, window: float) -> dict
 def _markdown(report: dict[str, Any]) -> str:
     return "\n".join(
         [
-            "# CRM write-back burst",
-            "",
             f"{report['projects']:,} projects moved to planning at once; "
             f"{report['dispatchers']} write-back dispatchers running meanwhile (window "
             f"{report['window_seconds']:g} s, production's poll); HubSpot fake enforcing "
@@ -269,7 +265,9 @@ def _markdown(report: dict[str, Any]) -> str:
             f"| busiest 10 s | {report['busiest_10s']} | ≤ {report['limit_10s']} |",
             f"| last change → every deal current | {report['seconds_to_all_current']} s | |",
             f"| deals current | {report['deals_current']:,} / {report['projects']:,} | all |",
-            f"| answers | {report['statuses']} | no 429 |",
+            "| answers | "
+            + ", ".join(f"{count:,} × {status}" for status, count in report["statuses"].items())
+            + " | no 429 |",
             "",
         ]
     )
@@ -291,9 +289,7 @@ def main() -> None:
         f"deals current: {report['deals_current']}/{report['projects']}; within the limit: {within}"
     )
     if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / "crm_writeback.json").write_text(json.dumps(report, indent=2) + "\n")
-        (args.output / "crm_writeback.md").write_text(_markdown(report))
+        keep_results("crm_writeback", report, _markdown(report), args.output)
     if not within:
         raise SystemExit(1)
 

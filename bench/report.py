@@ -1,12 +1,11 @@
 """The report of a run: the machine it ran on, the table in Markdown (bench/results/latest.md,
-pasted into bench/README.md), the summary on the console, and the files it leaves behind.
+pasted into bench/README.md by `bench.support.keep_results`), the summary on the console, and the files it leaves behind.
 
 Every part of the report carries its own `target` and `holds`, so that a reader sees at once
 which promise a run kept; the summary ends with the parts that missed.
 """
 
 import asyncio
-import json
 import os
 import platform
 from datetime import UTC, datetime
@@ -156,11 +155,3 @@ def _parts(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         if key in report:
             parts.append((report[key]["scenario"].split(".")[0], report[key]))
     return sorted(parts, key=lambda part: part[0])
-
-
-def write_results(report: dict[str, Any], folder: Path) -> None:
-    """latest.json (everything measured) and latest.md (the table) in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (folder / "latest.md").write_text(markdown(report))
-    print(f"results: {folder / 'latest.json'}, {folder / 'latest.md'}")

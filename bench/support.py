@@ -1,10 +1,16 @@
-"""What every benchmark needs: a free port, and a database of its own on the PostgreSQL server."""
+"""What every benchmark needs: a free port, a database of its own on the PostgreSQL server, and a
+place for its results (the tables of bench/README.md are the results' Markdown, pasted by the run
+that wrote them, so that the page never shows figures no run produced)."""
 
 import asyncio
 import contextlib
+import json
+import re
 import socket
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -55,3 +61,27 @@ def settle(dsn: str) -> float:
     started = time.perf_counter()
     asyncio.run(run())
     return time.perf_counter() - started
+
+
+RESULTS = Path(__file__).with_name("results")
+README = Path(__file__).with_name("README.md")
+
+
+def results_block(name: str) -> re.Pattern[str]:
+    """Where bench/README.md shows `results/<name>.md`: between two comments that name it."""
+    return re.compile(
+        rf"(<!-- results/{re.escape(name)}\.md: written by the run -->\n)(.*?)(<!-- end -->)",
+        re.S,
+    )
+
+
+def keep_results(name: str, report: dict[str, Any], table: str, folder: Path) -> None:
+    """`<name>.json` (everything measured) and `<name>.md` (the table) in `folder`; a run that
+    writes to bench/results/ also pastes the table into bench/README.md."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (folder / f"{name}.md").write_text(table)
+    print(f"results: {folder / f'{name}.json'}, {folder / f'{name}.md'}")
+    if folder.resolve() == RESULTS.resolve():
+        page = README.read_text()
+        README.write_text(results_block(name).sub(lambda m: m[1] + table + m[3], page, count=1))

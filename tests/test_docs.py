@@ -9,9 +9,10 @@ import pytest
 from app.models.status_report import ReportKind
 from app.organizations.schemas import OrganizationUpdate
 from app.settings import settings_reference
+from bench import support
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Given by the CRM, as the text around each example says; everything else is set in a guide.
 CREDENTIALS = {"CLIENT_SECRET", "PRIVATE_APP_TOKEN", "SECRET", "INTAKE_URL"}
 LOCAL_LINK = re.compile(r"\]\((?!https?:)([^)#\s]*)(?:#([^)\s]+))?\)")
@@ -55,6 +56,34 @@ def test_the_configuration_reference_is_the_settings_own() -> None:
     without `handover settings-reference` fails here."""
     guide = (ROOT / "docs" / "configuration.md").read_text()
     assert settings_reference() in guide, "run: handover settings-reference, paste it in the guide"
+
+
+def test_the_benchmark_page_shows_each_table_as_its_run_wrote_it() -> None:
+    page = (ROOT / "bench" / "README.md").read_text()
+    for table in sorted((ROOT / "bench" / "results").glob("*.md")):
+        shown = support.results_block(table.stem).search(page)
+        assert shown is not None, f"bench/README.md has no place for results/{table.name}"
+        assert shown[2] == table.read_text(), f"bench/README.md shows another {table.name}"
+
+
+def test_a_run_writing_to_the_results_folder_pastes_its_table_into_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "README.md"
+    block = "<!-- results/burst.md: written by the run -->\nold\n<!-- end -->"
+    page.write_text(f"# Benchmarks\n\n{block}\n\nWhy.\n")
+    monkeypatch.setattr(support, "README", page)
+    monkeypatch.setattr(support, "RESULTS", tmp_path / "results")
+
+    support.keep_results("burst", {"requests": 3}, "| a | b |\n", tmp_path / "elsewhere")
+    assert "old" in page.read_text()  # a run writing elsewhere (a smoke) leaves the page alone
+    support.keep_results("burst", {"requests": 3}, "| a | b |\n", tmp_path / "results")
+
+    assert page.read_text() == (
+        "# Benchmarks\n\n<!-- results/burst.md: written by the run -->\n| a | b |\n"
+        "<!-- end -->\n\nWhy.\n"
+    )
+    assert (tmp_path / "results" / "burst.json").read_text() == '{\n  "requests": 3\n}\n'
 
 
 def test_the_organization_settings_are_documented() -> None:
