@@ -190,6 +190,27 @@ def _projects(scope: MetricScope) -> Any:
     return statement
 
 
+def _per_project(
+    name: str,
+    rows: Any,
+    scope: MetricScope,
+    measures: Sequence[Any],
+    *conditions: Any,
+    join: tuple[Any, Any] | None = None,
+) -> Any:
+    """`rows` of the organization that meet `conditions`, summed up as one row per project:
+    `project_id` and the `measures` (each fact a project is joined to in `_facts_statement`)."""
+    project_id = col(rows.project_id)
+    statement = select(project_id.label("project_id"), *measures)
+    if join is not None:
+        statement = statement.join(*join)
+    return (
+        statement.where(col(rows.organization_id) == scope.organization_id, *conditions)
+        .group_by(project_id)
+        .subquery(name)
+    )
+
+
 def _milestone_facts(scope: MetricScope) -> Any:
     status = col(Milestone.status)
     due = col(Milestone.due_date)
@@ -200,36 +221,19 @@ def _milestone_facts(scope: MetricScope) -> Any:
     # A done milestone counts in the window it was done in (early ones too); others by due date.
     counts_on = case((done, completed_on), else_=due)
     late_days = days_between(finished_on, due)
-    return (
-        select(
-            col(Milestone.project_id).label("project_id"),
-            func.count().filter(counts).label("counted"),
-            func.count().filter(and_(done, finished_on <= due)).label("on_time"),
-            func.sum(case((and_(counts, late_days > 0), late_days), else_=0)).label("slip"),
-        )
-        .where(
-            col(Milestone.organization_id) == scope.organization_id,
-            counts_on >= scope.start,
-            counts_on <= scope.end,
-        )
-        .group_by(col(Milestone.project_id))
-        .subquery("milestone_facts")
+    measures = (
+        func.count().filter(counts).label("counted"),
+        func.count().filter(and_(done, finished_on <= due)).label("on_time"),
+        func.sum(case((and_(counts, late_days > 0), late_days), else_=0)).label("slip"),
     )
+    window = (counts_on >= scope.start, counts_on <= scope.end)
+    return _per_project("milestone_facts", Milestone, scope, measures, *window)
 
 
 def _cost_facts(scope: MetricScope) -> Any:
-    return (
-        select(
-            col(CostEntry.project_id).label("project_id"),
-            func.sum(col(CostEntry.amount)).label("actual"),
-        )
-        .where(
-            col(CostEntry.organization_id) == scope.organization_id,
-            col(CostEntry.incurred_on) <= scope.end,
-        )
-        .group_by(col(CostEntry.project_id))
-        .subquery("cost_facts")
-    )
+    actual = func.sum(col(CostEntry.amount)).label("actual")
+    booked = col(CostEntry.incurred_on) <= scope.end
+    return _per_project("cost_facts", CostEntry, scope, [actual], booked)
 
 
 def _survey_facts(scope: MetricScope) -> Any:
@@ -237,58 +241,38 @@ def _survey_facts(scope: MetricScope) -> Any:
     score = col(SurveyResponse.score)
     nps = kind == SurveyKind.nps
     csat = kind == SurveyKind.csat
-    return (
-        select(
-            col(SurveyResponse.project_id).label("project_id"),
-            func.count().filter(csat).label("csat_n"),
-            func.sum(case((csat, score), else_=0)).label("csat_total"),
-            func.count().filter(nps).label("nps_n"),
-            func.count().filter(and_(nps, score >= PROMOTER_MIN)).label("promoters"),
-            func.count().filter(and_(nps, score <= DETRACTOR_MAX)).label("detractors"),
-        )
-        .where(
-            col(SurveyResponse.organization_id) == scope.organization_id,
-            col(SurveyResponse.collected_on) >= scope.start,
-            col(SurveyResponse.collected_on) <= scope.end,
-        )
-        .group_by(col(SurveyResponse.project_id))
-        .subquery("survey_facts")
+    measures = (
+        func.count().filter(csat).label("csat_n"),
+        func.sum(case((csat, score), else_=0)).label("csat_total"),
+        func.count().filter(nps).label("nps_n"),
+        func.count().filter(and_(nps, score >= PROMOTER_MIN)).label("promoters"),
+        func.count().filter(and_(nps, score <= DETRACTOR_MAX)).label("detractors"),
     )
+    collected_on = col(SurveyResponse.collected_on)
+    window = (collected_on >= scope.start, collected_on <= scope.end)
+    return _per_project("survey_facts", SurveyResponse, scope, measures, *window)
 
 
 def _risk_facts(scope: MetricScope) -> Any:
-    return (
-        select(
-            col(Risk.project_id).label("project_id"),
-            func.sum(col(Risk.score)).label("exposure"),
-        )
-        .where(
-            col(Risk.organization_id) == scope.organization_id,
-            col(Risk.status).in_(EXPOSED_RISK),
-        )
-        .group_by(col(Risk.project_id))
-        .subquery("risk_facts")
-    )
+    exposure = func.sum(col(Risk.score)).label("exposure")
+    exposed = col(Risk.status).in_(EXPOSED_RISK)
+    return _per_project("risk_facts", Risk, scope, [exposure], exposed)
 
 
 def _change_facts(scope: MetricScope) -> Any:
     """Changes count from the baseline on, as in the baseline report (change_requests/report.py):
     before it, they are part of the plan it froze."""
     applied = col(ChangeRequest.applied_at)
-    return (
-        select(
-            col(ChangeRequest.project_id).label("project_id"),
-            func.sum(col(ChangeRequest.cost_impact_amount)).label("approved_cost"),
-        )
-        .join(Project, col(Project.id) == col(ChangeRequest.project_id))
-        .where(
-            col(ChangeRequest.organization_id) == scope.organization_id,
-            col(ChangeRequest.status).in_(APPLIED_STATUSES),
-            applied >= col(Project.baseline_set_at),
-            applied < _midnight(scope.end + timedelta(days=1)),
-        )
-        .group_by(col(ChangeRequest.project_id))
-        .subquery("change_facts")
+    approved_cost = func.sum(col(ChangeRequest.cost_impact_amount)).label("approved_cost")
+    return _per_project(
+        "change_facts",
+        ChangeRequest,
+        scope,
+        [approved_cost],
+        col(ChangeRequest.status).in_(APPLIED_STATUSES),
+        applied >= col(Project.baseline_set_at),
+        applied < _midnight(scope.end + timedelta(days=1)),
+        join=(Project, col(Project.id) == col(ChangeRequest.project_id)),
     )
 
 
