@@ -1,5 +1,5 @@
 """The report of a run: the machine it ran on, the table in Markdown (bench/results/latest.md,
-pasted into bench/README.md by `bench.support.keep_results`), the summary on the console, and the files it leaves behind.
+which `bench.support.keep_results` pastes into bench/README.md) and the summary on the console.
 
 Every part of the report carries its own `target` and `holds`, so that a reader sees at once
 which promise a run kept; the summary ends with the parts that missed.

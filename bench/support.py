@@ -83,5 +83,7 @@ def keep_results(name: str, report: dict[str, Any], table: str, folder: Path) ->
     (folder / f"{name}.md").write_text(table)
     print(f"results: {folder / f'{name}.json'}, {folder / f'{name}.md'}")
     if folder.resolve() == RESULTS.resolve():
-        page = README.read_text()
-        README.write_text(results_block(name).sub(lambda m: m[1] + table + m[3], page, count=1))
+        page, pasted = results_block(name).subn(lambda m: m[1] + table + m[3], README.read_text())
+        README.write_text(page)
+        if not pasted:
+            print(f"bench/README.md has no place for results/{name}.md: add its two comments")

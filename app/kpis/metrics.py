@@ -198,7 +198,7 @@ def _per_project(
     *conditions: Any,
     join: tuple[Any, Any] | None = None,
 ) -> Any:
-    """`rows` of the organization that meet `conditions`, summed up as one row per project:
+    """`rows` of the organization that meet `conditions`, aggregated to one row per project:
     `project_id` and the `measures` (each fact a project is joined to in `_facts_statement`)."""
     project_id = col(rows.project_id)
     statement = select(project_id.label("project_id"), *measures)
