@@ -4,14 +4,13 @@ from app.accounts import service
 from app.accounts.deps import ReadableAccount
 from app.accounts.schemas import AccountOverview
 from app.core.deps import SessionDep
-from app.core.errors import problem_responses
 from app.core.routing import api_router
 from app.models.base import today
 
 router = api_router("customers")
 
 
-@router.get("/v1/customers/{customer_id}/overview", responses=problem_responses(404))
+@router.get("/v1/customers/{customer_id}/overview")
 async def get_account_overview(session: SessionDep, customer: ReadableAccount) -> AccountOverview:
     """Everything a salesperson checks before a renewal or upsell call: the customer's
     projects with phase and health, the contracted total, CSAT and NPS over time, open

@@ -35,7 +35,7 @@ router = api_router("action-items")
 @router.post(
     "/v1/projects/{project_id}/action-items",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_action_item(
     session: SessionDep,
@@ -51,7 +51,7 @@ async def create_action_item(
     return service.present(item)
 
 
-@router.get("/v1/projects/{project_id}/action-items", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/action-items")
 async def list_action_items(
     session: SessionDep,
     project: ReadableProject,
@@ -64,7 +64,7 @@ async def list_action_items(
     return page.page([service.present(row, on) for row in rows], ActionItemPage, read=rows)
 
 
-@router.get("/v1/members/{member_id}/action-items", responses=problem_responses(400, 404))
+@router.get("/v1/members/{member_id}/action-items")
 async def list_member_action_items(
     session: SessionDep,
     member: ItemOwner,
@@ -77,9 +77,7 @@ async def list_member_action_items(
     return page.page([service.present(row, on) for row in rows], ActionItemPage, read=rows)
 
 
-@router.get(
-    "/v1/action-items/{action_item_id}", responses={**problem_responses(404), **NOT_MODIFIED}
-)
+@router.get("/v1/action-items/{action_item_id}", responses=NOT_MODIFIED)
 async def get_action_item(item: ReadableActionItem, cache: CacheCheckDep) -> ActionItemPublic:
     """Read one action item; `overdue` is derived from today's date."""
     on = today()
@@ -87,9 +85,7 @@ async def get_action_item(item: ReadableActionItem, cache: CacheCheckDep) -> Act
     return service.present(item, on)
 
 
-@router.patch(
-    "/v1/action-items/{action_item_id}", responses=problem_responses(404, 409, 412, 413, 415)
-)
+@router.patch("/v1/action-items/{action_item_id}", responses=problem_responses(409))
 async def update_action_item(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -107,7 +103,7 @@ async def update_action_item(
 @router.delete(
     "/v1/action-items/{action_item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_action_item(session: SessionDep, item: ActionItemToChange) -> None:
     """Delete an action item (to keep it on record, drop it instead)."""

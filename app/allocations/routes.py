@@ -40,7 +40,7 @@ WindowEnd = Annotated[
 @router.post(
     "/v1/projects/{project_id}/allocations",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_allocation(
     session: SessionDep,
@@ -54,7 +54,7 @@ async def create_allocation(
     return AllocationPublic.model_validate(allocation)
 
 
-@router.get("/v1/projects/{project_id}/allocations", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/allocations")
 async def list_project_allocations(
     session: SessionDep,
     caller: ProjectsReader,
@@ -79,7 +79,7 @@ async def list_project_allocations(
     return page.page(rows, AllocationPage)
 
 
-@router.get("/v1/members/{member_id}/allocations", responses=problem_responses(400, 404))
+@router.get("/v1/members/{member_id}/allocations")
 async def list_member_allocations(
     session: SessionDep,
     caller: ProjectsReader,
@@ -104,15 +104,13 @@ async def list_member_allocations(
     return page.page(rows, AllocationPage)
 
 
-@router.get("/v1/allocations/{allocation_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/allocations/{allocation_id}", responses=NOT_MODIFIED)
 async def get_allocation(allocation: ReadableAllocation) -> AllocationPublic:
     """Read one allocation."""
     return AllocationPublic.model_validate(allocation)
 
 
-@router.patch(
-    "/v1/allocations/{allocation_id}", responses=problem_responses(404, 409, 412, 413, 415)
-)
+@router.patch("/v1/allocations/{allocation_id}", responses=problem_responses(409))
 async def update_allocation(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -127,7 +125,7 @@ async def update_allocation(
 @router.delete(
     "/v1/allocations/{allocation_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_allocation(session: SessionDep, allocation: AllocationToChange) -> None:
     """Take a member off a project for that range."""

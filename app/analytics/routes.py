@@ -10,7 +10,6 @@ from app.analytics.schemas import MemberAnalytics, PortfolioAnalytics
 from app.analytics.time_to_value import TimeToValueAnalytics, portfolio_time_to_value
 from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
-from app.core.errors import problem_responses
 from app.core.moments import CalendarDate
 from app.core.routing import api_router
 
@@ -43,7 +42,7 @@ async def get_portfolio_analytics(
     return await service.portfolio(session, caller, span)
 
 
-@router.get("/v1/analytics/members/{member_id}", responses=problem_responses(404))
+@router.get("/v1/analytics/members/{member_id}")
 async def get_member_analytics(
     session: SessionDep, caller: AnalyticsReader, member_id: UUID, span: WindowDep
 ) -> MemberAnalytics:

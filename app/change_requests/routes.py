@@ -29,7 +29,7 @@ router = api_router("change-requests")
 @router.post(
     "/v1/projects/{project_id}/change-requests",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_change_request(
     session: SessionDep,
@@ -44,7 +44,7 @@ async def create_change_request(
     return described
 
 
-@router.get("/v1/projects/{project_id}/change-requests", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/change-requests")
 async def list_change_requests(
     session: SessionDep,
     project: ReadableProject,
@@ -56,10 +56,7 @@ async def list_change_requests(
     return page.page(await service.describe(session, rows), ChangeRequestPage)
 
 
-@router.get(
-    "/v1/change-requests/{change_request_id}",
-    responses={**problem_responses(404), **NOT_MODIFIED},
-)
+@router.get("/v1/change-requests/{change_request_id}", responses=NOT_MODIFIED)
 async def get_change_request(
     session: SessionDep, change_request: ReadableChangeRequest, cache: CacheCheckDep
 ) -> ChangeRequestPublic:
@@ -68,10 +65,7 @@ async def get_change_request(
     return described
 
 
-@router.patch(
-    "/v1/change-requests/{change_request_id}",
-    responses=problem_responses(404, 409, 412, 413, 415),
-)
+@router.patch("/v1/change-requests/{change_request_id}", responses=problem_responses(409))
 async def update_change_request(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -87,7 +81,7 @@ async def update_change_request(
 @router.delete(
     "/v1/change-requests/{change_request_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_change_request(session: SessionDep, change_request: ChangeRequestToChange) -> None:
     """Delete a draft (a submitted request stays on record: reject it instead)."""
@@ -95,8 +89,7 @@ async def delete_change_request(session: SessionDep, change_request: ChangeReque
 
 
 @router.post(
-    "/v1/change-requests/{change_request_id}/transitions",
-    responses=problem_responses(404, 409, 412, 413, 415),
+    "/v1/change-requests/{change_request_id}/transitions", responses=problem_responses(409)
 )
 async def transition_change_request(
     session: SessionDep,
@@ -111,9 +104,7 @@ async def transition_change_request(
     return described
 
 
-@router.get(
-    "/v1/projects/{project_id}/baseline", responses={**problem_responses(404), **NOT_MODIFIED}
-)
+@router.get("/v1/projects/{project_id}/baseline", responses=NOT_MODIFIED)
 async def get_baseline(
     session: SessionDep, project: ReadableProject, cache: CacheCheckDep
 ) -> BaselineReport:

@@ -1,5 +1,6 @@
 """The route classes every router uses: the query a route declares is the only query it takes,
-JSON bodies only, and idempotent POSTs recorded."""
+JSON bodies only, and idempotent POSTs recorded; and the domains' router, which documents the
+problems a route's inputs can cause so that the route lists only its own."""
 
 import inspect
 from collections.abc import Callable, Collection, Coroutine, Iterator
@@ -159,12 +160,61 @@ class HandoverRoute(DeclaredQueryRoute):
 API_PROBLEMS = (401, 403, 422, 500)
 
 
+def implied_problems(route: APIRoute) -> set[int]:
+    """The problems an operation can answer because of what it takes, whatever it does: a row
+    named in the path (404), a page cursor (400), an `If-Match` (412), a JSON body (413, 415).
+
+    Documented from the route itself, the contract cannot forget one when a route gains a path
+    id or a body; a route lists only the problems of its own rules (a 409, say).
+    """
+    nodes = list(_dependants(route.dependant))
+    implied = set()
+    if any(node.path_params for node in nodes):
+        implied.add(404)
+    if any(field.alias == "cursor" for node in nodes for field in node.query_params):
+        implied.add(400)
+    if any(field.alias.lower() == "if-match" for node in nodes for field in node.header_params):
+        implied.add(412)
+    if route.body_field is not None:
+        implied |= {413, 415}
+    return implied
+
+
+def _listed_as(answer: tuple[int | str, Any]) -> tuple[int, int]:
+    """A route's own answers in the contract: other successes as written, then its problems
+    from the lowest status, then its redirections (304)."""
+    status = str(answer[0])
+    if status.startswith("3"):
+        return (2, 0)
+    if status[0] in "45":
+        return (1, int(status))
+    return (0, 0)
+
+
+class HandoverRouter(APIRouter):
+    """A router whose routes document, beside the problems they list, those their inputs imply
+    (`implied_problems`), after the problems every operation of the router can answer."""
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().add_api_route(path, endpoint, **options)
+        route = self.routes[-1]
+        assert isinstance(route, APIRoute)
+        answers = route.responses
+        implied = problem_responses(*sorted(implied_problems(route) - set(answers)))
+        own = {status: answer for status, answer in answers.items() if status not in self.responses}
+        route.responses = {
+            **{status: answer for status, answer in answers.items() if status in self.responses},
+            **dict(sorted({**own, **implied}.items(), key=_listed_as)),
+        }
+
+
 def api_router(
     tag: str, *, prefix: str = "", problems: tuple[int, ...] = API_PROBLEMS
-) -> APIRouter:
+) -> HandoverRouter:
     """A domain's router: its operations listed under `tag`, built by `HandoverRoute`, each
-    documenting the problems any operation of the API can answer (`problems`)."""
-    return APIRouter(
+    documenting the problems any operation of the API can answer (`problems`) and those its
+    inputs imply."""
+    return HandoverRouter(
         prefix=prefix,
         tags=[tag],
         route_class=HandoverRoute,

@@ -22,7 +22,7 @@ VERSION = 1
 @router.post(
     "/v1/projects/{project_id}/cost-entries",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_cost_entry(
     session: SessionDep,
@@ -38,7 +38,7 @@ async def create_cost_entry(
     return CostEntryPublic.model_validate(entry)
 
 
-@router.get("/v1/projects/{project_id}/cost-entries", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/cost-entries")
 async def list_cost_entries(
     session: SessionDep, project: ReadableProject, page: PageDep
 ) -> CostEntryPage:
@@ -47,9 +47,7 @@ async def list_cost_entries(
     return page.page(rows, CostEntryPage)
 
 
-@router.get(
-    "/v1/cost-entries/{cost_entry_id}", responses={**problem_responses(404), **NOT_MODIFIED}
-)
+@router.get("/v1/cost-entries/{cost_entry_id}", responses=NOT_MODIFIED)
 async def get_cost_entry(entry: ReadableCostEntry, cache: CacheCheckDep) -> CostEntryPublic:
     """Read one cost entry."""
     cache.respond(VERSION)
@@ -59,7 +57,7 @@ async def get_cost_entry(entry: ReadableCostEntry, cache: CacheCheckDep) -> Cost
 @router.delete(
     "/v1/cost-entries/{cost_entry_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(409),
 )
 async def delete_cost_entry(session: SessionDep, entry: WritableCostEntry) -> None:
     """Delete a wrongly booked cost."""

@@ -40,7 +40,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("crm_connections", deletions=Tr
 router = api_router("crm", prefix="/v1/crm-connections")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def create_crm_connection(
     session: SessionDep,
     caller: CrmWriter,
@@ -54,7 +54,7 @@ async def create_crm_connection(
     return CrmConnectionWithSecret(**service.present_with_secret(connection, base_url, secret))
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_crm_connections(
     session: SessionDep,
     caller: CrmReader,
@@ -71,7 +71,7 @@ async def list_crm_connections(
     return page.page(presented, CrmConnectionPage)
 
 
-@router.get("/{crm_connection_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/{crm_connection_id}", responses=NOT_MODIFIED)
 async def get_crm_connection(
     connection: ReadableConnection, base_url: PublicBaseUrl, cache: CacheCheckDep
 ) -> CrmConnectionPublic:
@@ -79,7 +79,7 @@ async def get_crm_connection(
     return CrmConnectionPublic(**service.present(connection, base_url))
 
 
-@router.patch("/{crm_connection_id}", responses=problem_responses(404, 412, 413, 415))
+@router.patch("/{crm_connection_id}")
 async def update_crm_connection(
     session: SessionDep,
     caller: CrmWriter,
@@ -93,17 +93,13 @@ async def update_crm_connection(
     return CrmConnectionPublic(**service.present(connection, base_url))
 
 
-@router.delete(
-    "/{crm_connection_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412),
-)
+@router.delete("/{crm_connection_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_crm_connection(session: SessionDep, connection: ConnectionToChange) -> None:
     """Disconnect a CRM: its intake URL stops answering; its deals and projects stay."""
     await service.delete_connection(session, connection)
 
 
-@router.post("/{crm_connection_id}/rotate-secret", responses=problem_responses(404, 413, 415))
+@router.post("/{crm_connection_id}/rotate-secret")
 async def rotate_crm_connection_secret(
     session: SessionDep,
     settings: SettingsDep,
@@ -120,7 +116,7 @@ async def rotate_crm_connection_secret(
 @router.post(
     "/{crm_connection_id}/sync",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(409),
 )
 async def sync_crm_connection(
     session: SessionDep, base_url: PublicBaseUrl, connection: WritableConnection
@@ -132,7 +128,7 @@ async def sync_crm_connection(
     return CrmConnectionPublic(**service.present(connection, base_url))
 
 
-@router.get("/{crm_connection_id}/inbound-requests", responses=problem_responses(400, 404))
+@router.get("/{crm_connection_id}/inbound-requests")
 async def list_crm_inbound_requests(
     session: SessionDep,
     connection: ReadableConnection,
@@ -145,7 +141,7 @@ async def list_crm_inbound_requests(
     return page.page(rows, InboundRequestPage)
 
 
-@router.get("/{crm_connection_id}/writebacks", responses=problem_responses(400, 404))
+@router.get("/{crm_connection_id}/writebacks")
 async def list_crm_writebacks(
     session: SessionDep,
     connection: ReadableConnection,
@@ -161,7 +157,7 @@ async def list_crm_writebacks(
 @router.post(
     "/{crm_connection_id}/writebacks/{writeback_id}/retry",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(409),
 )
 async def retry_crm_writeback(
     session: SessionDep, connection: WritableConnection, writeback_id: UUID

@@ -25,7 +25,7 @@ router = api_router("customer-tasks")
 @router.post(
     "/v1/projects/{project_id}/customer-tasks",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_customer_task(
     session: SessionDep,
@@ -39,7 +39,7 @@ async def create_customer_task(
     return CustomerTaskPublic.model_validate(task)
 
 
-@router.get("/v1/projects/{project_id}/customer-tasks", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/customer-tasks")
 async def list_customer_tasks(
     session: SessionDep, project: ReadableProject, page: PageDep
 ) -> CustomerTaskPage:
@@ -47,17 +47,13 @@ async def list_customer_tasks(
     return page.page(await service.list_tasks(session, project, page), CustomerTaskPage)
 
 
-@router.get(
-    "/v1/customer-tasks/{customer_task_id}", responses={**problem_responses(404), **NOT_MODIFIED}
-)
+@router.get("/v1/customer-tasks/{customer_task_id}", responses=NOT_MODIFIED)
 async def get_customer_task(task: ReadableCustomerTask) -> CustomerTaskPublic:
     """Read one customer task."""
     return CustomerTaskPublic.model_validate(task)
 
 
-@router.patch(
-    "/v1/customer-tasks/{customer_task_id}", responses=problem_responses(404, 409, 412, 413, 415)
-)
+@router.patch("/v1/customer-tasks/{customer_task_id}", responses=problem_responses(409))
 async def update_customer_task(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -73,7 +69,7 @@ async def update_customer_task(
 @router.delete(
     "/v1/customer-tasks/{customer_task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_customer_task(
     session: SessionDep,

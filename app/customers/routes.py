@@ -21,11 +21,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("customers", deletions=True)]
 router = api_router("customers", prefix="/v1/customers")
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415),
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_customer(
     session: SessionDep,
     caller: CustomersWriter,
@@ -37,7 +33,7 @@ async def create_customer(
     return CustomerPublic.model_validate(customer)
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_customers(
     session: SessionDep,
     caller: CustomersReader,
@@ -52,13 +48,13 @@ async def list_customers(
     return page.page(rows, CustomerPage)
 
 
-@router.get("/{customer_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/{customer_id}", responses=NOT_MODIFIED)
 async def get_customer(customer: ReadableCustomer) -> CustomerPublic:
     """Read one customer."""
     return CustomerPublic.model_validate(customer)
 
 
-@router.patch("/{customer_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/{customer_id}", responses=problem_responses(409))
 async def update_customer(
     session: SessionDep,
     customer: CustomerToChange,
@@ -70,9 +66,7 @@ async def update_customer(
 
 
 @router.delete(
-    "/{customer_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    "/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(409)
 )
 async def delete_customer(session: SessionDep, customer: CustomerToChange) -> None:
     """Remove a customer that has no projects."""

@@ -29,7 +29,7 @@ router = api_router("deals", prefix="/v1/deals")
             "description": "The deal already had its project (`project: existing`).",
             "model": DealIntake,
         },
-        **problem_responses(409, 413, 415),
+        **problem_responses(409),
     },
 )
 async def push_deal(
@@ -51,7 +51,7 @@ async def push_deal(
     )
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_deals(
     session: SessionDep,
     caller: DealsReader,
@@ -66,7 +66,7 @@ async def list_deals(
     return page.page(rows, DealPage)
 
 
-@router.get("/{deal_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/{deal_id}", responses=NOT_MODIFIED)
 async def get_deal(deal: ReadableDeal) -> DealPublic:
     """Read one deal and the project it became."""
     return DealPublic.model_validate(deal)

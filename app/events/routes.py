@@ -7,7 +7,6 @@ from fastapi import Query
 from pydantic import StringConstraints
 
 from app.core.deps import SessionDep
-from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED, CacheCheckDep
 from app.core.moments import Since
 from app.core.routing import api_router
@@ -27,7 +26,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("events")]
 router = api_router("events")
 
 
-@router.get("/v1/events", responses=problem_responses(400))
+@router.get("/v1/events")
 async def list_events(
     session: SessionDep,
     caller: EventsReader,
@@ -73,7 +72,7 @@ async def list_events(
     return page.page(rows, EventPage)
 
 
-@router.get("/v1/events/{event_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/events/{event_id}", responses=NOT_MODIFIED)
 async def get_event(event: ReadableEvent, cache: CacheCheckDep) -> EventPublic:
     """Read one event."""
     cache.respond(EVENT_VERSION)

@@ -29,7 +29,7 @@ router = api_router("feedback")
 @router.post(
     "/v1/projects/{project_id}/feedback",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_feedback(
     session: SessionDep,
@@ -43,7 +43,7 @@ async def create_feedback(
     return FeedbackPublic.model_validate(feedback)
 
 
-@router.get("/v1/projects/{project_id}/feedback", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/feedback")
 async def list_feedback(
     session: SessionDep,
     project: ReadableProject,
@@ -55,13 +55,13 @@ async def list_feedback(
     return page.page(rows, FeedbackPage)
 
 
-@router.get("/v1/feedback/{feedback_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/feedback/{feedback_id}", responses=NOT_MODIFIED)
 async def get_feedback(feedback: ReadableFeedback) -> FeedbackPublic:
     """Read one piece of feedback, with its response times."""
     return FeedbackPublic.model_validate(feedback)
 
 
-@router.patch("/v1/feedback/{feedback_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/feedback/{feedback_id}", responses=problem_responses(409))
 async def update_feedback(
     session: SessionDep,
     feedback: FeedbackToChange,
@@ -75,17 +75,14 @@ async def update_feedback(
 @router.delete(
     "/v1/feedback/{feedback_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_feedback(session: SessionDep, feedback: FeedbackToChange) -> None:
     """Delete feedback (to keep it on record, close it instead)."""
     await service.delete_feedback(session, feedback)
 
 
-@router.post(
-    "/v1/feedback/{feedback_id}/transitions",
-    responses=problem_responses(404, 409, 412, 413, 415),
-)
+@router.post("/v1/feedback/{feedback_id}/transitions", responses=problem_responses(409))
 async def transition_feedback(
     session: SessionDep,
     caller: ProjectsWriter,

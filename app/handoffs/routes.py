@@ -30,7 +30,7 @@ async def get_handoff_brief(
     return service.public(brief)
 
 
-@router.put("", responses=problem_responses(409, 412, 413, 415))
+@router.put("", responses=problem_responses(409))
 async def replace_handoff_brief(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -45,7 +45,7 @@ async def replace_handoff_brief(
     return service.public(brief)
 
 
-@router.get("/history", responses=problem_responses(400))
+@router.get("/history")
 async def list_handoff_brief_versions(
     session: SessionDep, project: ReadableProject, page: PageDep
 ) -> HandoffBriefVersionPage:
@@ -53,7 +53,7 @@ async def list_handoff_brief_versions(
     return page.page(await service.list_versions(session, project, page), HandoffBriefVersionPage)
 
 
-@router.post("/accept", responses=problem_responses(409, 413, 415))
+@router.post("/accept", responses=problem_responses(409))
 async def accept_handoff_brief(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -67,7 +67,7 @@ async def accept_handoff_brief(
     return service.public(brief)
 
 
-@router.post("/return", responses=problem_responses(409, 413, 415))
+@router.post("/return", responses=problem_responses(409))
 async def return_handoff_brief(
     session: SessionDep,
     caller: ProjectsWriter,

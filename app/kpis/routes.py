@@ -27,7 +27,7 @@ router = api_router("kpis")
 @router.post(
     "/v1/projects/{project_id}/kpis",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_project_kpi(
     session: SessionDep,
@@ -41,7 +41,7 @@ async def create_project_kpi(
     return KpiPublic.model_validate(kpi)
 
 
-@router.get("/v1/projects/{project_id}/kpis", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/kpis")
 async def list_project_kpis(
     session: SessionDep,
     caller: ProjectsReader,
@@ -54,9 +54,7 @@ async def list_project_kpis(
     return page.page(rows, KpiPage)
 
 
-@router.post(
-    "/v1/kpis", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415)
-)
+@router.post("/v1/kpis", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_kpi(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -68,7 +66,7 @@ async def create_kpi(
     return KpiPublic.model_validate(kpi)
 
 
-@router.get("/v1/kpis", responses=problem_responses(400))
+@router.get("/v1/kpis")
 async def list_kpis(
     session: SessionDep,
     caller: ProjectsReader,
@@ -81,13 +79,13 @@ async def list_kpis(
     return page.page(rows, KpiPage)
 
 
-@router.get("/v1/kpis/{kpi_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/kpis/{kpi_id}", responses=NOT_MODIFIED)
 async def get_kpi(kpi: ReadableKpi) -> KpiPublic:
     """Read a target with its current value, status and trend."""
     return KpiPublic.model_validate(kpi)
 
 
-@router.patch("/v1/kpis/{kpi_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/kpis/{kpi_id}", responses=problem_responses(409))
 async def update_kpi(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -100,9 +98,7 @@ async def update_kpi(
 
 
 @router.delete(
-    "/v1/kpis/{kpi_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    "/v1/kpis/{kpi_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(409)
 )
 async def delete_kpi(session: SessionDep, kpi: KpiToChange) -> None:
     """Delete a target and its measurements."""
@@ -112,7 +108,7 @@ async def delete_kpi(session: SessionDep, kpi: KpiToChange) -> None:
 @router.post(
     "/v1/kpis/{kpi_id}/measurements",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_kpi_measurement(
     session: SessionDep,
@@ -126,7 +122,7 @@ async def create_kpi_measurement(
     return KpiMeasurementPublic.model_validate(measurement)
 
 
-@router.get("/v1/kpis/{kpi_id}/measurements", responses=problem_responses(400, 404))
+@router.get("/v1/kpis/{kpi_id}/measurements")
 async def list_kpi_measurements(
     session: SessionDep, kpi: ReadableKpi, page: PageDep
 ) -> KpiMeasurementPage:

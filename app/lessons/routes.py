@@ -25,7 +25,7 @@ router = api_router("lessons")
 @router.post(
     "/v1/projects/{project_id}/lessons",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def record_lesson(
     session: SessionDep,
@@ -40,7 +40,7 @@ async def record_lesson(
     return described
 
 
-@router.get("/v1/projects/{project_id}/lessons", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/lessons")
 async def list_project_lessons(
     session: SessionDep,
     caller: ProjectsReader,
@@ -55,7 +55,7 @@ async def list_project_lessons(
     return page.page(await service.describe(session, rows, matches), LessonPage, read=rows)
 
 
-@router.get("/v1/lessons", responses=problem_responses(400))
+@router.get("/v1/lessons")
 async def list_lessons(
     session: SessionDep,
     caller: ProjectsReader,
@@ -69,7 +69,7 @@ async def list_lessons(
     return page.page(await service.describe(session, rows, matches), LessonPage, read=rows)
 
 
-@router.get("/v1/lessons/{lesson_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/lessons/{lesson_id}", responses=NOT_MODIFIED)
 async def get_lesson(
     session: SessionDep, lesson: ReadableLesson, cache: CacheCheckDep
 ) -> LessonPublic:
@@ -78,7 +78,7 @@ async def get_lesson(
     return described
 
 
-@router.patch("/v1/lessons/{lesson_id}", responses=problem_responses(404, 412, 413, 415))
+@router.patch("/v1/lessons/{lesson_id}")
 async def update_lesson(
     session: SessionDep, lesson: LessonToChange, body: LessonUpdate
 ) -> LessonPublic:
@@ -88,11 +88,7 @@ async def update_lesson(
     return described
 
 
-@router.delete(
-    "/v1/lessons/{lesson_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412),
-)
+@router.delete("/v1/lessons/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_lesson(session: SessionDep, lesson: LessonToChange) -> None:
     """Remove a lesson from the library."""
     await service.delete_lesson(session, lesson)

@@ -38,7 +38,7 @@ router = api_router("meetings")
 @router.post(
     "/v1/projects/{project_id}/meetings",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_meeting(
     session: SessionDep,
@@ -53,7 +53,7 @@ async def create_meeting(
     return await service.describe_meeting(session, meeting)
 
 
-@router.get("/v1/projects/{project_id}/meetings", responses=problem_responses(404))
+@router.get("/v1/projects/{project_id}/meetings")
 async def list_meetings(
     session: SessionDep, project: ReadableProject, window: CalendarWindowDep
 ) -> OccurrencePage:
@@ -70,7 +70,7 @@ async def list_meetings(
     return OccurrencePage(items=found.items, next_from=found.next_from)
 
 
-@router.get("/v1/meetings/{meeting_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/meetings/{meeting_id}", responses=NOT_MODIFIED)
 async def get_meeting(
     session: SessionDep, meeting: ReadableMeeting, cache: CacheCheckDep
 ) -> MeetingPublic:
@@ -78,7 +78,7 @@ async def get_meeting(
     return await service.describe_meeting(session, meeting)
 
 
-@router.patch("/v1/meetings/{meeting_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/meetings/{meeting_id}", responses=problem_responses(409))
 async def update_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -93,14 +93,14 @@ async def update_meeting(
 @router.delete(
     "/v1/meetings/{meeting_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_meeting(session: SessionDep, meeting: MeetingToChange) -> None:
     """Delete a meeting (to keep it on record, cancel it instead)."""
     await service.delete_meeting(session, meeting)
 
 
-@router.post("/v1/meetings/{meeting_id}/hold", responses=problem_responses(404, 409, 412, 413, 415))
+@router.post("/v1/meetings/{meeting_id}/hold", responses=problem_responses(409))
 async def hold_meeting(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -116,7 +116,7 @@ async def hold_meeting(
 @router.post(
     "/v1/projects/{project_id}/cadences",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_cadence(
     session: SessionDep,
@@ -130,7 +130,7 @@ async def create_cadence(
     return cadences.present(cadence)
 
 
-@router.get("/v1/projects/{project_id}/cadences", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/cadences")
 async def list_cadences(
     session: SessionDep, project: ReadableProject, page: PageDep
 ) -> CadencePage:
@@ -139,14 +139,14 @@ async def list_cadences(
     return page.page([cadences.present(row) for row in rows], CadencePage)
 
 
-@router.get("/v1/cadences/{cadence_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/cadences/{cadence_id}", responses=NOT_MODIFIED)
 async def get_cadence(cadence: ReadableCadence, cache: CacheCheckDep) -> CadencePublic:
     """Read one cadence, with its next starts."""
     cache.respond(cadence.version, as_of=today())
     return cadences.present(cadence)
 
 
-@router.patch("/v1/cadences/{cadence_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/cadences/{cadence_id}", responses=problem_responses(409))
 async def update_cadence(
     session: SessionDep, cadence: CadenceToChange, body: CadenceUpdate
 ) -> CadencePublic:
@@ -158,7 +158,7 @@ async def update_cadence(
 @router.delete(
     "/v1/cadences/{cadence_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_cadence(session: SessionDep, cadence: CadenceToChange) -> None:
     """Stop a cadence; meetings held from it stay."""

@@ -21,11 +21,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("members", deletions=True)]
 router = api_router("members", prefix="/v1/members")
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415),
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_member(
     session: SessionDep,
     caller: MembersWriter,
@@ -37,7 +33,7 @@ async def create_member(
     return MemberPublic.model_validate(member)
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_members(
     session: SessionDep,
     caller: MembersReader,
@@ -50,13 +46,13 @@ async def list_members(
     return page.page(rows, MemberPage)
 
 
-@router.get("/{member_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/{member_id}", responses=NOT_MODIFIED)
 async def get_member(member: ReadableMember) -> MemberPublic:
     """Read one member."""
     return MemberPublic.model_validate(member)
 
 
-@router.patch("/{member_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/{member_id}", responses=problem_responses(409))
 async def update_member(
     session: SessionDep, member: MemberToChange, body: MemberUpdate
 ) -> MemberPublic:
@@ -66,9 +62,7 @@ async def update_member(
 
 
 @router.delete(
-    "/{member_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    "/{member_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(409)
 )
 async def delete_member(session: SessionDep, member: MemberToChange) -> None:
     """Remove a member who is on no project."""

@@ -33,7 +33,7 @@ router = api_router("milestones")
 @router.post(
     "/v1/projects/{project_id}/milestones",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_milestone(
     session: SessionDep,
@@ -49,7 +49,7 @@ async def create_milestone(
     return milestone
 
 
-@router.get("/v1/projects/{project_id}/milestones", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/milestones")
 async def list_milestones(
     session: SessionDep,
     project: ReadableProject,
@@ -84,7 +84,6 @@ async def list_milestones(
             "progress and upcoming bars differ by pattern and label, not by colour alone.",
             "content": {SVG_MEDIA_TYPE: {"schema": {"type": "string"}}},
         },
-        **problem_responses(404),
         **NOT_MODIFIED,
     },
 )
@@ -107,7 +106,7 @@ async def get_project_timeline(
     return await timeline.project_timeline(session, project)
 
 
-@router.get("/v1/milestones/{milestone_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/milestones/{milestone_id}", responses=NOT_MODIFIED)
 async def get_milestone(
     session: SessionDep, milestone: ReadableMilestone, cache: CacheCheckDep
 ) -> MilestonePublic:
@@ -116,7 +115,7 @@ async def get_milestone(
     return await service.describe_milestone(session, milestone)
 
 
-@router.patch("/v1/milestones/{milestone_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/milestones/{milestone_id}", responses=problem_responses(409))
 async def update_milestone(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -133,7 +132,7 @@ async def update_milestone(
 @router.delete(
     "/v1/milestones/{milestone_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_milestone(
     session: SessionDep,

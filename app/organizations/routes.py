@@ -4,7 +4,6 @@ from typing import Annotated
 
 from app.core.auth import Caller, Scope, requires
 from app.core.deps import SessionDep
-from app.core.errors import problem_responses
 from app.core.routing import api_router
 from app.organizations import service
 from app.organizations.schemas import OrganizationPublic, OrganizationUpdate
@@ -20,7 +19,7 @@ async def get_organization(session: SessionDep, caller: Admin) -> OrganizationPu
     return OrganizationPublic.model_validate(await service.get_organization(session, caller))
 
 
-@router.patch("", responses=problem_responses(413, 415))
+@router.patch("")
 async def update_organization(
     session: SessionDep, caller: Admin, body: OrganizationUpdate
 ) -> OrganizationPublic:

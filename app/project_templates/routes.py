@@ -26,7 +26,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("project_templates", deletions=
 router = api_router("project-templates", prefix="/v1/project-templates")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_project_template(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -38,7 +38,7 @@ async def create_project_template(
     return ProjectTemplatePublic.model_validate(template)
 
 
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_project_templates(
     session: SessionDep,
     caller: ProjectsReader,
@@ -60,7 +60,7 @@ async def get_default_project_template(_caller: ProjectsReader) -> ProjectTempla
 TEMPLATE = "/{project_template_id:uuid}"
 
 
-@router.get(TEMPLATE, responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get(TEMPLATE, responses=NOT_MODIFIED)
 async def get_project_template(
     template: ReadableTemplate, cache: CacheCheckDep
 ) -> ProjectTemplatePublic:
@@ -68,7 +68,7 @@ async def get_project_template(
     return ProjectTemplatePublic.model_validate(template)
 
 
-@router.patch(TEMPLATE, responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch(TEMPLATE, responses=problem_responses(409))
 async def update_project_template(
     session: SessionDep,
     template: TemplateToChange,
@@ -79,11 +79,7 @@ async def update_project_template(
     return ProjectTemplatePublic.model_validate(template)
 
 
-@router.delete(
-    TEMPLATE,
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
-)
+@router.delete(TEMPLATE, status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(409))
 async def delete_project_template(session: SessionDep, template: TemplateToChange) -> None:
     """Delete a template no connection applies; projects planned from it keep their plan."""
     await service.delete_template(session, template)

@@ -27,11 +27,7 @@ router = api_router(
 )
 
 
-@router.post(
-    "/transitions",
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 412, 413, 415),
-)
+@router.post("/transitions", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def move_project(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -46,7 +42,7 @@ async def move_project(
     return TransitionPublic.model_validate(transition)
 
 
-@router.get("/transitions", responses=problem_responses(400))
+@router.get("/transitions")
 async def list_transitions(
     session: SessionDep, project: ReadableProject, page: PageDep
 ) -> TransitionPage:

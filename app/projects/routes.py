@@ -22,7 +22,7 @@ SyncPages = Annotated[SyncPageParams, sync_pages("projects", deletions=True)]
 router = api_router("projects", prefix="/v1/projects")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409, 413, 415))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_project(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -36,7 +36,7 @@ async def create_project(
 
 # On PostgreSQL, app/fastpath/ answers the plain change list (`updated_since`, `limit`, `cursor`)
 # ahead of this route, as this route would; this route stays the definition.
-@router.get("", responses=problem_responses(400))
+@router.get("")
 async def list_projects(
     session: SessionDep,
     caller: ProjectsReader,
@@ -63,13 +63,13 @@ async def list_projects(
     return page.page(rows, ProjectPage)
 
 
-@router.get("/{project_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/{project_id}", responses=NOT_MODIFIED)
 async def get_project(project: ReadableProject) -> ProjectPublic:
     """Read one project."""
     return ProjectPublic.model_validate(project)
 
 
-@router.patch("/{project_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/{project_id}", responses=problem_responses(409))
 async def update_project(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -81,9 +81,7 @@ async def update_project(
     return ProjectPublic.model_validate(project)
 
 
-@router.delete(
-    "/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
-)
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def archive_project(session: SessionDep, project: ProjectToChange) -> None:
     """Archive a project: it leaves the default list but keeps its history."""
     await service.archive_project(session, project)

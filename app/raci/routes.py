@@ -55,7 +55,7 @@ MATRIX_AS_CSV: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/v1/projects/{project_id}/activities",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_activity(
     session: SessionDep,
@@ -69,7 +69,7 @@ async def create_activity(
     return activity
 
 
-@router.get("/v1/projects/{project_id}/activities", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/activities")
 async def list_activities(
     session: SessionDep,
     project: ReadableProject,
@@ -84,7 +84,7 @@ async def list_activities(
     return page.page(rows, ActivityPage)
 
 
-@router.get("/v1/activities/{activity_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/activities/{activity_id}", responses=NOT_MODIFIED)
 async def get_activity(
     session: SessionDep, activity: ReadableActivity, cache: CacheCheckDep
 ) -> ActivityPublic:
@@ -92,7 +92,7 @@ async def get_activity(
     return await service.describe_activity(session, activity)
 
 
-@router.patch("/v1/activities/{activity_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/activities/{activity_id}", responses=problem_responses(409))
 async def update_activity(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -107,7 +107,7 @@ async def update_activity(
 @router.delete(
     "/v1/activities/{activity_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_activity(session: SessionDep, activity: ActivityToChange) -> None:
     """Remove an activity and its letters from the matrix."""
@@ -117,7 +117,7 @@ async def delete_activity(session: SessionDep, activity: ActivityToChange) -> No
 @router.get(
     "/v1/projects/{project_id}/raci",
     response_model=RaciMatrix,
-    responses={**MATRIX_AS_CSV, **problem_responses(404), **NOT_MODIFIED},
+    responses={**MATRIX_AS_CSV, **NOT_MODIFIED},
 )
 async def get_raci_matrix(
     session: SessionDep,
@@ -151,7 +151,7 @@ async def get_raci_matrix(
     )
 
 
-@router.put("/v1/projects/{project_id}/raci", responses=problem_responses(404, 409, 412, 413, 415))
+@router.put("/v1/projects/{project_id}/raci", responses=problem_responses(409))
 async def replace_raci_matrix(
     session: SessionDep,
     caller: ProjectsWriter,

@@ -25,7 +25,7 @@ router = api_router("risks")
 @router.post(
     "/v1/projects/{project_id}/risks",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_risk(
     session: SessionDep,
@@ -39,7 +39,7 @@ async def create_risk(
     return RiskPublic.model_validate(risk)
 
 
-@router.get("/v1/projects/{project_id}/risks", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/risks")
 async def list_project_risks(
     session: SessionDep,
     caller: ProjectsReader,
@@ -52,7 +52,7 @@ async def list_project_risks(
     return page.page(rows, RiskPage)
 
 
-@router.get("/v1/risks", responses=problem_responses(400))
+@router.get("/v1/risks")
 async def list_risks(
     session: SessionDep,
     caller: ProjectsReader,
@@ -65,13 +65,13 @@ async def list_risks(
     return page.page(rows, RiskPage)
 
 
-@router.get("/v1/risks/{risk_id}", responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get("/v1/risks/{risk_id}", responses=NOT_MODIFIED)
 async def get_risk(risk: ReadableRisk) -> RiskPublic:
     """Read one risk."""
     return RiskPublic.model_validate(risk)
 
 
-@router.patch("/v1/risks/{risk_id}", responses=problem_responses(404, 409, 412, 413, 415))
+@router.patch("/v1/risks/{risk_id}", responses=problem_responses(409))
 async def update_risk(
     session: SessionDep,
     caller: ProjectsWriter,
@@ -84,16 +84,14 @@ async def update_risk(
 
 
 @router.delete(
-    "/v1/risks/{risk_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    "/v1/risks/{risk_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(409)
 )
 async def delete_risk(session: SessionDep, risk: RiskToChange) -> None:
     """Delete a risk and its history (to keep it on record, close it instead)."""
     await service.delete_risk(session, risk)
 
 
-@router.get("/v1/risks/{risk_id}/history", responses=problem_responses(400, 404))
+@router.get("/v1/risks/{risk_id}/history")
 async def list_risk_history(
     risk: ReadableRisk, session: SessionDep, page: PageDep
 ) -> RiskChangePage:

@@ -21,7 +21,7 @@ router = api_router("share-links", problems=(401, 403, 404, 422, 500))
 @router.post(
     "/v1/projects/{project_id}/share-links",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_share_link(
     request: Request,
@@ -39,7 +39,7 @@ async def create_share_link(
     return ShareLinkCreated.model_validate({**link.model_dump(), "token": token, "url": url})
 
 
-@router.get("/v1/projects/{project_id}/share-links", responses=problem_responses(400))
+@router.get("/v1/projects/{project_id}/share-links")
 async def list_share_links(
     session: SessionDep,
     project: ReadableProject,
@@ -60,11 +60,7 @@ async def get_share_link(link: ReadableShareLink) -> ShareLinkPublic:
     return ShareLinkPublic.model_validate(link)
 
 
-@router.delete(
-    "/v1/share-links/{share_link_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(412),
-)
+@router.delete("/v1/share-links/{share_link_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_share_link(session: SessionDep, link: ShareLinkToChange) -> None:
     """Revoke a share link: its page answers 410 at once; the link stays listed."""
     await service.revoke_link(session, link)

@@ -25,7 +25,7 @@ router = api_router("status-reports", problems=(401, 403, 404, 422, 500))
 @router.post(
     "/v1/projects/{project_id}/status-reports",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_status_report(
     session: SessionDep,
@@ -39,7 +39,7 @@ async def create_status_report(
     return StatusReportPublic.model_validate(report)
 
 
-@router.get("/v1/projects/{project_id}/status-reports", responses=problem_responses(400))
+@router.get("/v1/projects/{project_id}/status-reports")
 async def list_status_reports(
     session: SessionDep,
     project: ReadableProject,
@@ -58,9 +58,7 @@ async def get_status_report(report: ReadableReport) -> StatusReportPublic:
     return StatusReportPublic.model_validate(report)
 
 
-@router.patch(
-    "/v1/status-reports/{status_report_id}", responses=problem_responses(409, 412, 413, 415)
-)
+@router.patch("/v1/status-reports/{status_report_id}", responses=problem_responses(409))
 async def update_status_report(
     session: SessionDep,
     report: ReportToChange,
@@ -74,14 +72,14 @@ async def update_status_report(
 @router.delete(
     "/v1/status-reports/{status_report_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(409, 412),
+    responses=problem_responses(409),
 )
 async def delete_status_report(session: SessionDep, report: ReportToChange) -> None:
     """Delete a draft; published reports stay (409)."""
     await service.delete_report(session, report)
 
 
-@router.post("/v1/status-reports/{status_report_id}/publish", responses=problem_responses(409, 412))
+@router.post("/v1/status-reports/{status_report_id}/publish", responses=problem_responses(409))
 async def publish_status_report(session: SessionDep, report: ReportToChange) -> StatusReportPublic:
     """Publish a draft: snapshot the project, compare with the last report, freeze it."""
     report = await service.publish_report(session, report)

@@ -25,7 +25,7 @@ router = api_router("surveys")
 @router.post(
     "/v1/projects/{project_id}/survey-responses",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(409),
 )
 async def create_survey_response(
     session: SessionDep,
@@ -41,7 +41,7 @@ async def create_survey_response(
     return SurveyResponsePublic.model_validate(survey_response)
 
 
-@router.get("/v1/projects/{project_id}/survey-responses", responses=problem_responses(400, 404))
+@router.get("/v1/projects/{project_id}/survey-responses")
 async def list_survey_responses(
     session: SessionDep,
     project: ReadableProject,
@@ -54,7 +54,7 @@ async def list_survey_responses(
     return page.page(rows, SurveyResponsePage)
 
 
-@router.get("/v1/projects/{project_id}/survey-summary", responses=problem_responses(404))
+@router.get("/v1/projects/{project_id}/survey-summary")
 async def get_survey_summary(
     session: SessionDep, project: ReadableProject, window: CollectedBetweenDep
 ) -> SurveySummary:
@@ -62,10 +62,7 @@ async def get_survey_summary(
     return await service.summarize(session, project, window)
 
 
-@router.get(
-    "/v1/survey-responses/{survey_response_id}",
-    responses={**problem_responses(404), **NOT_MODIFIED},
-)
+@router.get("/v1/survey-responses/{survey_response_id}", responses=NOT_MODIFIED)
 async def get_survey_response(
     survey_response: ReadableSurveyResponse, cache: CacheCheckDep
 ) -> SurveyResponsePublic:
@@ -77,7 +74,7 @@ async def get_survey_response(
 @router.delete(
     "/v1/survey-responses/{survey_response_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(409),
 )
 async def delete_survey_response(
     session: SessionDep, survey_response: WritableSurveyResponse, precondition: WriteCheckDep

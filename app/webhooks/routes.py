@@ -47,7 +47,7 @@ ENDPOINT = ENDPOINTS + "/{webhook_endpoint_id}"
 DELIVERY = "/v1/webhook-deliveries/{webhook_delivery_id}"
 
 
-@router.post(ENDPOINTS, status_code=status.HTTP_201_CREATED, responses=problem_responses(413, 415))
+@router.post(ENDPOINTS, status_code=status.HTTP_201_CREATED)
 async def create_webhook_endpoint(
     session: SessionDep,
     caller: WebhooksWriter,
@@ -62,7 +62,7 @@ async def create_webhook_endpoint(
     return WebhookEndpointWithSecret.model_validate({**endpoint.model_dump(), "secret": secret})
 
 
-@router.get(ENDPOINTS, responses=problem_responses(400))
+@router.get(ENDPOINTS)
 async def list_webhook_endpoints(
     session: SessionDep,
     caller: WebhooksReader,
@@ -77,7 +77,7 @@ async def list_webhook_endpoints(
     return page.page(rows, WebhookEndpointPage)
 
 
-@router.get(ENDPOINT, responses={**problem_responses(404), **NOT_MODIFIED})
+@router.get(ENDPOINT, responses=NOT_MODIFIED)
 async def get_webhook_endpoint(
     endpoint: ReadableEndpoint, cache: CacheCheckDep
 ) -> WebhookEndpointPublic:
@@ -85,7 +85,7 @@ async def get_webhook_endpoint(
     return WebhookEndpointPublic.model_validate(endpoint)
 
 
-@router.patch(ENDPOINT, responses=problem_responses(404, 412, 413, 415))
+@router.patch(ENDPOINT)
 async def update_webhook_endpoint(
     session: SessionDep,
     body: CheckedEndpointUpdate,
@@ -96,15 +96,13 @@ async def update_webhook_endpoint(
     return WebhookEndpointPublic.model_validate(endpoint)
 
 
-@router.delete(
-    ENDPOINT, status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 412)
-)
+@router.delete(ENDPOINT, status_code=status.HTTP_204_NO_CONTENT)
 async def delete_webhook_endpoint(session: SessionDep, endpoint: EndpointToChange) -> None:
     """Delete an endpoint with its deliveries and attempts."""
     await service.delete_endpoint(session, endpoint)
 
 
-@router.post(ENDPOINT + "/rotate-secret", responses=problem_responses(404, 412, 413, 415))
+@router.post(ENDPOINT + "/rotate-secret")
 async def rotate_webhook_secret(
     session: SessionDep,
     endpoint: EndpointToChange,
@@ -121,9 +119,7 @@ async def rotate_webhook_secret(
 
 
 @router.post(
-    ENDPOINT + "/test",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409),
+    ENDPOINT + "/test", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(409)
 )
 async def send_webhook_test(
     session: SessionDep, caller: WebhooksWriter, _: IdempotencyDep, endpoint: WritableEndpoint
@@ -133,7 +129,7 @@ async def send_webhook_test(
     return WebhookTestSent(event_id=event.id, delivery_id=delivery_id)
 
 
-@router.get(ENDPOINT + "/deliveries", responses=problem_responses(400, 404))
+@router.get(ENDPOINT + "/deliveries")
 async def list_webhook_deliveries(
     session: SessionDep,
     endpoint: ReadableEndpoint,
@@ -146,9 +142,7 @@ async def list_webhook_deliveries(
 
 
 @router.post(
-    ENDPOINT + "/recover",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409, 413, 415),
+    ENDPOINT + "/recover", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(409)
 )
 async def recover_webhook_deliveries(
     session: SessionDep,
@@ -162,7 +156,7 @@ async def recover_webhook_deliveries(
     return DeliveriesRecovered(recovered=recovered)
 
 
-@router.get(DELIVERY, responses=problem_responses(404))
+@router.get(DELIVERY)
 async def get_webhook_delivery(
     session: SessionDep, delivery: ReadableDelivery
 ) -> WebhookDeliveryPublic:
@@ -170,7 +164,7 @@ async def get_webhook_delivery(
     return await deliveries.describe(session, delivery)
 
 
-@router.get(DELIVERY + "/attempts", responses=problem_responses(400, 404))
+@router.get(DELIVERY + "/attempts")
 async def list_webhook_attempts(
     session: SessionDep, delivery: ReadableDelivery, page: PageDep
 ) -> WebhookAttemptPage:
@@ -180,9 +174,7 @@ async def list_webhook_attempts(
 
 
 @router.post(
-    DELIVERY + "/retry",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409),
+    DELIVERY + "/retry", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(409)
 )
 async def retry_webhook_delivery(
     session: SessionDep, caller: WebhooksWriter, _: IdempotencyDep, delivery: WritableDelivery
