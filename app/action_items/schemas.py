@@ -5,8 +5,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
@@ -37,16 +38,12 @@ class ActionItemCreate(InputModel):
     due_date: CalendarDate | None = None
     source: SourceInput | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Send the data-migration plan to Globex",
-                    "owner_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                    "due_date": "2027-01-19",
-                    "source": {"type": "meeting", "id": "019ab0c6-1a2b-7c3d-8e4f-5a6b7c8d9e0f"},
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Send the data-migration plan to Globex",
+            "owner_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
+            "due_date": "2027-01-19",
+            "source": {"type": "meeting", "id": "019ab0c6-1a2b-7c3d-8e4f-5a6b7c8d9e0f"},
         }
     )
 
@@ -54,7 +51,7 @@ class ActionItemCreate(InputModel):
 class ActionItemUpdate(PatchModel):
     """`done` stamps `completed_at` (and records `action_item.completed`); reopening clears it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "done"}]})
+    model_config = with_examples({"status": "done"})
 
     title: Title = unchanged()
     description: LongText | None = None

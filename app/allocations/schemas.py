@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.schemas import InputModel, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
@@ -33,24 +34,18 @@ class AllocationCreate(InputModel):
     end_date: EndDate
     percent: Percent
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
-                    "start_date": "2026-12-01",
-                    "end_date": "2027-02-28",
-                    "percent": 50,
-                }
-            ]
+    model_config = with_examples(
+        {
+            "member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
+            "start_date": "2026-12-01",
+            "end_date": "2027-02-28",
+            "percent": 50,
         }
     )
 
 
 class AllocationUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"end_date": "2027-02-28", "percent": 50}]}
-    )
+    model_config = with_examples({"end_date": "2027-02-28", "percent": 50})
 
     member_id: UUID = unchanged()
     start_date: StartDate = unchanged()

@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from app.core.auth import Scope
+from app.core.examples import with_examples
 from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel
@@ -17,9 +18,7 @@ class ApiKeyCreate(InputModel):
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))]
     expires_at: Moment | None = Field(None, description="No expiry when absent.")
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "jira-sync", "scopes": ["projects:read"]}]}
-    )
+    model_config = with_examples({"name": "jira-sync", "scopes": ["projects:read"]})
 
 
 class ApiKeyPublic(OutputModel):

@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.pagination import Page
 from app.core.schemas import (
     InputModel,
@@ -72,15 +73,11 @@ class ChangeRequestCreate(InputModel):
         default=None, description="The member who brought it in (usually sales)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Add the Italian subsidiary to the rollout",
-                    "requested_by": "Hank Scorpio, COO",
-                    "raised_by_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Add the Italian subsidiary to the rollout",
+            "requested_by": "Hank Scorpio, COO",
+            "raised_by_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
         }
     )
 
@@ -89,10 +86,8 @@ class ChangeRequestUpdate(PatchModel):
     """Only a `draft` or `submitted` request can be changed; the assessment comes with the
     move to `assessed`."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"description": "Also migrate the 2019 archive, about 40,000 records."}]
-        }
+    model_config = with_examples(
+        {"description": "Also migrate the 2019 archive, about 40,000 records."}
     )
 
     title: Title = unchanged()
@@ -119,21 +114,17 @@ class ChangeRequestTransitionCreate(InputModel):
             raise ValueError("assessment is required to move to assessed, and only then")
         return self
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "to_status": "assessed",
-                    "member_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                    "assessment": {
-                        "schedule_impact_days": 10,
-                        "milestone_ids": ["019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f"],
-                        "cost_impact": {"amount": "18000.00", "currency": "EUR"},
-                        "effort_hours": 160,
-                        "new_risks": ["Italian data-protection review"],
-                    },
-                }
-            ]
+    model_config = with_examples(
+        {
+            "to_status": "assessed",
+            "member_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
+            "assessment": {
+                "schedule_impact_days": 10,
+                "milestone_ids": ["019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f"],
+                "cost_impact": {"amount": "18000.00", "currency": "EUR"},
+                "effort_hours": 160,
+                "new_risks": ["Italian data-protection review"],
+            },
         }
     )
 

@@ -12,10 +12,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
+
+from app.core.examples import with_examples
 
 logger = structlog.get_logger("handover.errors")
 
@@ -34,16 +36,12 @@ class FieldProblem(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "urn:handover:problem:not-found",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "No project with that id in your organization.",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "type": "urn:handover:problem:not-found",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "No project with that id in your organization.",
         }
     )
 

@@ -3,8 +3,9 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel
@@ -18,15 +19,11 @@ class CostEntryCreate(InputModel):
     )
     description: Name
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "cost": {"amount": "4800.00", "currency": "EUR"},
-                    "incurred_on": "2027-02-26",
-                    "description": "Consultant days, February",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "cost": {"amount": "4800.00", "currency": "EUR"},
+            "incurred_on": "2027-02-26",
+            "description": "Consultant days, February",
         }
     )
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Self, get_args
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.pagination import Page
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, unchanged
 from app.core.sync import SyncPage
@@ -129,17 +130,13 @@ class CrmConnectionCreate(InputModel):
     writeback_field_map: FieldMap | None = None
     writeback_project_url: ProjectUrlTemplate | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "provider": "hubspot",
-                    "name": "HubSpot (sales pipeline)",
-                    "default_project_manager_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                    "won_stages": ["closedwon", "1234567"],
-                    "app_secret": "a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "provider": "hubspot",
+            "name": "HubSpot (sales pipeline)",
+            "default_project_manager_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
+            "won_stages": ["closedwon", "1234567"],
+            "app_secret": "a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6",
         }
     )
 
@@ -189,11 +186,7 @@ def api_access_problem(
 class CrmConnectionUpdate(PatchModel):
     """The provider and the secret stay (rotate the secret with `rotate-secret`)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"won_stages": ["closedwon", "contractsent"], "enabled": True}]
-        }
-    )
+    model_config = with_examples({"won_stages": ["closedwon", "contractsent"], "enabled": True})
 
     name: Name = unchanged()
     default_project_manager_id: UUID = unchanged()
@@ -266,7 +259,7 @@ class CrmConnectionPage(SyncPage[CrmConnectionPublic]):
 
 
 class CrmSecretRotation(InputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"grace_period_seconds": 3600}]})
+    model_config = with_examples({"grace_period_seconds": 3600})
 
     grace_period_seconds: int = Field(
         3600,

@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
@@ -23,15 +24,11 @@ class CustomerTaskCreate(InputModel):
     due_date: CalendarDate | None = None
     milestone_id: MilestoneId | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Send us an export of your current customer list",
-                    "due_date": "2027-01-19",
-                    "milestone_id": "019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Send us an export of your current customer list",
+            "due_date": "2027-01-19",
+            "milestone_id": "019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f",
         }
     )
 
@@ -39,7 +36,7 @@ class CustomerTaskCreate(InputModel):
 class CustomerTaskUpdate(PatchModel):
     """`done` stamps `done_at`; reopening clears it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"due_date": "2027-01-26"}]})
+    model_config = with_examples({"due_date": "2027-01-26"})
 
     title: Title = unchanged()
     description: LongText | None = None

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, ShortText, Url, unchanged
 from app.core.sync import SyncPage
 from app.models import CrmSource
@@ -19,16 +20,12 @@ class CustomerCreate(InputModel):
     crm_source: CrmSource | None = Field(None, description="The CRM this customer comes from.")
     crm_external_id: ExternalId | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Globex Corporation",
-                    "website": "https://globex.example",
-                    "crm_source": "hubspot",
-                    "crm_external_id": "9876543210",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "name": "Globex Corporation",
+            "website": "https://globex.example",
+            "crm_source": "hubspot",
+            "crm_external_id": "9876543210",
         }
     )
 
@@ -40,9 +37,7 @@ class CustomerCreate(InputModel):
 
 
 class CustomerUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"website": "https://globex.example"}]}
-    )
+    model_config = with_examples({"website": "https://globex.example"})
 
     name: Name = unchanged()
     website: Url | None = None

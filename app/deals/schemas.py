@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, EmailStr, Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.schemas import InputModel, LongText, Name, OutputModel, ShortText, Url
 from app.core.sync import SyncPage
@@ -100,7 +101,7 @@ class DealPush(CanonicalDeal):
     )
     project_manager_id: UUID | None = Field(None, description="A member: who delivers it.")
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DEAL_EXAMPLE]})
+    model_config = with_examples(DEAL_EXAMPLE)
 
 
 class ProjectOutcome(StrEnum):

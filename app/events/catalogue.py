@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, Field, create_model
 
+from app.core.examples import example_of, with_examples
 from app.events.payloads import (
     deals,
     handoffs,
@@ -23,7 +24,7 @@ from app.events.payloads import (
     webhooks,
     workspace,
 )
-from app.events.payloads.base import TIMESTAMP, EventData, example_of
+from app.events.payloads.base import TIMESTAMP, EventData
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
@@ -75,7 +76,7 @@ def _payload_model(entry: EventType) -> type[BaseModel]:
     """`{"type", "timestamp", "data"}` for one type, named `<SchemaName>Event`."""
     return create_model(
         f"{entry.schema_name}Event",
-        __config__=ConfigDict(json_schema_extra={"examples": [entry.example()]}),
+        __config__=with_examples(entry.example()),
         __doc__=entry.description,
         type=(_constant(entry.name), Field(description="The event type.")),
         timestamp=(AwareDatetime, Field(description="When it happened (UTC).")),

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from app.core.examples import with_examples
 from app.core.schemas import OutputModel
 from app.core.sync import SyncPage
 from app.events.payloads.base import PROJECT_ID, RISK_ID, TIMESTAMP
@@ -45,32 +46,28 @@ class EventPublic(OutputModel):
     def _parse_stored(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, bytes | str) else value
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "019ab0c6-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
-                    "type": "risk.escalated",
-                    "occurred_at": TIMESTAMP,
-                    "aggregate_type": "risk",
-                    "aggregate_id": RISK_ID,
-                    "aggregate_version": 2,
+    model_config = with_examples(
+        {
+            "id": "019ab0c6-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+            "type": "risk.escalated",
+            "occurred_at": TIMESTAMP,
+            "aggregate_type": "risk",
+            "aggregate_id": RISK_ID,
+            "aggregate_version": 2,
+            "project_id": PROJECT_ID,
+            "payload": {
+                "type": "risk.escalated",
+                "timestamp": TIMESTAMP,
+                "data": {
+                    "risk_id": RISK_ID,
+                    "version": 2,
                     "project_id": PROJECT_ID,
-                    "payload": {
-                        "type": "risk.escalated",
-                        "timestamp": TIMESTAMP,
-                        "data": {
-                            "risk_id": RISK_ID,
-                            "version": 2,
-                            "project_id": PROJECT_ID,
-                            "old_score": 12,
-                            "new_score": 16,
-                            "old_band": "high",
-                            "new_band": "critical",
-                        },
-                    },
-                }
-            ]
+                    "old_score": 12,
+                    "new_score": 16,
+                    "old_band": "high",
+                    "new_band": "critical",
+                },
+            },
         }
     )
 

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
+from app.core.examples import with_examples
 from app.core.moments import Moment
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
@@ -37,18 +38,14 @@ class FeedbackCreate(InputModel):
         "Starts the clock of the response times.",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "source": "sales",
-                    "entered_by_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                    "category": "timeline",
-                    "sentiment": "negative",
-                    "text": "We were told the pilot would start in March.",
-                    "milestone_id": "019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "source": "sales",
+            "entered_by_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
+            "category": "timeline",
+            "sentiment": "negative",
+            "text": "We were told the pilot would start in March.",
+            "milestone_id": "019ab0c5-0a1b-7c2d-9e3f-4a5b6c7d8e9f",
         }
     )
 
@@ -56,12 +53,8 @@ class FeedbackCreate(InputModel):
 class FeedbackUpdate(PatchModel):
     """The status moves through `POST /v1/feedback/{feedback_id}/transitions` only."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"response_to_customer": "We added a second trainer for the February sessions."}
-            ]
-        }
+    model_config = with_examples(
+        {"response_to_customer": "We added a second trainer for the February sessions."}
     )
 
     category: FeedbackCategory = unchanged()
@@ -81,15 +74,11 @@ class FeedbackTransitionCreate(InputModel):
         default=None, description="What was answered to the customer (replaces the stored one)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "to_status": "acknowledged",
-                    "member_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                    "response_to_customer": "Thanks, we are looking into the start date.",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "to_status": "acknowledged",
+            "member_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
+            "response_to_customer": "Thanks, we are looking into the start date.",
         }
     )
 

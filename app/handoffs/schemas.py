@@ -5,8 +5,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, ShortText
 from app.models import HandoffStatus, RiskCategory
@@ -107,7 +108,7 @@ _EXAMPLE: dict[str, Any] = {
 class HandoffBriefUpdate(InputModel):
     """The whole brief (`PUT` replaces it): an absent item is an empty one."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = with_examples(_EXAMPLE)
 
     sold: LongText | None = Field(None, description="What was sold (pre-filled from the deal).")
     goals: LongText | None = Field(None, description="The customer's goals.")
@@ -124,7 +125,7 @@ class HandoffBriefUpdate(InputModel):
 
 
 class HandoffAccept(InputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"carry_risks": True}]})
+    model_config = with_examples({"carry_risks": True})
 
     carry_risks: bool = Field(
         False, description="Register the brief's risks in the project's risk register."
@@ -132,9 +133,7 @@ class HandoffAccept(InputModel):
 
 
 class HandoffReturn(InputModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"reason": "Which data centre did we promise?"}]}
-    )
+    model_config = with_examples({"reason": "Which data centre did we promise?"})
 
     reason: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
         description="What the project manager needs from sales (sent to the sales owner)."

@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate, Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
@@ -57,18 +58,14 @@ class KpiCreate(InputModel):
     due_date: DueDate
     owner_id: OwnerId | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Milestones on time",
-                    "metric": "on_time_milestone_rate",
-                    "target_value": 0.9,
-                    "direction": "at_least",
-                    "due_date": "2027-06-30",
-                    "owner_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "name": "Milestones on time",
+            "metric": "on_time_milestone_rate",
+            "target_value": 0.9,
+            "direction": "at_least",
+            "due_date": "2027-06-30",
+            "owner_id": "019ab0c4-5c10-7b9d-a2e4-6f7a8b9c0d1e",
         }
     )
 
@@ -76,9 +73,7 @@ class KpiCreate(InputModel):
 class KpiUpdate(PatchModel):
     """The metric stays: a different metric is a different target with a different history."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"target_value": 95, "due_date": "2027-06-30"}]}
-    )
+    model_config = with_examples({"target_value": 95, "due_date": "2027-06-30"})
 
     name: Name = unchanged()
     description: Description | None = None
@@ -125,9 +120,7 @@ class KpiMeasurementCreate(InputModel):
     )
     note: Annotated[str, Field(max_length=2000)] | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"value": 42.5, "note": "From the March invoice run."}]}
-    )
+    model_config = with_examples({"value": 42.5, "note": "From the March invoice run."})
 
 
 class KpiMeasurementPublic(OutputModel):

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from app.core.examples import with_examples
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
 from app.models import LessonCategory, LessonOutcome
@@ -44,27 +45,21 @@ class LessonCreate(InputModel):
         description="The retrospective or post-project review it came from (of this project).",
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Data migration was estimated from the sales deck",
-                    "what_happened": "Migration took three times the estimate.",
-                    "why": "Nobody profiled the legacy data before the estimate.",
-                    "next_time": "Profile a sample of the customer's data before quoting.",
-                    "category": "estimation",
-                    "outcome": "failure",
-                    "tags": ["data-migration", "crm"],
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Data migration was estimated from the sales deck",
+            "what_happened": "Migration took three times the estimate.",
+            "why": "Nobody profiled the legacy data before the estimate.",
+            "next_time": "Profile a sample of the customer's data before quoting.",
+            "category": "estimation",
+            "outcome": "failure",
+            "tags": ["data-migration", "crm"],
         }
     )
 
 
 class LessonUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"tags": ["migration", "data-quality"]}]}
-    )
+    model_config = with_examples({"tags": ["migration", "data-quality"]})
 
     title: Name = unchanged()
     what_happened: WhatHappened = unchanged()

@@ -5,13 +5,13 @@ from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
-    ConfigDict,
     EmailStr,
     Field,
     computed_field,
     model_validator,
 )
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate, Moment, drawable_moment
 from app.core.pagination import Page
 from app.core.schemas import (
@@ -138,16 +138,14 @@ class MeetingCreate(InputModel):
         default=None, description="The start of the cadence's occurrence it stands for."
     )
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_MEETING_EXAMPLE]})
+    model_config = with_examples(_MEETING_EXAMPLE)
 
 
 class MeetingUpdate(PatchModel):
     """`attendees`, `agenda` and `decisions` replace the lists; `decisions` once held."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"status": "held", "notes": "Scope signed off; training dates agreed."}]
-        }
+    model_config = with_examples(
+        {"status": "held", "notes": "Scope signed off; training dates agreed."}
     )
 
     kind: MeetingKind = unchanged()
@@ -182,19 +180,15 @@ class MeetingHold(InputModel):
     )
     decisions: Decisions = Field(default_factory=list)
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = with_examples(
+        {
+            "notes": "Scope confirmed; data migration is the main risk.",
+            "decisions": [
                 {
-                    "notes": "Scope confirmed; data migration is the main risk.",
-                    "decisions": [
-                        {
-                            "text": "Go-live stays on 1 March",
-                            "decided_by_name": "Hank Scorpio (Globex)",
-                        }
-                    ],
+                    "text": "Go-live stays on 1 March",
+                    "decided_by_name": "Hank Scorpio (Globex)",
                 }
-            ]
+            ],
         }
     )
 
@@ -267,25 +261,19 @@ class CadenceCreate(InputModel):
     time_zone: TimeZone
     duration_minutes: Duration = 60
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Weekly sync",
-                    "rule": "FREQ=WEEKLY;BYDAY=TU",
-                    "starts_at": "2027-01-12T10:00:00+01:00",
-                    "time_zone": "Europe/Berlin",
-                    "duration_minutes": 30,
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Weekly sync",
+            "rule": "FREQ=WEEKLY;BYDAY=TU",
+            "starts_at": "2027-01-12T10:00:00+01:00",
+            "time_zone": "Europe/Berlin",
+            "duration_minutes": 30,
         }
     )
 
 
 class CadenceUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"rule": "FREQ=WEEKLY;BYDAY=TH", "duration_minutes": 45}]}
-    )
+    model_config = with_examples({"rule": "FREQ=WEEKLY;BYDAY=TH", "duration_minutes": 45})
 
     kind: MeetingKind = unchanged()
     title: Name = unchanged()

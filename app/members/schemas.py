@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
+from app.core.examples import with_examples
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
 from app.models import MemberRole
@@ -20,19 +21,13 @@ class MemberCreate(InputModel):
     role: MemberRole
     weekly_capacity_hours: Capacity = 40
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"name": "Ada Lovelace", "email": "ada@example.com", "role": "project_manager"}
-            ]
-        }
+    model_config = with_examples(
+        {"name": "Ada Lovelace", "email": "ada@example.com", "role": "project_manager"}
     )
 
 
 class MemberUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"role": "project_manager", "weekly_capacity_hours": 32}]}
-    )
+    model_config = with_examples({"role": "project_manager", "weekly_capacity_hours": 32})
 
     name: Name = unchanged()
     email: Email = unchanged()

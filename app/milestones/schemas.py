@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
@@ -48,18 +49,14 @@ class MilestoneCreate(InputModel):
         False, description="Its sign-off is the customer's acceptance (time to value ends there)."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Data migration signed off",
-                    "start_date": "2027-01-11",
-                    "due_date": "2027-02-05",
-                    "owner_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
-                    "customer_visible": True,
-                    "depends_on": ["019ab0c4-8a10-7d2e-b1f4-0e9c3a7d5b61"],
-                }
-            ]
+    model_config = with_examples(
+        {
+            "name": "Data migration signed off",
+            "start_date": "2027-01-11",
+            "due_date": "2027-02-05",
+            "owner_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
+            "customer_visible": True,
+            "depends_on": ["019ab0c4-8a10-7d2e-b1f4-0e9c3a7d5b61"],
         }
     )
 
@@ -67,9 +64,7 @@ class MilestoneCreate(InputModel):
 class MilestoneUpdate(PatchModel):
     """A JSON merge patch; `depends_on`, when present, replaces the whole set."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"status": "done", "completed_date": "2027-01-15"}]}
-    )
+    model_config = with_examples({"status": "done", "completed_date": "2027-01-15"})
 
     name: Name = unchanged()
     description: LongText | None = None

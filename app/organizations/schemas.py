@@ -6,8 +6,9 @@ from typing import Annotated
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
+from app.core.examples import with_examples
 from app.core.schemas import OutputModel, PatchModel, unchanged
 
 Threshold = Annotated[
@@ -60,13 +61,8 @@ class OrganizationUpdate(PatchModel):
     time_zone: TimeZone = unchanged()
     default_meeting_hour: MeetingHour = unchanged()
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"risk_alert_threshold": 12},
-                {"time_zone": "Europe/Berlin", "default_meeting_hour": 9},
-            ]
-        }
+    model_config = with_examples(
+        {"risk_alert_threshold": 12}, {"time_zone": "Europe/Berlin", "default_meeting_hour": 9}
     )
 
 

@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
 from app.handoffs.schemas import HandoffChecklist
@@ -96,13 +97,13 @@ class ProjectTemplateCreate(InputModel):
         description="The handoff brief's checklist for projects planned from this template.",
     )
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = with_examples(_EXAMPLE)
 
 
 class ProjectTemplateUpdate(PatchModel):
     """Lists are replaced whole. Projects already planned keep their plan."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"kickoff_within_business_days": 3}]})
+    model_config = with_examples({"kickoff_within_business_days": 3})
 
     name: Name = unchanged()
     description: LongText | None = None

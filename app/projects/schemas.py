@@ -5,8 +5,9 @@ from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import (
@@ -56,17 +57,13 @@ class ProjectCreate(InputModel):
     target_end_date: CalendarDate | None = None
     budget: MoneyInput | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Globex CRM rollout",
-                    "customer_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
-                    "start_date": "2026-12-01",
-                    "target_end_date": "2027-03-31",
-                    "budget": {"amount": "120000.00", "currency": "EUR"},
-                }
-            ]
+    model_config = with_examples(
+        {
+            "name": "Globex CRM rollout",
+            "customer_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
+            "start_date": "2026-12-01",
+            "target_end_date": "2027-03-31",
+            "budget": {"amount": "120000.00", "currency": "EUR"},
         }
     )
 
@@ -79,15 +76,11 @@ class ProjectCreate(InputModel):
 class ProjectUpdate(PatchModel):
     """`health_override` (with a reason) pins the health; `null` returns to the derived one."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "target_end_date": "2027-03-31",
-                    "health_override": "amber",
-                    "health_override_reason": "The customer's data export slipped two weeks.",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "target_end_date": "2027-03-31",
+            "health_override": "amber",
+            "health_override_reason": "The customer's data export slipped two weeks.",
         }
     )
 
@@ -152,7 +145,7 @@ class TransitionCreate(InputModel):
         None, description="When the customer accepted the delivery; needed to close."
     )
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"to_phase": "planning"}]})
+    model_config = with_examples({"to_phase": "planning"})
 
 
 class TransitionPublic(OutputModel):

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel, unchanged
 from app.core.sync import SyncPage
 from app.models import MemberRole, Phase, RaciRole
@@ -45,26 +46,20 @@ class ActivityCreate(InputModel):
     position: Position | None = None
     assignments: Assignments
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Sign off the scope",
-                    "phase": "planning",
-                    "assignments": [
-                        {"member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b", "role": "A"},
-                        {"member_id": "019ab0c4-8a10-7cc1-9a43-5c1e0f1d2a3c", "role": "R"},
-                    ],
-                }
-            ]
+    model_config = with_examples(
+        {
+            "name": "Sign off the scope",
+            "phase": "planning",
+            "assignments": [
+                {"member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b", "role": "A"},
+                {"member_id": "019ab0c4-8a10-7cc1-9a43-5c1e0f1d2a3c", "role": "R"},
+            ],
         }
     )
 
 
 class ActivityUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "Sign off the revised scope", "position": 2}]}
-    )
+    model_config = with_examples({"name": "Sign off the revised scope", "position": 2})
 
     name: Name = unchanged()
     phase: Phase = unchanged()
@@ -101,20 +96,16 @@ class ActivityAssignments(InputModel):
 class RaciMatrixUpdate(InputModel):
     """Every activity of the project, each with all of its letters."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = with_examples(
+        {
+            "activities": [
                 {
-                    "activities": [
-                        {
-                            "name": "Sign off the scope",
-                            "phase": "planning",
-                            "assignments": [
-                                {"member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b", "role": "A"},
-                                {"member_id": "019ab0c4-8a10-7cc1-9a43-5c1e0f1d2a3c", "role": "R"},
-                            ],
-                        }
-                    ]
+                    "name": "Sign off the scope",
+                    "phase": "planning",
+                    "assignments": [
+                        {"member_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b", "role": "A"},
+                        {"member_id": "019ab0c4-8a10-7cc1-9a43-5c1e0f1d2a3c", "role": "R"},
+                    ],
                 }
             ]
         }

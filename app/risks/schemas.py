@@ -5,8 +5,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
@@ -60,35 +61,27 @@ class RiskCreate(InputModel):
     review_date: ReviewDate | None = None
     status: Status = RiskStatus.open
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Customer's SSO team unavailable in January",
-                    "category": "resource",
-                    "probability": 3,
-                    "impact": 4,
-                    "response": "mitigate",
-                    "mitigation_plan": "Book their SSO engineer for the first week of December.",
-                    "contingency_plan": "Go live with password login, SSO in a later release.",
-                    "owner_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
-                    "review_date": "2026-12-15",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "title": "Customer's SSO team unavailable in January",
+            "category": "resource",
+            "probability": 3,
+            "impact": 4,
+            "response": "mitigate",
+            "mitigation_plan": "Book their SSO engineer for the first week of December.",
+            "contingency_plan": "Go live with password login, SSO in a later release.",
+            "owner_id": "019ab0c4-7f3e-7cc1-9a43-5c1e0f1d2a3b",
+            "review_date": "2026-12-15",
         }
     )
 
 
 class RiskUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "probability": 4,
-                    "status": "mitigating",
-                    "mitigation_plan": "Book the customer's DBA for the migration weekend.",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "probability": 4,
+            "status": "mitigating",
+            "mitigation_plan": "Book the customer's DBA for the migration weekend.",
         }
     )
 

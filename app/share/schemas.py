@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
+from app.core.examples import with_examples
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, OutputModel, ShortText
 from app.models import FeedbackCategory, Sentiment, SurveyKind
@@ -25,11 +26,7 @@ class ShareLinkCreate(InputModel):
         default=30, ge=1, le=MAX_DAYS, description=f"1–{MAX_DAYS} days; 30 when absent."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"label": "Globex steering committee", "expires_in_days": 60}]
-        }
-    )
+    model_config = with_examples({"label": "Globex steering committee", "expires_in_days": 60})
 
 
 class ShareLinkPublic(OutputModel):

@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, unchanged
@@ -54,18 +55,14 @@ class StatusReportCreate(InputModel):
     next_steps: LongText | None = None
     lessons_learned: LongText | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "periodic",
-                    "period_start": "2026-11-16",
-                    "period_end": "2026-11-22",
-                    "summary": "Design signed off; build started.",
-                    "customer_summary": "Design approved by your team; build is under way.",
-                    "issues": [{"issue": "Test data late", "solution": "Customer sends Friday"}],
-                }
-            ]
+    model_config = with_examples(
+        {
+            "kind": "periodic",
+            "period_start": "2026-11-16",
+            "period_end": "2026-11-22",
+            "summary": "Design signed off; build started.",
+            "customer_summary": "Design approved by your team; build is under way.",
+            "issues": [{"issue": "Test data late", "solution": "Customer sends Friday"}],
         }
     )
 
@@ -76,14 +73,10 @@ class StatusReportCreate(InputModel):
 
 
 class StatusReportUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "summary": "Data migration rehearsed; cutover on track.",
-                    "next_steps": "Cutover on 14 January.",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "summary": "Data migration rehearsed; cutover on track.",
+            "next_steps": "Cutover on 14 January.",
         }
     )
 

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import EmailStr, Field
 
+from app.core.examples import with_examples
 from app.core.moments import CalendarDate
 from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel
@@ -28,18 +29,14 @@ class SurveyResponseCreate(InputModel):
         default=None, description="When the answer was given (not in the future); today if absent."
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "nps",
-                    "score": 9,
-                    "comment": "The migration went smoothly.",
-                    "respondent_name": "Grace Hopper",
-                    "respondent_email": "grace@example.com",
-                    "collected_on": "2027-03-15",
-                }
-            ]
+    model_config = with_examples(
+        {
+            "kind": "nps",
+            "score": 9,
+            "comment": "The migration went smoothly.",
+            "respondent_name": "Grace Hopper",
+            "respondent_email": "grace@example.com",
+            "collected_on": "2027-03-15",
         }
     )
 

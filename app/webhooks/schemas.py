@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
+from app.core.examples import with_examples
 from app.core.moments import Moment
 from app.core.pagination import Page
 from app.core.schemas import InputModel, OutputModel, PatchModel, ShortText, Url, unchanged
@@ -60,24 +61,18 @@ class WebhookEndpointCreate(InputModel):
 
     _unique_types = field_validator("event_types")(_unique)
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "url": "https://hooks.example.com/handover",
-                    "description": "PM tool sync",
-                    "event_types": ["project.phase_changed", "milestone.missed"],
-                }
-            ]
+    model_config = with_examples(
+        {
+            "url": "https://hooks.example.com/handover",
+            "description": "PM tool sync",
+            "event_types": ["project.phase_changed", "milestone.missed"],
         }
     )
 
 
 class WebhookEndpointUpdate(PatchModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"event_types": ["risk.alert", "project.created"], "enabled": True}]
-        }
+    model_config = with_examples(
+        {"event_types": ["risk.alert", "project.created"], "enabled": True}
     )
 
     url: WebhookUrl = unchanged()
@@ -122,7 +117,7 @@ class WebhookEndpointPage(SyncPage[WebhookEndpointPublic]):
 
 
 class SecretRotation(InputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"grace_period_seconds": 3600}]})
+    model_config = with_examples({"grace_period_seconds": 3600})
 
     grace_period_seconds: int = Field(
         DAY_SECONDS,
@@ -139,7 +134,7 @@ class WebhookTestSent(OutputModel):
 
 
 class DeliveryRecovery(InputModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"since": "2027-01-10T08:00:00Z"}]})
+    model_config = with_examples({"since": "2027-01-10T08:00:00Z"})
 
     since: Moment = Field(
         description="Re-send every `failed` delivery of the endpoint created at or after this."

@@ -5,6 +5,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.examples import with_examples
+
 Version = Annotated[
     int,
     Field(
@@ -42,15 +44,4 @@ def example(*samples: dict[str, Any], **fields: Any) -> ConfigDict:
     merged: dict[str, Any] = {}
     for sample in (*samples, fields):
         merged.update(sample)
-    return ConfigDict(json_schema_extra={"examples": [merged]})
-
-
-def example_of(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's first example (every catalogue model has one)."""
-    extra = model.model_config.get("json_schema_extra")
-    assert isinstance(extra, dict), f"{model.__name__} has no example"
-    examples = extra["examples"]
-    assert isinstance(examples, list)
-    first = examples[0]
-    assert isinstance(first, dict)
-    return first
+    return with_examples(merged)
