@@ -20,7 +20,6 @@ from app.models import ChangeRequest, ChangeRequestMilestone, Milestone, Milesto
 
 class ChangeNotApplicable(Conflict):
     slug = "change-not-applicable"
-    title = "Change Not Applicable"
 
 
 def _moved(due: date, days: int) -> date | None:

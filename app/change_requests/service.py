@@ -70,7 +70,6 @@ class ChangeRequestNotFound(NotFound):
 
 class ChangeRequestFrozen(Conflict):
     slug = "change-request-frozen"
-    title = "Change Request Frozen"
 
 
 async def get_change_request(

@@ -62,6 +62,13 @@ class DomainError(Exception):
     title: ClassVar[str] = "Bad Request"
     headers: ClassVar[dict[str, str] | None] = None
 
+    def __init_subclass__(cls, **options: Any) -> None:
+        """A kind that names only its slug is titled by it: `customer-exists` is "Customer
+        Exists". A title with other capitals or punctuation ("No API Access") is written out."""
+        super().__init_subclass__(**options)
+        if "slug" in vars(cls) and "title" not in vars(cls):
+            cls.title = " ".join(word.capitalize() for word in cls.slug.split("-"))
+
     def __init__(self, detail: str | None = None, *, errors: list[FieldProblem] | None = None):
         super().__init__(detail or self.title)
         self.detail = detail

@@ -22,12 +22,10 @@ class CustomerNotFound(NotFound):
 
 class CustomerExists(Conflict):
     slug = "customer-exists"
-    title = "Customer Exists"
 
 
 class CustomerInUse(Conflict):
     slug = "customer-in-use"
-    title = "Customer In Use"
 
 
 async def get_customer(session: AsyncSession, caller: Caller, customer_id: UUID) -> Customer:

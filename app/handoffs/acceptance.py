@@ -31,12 +31,10 @@ from app.risks.schemas import RiskCreate
 
 class HandoffIncomplete(Conflict):
     slug = "handoff-incomplete"
-    title = "Handoff Incomplete"
 
 
 class HandoffAlreadyAccepted(Conflict):
     slug = "handoff-already-accepted"
-    title = "Handoff Already Accepted"
 
 
 async def _propose_kickoff_if_none(

@@ -16,7 +16,6 @@ WAITING = (HandoffStatus.draft, HandoffStatus.returned)
 
 class HandoffNotAccepted(Conflict):
     slug = "handoff-not-accepted"
-    title = "Handoff Not Accepted"
 
 
 def missing_problems(brief: HandoffBrief) -> list[FieldProblem]:

@@ -49,12 +49,10 @@ class MeetingNotFound(NotFound):
 
 class MeetingNotHeld(Conflict):
     slug = "meeting-not-held"
-    title = "Meeting Not Held"
 
 
 class MeetingNotStarted(Conflict):
     slug = "meeting-not-started"
-    title = "Meeting Not Started"
 
 
 def default_title(kind: MeetingKind) -> str:

@@ -23,12 +23,10 @@ class MemberNotFound(NotFound):
 
 class EmailTaken(Conflict):
     slug = "email-taken"
-    title = "Email Taken"
 
 
 class MemberInUse(Conflict):
     slug = "member-in-use"
-    title = "Member In Use"
 
 
 async def get_member(session: AsyncSession, caller: Caller, member_id: UUID) -> Member:

@@ -35,7 +35,6 @@ class SignOffNotFound(NotFound):
 
 class AlreadySignedOff(Conflict):
     slug = "already-signed-off"
-    title = "Already Signed Off"
 
 
 async def _awaiting(session: AsyncSession, link: ShareLink, milestone_id: UUID) -> Milestone:

@@ -18,7 +18,6 @@ DEFAULT_ORGANIZATION = "default"
 
 class OrganizationExists(Conflict):
     slug = "organization-exists"
-    title = "Organization Exists"
 
 
 class OrganizationNotFound(NotFound):

@@ -66,12 +66,10 @@ class ProjectTemplateNotFound(NotFound):
 
 class TemplateNameTaken(Conflict):
     slug = "template-name-taken"
-    title = "Template Name Taken"
 
 
 class TemplateInUse(Conflict):
     slug = "template-in-use"
-    title = "Template In Use"
 
 
 def built_in_template() -> ProjectTemplatePublic:

@@ -31,7 +31,6 @@ ALLOWED_MOVES: dict[Phase, frozenset[Phase]] = {
 
 class IllegalTransition(Conflict):
     slug = "illegal-transition"
-    title = "Illegal Transition"
 
 
 ARCHIVED = "The project is archived and can no longer change."
@@ -39,7 +38,6 @@ ARCHIVED = "The project is archived and can no longer change."
 
 class ProjectArchived(Conflict):
     slug = "project-archived"
-    title = "Project Archived"
 
 
 def ensure_active(project: Project, detail: str = ARCHIVED) -> None:

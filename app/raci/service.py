@@ -47,7 +47,6 @@ class ActivityNotFound(NotFound):
 
 class TooManyActivities(Conflict):
     slug = "too-many-activities"
-    title = "Too Many Activities"
 
 
 def writable(project: Project) -> Project:

@@ -35,7 +35,6 @@ class StatusReportNotFound(NotFound):
 
 class ReportPublished(Conflict):
     slug = "report-published"
-    title = "Report Published"
 
 
 async def get_report(session: AsyncSession, caller: Caller, report_id: UUID) -> StatusReport:

@@ -35,7 +35,6 @@ class WebhookEndpointNotFound(NotFound):
 
 class WebhookEndpointDisabled(Conflict):
     slug = "webhook-endpoint-disabled"
-    title = "Webhook Endpoint Disabled"
 
 
 async def get_endpoint(session: AsyncSession, caller: Caller, endpoint_id: UUID) -> WebhookEndpoint:

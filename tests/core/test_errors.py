@@ -6,6 +6,7 @@ import httpx
 from fastapi import APIRouter
 from prometheus_client import generate_latest
 
+from app.core.errors import Conflict
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import close_app
@@ -92,3 +93,19 @@ async def test_failed_writes_leave_no_rows(tenant: Tenant) -> None:
     assert response.json()["errors"][0]["loc"] == ["body", "customer_id"]
     assert (await tenant.get("/v1/customers")).json()["items"] == []
     assert (await tenant.get("/v1/projects")).json()["items"] == []
+
+
+def test_a_kind_that_names_only_its_slug_is_titled_by_it() -> None:
+    class TemplateInUse(Conflict):
+        slug = "template-in-use"
+
+    class NoApiAccess(Conflict):
+        slug, title = "no-api-access", "No API Access"
+
+    class Stale(TemplateInUse):
+        pass
+
+    assert (TemplateInUse.title, TemplateInUse.status) == ("Template In Use", 409)
+    assert str(TemplateInUse()) == "Template In Use"
+    assert NoApiAccess.title == "No API Access"
+    assert Stale.title == "Template In Use"
