@@ -13,6 +13,10 @@ SERVER = os.environ.get("HANDOVER_TEST_DATABASE_URL", "")
 ON_POSTGRESQL = pytest.mark.skipif(
     not SERVER.startswith("postgresql"), reason="the benchmarks run on PostgreSQL"
 )
+NEEDS_WRK = pytest.mark.skipif(
+    not (shutil.which("wrk") or shutil.which("hey")),
+    reason="needs wrk or hey (.ci/run installs wrk)",
+)
 
 
 @ON_POSTGRESQL
@@ -52,7 +56,7 @@ def _quick(module: str, output: Path, timeout: int) -> subprocess.CompletedProce
 
 @ON_POSTGRESQL
 @pytest.mark.slow
-@pytest.mark.skipif(not (shutil.which("wrk") or shutil.which("hey")), reason="needs wrk or hey")
+@NEEDS_WRK
 def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path) -> None:
     finished = _quick("bench", tmp_path, timeout=600)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-12000:]
@@ -73,6 +77,7 @@ def test_the_whole_benchmark_runs_quick_and_writes_every_scenario(tmp_path: Path
 
 @ON_POSTGRESQL
 @pytest.mark.slow
+@NEEDS_WRK
 def test_the_crm_handover_benchmark_runs_quick_and_plans_every_deal(tmp_path: Path) -> None:
     finished = _quick("bench.crm_handover", tmp_path, timeout=120)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-6000:]
