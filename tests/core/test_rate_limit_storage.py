@@ -18,7 +18,7 @@ from app.core.ratelimit import RETRY_SECONDS
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
-from tests.replicas import replica
+from tests.replicas import SHARED_REDIS, replica
 from tests.share.helpers import open_and_post, share
 
 
@@ -118,7 +118,7 @@ async def test_a_redis_that_never_answers_costs_a_request_at_most_its_timeout(
 
 
 async def test_readiness_reports_a_redis_that_answers(database_url: str) -> None:
-    async with replica(database_url, rate_limit_storage="redis://127.0.0.1:6379") as client:
+    async with replica(database_url, **SHARED_REDIS) as client:
         ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["rate_limit_storage"] == "ok"
@@ -165,9 +165,10 @@ async def test_once_redis_answers_again_the_replicas_share_one_count_again(
     key = await tenant.key_with(Scope.members_read)  # a new key: a count of its own in Redis
     async with _switchable_redis() as (port, up):
         limits = {"rate_limit": "2/minute", "dispatcher_enabled": False}
+        switchable = {**SHARED_REDIS, "rate_limit_storage": f"redis://127.0.0.1:{port}"}
         async with (
-            replica(database_url, rate_limit_storage=f"redis://127.0.0.1:{port}", **limits) as cut,
-            replica(database_url, rate_limit_storage="redis://127.0.0.1:6379", **limits) as whole,
+            replica(database_url, **switchable, **limits) as cut,
+            replica(database_url, **SHARED_REDIS, **limits) as whole,
         ):
             alone = await cut.get("/v1/members", headers=tenant.headers(key))
             assert alone.status_code == 200  # counted in the process's memory

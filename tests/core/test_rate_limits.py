@@ -15,7 +15,7 @@ from tests.crm.inbound import work
 from tests.crm.samples import canonical_deal, connection, dumps, signed_generic
 from tests.factories import Tenant
 from tests.problems import assert_problem
-from tests.replicas import replica
+from tests.replicas import SHARED_REDIS, replica
 from tests.statements import count_statements
 
 
@@ -51,7 +51,7 @@ async def test_a_refused_write_changes_nothing(tenant: Tenant, database_url: str
 
 
 async def test_replicas_share_one_count_in_redis(tenant: Tenant, database_url: str) -> None:
-    redis = {"rate_limit": "2/minute", "rate_limit_storage": "redis://127.0.0.1:6379"}
+    redis = {"rate_limit": "2/minute", **SHARED_REDIS}
     key = await tenant.key_with(Scope.members_read)  # a new key: a count of its own in Redis
     async with replica(database_url, **redis) as first, replica(database_url, **redis) as second:
         assert (await first.get("/v1/members", headers=tenant.headers(key))).status_code == 200

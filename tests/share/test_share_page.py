@@ -21,7 +21,7 @@ from app.share.service import CHART_WIDTH
 from tests.conftest import close_app, settings_for
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
-from tests.replicas import replica
+from tests.replicas import SHARED_REDIS, replica
 from tests.share.helpers import csrf_of, open_and_post, page_path, post_form, share
 from tests.statements import count_statements
 
@@ -407,8 +407,8 @@ async def test_replicas_share_a_link_count_in_the_rate_limit_storage(
     link = await share(tenant, project["id"])  # a new link: a count of its own in Redis
     shared = {
         "share_submission_limit": "1/hour",
-        "rate_limit_storage": "redis://127.0.0.1:6379",
         "dispatcher_enabled": False,
+        **SHARED_REDIS,
     }
     async with replica(database_url, **shared) as first, replica(database_url, **shared) as second:
         assert (await open_and_post(first, link, "feedback", FEEDBACK)).status_code == 303
