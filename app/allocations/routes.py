@@ -6,7 +6,12 @@ from uuid import UUID
 from fastapi import Query, status
 
 from app.allocations import conflicts, service
-from app.allocations.deps import AllocatedMember, AllocationToChange, ReadableAllocation
+from app.allocations.deps import (
+    AllocatedMember,
+    AllocationToChange,
+    AllocationWindowDep,
+    ReadableAllocation,
+)
 from app.allocations.schemas import (
     AllocationConflicts,
     AllocationCreate,
@@ -18,7 +23,7 @@ from app.core.deps import SessionDep
 from app.core.errors import problem_responses
 from app.core.etag import NOT_MODIFIED
 from app.core.idempotency import IdempotencyDep
-from app.core.moments import CalendarDate, UpdatedSince
+from app.core.moments import CalendarDate
 from app.core.routing import api_router
 from app.core.sync_pages import SyncPageParams, sync_pages
 from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, WritableProject
@@ -26,15 +31,6 @@ from app.projects.deps import ProjectsReader, ProjectsWriter, ReadableProject, W
 SyncPages = Annotated[SyncPageParams, sync_pages("allocations", deletions=True)]
 
 router = api_router("allocations")
-
-WindowStart = Annotated[
-    CalendarDate | None,
-    Query(alias="from", description="Only allocations ending on or after this day."),
-]
-WindowEnd = Annotated[
-    CalendarDate | None,
-    Query(alias="to", description="Only allocations starting on or before this day."),
-]
 
 
 @router.post(
@@ -59,22 +55,13 @@ async def list_project_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     project: ReadableProject,
+    window: AllocationWindowDep,  # its parameters before the page's, as the contract lists them
     page: SyncPages,
     member_id: UUID | None = None,
-    from_date: WindowStart = None,
-    to_date: WindowEnd = None,
-    updated_since: UpdatedSince = None,
 ) -> AllocationPage:
     """List the project's allocations, oldest first."""
     rows = await service.list_allocations(
-        session,
-        caller,
-        page,
-        project_id=project.id,
-        member_id=member_id,
-        from_date=from_date,
-        to_date=to_date,
-        updated_since=updated_since,
+        session, caller, page, window, project_id=project.id, member_id=member_id
     )
     return page.page(rows, AllocationPage)
 
@@ -84,22 +71,13 @@ async def list_member_allocations(
     session: SessionDep,
     caller: ProjectsReader,
     member: AllocatedMember,
+    window: AllocationWindowDep,  # its parameters before the page's, as the contract lists them
     page: SyncPages,
     project_id: UUID | None = None,
-    from_date: WindowStart = None,
-    to_date: WindowEnd = None,
-    updated_since: UpdatedSince = None,
 ) -> AllocationPage:
     """List a member's allocations on every project (archived ones included), oldest first."""
     rows = await service.list_allocations(
-        session,
-        caller,
-        page,
-        member_id=member.id,
-        project_id=project_id,
-        from_date=from_date,
-        to_date=to_date,
-        updated_since=updated_since,
+        session, caller, page, window, member_id=member.id, project_id=project_id
     )
     return page.page(rows, AllocationPage)
 

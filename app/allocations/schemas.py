@@ -1,5 +1,6 @@
 """The allocations contract: a member's share of capacity on a project, and over-allocations."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -88,3 +89,13 @@ class AllocationConflicts(OutputModel):
     from_date: date
     to_date: date
     conflicts: list[AllocationConflict]
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationWindow:
+    """What both allocation lists are narrowed to: the allocations that overlap the days from
+    `start` to `end`, changed since `updated_since` (every bound given must hold)."""
+
+    start: date | None = None
+    end: date | None = None
+    updated_since: datetime | None = None

@@ -5,12 +5,17 @@ and is levelled afterwards.
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.allocations.schemas import MAX_ALLOCATION_DAYS, AllocationCreate, AllocationUpdate
+from app.allocations.schemas import (
+    MAX_ALLOCATION_DAYS,
+    AllocationCreate,
+    AllocationUpdate,
+    AllocationWindow,
+)
 from app.core.auth import Caller
 from app.core.errors import FieldProblem, InvalidInput, NotFound
 from app.core.filters import where_given
@@ -38,19 +43,16 @@ async def list_allocations(
     session: AsyncSession,
     caller: Caller,
     page: PageParams,
+    window: AllocationWindow,
     *,
     project_id: UUID | None = None,
     member_id: UUID | None = None,
-    from_date: date | None = None,
-    to_date: date | None = None,
-    updated_since: datetime | None = None,
 ) -> Sequence[Allocation]:
-    """`from_date`/`to_date` keep the allocations that overlap that window."""
     statement = where_given(
         owned_select(Allocation, caller),
         {Allocation.project_id: project_id, Allocation.member_id: member_id},
-        at_least={Allocation.end_date: from_date, Allocation.updated_at: updated_since},
-        at_most={Allocation.start_date: to_date},
+        at_least={Allocation.end_date: window.start, Allocation.updated_at: window.updated_since},
+        at_most={Allocation.start_date: window.end},
     )
     return (await session.exec(page.keyset(statement, Allocation.id))).all()
 

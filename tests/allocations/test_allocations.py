@@ -289,6 +289,9 @@ async def test_lists_filter_by_member_project_and_overlapping_window(tenant: Ten
         elsewhere["id"],
     ]
     assert await ids(member_url, to="2027-01-14") == [january["id"]]
+    assert await ids(project_url, member_id=ada["id"], **{"from": "2027-02-01"}) == [march["id"]]
+    assert await ids(project_url, updated_since=elsewhere["updated_at"]) == []
+    assert await ids(member_url, updated_since=elsewhere["updated_at"]) == [elsewhere["id"]]
 
 
 async def test_an_archived_projects_allocations_cannot_change(tenant: Tenant) -> None:
