@@ -6,6 +6,7 @@ status — an invalid link a 404 or 410, never a stack trace or a JSON problem.
 """
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Annotated, Any
 from uuid import UUID
@@ -182,11 +183,50 @@ router = APIRouter(route_class=SharePageRoute, include_in_schema=False)
 Token = Annotated[str, Path(min_length=1, max_length=100)]
 
 
-async def _open_link(session: SessionDep, token: Token) -> ShareLink:
-    return await service.open_link(session, token)
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A customer on the page of an open link: the page's addresses, and what a form they post
+    must pass before it is read."""
+
+    request: Request
+    link: ShareLink
+    token: str
+
+    def url(self, page: str, **params: Any) -> str:
+        """The path of one of this link's pages (`show_share_page`, a form's target)."""
+        return self.request.url_for(page, token=self.token, **params).path
+
+    async def admit(self, csrf: str) -> None:
+        """A form post must carry a fresh token of this link's page (else 403), and the link
+        must be within its rate limit (else 429); a refused post is not counted."""
+        if not csrf_token_is_valid(self.request.app.state.settings, self.link.id, csrf):
+            raise PageProblem(
+                403,
+                "This form has expired",
+                "Reload the project page and send your answer again.",
+                back=True,
+            )
+        limiter = submission_limiter(self.request)
+        if not await limiter.allow(self.link.id):
+            wait = await limiter.retry_after(self.link.id)
+            raise PageProblem(
+                429,
+                "Too many answers",
+                "This page has received many answers recently; please try again later.",
+                back=True,
+                headers={"Retry-After": str(wait)},
+            )
+
+    def back_to_page(self, sent: str) -> RedirectResponse:
+        """Post/redirect/get: reloading the page does not send the answer twice."""
+        return RedirectResponse(f"{self.url('show_share_page')}?sent={sent}", status_code=303)
 
 
-OpenLink = Annotated[ShareLink, Depends(_open_link)]
+async def _visit(request: Request, session: SessionDep, token: Token) -> Visit:
+    return Visit(request, await service.open_link(session, token), token)
+
+
+Visiting = Annotated[Visit, Depends(_visit)]
 
 
 @router.get("/share/assets/share.css")
@@ -199,17 +239,15 @@ async def share_stylesheet() -> Response:
 
 @router.get("/share/{token}")
 async def show_share_page(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     sent: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """The project as its customer sees it, with forms for feedback and a survey."""
-    view = await service.customer_view(session, link, today())
-    settings = request.app.state.settings
+    view = await service.customer_view(session, visit.link, today())
+    settings = visit.request.app.state.settings
     return _render(
-        request,
+        visit.request,
         "project.html",
         view=view,
         sent=SENT.get(sent or ""),
@@ -218,125 +256,82 @@ async def show_share_page(
         state_labels=STATE_LABELS,
         categories=[(category.value, name) for category, name in CATEGORY_NAMES.items()],
         sentiments=[(sentiment.value, name) for sentiment, name in SENTIMENT_NAMES.items()],
-        csrf_token=csrf_token(settings, link.id),
-        feedback_url=request.url_for("leave_share_feedback", token=token).path,
-        survey_url=request.url_for("answer_share_survey", token=token).path,
+        csrf_token=csrf_token(settings, visit.link.id),
+        feedback_url=visit.url("leave_share_feedback"),
+        survey_url=visit.url("answer_share_survey"),
         sign_off_urls={
-            line.id: request.url_for(
-                "sign_off_share_milestone", token=token, milestone_id=line.id
-            ).path
+            line.id: visit.url("sign_off_share_milestone", milestone_id=line.id)
             for line in view.sign_offs
         },
         refuse_urls={
-            line.id: request.url_for(
-                "refuse_share_milestone", token=token, milestone_id=line.id
-            ).path
+            line.id: visit.url("refuse_share_milestone", milestone_id=line.id)
             for line in view.sign_offs
         },
         task_urls={
-            task.id: request.url_for("mark_share_task_done", token=token, task_id=task.id).path
-            for task in view.tasks
+            task.id: visit.url("mark_share_task_done", task_id=task.id) for task in view.tasks
         },
         max_text=MAX_TEXT,
     )
 
 
-async def _admit(request: Request, link: ShareLink, token: str) -> None:
-    """A form post must carry a fresh token of this link's page (else 403), and the link must
-    be within its rate limit (else 429); a refused post is not counted."""
-    if not csrf_token_is_valid(request.app.state.settings, link.id, token):
-        raise PageProblem(
-            403,
-            "This form has expired",
-            "Reload the project page and send your answer again.",
-            back=True,
-        )
-    limiter = submission_limiter(request)
-    if not await limiter.allow(link.id):
-        wait = await limiter.retry_after(link.id)
-        raise PageProblem(
-            429,
-            "Too many answers",
-            "This page has received many answers recently; please try again later.",
-            back=True,
-            headers={"Retry-After": str(wait)},
-        )
-
-
-def _back_to_page(request: Request, token: str, sent: str) -> RedirectResponse:
-    """Post/redirect/get: reloading the page does not send the answer twice."""
-    url = request.url_for("show_share_page", token=token).path
-    return RedirectResponse(f"{url}?sent={sent}", status_code=303)
-
-
 @router.post("/share/{token}/feedback")
 async def leave_share_feedback(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     form: Annotated[FeedbackForm, Form()],
 ) -> Response:
     """Feedback from the customer (source `customer`), as if sent through the API."""
-    await _admit(request, link, form.csrf_token)
-    await service.leave_feedback(session, link, form)
-    return _back_to_page(request, token, "feedback")
+    await visit.admit(form.csrf_token)
+    await service.leave_feedback(session, visit.link, form)
+    return visit.back_to_page("feedback")
 
 
 @router.post("/share/{token}/survey")
 async def answer_share_survey(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     form: Annotated[SurveyForm, Form()],
 ) -> Response:
     """A CSAT or NPS answer from the customer, as if sent through the API."""
-    await _admit(request, link, form.csrf_token)
-    await service.answer_survey(session, link, form)
-    return _back_to_page(request, token, "survey")
+    await visit.admit(form.csrf_token)
+    await service.answer_survey(session, visit.link, form)
+    return visit.back_to_page("survey")
 
 
 @router.post("/share/{token}/tasks/{task_id}/done")
 async def mark_share_task_done(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     task_id: UUID,
     form: Annotated[TaskDoneForm, Form()],
 ) -> Response:
     """The customer did one of their tasks: marked done, with their name and this link."""
-    await _admit(request, link, form.csrf_token)
-    await service.mark_task_done(session, link, task_id, form)
-    return _back_to_page(request, token, "task")
+    await visit.admit(form.csrf_token)
+    await service.mark_task_done(session, visit.link, task_id, form)
+    return visit.back_to_page("task")
 
 
 @router.post("/share/{token}/milestones/{milestone_id}/sign-off")
 async def sign_off_share_milestone(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     milestone_id: UUID,
     form: Annotated[SignOffForm, Form()],
 ) -> Response:
     """The customer approves a milestone: their name, the time and this link are recorded."""
-    await _admit(request, link, form.csrf_token)
-    await service.sign_off_milestone(session, link, milestone_id, form)
-    return _back_to_page(request, token, "signed")
+    await visit.admit(form.csrf_token)
+    await service.sign_off_milestone(session, visit.link, milestone_id, form)
+    return visit.back_to_page("signed")
 
 
 @router.post("/share/{token}/milestones/{milestone_id}/refuse")
 async def refuse_share_milestone(
-    request: Request,
+    visit: Visiting,
     session: SessionDep,
-    link: OpenLink,
-    token: Token,
     milestone_id: UUID,
     form: Annotated[RefusalForm, Form()],
 ) -> Response:
     """The customer refuses a sign-off: the reason reaches the team as feedback."""
-    await _admit(request, link, form.csrf_token)
-    await service.refuse_milestone(session, link, milestone_id, form)
-    return _back_to_page(request, token, "refused")
+    await visit.admit(form.csrf_token)
+    await service.refuse_milestone(session, visit.link, milestone_id, form)
+    return visit.back_to_page("refused")
