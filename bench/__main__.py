@@ -72,7 +72,7 @@ def _arguments() -> argparse.Namespace:
     args = parser.parse_args()
     quick = args.quick
     defaults = {
-        "seconds": 3 if quick else 10,
+        "seconds": 1 if quick else 10,
         "rounds": 1 if quick else 2,
         "soak": 2 if quick else 300 if args.full else 30,
         "projects": 2_000 if quick else 100_000,
