@@ -5,7 +5,6 @@ organization: a cursor that was tampered with, or that comes from another list o
 organization, is a 400, never a silently wrong page.
 """
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -20,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from starlette.datastructures import URL
 
+from app.core import base64url
 from app.core.errors import InvalidCursor
 
 DEFAULT_PAGE_SIZE = 50
@@ -42,14 +42,6 @@ class Page(BaseModel, Generic[Item]):
 
     items: list[Item]
     next_cursor: str | None = Field(description="Opaque; absent (null) on the last page.")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 PageT = TypeVar("PageT", bound=Page[Any])
@@ -98,13 +90,13 @@ class PageParams:
     def sign(self, content: dict[str, Any]) -> str:
         """`content` as a cursor of this list and organization."""
         payload = json.dumps(content, separators=(",", ":")).encode()
-        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+        return f"{base64url.encode(payload)}.{base64url.encode(self._signature(payload))}"
 
     def encode(self, last_id: UUID) -> str:
         if self.carried:
             return self.sign({"after": str(last_id), **self.carried})
         payload = f'{{"after":"{last_id}"}}'.encode()  # compact JSON: a UUID needs no escape
-        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+        return f"{base64url.encode(payload)}.{base64url.encode(self._signature(payload))}"
 
     def claimed_after(self) -> UUID | None:
         """The id the cursor names, before its signature is checked (400 if it is malformed)."""
@@ -130,7 +122,7 @@ class PageParams:
         assert self.cursor is not None
         try:
             payload_text, signature_text = self.cursor.split(".")
-            payload, signature = _unb64(payload_text), _unb64(signature_text)
+            payload, signature = base64url.decode(payload_text), base64url.decode(signature_text)
             content = json.loads(payload)
             if "rows" not in content:  # a sync pass's cursor (app/core/sync_pages.py)
                 UUID(content["after"])

@@ -23,7 +23,6 @@ pruned after `sync_retention_days`; a token older than that is a 410, since tomb
 may be gone. A token is signed for the organization, the list (its path) and its filters.
 """
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -41,6 +40,7 @@ from sqlalchemy.types import UserDefinedType
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import base64url
 from app.core.errors import DomainError
 from app.core.pagination import Item, Page
 from app.core.schemas import OutputModel
@@ -96,14 +96,6 @@ class _Named(UserDefinedType[Any]):
 
 
 _XID8, _SNAPSHOT = _Named("xid8"), _Named("pg_snapshot")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text_: str) -> bytes:
-    return base64.urlsafe_b64decode(text_ + "=" * (-len(text_) % 4))
 
 
 async def current_snapshot(session: AsyncSession, settings: Settings) -> str:
@@ -172,14 +164,14 @@ def issue_token(
     issued = int(time.time() if issued_at is None else issued_at)
     payload = json.dumps({"s": snapshot, "t": issued}, separators=(",", ":")).encode()
     signature = _signature(settings, _scope(request, organization_id), payload)
-    return f"{_b64(payload)}.{_b64(signature)}"
+    return f"{base64url.encode(payload)}.{base64url.encode(signature)}"
 
 
 def _opened(token: str) -> tuple[bytes, bytes, str, int]:
     """A token's payload, signature, snapshot and time of issue, unchecked (400 if malformed)."""
     try:
         payload_text, signature_text = token.split(".")
-        payload, signature = _unb64(payload_text), _unb64(signature_text)
+        payload, signature = base64url.decode(payload_text), base64url.decode(signature_text)
         content = json.loads(payload)
         return payload, signature, str(content["s"]), int(content["t"])
     except (ValueError, binascii.Error, KeyError, TypeError) as exc:

@@ -15,7 +15,6 @@ counts on its own; a shared Redis makes it one count for all replicas, and while
 answer each replica counts in its own memory again (app/core/ratelimit.py `counted`).
 """
 
-import base64
 import hashlib
 import hmac
 import time
@@ -26,6 +25,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from app.core import base64url
 from app.core.ratelimit import RateLimiter, limiter_of
 from app.settings import Settings
 
@@ -49,7 +49,7 @@ def _signature(settings: Settings, link_id: UUID, issued_at: int) -> str:
     key = settings.secret_key.get_secret_value().encode()
     message = f"share-form|{link_id}|{issued_at}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return base64url.encode(digest)
 
 
 def csrf_token(settings: Settings, link_id: UUID, now: float | None = None) -> str:

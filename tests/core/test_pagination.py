@@ -9,6 +9,7 @@ from starlette.datastructures import URL
 from app.core.pagination import MAX_PAGE_SIZE, next_url
 from app.models import Member, MemberRole
 from tests.factories import Tenant
+from tests.tokens import with_spare_bits_set
 
 
 async def _add_members(tenant: Tenant, count: int) -> list[str]:
@@ -76,7 +77,15 @@ async def test_tampered_cursor_is_400(tenant: Tenant) -> None:
         .decode()
         .rstrip("=")
     )
-    for bad in (f"{forged_payload}.{signature}", "garbage", "a.b.c", cursor[:-2] + "zz", "%%%."):
+    tampered = (
+        f"{forged_payload}.{signature}",
+        "garbage",
+        "a.b.c",
+        cursor[:-2] + "zz",
+        "%%%.",
+        with_spare_bits_set(cursor),
+    )
+    for bad in tampered:
         response = await tenant.get("/v1/members", params={"cursor": bad})
         assert response.status_code == 400, bad
         assert response.json()["type"] == "urn:handover:problem:invalid-cursor"

@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from tests.factories import Tenant
 from tests.problems import assert_problem
 from tests.risks.helpers import make_risk
+from tests.tokens import with_spare_bits_set
 
 
 async def _all_pages(tenant: Tenant, url: str, **params: Any) -> dict[str, Any]:
@@ -135,6 +136,7 @@ async def test_another_lists_or_filters_token_is_a_400(tenant: Tenant) -> None:
         ("/v1/events", {"sync_token": risks_only["token"]}),
         ("/v1/projects", {"sync_token": projects["token"] + "x"}),
         ("/v1/projects", {"sync_token": "not.a-token"}),
+        ("/v1/projects", {"sync_token": with_spare_bits_set(projects["token"])}),
     ):
         problem = assert_problem(await tenant.get(url, params=params), 400, "invalid-sync-token")
         assert "sync token" in problem["detail"]
