@@ -229,8 +229,8 @@ async def wait_planned(
     workers: list[subprocess.Popen[bytes]],
     within: float,
 ) -> dict[str, Any]:
-    """Poll until every deal has a complete project (or a kept request failed, a worker died, or
-    `within` seconds passed); the figures of the planning."""
+    """Poll until every deal has a complete project and every kept request is finished (or one
+    failed, a worker died, or `within` seconds passed); the figures of the planning."""
     connection = await asyncpg.connect(dsn)
     first_claim = None
     polls = 0
@@ -245,7 +245,8 @@ async def wait_planned(
                 row["lease_until"] is not None or row["outcome"] != "received" for row in kept
             ):
                 first_claim = seen - first_push
-            if counts["complete"] >= deals:
+            # Each deal is planned in a transaction of its own; its request is marked after.
+            if counts["complete"] >= deals and all(row["outcome"] != "received" for row in kept):
                 break
             if any(row["outcome"] == "failed" for row in kept):
                 break
