@@ -20,9 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import serving
 from app.api_keys.service import issue_key
-from app.background import run_background
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
@@ -113,6 +111,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (migrating the embedded SQLite database first)."""
+    from app import serving  # the whole app: imported by the commands that run it, not by all
+
     settings = Settings()
     if settings.environment is Environment.development:
         if not serving.is_loopback(host) and not development_on_network:
@@ -146,6 +146,8 @@ def serve(
 
 
 async def _work(settings: Settings, *, with_clock: bool) -> None:
+    from app.background import run_background  # imported by the commands that run it
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
