@@ -1,8 +1,9 @@
 """Unpadded base64url, as cursors and sync tokens carry their payload and signature.
 
 Decoding is strict: only the exact text `encode` gives is read back. A lenient decoder ignores
-the spare low bits of the last character, so several texts decode to the same bytes, and a
-tampered token could pass its signature check by chance (one tampered character in sixteen).
+the spare low bits of the last character, so one token had sixteen spellings, and a changed last
+character passed the signature check one time in four: not a forgery (the signature's own bits
+still had to match), but a token that is not what was issued must be refused, not read.
 """
 
 import base64
