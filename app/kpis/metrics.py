@@ -100,6 +100,12 @@ class MetricScope:
         return (self.end - self.start).days + 1
 
 
+def _ratio(part: float, whole: float, digits: int) -> float | None:
+    """`part / whole` rounded (a share or a mean), or None when nothing counted: no figure is
+    not a figure of 0."""
+    return round(part / whole, digits) if whole else None
+
+
 @dataclass
 class Figures:
     """Composable parts of the metrics for one group, and the metrics derived from them."""
@@ -127,21 +133,15 @@ class Figures:
 
     @property
     def on_time_milestone_rate(self) -> float | None:
-        if not self.milestones_counted:
-            return None
-        return round(self.milestones_on_time / self.milestones_counted, 3)
+        return _ratio(self.milestones_on_time, self.milestones_counted, 3)
 
     @property
     def average_schedule_slip_days(self) -> float | None:
-        if not self.milestones_counted:
-            return None
-        return round(self.slip_days / self.milestones_counted, 2)
+        return _ratio(self.slip_days, self.milestones_counted, 2)
 
     @property
     def budget_variance(self) -> float | None:
-        if not self.projects_with_costs:
-            return None
-        return round(self.variance_sum / self.projects_with_costs, 3)
+        return _ratio(self.variance_sum, self.projects_with_costs, 3)
 
     @property
     def csat_average(self) -> float | None:
@@ -153,16 +153,11 @@ class Figures:
 
     @property
     def allocation_utilisation(self) -> float | None:
-        capacity = self.allocated_people * self.window_days
-        if not capacity:
-            return None
-        return round(self.allocated_person_days / capacity, 3)
+        return _ratio(self.allocated_person_days, self.allocated_people * self.window_days, 3)
 
     @property
     def scope_change_rate(self) -> float | None:
-        if not self.projects_with_baseline:
-            return None
-        return round(self.scope_change_sum / self.projects_with_baseline, 3)
+        return _ratio(self.scope_change_sum, self.projects_with_baseline, 3)
 
     def value_of(self, metric: KpiMetric) -> float | None:
         value = getattr(self, metric.value)
