@@ -24,6 +24,7 @@ from app.core import sync
 from app.core.auth import hash_key
 from app.core.errors import DomainError
 from app.core.moments import Since
+from app.core.numbers import whole_number
 from app.core.pagination import CURSOR_MAX, DEFAULT_PAGE_SIZE
 from app.core.sync_pages import SyncPageParams
 from app.fastpath import statements
@@ -51,7 +52,8 @@ def _parameters(query_string: bytes) -> dict[str, str] | None:
 def _limit(parameters: dict[str, str]) -> int | None:
     """`limit` as the route reads it, or None where the route answers 422."""
     text = parameters.get("limit", str(DEFAULT_PAGE_SIZE))
-    return int(text) if text.isascii() and text.isdigit() and int(text) >= 1 else None
+    limit = whole_number(text)
+    return limit if limit is not None and limit >= 1 else None
 
 
 def _since(token: str) -> str | None:

@@ -26,6 +26,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from app.core import base64url
+from app.core.numbers import whole_number
 from app.core.ratelimit import RateLimiter, limiter_of
 from app.settings import Settings
 
@@ -62,9 +63,9 @@ def csrf_token_is_valid(
 ) -> bool:
     """Issued for this link by us, and not older than `CSRF_TOKEN_HOURS` (nor from the future)."""
     issued_text, _, signature = token.partition(".")
-    if not issued_text.isdigit():
+    issued_at = whole_number(issued_text, digits=12)  # seconds since 1970
+    if issued_at is None:
         return False
-    issued_at = int(issued_text)
     age = (time.time() if now is None else now) - issued_at
     if not 0 <= age <= CSRF_TOKEN_HOURS * 3600:
         return False

@@ -119,6 +119,27 @@ async def test_a_bad_signature_and_a_stale_timestamp_are_refused(
     assert await projects(tenant) == []
 
 
+@pytest.mark.parametrize(
+    "timestamp",
+    [b"\xb2", b"9" * 400, b"1" * 5000],  # a superscript two (isdigit, not int), floats', int()'s
+    ids=["superscript-two", "beyond-float", "beyond-int"],
+)
+async def test_a_timestamp_that_is_no_time_is_refused_as_missing(
+    tenant: Tenant, timestamp: bytes
+) -> None:
+    hub = await connection(tenant, "hubspot")
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"x-hubspot-request-timestamp", timestamp),  # Starlette reads header bytes as latin-1
+        (b"x-hubspot-signature-v3", b"AAAA"),
+    ]
+    response = await tenant.client.post(
+        hub["path"], content=dumps(hubspot_events(1)), headers=headers
+    )
+    assert_problem(response, 401)
+    assert [r["detail"] for r in await kept(tenant, hub["id"])] == ["missing_headers"]
+
+
 async def test_a_duplicate_delivery_and_a_non_won_stage_change_nothing(
     tenant: Tenant, settings: Settings
 ) -> None:

@@ -49,6 +49,7 @@ async def test_the_lean_change_list_answers_exactly_as_the_route(
         "/v1/projects?limit=0",
         "/v1/projects?limit=two",
         "/v1/projects?limit=%D9%A3",  # an Arabic-Indic three
+        "/v1/projects?limit=" + "9" * 5000,  # beyond what int() reads
         "/v1/projects?limit=+2",
         "/v1/projects?updated_since=2026-01-01T00:00:00",
         "/v1/projects?updated_since=2026-01-01",  # a date alone: the moment's one message

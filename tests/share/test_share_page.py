@@ -290,6 +290,8 @@ async def test_forms_without_a_fresh_token_of_this_page_are_refused(
         f"{issued}.{signature[:-2]}AA",
         csrf_token(settings, link_id, now=time.time() - 13 * 3600),
         csrf_token(settings, link_id, now=time.time() + 600),
+        f"\u00b2.{signature}",  # a digit to str.isdigit(), none to int()
+        f"{'9' * 5000}.{signature}",  # beyond what int() reads
     ):
         fields = FEEDBACK if forged is None else {**FEEDBACK, "csrf_token": forged}
         response = await post_form(tenant.client, link, "feedback", fields)

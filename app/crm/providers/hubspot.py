@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.core.numbers import whole_number
 from app.crm.providers.base import (
     Credentials,
     DealSignal,
@@ -42,9 +43,10 @@ def signature(secret: str, method: str, url: str, body: bytes, timestamp: str) -
 def verify(request: Received, credentials: Credentials, settings: Settings, now: datetime) -> None:
     sent = request.headers.get("x-hubspot-signature-v3")
     timestamp = request.headers.get("x-hubspot-request-timestamp", "")
-    if not sent or not timestamp.isdigit():
+    sent_at_ms = whole_number(timestamp, digits=15)  # milliseconds: 13 digits until 2286
+    if not sent or sent_at_ms is None:
         raise Rejected("missing_headers")
-    age_ms = now.timestamp() * 1000 - int(timestamp)
+    age_ms = now.timestamp() * 1000 - sent_at_ms
     if abs(age_ms) > settings.crm_signature_tolerance_seconds * 1000:
         raise Rejected("stale_timestamp")
     url = request.base_url + request.path
