@@ -63,6 +63,9 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
+SECRET_ROUTES = ("/share/{token}", "/calendars/{secret}.ics")
+
+
 @pytest.mark.slow
 def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     environment: dict[str, str], tmp_path: Path
@@ -114,6 +117,7 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
         feed = httpx.post(f"{base}/v1/projects/{project['id']}/calendar-secret", headers=auth)
         assert feed.json()["url"].startswith(f"{base}/"), feed.text
         assert httpx.get(feed.json()["url"]).status_code == 200
+        assert httpx.get(link.json()["url"]).status_code == 200
 
     output = log_path.read_text()
     assert "WARNING: development mode" in output
@@ -121,6 +125,13 @@ def test_fresh_start_serves_the_api_and_the_cli_issues_keys(
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("event") == "request"]
     assert any(line["request_id"] == "trace-1" and line["status"] == 200 for line in access)
+    # The secret URLs are logged cut short: only their hashes are kept anywhere else.
+    secrets = (link.json()["token"], feed.json()["url"].rsplit("/", 1)[1].removesuffix(".ics"))
+    assert not [secret for secret in secrets if secret in output]
+    assert {line["path"] for line in access if line["route"] in SECRET_ROUTES} == {
+        f"/share/{secrets[0][:8]}…",
+        f"/calendars/{secrets[1][:8]}….ics",
+    }
 
 
 def test_development_mode_serves_on_loopback_only_unless_told(

@@ -36,6 +36,21 @@ def _access_logged() -> bool:
     return logging.getLogger("handover.access").isEnabledFor(logging.INFO)
 
 
+# Path parameters that are bearer secrets: a share link's token, a calendar feed's secret URL.
+SECRET_PATH_PARAMETERS = frozenset({"token", "secret"})
+SHOWN_OF_A_SECRET = 8  # fewer characters than the API's `display_prefix` shows
+
+
+def _logged_path(scope: Scope) -> str:
+    """The path, with its secret segments cut to their first characters: the database keeps only
+    the secrets' hashes, and a log (shipped, kept, read by more people) must not hold more."""
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        if name in SECRET_PATH_PARAMETERS and isinstance(value, str) and value:
+            path = path.replace(value, value[:SHOWN_OF_A_SECRET] + "…")
+    return path
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
@@ -77,7 +92,7 @@ class ObservabilityMiddleware:
                 access_log.info(
                     "request",
                     method=scope["method"],
-                    path=scope["path"],
+                    path=_logged_path(scope),
                     route=route,
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
