@@ -201,6 +201,20 @@ async def _check_api_base_url(url: str | None, settings: Settings) -> None:
         await resolve_target(url, settings)
 
 
+def _require_token_to_move(
+    connection: CrmConnection, changes: dict[str, Any], token_sent: bool
+) -> None:
+    """Where the CRM's API is called changes only with the token sent again (422): the stored
+    token, never shown, would otherwise go to whatever address a `crm:write` key names."""
+    moved = [name for name in ("api_base_url", "company_domain") if name in changes]
+    if moved and not token_sent and connection.api_token_encrypted is not None:
+        message = f"Send api_token again with a new {moved[0]}: the token stays where it was given."
+        raise InvalidInput(
+            message,
+            errors=[FieldProblem(loc=["body", "api_token"], message=message, type="missing")],
+        )
+
+
 async def update_connection(
     session: AsyncSession,
     caller: Caller,
@@ -225,6 +239,7 @@ async def update_connection(
             problem,
             errors=[FieldProblem(loc=["body"], message=problem, type="api_access")],
         )
+    _require_token_to_move(connection, changes, token_sent)
     await _check_api_base_url(changes.get("api_base_url"), settings)
     if changes.get("writeback_enabled", connection.writeback_enabled) and not has_token:
         raise NoApiAccess("Set the connection's api_token first: write-back calls the CRM's API.")

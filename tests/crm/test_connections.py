@@ -84,6 +84,26 @@ async def test_a_template_in_use_stays_and_deleting_a_connection_keeps_its_deals
     assert (await tenant.delete(f"/v1/project-templates/{template['id']}")).status_code == 204
 
 
+async def test_the_token_is_called_only_where_it_was_given(tenant: Tenant) -> None:
+    token = "0123456789abcdef0123456789abcdef01234567"
+    pipe = await connection(tenant, "pipedrive", api_token=token, company_domain="acme")
+    path = f"/v1/crm-connections/{pipe['id']}"
+    for move in ({"api_base_url": "http://127.0.0.1:9"}, {"company_domain": "elsewhere"}):
+        refused = await tenant.patch(path, json=move)
+        assert_problem(refused, 422)
+        assert refused.json()["errors"][0]["loc"] == ["body", "api_token"]
+    assert (await tenant.get(path)).json()["api_base_url"] == "https://acme.pipedrive.com"
+    # the same address again moves nothing; with the token, the connection moves
+    assert (await tenant.patch(path, json={"company_domain": "acme"})).status_code == 200
+    moved = await tenant.patch(path, json={"company_domain": "elsewhere", "api_token": token})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["api_base_url"] == "https://elsewhere.pipedrive.com"
+    # without a token there is nothing to follow the address
+    assert (await tenant.patch(path, json={"api_token": None})).status_code == 200
+    assert (await tenant.patch(path, json={"company_domain": "acme"})).status_code == 200
+    assert (await tenant.get(path)).json()["api_base_url"] == "https://acme.pipedrive.com"
+
+
 async def test_api_access_is_write_only_and_fits_the_provider(tenant: Tenant) -> None:
     token = "pat-na1-0123456789abcdef"
     hub = await connection(tenant, "hubspot", api_token=token)
