@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.moments import drawable
+from app.core.printable import printable
 from app.models import Milestone, Project
 
 PRODUCT_ID = "-//Handover//Calendar feeds//EN"
@@ -178,5 +179,4 @@ async def build_feed(
     for event in sorted(events, key=lambda event: str(event["uid"])):
         calendar.add_component(event)
     calendar.add_missing_timezones()
-    feed: bytes = calendar.to_ical()
-    return feed
+    return printable(calendar.to_ical().decode()).encode()

@@ -17,6 +17,7 @@ from uuid import UUID
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from app.core.moments import drawable
+from app.core.printable import printable
 from app.milestones.schemas import TimelineMilestone
 from app.models import MilestoneStatus
 
@@ -299,7 +300,7 @@ def render_gantt(
                 _arrow(arrows, bars[rows[needed]], rows[needed], bar, index, scale)
     _today(svg, scale, today, plot_bottom)
     _legend(svg, plot_bottom + 14, with_baseline=bool(baselines))
-    return tostring(svg, encoding="unicode", xml_declaration=False)
+    return printable(tostring(svg, encoding="unicode", xml_declaration=False))
 
 
 def _row_middle(row: int) -> float:

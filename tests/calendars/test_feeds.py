@@ -1,6 +1,7 @@
 """Calendar feeds parsed back with `icalendar`: events, dates and zones, stable UIDs, 304s."""
 
 import hashlib
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -51,6 +52,19 @@ async def test_a_project_feed_has_every_milestone_as_an_all_day_event(tenant: Te
     assert str(event["summary"]) == "Go-live (milestone, planned)"
     assert str(event["transp"]) == "TRANSPARENT"
     assert "(milestone, done)" in str(events[f"milestone-{design['id']}@handover"]["summary"])
+
+
+async def test_a_control_character_in_a_name_leaves_the_feed_valid(tenant: Tenant) -> None:
+    project = await tenant.project(name="Globex\x0brollout")  # a vertical tab, pasted
+    await make_milestone(tenant, project["id"], name="Kick\x7foff", due_date=day(5))
+
+    response = await tenant.get(f"/v1/projects/{project['id']}/calendar.ics")
+
+    assert response.status_code == 200, response.text
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", response.content)  # RFC 5545
+    assert str(Calendar.from_ical(response.content)["x-wr-calname"]) == "Globexrollout"
+    (event,) = _events(response.content).values()
+    assert str(event["summary"]) == "Kickoff (milestone, planned)"
 
 
 async def test_uids_stay_and_sequence_grows_when_a_milestone_changes(tenant: Tenant) -> None:

@@ -45,6 +45,18 @@ async def test_the_chart_has_one_bar_per_milestone_and_marks_the_critical_path(
     assert "Globex <rollout>" in texts(root)
 
 
+async def test_a_control_character_in_a_name_leaves_the_chart_readable(tenant: Tenant) -> None:
+    project = await tenant.project(name="Globex\x0brollout")  # a vertical tab, pasted
+    await make_milestone(tenant, project["id"], name="Kick\x1boff", due_date=day(5))
+
+    response = await tenant.get(f"/v1/projects/{project['id']}/timeline", headers=SVG_ACCEPT)
+
+    assert response.status_code == 200, response.text
+    assert {"Globexrollout", "Kickoff"} <= set(texts(parse(response.content)))  # well-formed XML
+    names = await tenant.get(f"/v1/projects/{project['id']}/timeline")
+    assert names.json()["milestones"][0]["name"] == "Kick\x1boff"  # kept as given
+
+
 async def test_json_stays_the_default_and_each_representation_has_its_own_etag(
     tenant: Tenant,
 ) -> None:
