@@ -258,6 +258,7 @@ async def _import_deals(
             if connection_id is None
             else await importer.connection_rules(database, organization.id, connection_id)
         )
+        total = importer.count_rows(path)
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             plan = importer.plan_import(
@@ -265,7 +266,7 @@ async def _import_deals(
             )
             typer.echo(plan.describe(), err=True)
             with Progress(console=Console(stderr=True), transient=False) as progress:
-                task = progress.add_task("Importing deals", total=importer.count_rows(path))
+                task = progress.add_task("Importing deals", total=total)
                 rows = importer.import_deals(
                     database,
                     organization.id,

@@ -12,7 +12,6 @@ What the exports look like, and where their column names come from: `app/deals/e
 """
 
 import csv
-import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app.core.auth import Caller
+from app.core.bounded_json import read_json
 from app.core.errors import DomainError
 from app.crm import service as crm_service
 from app.crm.schemas import DEFAULT_WON_STAGES
@@ -204,7 +204,7 @@ def _canonical_body(cells: dict[str, str]) -> dict[str, Any]:
         if key in cells
     }
     if "line_items" in cells:
-        body["line_items"] = json.loads(cells["line_items"])
+        body["line_items"] = read_json(cells["line_items"])
     return body
 
 
@@ -231,8 +231,17 @@ def _reason(exc: Exception) -> str:
 
 
 def count_rows(path: Path) -> int:
+    """The file's data rows, counted by reading it whole before a row is imported: a file that
+    cannot be read to its end (not UTF-8, a cell over the csv module's 128 KiB) is refused then,
+    not halfway through with projects already made."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+        reader = csv.reader(handle)
+        try:
+            return max(sum(1 for _ in reader) - 1, 0)
+        except UnicodeDecodeError as exc:
+            raise CannotImport("the file is not UTF-8: save the export as CSV UTF-8") from exc
+        except csv.Error as exc:
+            raise CannotImport(f"line {reader.line_num}: {exc}") from exc
 
 
 async def manager_by_email(database: Database, organization_id: UUID, email: str) -> UUID:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from app.deals.exports import Layout, parse_amount
-from app.deals.importer import CannotImport, plan_import
+from app.deals.importer import CannotImport, count_rows, plan_import
 from app.models import CrmSource
 from tests.crm.samples import connection
 from tests.factories import Tenant
@@ -239,19 +239,22 @@ async def test_canonical_rows_with_a_stage_are_won_in_the_usual_won_stages(
     tenant: Tenant, database_url: str, tmp_path: Path
 ) -> None:
     export = tmp_path / "deals.csv"
+    deep = "[" * 5_000 + "]" * 5_000  # past where json.loads gives up
     export.write_text(
-        "external_id,name,customer_name,stage\n"
-        "U-1,Labelled deal,Globex,Closed Won\n"
-        "U-2,Won deal,Initech,won\n"
-        "U-3,Open deal,Umbrella,proposal\n"
-        "U-4,Unstaged deal,Hooli,\n"
+        "external_id,name,customer_name,stage,line_items\n"
+        "U-1,Labelled deal,Globex,Closed Won,\n"
+        "U-2,Won deal,Initech,won,\n"
+        "U-3,Open deal,Umbrella,proposal,\n"
+        "U-4,Unstaged deal,Hooli,,\n"
+        f"U-5,Nested deal,Acme,won,{deep}\n"
     )
 
     result = _import(database_url, export, "--org", str(tenant.organization_id))
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "created 2, existing 0, skipped 2, rejected 0" in result.stdout
+    assert result.returncode == 1, result.stdout + result.stderr  # a rejected row, not a crash
+    assert "created 2, existing 0, skipped 2, rejected 1" in result.stdout
     assert "line 5 (U-4): skipped: no stage" in result.stdout
+    assert "line 6 (U-5): not JSON nested at most 32 deep" in result.stdout
     assert await _project_names(tenant) == ["Labelled deal", "Won deal"]
 
 
@@ -306,6 +309,18 @@ async def test_an_export_without_its_stage_column_is_not_read(
     assert result.returncode == 2
     assert "HubSpot deals export without the column(s) Deal Stage" in result.stderr
     assert await _project_names(tenant) == []
+
+
+def test_a_file_that_cannot_be_read_to_its_end_is_refused_before_any_row(tmp_path: Path) -> None:
+    export = tmp_path / "deals.csv"
+    export.write_bytes(b"external_id,name,stage\nU-1,Globex rollout,won\nU-2,Caf\xe9 deal,won\n")
+    with pytest.raises(CannotImport, match="not UTF-8: save the export as CSV UTF-8"):
+        count_rows(export)  # Excel's "CSV" is Windows-1252
+    export.write_text(f'external_id,name,stage\nU-1,"{"x" * 200_000}",won\n')
+    with pytest.raises(CannotImport, match="line 2: field larger than field limit"):
+        count_rows(export)
+    export.write_text("external_id,name,stage\nU-1,Globex rollout,won\nU-2,Initech pilot,won\n")
+    assert count_rows(export) == 2
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 credentials, and what a request says about deals."""
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.core.bounded_json import MAX_JSON_DEPTH, read_json
 from app.core.errors import FieldProblem
 from app.deals.schemas import CanonicalDeal
 from app.settings import Settings
@@ -85,26 +85,13 @@ class Provider:
     read: Callable[[Received, Credentials], Reading]
 
 
-MAX_JSON_DEPTH = 32  # CRMs nest a few levels; a deeper body only exhausts the stack
-
-
 def json_body(body: bytes) -> Any:
     """The body as JSON, or `Malformed`: not JSON, or nested deeper than `MAX_JSON_DEPTH`
     (which a CRM never sends, and which would break every later reading of it)."""
     try:
-        value = json.loads(body)
-    except (ValueError, RecursionError) as exc:
+        return read_json(body)
+    except ValueError as exc:
         raise Malformed(f"The body is not JSON nested at most {MAX_JSON_DEPTH} deep.") from exc
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if not isinstance(item, dict | list):
-            continue
-        children = item.values() if isinstance(item, dict) else item
-        if children and depth > MAX_JSON_DEPTH:
-            raise Malformed(f"The body is not JSON nested at most {MAX_JSON_DEPTH} deep.")
-        pending.extend((child, depth + 1) for child in children)
-    return value
 
 
 def delivery_key(prefix: str, ids: Iterable[str]) -> str:
