@@ -101,6 +101,19 @@ async def test_a_failed_write_back_is_listed_with_the_crm_answer_and_can_be_retr
     assert_problem(await local_tenant.post(unknown), 404, "not-found")
 
 
+async def test_a_deal_id_names_one_record_of_the_deals_kind_whatever_it_holds(
+    local_tenant: Tenant, salesforce: SalesforceFake, dispatcher: Database
+) -> None:
+    # An id from a signed push or an import is text: it must not walk to another object.
+    crm = Crm("salesforce", salesforce, "../Account/001000000000042AAA")
+    handed = await hand_over(local_tenant, crm)
+    await drain(dispatcher, handed.connection["id"])
+
+    (patched,) = [call for call in salesforce.calls if call.method == "PATCH"]
+    assert patched.path == "/services/data/v62.0/sobjects/Opportunity/../Account/001000000000042AAA"
+    assert salesforce.calls_to("/services/data/v62.0/sobjects/Account") == []
+
+
 async def test_another_organization_sees_no_write_backs(
     local_tenant: Tenant, hubspot: HubSpotFake, dispatcher: Database, local_app: Any
 ) -> None:

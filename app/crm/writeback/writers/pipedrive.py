@@ -8,6 +8,7 @@
 """
 
 from typing import Any
+from urllib.parse import quote
 
 from app.crm.clients.http import CrmHttp
 from app.crm.writeback.writers.base import Sent, attempt, deal_by_deal, mapped, note_html
@@ -26,7 +27,7 @@ class PipedriveWriter:
 
     async def _one(self, external_id: str, state: dict[str, Any]) -> Sent:
         body = {"custom_fields": mapped(state, self.field_map)}
-        path = f"/api/v2/deals/{external_id}"
+        path = f"/api/v2/deals/{quote(external_id, safe='')}"  # one segment, whatever came
         return await attempt(body, lambda: self.http.exchange("PATCH", path, json=body))
 
     async def write_fields(self, states: dict[str, dict[str, Any]]) -> dict[str, Sent]:

@@ -11,6 +11,7 @@
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from app.crm.clients.http import CrmHttp
 from app.crm.clients.salesforce import API_VERSION
@@ -29,7 +30,7 @@ class SalesforceWriter:
 
     async def _one(self, external_id: str, state: dict[str, Any]) -> Sent:
         body = mapped(state, self.field_map)
-        path = f"{SOBJECTS}/Opportunity/{external_id}"
+        path = f"{SOBJECTS}/Opportunity/{quote(external_id, safe='')}"  # one segment, whatever came
         return await attempt(body, lambda: self.http.exchange("PATCH", path, json=body))
 
     async def write_fields(self, states: dict[str, dict[str, Any]]) -> dict[str, Sent]:
