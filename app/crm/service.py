@@ -46,7 +46,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.project_templates.service import require_template
 from app.settings import Settings
-from app.webhooks.safety import resolve_target
+from app.webhooks import service as webhooks_service
 
 DEFAULT_BASIC_AUTH_USERNAME = "handover"
 
@@ -198,7 +198,7 @@ async def create_connection(
 async def _check_api_base_url(url: str | None, settings: Settings) -> None:
     """The CRM's API is reached like a webhook: the same address rules (422 otherwise)."""
     if url is not None:
-        await resolve_target(url, settings)
+        await webhooks_service.check_url(url, settings, field="api_base_url")
 
 
 def _require_token_to_move(

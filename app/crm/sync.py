@@ -71,7 +71,10 @@ async def sync_due(database: Database, http: httpx.AsyncClient) -> int:
     synced = 0
     for connection_id in due:
         if await _claim(database, connection_id, now):
-            await sync_connection(database, http, connection_id)
+            try:
+                await sync_connection(database, http, connection_id)
+            except Exception:  # this connection's trouble: the others are still synced
+                logger.exception("CRM sync failed", connection=str(connection_id))
             synced += 1
     return synced
 
@@ -120,6 +123,9 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
     except (CrmUnavailable, CrmRefused) as exc:
         error = f"{type(exc).__name__}: {exc.reason}"
         logger.warning("CRM sync stopped", connection=str(connection_id), why=error)
+    except Exception as exc:  # an answer the client could not read: shown, tried again later
+        error = f"unexpected error: {type(exc).__name__} (see the worker's log)"
+        logger.exception("CRM sync failed", connection=str(connection_id))
     if connection.sync_cursor is not None and cursor == connection.sync_cursor:
         found = []  # only what changed in the cursor's own second, taken last time
     ids = list(dict.fromkeys([*found, *await _incomplete_deals(database, connection)]))

@@ -101,7 +101,10 @@ async def deliver_batch(
             return route
         target, secrets = route
         async with sending:
-            return await send(client, target, str(event.id), event.payload, secrets)
+            try:
+                return await send(client, target, str(event.id), event.payload, secrets)
+            except Exception as exc:
+                return _unexpected(endpoint, exc)
 
     outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
     deliveries = [delivery for delivery, _, _ in rows]
@@ -133,7 +136,18 @@ async def _route(
         target = await resolve_target(endpoint.url, settings, sending=True)
     except UnsafeWebhookUrl as exc:
         return refused(exc)
+    except Exception as exc:
+        return _unexpected(endpoint, exc)
     return target, secrets
+
+
+def _unexpected(endpoint: WebhookEndpoint, error: Exception) -> Outcome:
+    """A failed attempt of this endpoint's delivery, retried on the schedule: whatever one
+    receiver answers, or however odd its stored URL, the rest of the batch is still recorded
+    (other tenants' deliveries among them, which would otherwise be sent again and again)."""
+    logger.exception("webhook attempt failed unexpectedly", endpoint=str(endpoint.id))
+    # the type alone: the message may hold what PostgreSQL cannot store (NUL); the log has it
+    return Outcome(None, 0, f"unexpected error: {type(error).__name__}", None)
 
 
 def _next_state(

@@ -71,6 +71,10 @@ def check_url_shape(url: str, settings: Settings) -> tuple[str, str, int]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise UnsafeWebhookUrl("The webhook URL has an invalid port.") from exc
+    try:
+        httpx.URL(url)  # stricter than urlsplit: it refuses DEL and other non-printable characters
+    except httpx.InvalidURL as exc:
+        raise UnsafeWebhookUrl(f"The webhook URL cannot be sent to: {exc}") from exc
     return parts.scheme, parts.hostname, port
 
 

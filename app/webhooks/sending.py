@@ -6,11 +6,11 @@ No database here: the dispatcher reads what to send before, and records the outc
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 from standardwebhooks import Webhook
 
+from app.core.retry_after import retry_after_seconds
 from app.models.base import utcnow
 from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request
 
@@ -52,18 +52,6 @@ def signed_headers(event_id: str, body: bytes, secrets: list[str]) -> dict[str, 
     }
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
-
-
 def refused(error: UnsafeWebhookUrl) -> Outcome:
     """No request: the target failed the checks (see app/webhooks/safety.py)."""
     return Outcome(None, 0, f"refused: {error.detail}"[:500], None)
@@ -84,8 +72,8 @@ async def send(
         return int((time.perf_counter() - started) * 1000)
 
     headers = signed_headers(event_id, body, secrets)
-    request = pinned_request(client, target, "POST", target.url, headers, content=body)
     try:
+        request = pinned_request(client, target, "POST", target.url, headers, content=body)
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
             excerpt = b""
@@ -95,6 +83,8 @@ async def send(
                     break
         finally:
             await response.aclose()
+    except httpx.InvalidURL as exc:  # a URL stored before the shape check asked httpx
+        return refused(UnsafeWebhookUrl(f"The webhook URL cannot be sent to: {exc}"))
     except httpx.TimeoutException:
         return Outcome(None, elapsed(), "timeout", None)
     except httpx.HTTPError as exc:
@@ -104,5 +94,5 @@ async def send(
         elapsed(),
         None if response.is_success else f"HTTP {response.status_code}",
         excerpt[:EXCERPT_BYTES].decode(errors="replace"),
-        _retry_after(response),
+        retry_after_seconds(response.headers.get("retry-after")),
     )

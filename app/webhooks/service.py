@@ -65,13 +65,14 @@ def require_enabled(endpoint: WebhookEndpoint) -> None:
         )
 
 
-async def check_url(url: str, settings: Settings) -> None:
-    """`https` to public addresses only (no SSRF): a 422 naming `url` otherwise."""
+async def check_url(url: str, settings: Settings, field: str = "url") -> None:
+    """`https` to public addresses only (no SSRF), and a URL httpx can send to: a 422 naming
+    the body's `field` otherwise."""
     try:
         await resolve_target(url, settings)
     except UnsafeWebhookUrl as exc:
         message = exc.detail or UnsafeWebhookUrl.title
-        problem = FieldProblem(loc=["body", "url"], message=message, type="unsafe_url")
+        problem = FieldProblem(loc=["body", field], message=message, type="unsafe_url")
         raise UnsafeWebhookUrl(message, errors=[problem]) from exc
 
 

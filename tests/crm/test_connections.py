@@ -147,3 +147,23 @@ async def test_api_access_is_write_only_and_fits_the_provider(tenant: Tenant) ->
     sync = await tenant.post(f"{path}/sync")
     assert sync.status_code == 202
     assert sync.json()["next_sync_at"] is not None
+
+
+async def test_an_api_base_url_with_a_control_character_is_refused_on_create_and_patch(
+    tenant: Tenant,
+) -> None:
+    """It matches the contract's pattern and passes the address check, but httpx cannot build a
+    request for it: refused here rather than failing every sync and write-back."""
+    fine = "https://93.184.216.34/api"  # a public literal: no DNS, nothing sent
+    url = fine + "\x7f"
+    token = "pd-token-0123456789"
+    pipe = await connection(tenant, "pipedrive", api_token=token, api_base_url=fine)
+    manager_id = pipe["default_project_manager_id"]
+    body = {"provider": "pipedrive", "name": "P", "default_project_manager_id": manager_id}
+    body |= {"api_token": token, "api_base_url": url}
+    created = await tenant.post("/v1/crm-connections", json=body)
+    assert locations(assert_problem(created, 422)) == {("body", "api_base_url")}
+    patched = await tenant.patch(f"/v1/crm-connections/{pipe['id']}", json={"api_base_url": url})
+    assert locations(assert_problem(patched, 422)) == {("body", "api_base_url")}
+    read = await tenant.get(f"/v1/crm-connections/{pipe['id']}")
+    assert read.json()["api_base_url"] == fine

@@ -9,18 +9,27 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import REGISTRY
 
 from app.crm.clients import client_for
-from app.crm.clients.base import ApiAccess, CrmClient, CrmRefused, CrmUnavailable
+from app.crm.clients.base import ApiAccess, CrmClient, CrmRefused, CrmUnavailable, moment
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.models import CrmSource
 from app.settings import Settings
 from tests.crm.conftest import TOKEN, local_settings
-from tests.crm.fakes import FakeCRM, HubSpotFake, PipedriveFake, SalesforceFake, running
+from tests.crm.fakes import (
+    FakeCRM,
+    HubSpotFake,
+    PipedriveFake,
+    RecordedCall,
+    SalesforceFake,
+    running,
+)
+from tests.crm.fakes.server import Reply
 
 HUBSPOT_WON = ("closedwon",)
 SALESFORCE_WON = ("Closed Won",)
@@ -571,3 +580,88 @@ async def test_oversized_values_are_bounded_not_refused(
     assert deal.requirements == "R" * 10_000
     assert len(deal.line_items) == 200
     assert (deal.amount, deal.currency) == (None, None)
+
+
+# -- answers no CRM documents (the base URL is the tenant's choice: anything may answer) -----------
+# Each is read as the clients read other malformed answers, never an exception that ends the sync
+# round or the write-back batch it arrived in.
+
+
+class _OvercountingSalesforce(SalesforceFake):
+    """Reports its API usage with a number longer than int() reads (4,300 digits)."""
+
+    def rate_limit_headers(
+        self, limit: int, remaining: int, window: float, reset_seconds: float
+    ) -> dict[str, str]:
+        return {"Sforce-Limit-Info": f"api-usage={'9' * 5000}/{limit}"}
+
+
+class _OddSearchHubSpot(HubSpotFake):
+    """Search answers whose next-page count or modification stamps are not what HubSpot sends."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.after: str | None = None
+        self.stamp: str | None = None
+
+    def _search(self, call: RecordedCall, params: dict[str, str]) -> Reply:
+        reply = super()._search(call, params)
+        body: dict[str, Any] = reply.body
+        if self.after is not None:
+            body["paging"] = {"next": {"after": self.after}}
+        for result in body["results"] if self.stamp is not None else []:
+            result["properties"]["hs_lastmodifieddate"] = result["updatedAt"] = self.stamp
+        return reply
+
+
+@pytest.fixture
+def odd_hubspot() -> Iterator[_OddSearchHubSpot]:
+    with running(_OddSearchHubSpot(TOKEN)) as fake:
+        fake.add_deal(1, "Deal 1", "10", updated_at=T0 + timedelta(seconds=1))
+        yield fake
+
+
+async def test_a_salesforce_usage_too_long_to_read_does_not_pause_or_fail_the_call(
+    settings: Settings, http: httpx.AsyncClient
+) -> None:
+    with running(_OvercountingSalesforce(TOKEN)) as salesforce:
+        ids = seed_salesforce(salesforce)
+        access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+        salesforce_client = client(access, settings, http)
+
+        assert list(await salesforce_client.complete(ids)) == ids
+        assert list(await salesforce_client.complete(ids)) == ids  # not held back either
+
+
+@pytest.mark.parametrize(
+    ("after", "next_page"),
+    [
+        ("\u00b2", None),  # a digit to isdigit(), not to int(): no next page
+        ("9" * 5000, f"GTE:{int((T0 + timedelta(seconds=1)).timestamp() * 1000)}:0"),  # past it
+    ],
+)
+async def test_a_hubspot_next_page_count_int_cannot_read_is_handled(
+    odd_hubspot: _OddSearchHubSpot,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    after: str,
+    next_page: str | None,
+) -> None:
+    odd_hubspot.after = after
+    hubspot_client = client(access_to(CrmSource.hubspot, odd_hubspot.base_url), settings, http)
+
+    changed = await hubspot_client.changed_since(T0, None)
+
+    assert (changed.external_ids, changed.next_page) == (["1"], next_page)
+
+
+async def test_a_hubspot_stamp_before_the_first_utc_moment_is_no_stamp(
+    odd_hubspot: _OddSearchHubSpot, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    odd_hubspot.stamp = "0001-01-01T00:00:00+05:00"  # 31 Dec of year 0 in UTC: not a datetime
+    hubspot_client = client(access_to(CrmSource.hubspot, odd_hubspot.base_url), settings, http)
+
+    changed = await hubspot_client.changed_since(T0, None)
+
+    assert (changed.external_ids, changed.last_modified) == (["1"], None)
+    assert moment("0001-01-01T05:00:00+05:00") == datetime(1, 1, 1, tzinfo=UTC)

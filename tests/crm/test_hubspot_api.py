@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from app.db import Database
-from app.models import CrmInboundRequest
+from app.models import CrmConnection, CrmInboundRequest
 from app.models.base import utcnow
 from tests.crm.conftest import TOKEN
 from tests.crm.fakes.hubspot import HubSpotFake
@@ -229,6 +229,32 @@ async def test_a_deal_the_webhooks_lost_is_found_by_the_sync(
     await _push(tenant, hub, 501)
     await work(worker_database())
     assert len(await projects(tenant)) == 1
+
+
+async def test_a_connection_whose_stored_url_cannot_be_called_fails_its_own_sync_only(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """A base URL with DEL, stored before the API refused it: that connection's sync shows why
+    it stopped, and the round still syncs the other connections."""
+    tenant = local_tenant
+    broken = await _hub(tenant, hubspot, name="Stored long ago")
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(CrmConnection)
+            .where(col(CrmConnection.id) == UUID(broken["id"]))
+            .values(api_base_url=hubspot.base_url + "/api\x7f")
+        )
+    hub = await _hub(tenant, hubspot)
+    _a_deal(hubspot, 501)  # won after the connections were made: only a sync finds it
+
+    await work(worker_database())
+
+    [project] = await projects(tenant)
+    assert project["name"] == "Globex CRM rollout"
+    read = (await tenant.get(f"/v1/crm-connections/{hub['id']}")).json()
+    assert (read["last_sync_error"], read["last_synced_at"] is not None) == (None, True)
+    stopped = (await tenant.get(f"/v1/crm-connections/{broken['id']}")).json()
+    assert "unsafe API base URL: The webhook URL cannot be sent to" in stopped["last_sync_error"]
 
 
 @pytest.mark.parametrize("stage", ["closedlost"])

@@ -232,6 +232,63 @@ async def test_retry_after_is_honoured(
     assert delivery.next_attempt_at >= before + timedelta(seconds=119)
 
 
+async def _attempts(database: Database, delivery_id: UUID) -> list[WebhookAttempt]:
+    async with database.transaction(write=False) as session:
+        query = select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+        return list((await session.exec(query)).all())
+
+
+async def test_a_retry_after_that_is_no_number_is_ignored_and_the_whole_batch_recorded(
+    tenant: Tenant, other_tenant: Tenant, hooks_database: Database, http: httpx.AsyncClient
+) -> None:
+    """`²` passes `isdigit()` but not `float()`: the receiver's answer is still an attempt,
+    retried on the schedule, and the other tenant's delivery in the batch is recorded once."""
+    with running_receiver() as odd, running_receiver() as fine:
+        mine, _ = await _endpoint(tenant, hooks_database, odd.url, "project.created")
+        theirs, _ = await _endpoint(other_tenant, hooks_database, fine.url, "project.created")
+        odd.answer(503, headers={"retry-after": "\u00b2"})  # goes out as the byte 0xb2
+        await tenant.project()
+        await other_tenant.project()
+        before = utcnow()
+        await dispatcher.dispatch_once(hooks_database, http)
+    [answered] = await _deliveries(hooks_database, theirs.id)
+    assert (answered.status, answered.attempt_count) == (DeliveryStatus.succeeded, 1)
+    assert len(fine.received) == 1
+    [failed] = await _deliveries(hooks_database, mine.id)
+    assert (failed.status, failed.attempt_count, failed.last_status_code) == (
+        DeliveryStatus.pending,
+        1,
+        503,
+    )
+    assert before <= failed.next_attempt_at <= utcnow() + timedelta(seconds=1)  # schedule: 0 s
+    [attempt] = await _attempts(hooks_database, failed.id)
+    assert (attempt.status_code, attempt.error) == (503, "HTTP 503")
+
+
+async def test_a_stored_url_httpx_cannot_send_to_fails_only_its_own_delivery(
+    tenant: Tenant,
+    other_tenant: Tenant,
+    hooks_database: Database,
+    http: httpx.AsyncClient,
+    receiver: Receiver,
+) -> None:
+    """A URL with DEL, as stored before the API refused it: no request, a refused attempt
+    retried later, and the rest of the batch delivered and recorded."""
+    mine, _ = await _endpoint(tenant, hooks_database, receiver.url + "\x7f", "project.created")
+    theirs, _ = await _endpoint(other_tenant, hooks_database, receiver.url, "project.created")
+    await tenant.project()
+    await other_tenant.project()
+    await dispatcher.dispatch_once(hooks_database, http)
+    assert len(receiver.received) == 1
+    [answered] = await _deliveries(hooks_database, theirs.id)
+    assert answered.status == DeliveryStatus.succeeded
+    [refused] = await _deliveries(hooks_database, mine.id)
+    assert (refused.status, refused.attempt_count) == (DeliveryStatus.pending, 1)
+    [attempt] = await _attempts(hooks_database, refused.id)
+    assert attempt.status_code is None
+    assert (attempt.error or "").startswith("refused: The webhook URL cannot be sent to")
+
+
 async def test_a_leased_delivery_is_not_claimed_twice_until_its_lease_expires(
     tenant: Tenant, hooks_database: Database, receiver: Receiver
 ) -> None:

@@ -112,6 +112,21 @@ async def test_url_must_be_a_bounded_http_url(tenant: Tenant, url: str) -> None:
     assert locations(problem) == {("body", "url")}
 
 
+@pytest.mark.parametrize("character", ["\x7f", "\x01"])
+async def test_a_url_with_a_control_character_is_refused_on_create_and_patch(
+    tenant: Tenant, character: str
+) -> None:
+    """Such a URL matches the contract's pattern and parses, but no request can be built for
+    it: it is refused where it comes in, never left to fail at every send."""
+    url = PUBLIC_URL + character
+    problem = assert_problem(await tenant.post(ENDPOINTS, json={"url": url}), 422)
+    assert locations(problem) == {("body", "url")}
+    created = await make_endpoint(tenant)
+    patched = await tenant.patch(f"{ENDPOINTS}/{created['id']}", json={"url": url})
+    assert locations(assert_problem(patched, 422)) == {("body", "url")}
+    assert (await stored_endpoint(tenant, created["id"])).url == PUBLIC_URL
+
+
 async def test_patch_is_a_merge_patch(tenant: Tenant) -> None:
     created = await make_endpoint(tenant, description="Sync", event_types=["risk.created"])
     url = f"{ENDPOINTS}/{created['id']}"

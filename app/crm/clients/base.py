@@ -175,9 +175,10 @@ def moment(value: Any) -> datetime | None:
         if given.isdigit():
             return datetime.fromtimestamp(int(given) / 1000, UTC)
         parsed = datetime.fromisoformat(given)
+        # year 1 at +05:00 is before the first UTC moment a datetime can hold (OverflowError)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError, OSError):
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def day(value: Any) -> date | None:

@@ -10,20 +10,20 @@ budget is spent (a 429, or a rate-limit header at 0) every call of the connectio
 
 import asyncio
 import json
+import math
 import re
 import time
 import weakref
-from email.utils import parsedate_to_datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
 import structlog
 
+from app.core.retry_after import MAX_SECONDS, retry_after_seconds
 from app.crm.clients.base import ApiAccess, CrmRefused, CrmUnavailable
 from app.crm.metrics import API_CALLS
 from app.models import CrmSource
-from app.models.base import utcnow
 from app.settings import Settings
 from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request, resolve_target
 
@@ -36,7 +36,8 @@ MAX_ATTEMPTS = 4  # a call and up to three retries after 429s we could wait out
 DEFAULT_BACKOFF_SECONDS = 1.0  # a 429 that does not say how long
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 DAILY_BUDGET_PAUSE_SECONDS = 3600.0  # Salesforce's allowance is a rolling 24 h: look again later
-_SFORCE_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+# Bounded numbers: a longer one (int() refuses past 4,300 digits) is a header we cannot read.
+_SFORCE_USAGE = re.compile(r"api-usage=([0-9]{1,18})/([0-9]{1,18})(?![0-9])")
 
 
 def crm_http_client(settings: Settings) -> httpx.AsyncClient:
@@ -68,7 +69,8 @@ class _Budget:
         self.resume_at = 0.0  # time.monotonic()
 
     def pause(self, seconds: float) -> None:
-        self.resume_at = max(self.resume_at, time.monotonic() + seconds)
+        """At most a day: the wait ends up in a CrmUnavailable the caller adds to a datetime."""
+        self.resume_at = max(self.resume_at, time.monotonic() + min(seconds, MAX_SECONDS))
 
     async def wait(self) -> None:
         delay = self.resume_at - time.monotonic()
@@ -91,26 +93,12 @@ def _budget(access: ApiAccess) -> _Budget:
     return budget
 
 
-def _seconds(value: str | None) -> float | None:
-    """`Retry-After`: seconds or an HTTP date."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - utcnow()).total_seconds())
-    except (TypeError, ValueError):
-        return None
-
-
 def _number(headers: httpx.Headers, name: str) -> float | None:
     try:
-        return float(headers[name])
+        number = float(headers[name])
     except (KeyError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _budget_pause(provider: CrmSource, headers: httpx.Headers) -> float | None:
@@ -174,7 +162,7 @@ class CrmHttp:
             return {"x-api-token": self.access.token}
         return {"authorization": f"Bearer {self.access.token}"}
 
-    def _request(
+    def _built(
         self,
         target: Target,
         method: str,
@@ -182,10 +170,16 @@ class CrmHttp:
         params: dict[str, Any] | None,
         json: Any,
     ) -> httpx.Request:
+        """The request, or CrmRefused when httpx cannot build its URL (a base URL stored before
+        the shape check asked httpx, or a path made of what a CRM answered)."""
         url = self.access.base_url + path
-        return pinned_request(
-            self.client, target, method, url, self._auth(), params=params, json=json
-        )
+        try:
+            return pinned_request(
+                self.client, target, method, url, self._auth(), params=params, json=json
+            )
+        except httpx.InvalidURL as exc:
+            self._count("refused")
+            raise CrmRefused(f"the request URL cannot be built: {exc}"[:300]) from exc
 
     async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
         try:
@@ -235,14 +229,14 @@ class CrmHttp:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             async with self._budget.slots:
                 await self._budget.wait()
-                response, body = await self._send(self._request(target, method, path, params, json))
+                response, body = await self._send(self._built(target, method, path, params, json))
             pause = _budget_pause(self.access.provider, response.headers)
             if pause is not None:
                 self._budget.pause(pause)
             status = response.status_code
             if status == 429:
                 self._count("rate_limited")
-                wait = _seconds(response.headers.get("retry-after"))
+                wait = retry_after_seconds(response.headers.get("retry-after"))
                 wait = wait if wait is not None else pause or DEFAULT_BACKOFF_SECONDS
                 if wait > MAX_WAIT_SECONDS or attempt == MAX_ATTEMPTS:
                     raise CrmUnavailable("the CRM's rate limit is spent (429)", retry_after=wait)
@@ -261,7 +255,7 @@ class CrmHttp:
     def _refuse_or_fail(self, status: int, body: Any, headers: httpx.Headers) -> None:
         if status >= 500:
             self._count("unavailable")
-            raise CrmUnavailable(f"HTTP {status}", _seconds(headers.get("retry-after")))
+            raise CrmUnavailable(f"HTTP {status}", retry_after_seconds(headers.get("retry-after")))
         if status == 403 and _salesforce_limit(body):
             self._count("rate_limited")
             raise CrmUnavailable("the CRM's daily API allowance is spent", None)

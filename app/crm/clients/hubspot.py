@@ -305,11 +305,11 @@ class HubSpotClient:
             if (stamp := moment(_props(r).get("hs_lastmodifieddate")) or moment(r.get("updatedAt")))
         ]
         last = max(stamps) if stamps else None
-        next_after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+        offset = _offset(((answer.get("paging") or {}).get("next") or {}).get("after"))
         next_page = None
-        if next_after and str(next_after).isdigit():
-            if int(next_after) + SEARCH_LIMIT <= SEARCH_WINDOW:
-                next_page = f"{operator}:{start_ms}:{int(next_after)}"
+        if offset is not None:
+            if offset + SEARCH_LIMIT <= SEARCH_WINDOW:
+                next_page = f"{operator}:{start_ms}:{offset}"
             elif last is not None:
                 next_page = f"GTE:{_epoch_ms(last)}:0"
         return ChangedPage([str(r["id"]) for r in results], last, next_page)
@@ -365,6 +365,16 @@ def _customer(
             "website": website(props.get("website")) or website(props.get("domain")),
         }
     return {"name": contacts[0].name if contacts else deal_name}
+
+
+def _offset(after: Any) -> int | None:
+    """Search's `paging.next.after`: a count of results, None when there is no usable one (the
+    last page). `isdigit()` alone takes "²", which int() refuses; any number longer than the
+    window's is past it, and int() refuses past 4,300 digits."""
+    text = str(after or "")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= len(str(SEARCH_WINDOW)) else SEARCH_WINDOW
 
 
 def _page(token: str) -> tuple[str, int, int]:

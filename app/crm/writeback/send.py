@@ -18,6 +18,7 @@ Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction ac
 import asyncio
 import random
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -137,7 +138,7 @@ async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]
         by_connection[row.connection_id].append(row)
     results = await asyncio.gather(
         *(
-            _send(settings, client, connections[key], batch, states)
+            _alone(batch, _send(settings, client, connections[key], batch, states))
             for key, batch in by_connection.items()
         )
     )
@@ -161,6 +162,20 @@ def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
     for row_id, deal_id in covered:
         leads[row_id] = lead_of_deal[deal_id]
     return leads
+
+
+async def _alone(
+    rows: list[CrmWriteback], sending: Awaitable[dict[UUID, Sent]]
+) -> dict[UUID, Sent]:
+    """One connection's `_send`, its unexpected trouble kept to its own write-backs (tried again
+    on the schedule): the batch carries other tenants' connections, whose answers must still be
+    recorded, or their updates and notes would be sent again after every lease."""
+    try:
+        return await sending
+    except Exception as exc:
+        logger.exception("write-back failed unexpectedly", connection=str(rows[0].connection_id))
+        failed = Sent(False, None, f"unexpected error: {type(exc).__name__} (see the worker's log)")
+        return {row.id: failed for row in rows}
 
 
 async def _send(

@@ -4,11 +4,19 @@ values, in the CRM's documented shapes; bursts are coalesced; 429s and outages a
 import asyncio
 import time
 from datetime import date, timedelta
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlmodel import col
 
 from app.crm.clients.http import crm_http_client
 from app.db import Database
+from app.models import CrmConnection
+from tests.crm.fakes.hubspot import HubSpotFake
+from tests.crm.fakes.pipedrive import PipedriveFake
 from tests.crm.writeback.conftest import WINDOW_SECONDS
 from tests.crm.writeback.support import (
+    DEAL_IDS,
     PROJECT_URL,
     Crm,
     Handed,
@@ -181,3 +189,28 @@ async def test_a_crm_down_for_a_while_gets_the_latest_state_back(
     ]
     assert retried
     assert retried[-1]["status_code"] in (200, 204)
+
+
+async def test_a_connection_whose_stored_url_cannot_be_called_fails_its_own_write_backs_only(
+    local_tenant: Tenant, hubspot: HubSpotFake, pipedrive: PipedriveFake, dispatcher: Database
+) -> None:
+    """A base URL with DEL, stored before the API refused it, shares a batch with another
+    connection: its write-back fails with the reason, the other deal's update lands once."""
+    fine = await hand_over(local_tenant, Crm("hubspot", hubspot, DEAL_IDS["hubspot"]))
+    broken = await hand_over(local_tenant, Crm("pipedrive", pipedrive, DEAL_IDS["pipedrive"]))
+    async with local_tenant.database.transaction() as session:
+        await session.exec(
+            update(CrmConnection)
+            .where(col(CrmConnection.id) == UUID(broken.connection["id"]))
+            .values(api_base_url=pipedrive.base_url + "/api\x7f")
+        )
+    await asyncio.sleep(WINDOW_SECONDS)  # both first states due: one batch
+
+    await drain(dispatcher, fine.connection["id"])
+    await drain(dispatcher, broken.connection["id"])
+
+    assert len(fine.crm.updates()) == 1
+    assert pipedrive.calls == []
+    [failed] = await writebacks(local_tenant, broken.connection["id"])
+    assert failed["status"] == "failed"
+    assert "unsafe API base URL: The webhook URL cannot be sent to" in failed["crm_answer"]
