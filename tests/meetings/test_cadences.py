@@ -1,9 +1,16 @@
 """Cadences: RFC 5545 rules expanded by dateutil in the meeting's zone, across DST changes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+from dateutil.rrule import rrulestr
+
+from app.clock.sweep import sweep
 from app.meetings import recurrence
+from app.models import MeetingCadence
+from app.models.base import utcnow
+from app.models.meeting import MeetingKind
 from tests.factories import Tenant
 from tests.problems import assert_problem, locations
 from tests.rhythm import ok
@@ -159,3 +166,74 @@ async def test_a_cadence_shows_its_next_starts_and_can_be_changed(tenant: Tenant
     assert [item["id"] for item in listed["items"]] == [cadence["id"]]
     assert (await tenant.delete(url)).status_code == 204
     assert await _window(tenant, project, "2027-03-01T00:00:00Z", "2027-04-01T00:00:00Z") == []
+
+
+# "The Monday that is a 29 February" (2044, 2072, …) and "30 February" (never): dateutil walks
+# either one to the year 9999 unless the expansion is bounded.
+RARE = "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYSETPOS=1"
+NEVER = "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"
+
+
+async def test_a_rule_without_an_occurrence_within_ten_years_is_refused(tenant: Tenant) -> None:
+    project = await tenant.project()
+    url = f"/v1/projects/{project['id']}/cadences"
+    for rule in (RARE, NEVER, "FREQ=YEARLY;BYEASTER=0"):
+        body = {**WEEKLY_BERLIN, "rule": rule, "starts_at": "2027-01-04T10:00:00Z"}
+        problem = assert_problem(await tenant.post(url, json=body), 422)
+        assert locations(problem) == {("body", "rule")}, rule
+    leap_day = {**WEEKLY_BERLIN, "rule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"}
+    assert (await tenant.post(url, json=leap_day)).status_code == 201  # every four years
+
+
+async def _stored(tenant: Tenant, project: dict[str, Any], rule: str) -> UUID:
+    """A cadence as a row written before rules were checked for an occurrence."""
+    cadence = MeetingCadence(
+        organization_id=tenant.organization_id,
+        project_id=UUID(project["id"]),
+        kind=MeetingKind.sync,
+        title="Leap sync",
+        rule=rule,
+        starts_at=datetime(2027, 1, 4, 10, tzinfo=UTC),
+        time_zone="Europe/Berlin",
+        duration_minutes=30,
+    )
+    async with tenant.database.transaction() as session:
+        session.add(cadence)
+    return cadence.id
+
+
+async def test_a_stored_rule_that_never_or_rarely_recurs_is_still_read_and_listed(
+    tenant: Tenant,
+) -> None:
+    project = await tenant.project()
+    never = await _stored(tenant, project, NEVER)
+    rare = await _stored(tenant, project, RARE)
+    assert ok(await tenant.get(f"/v1/cadences/{never}"))["next_starts_at"] == []
+    assert ok(await tenant.get(f"/v1/cadences/{rare}"))["next_starts_at"] == []  # 2044 is far
+    listed = ok(await tenant.get(f"/v1/projects/{project['id']}/cadences"))
+    assert {item["id"] for item in listed["items"]} == {str(never), str(rare)}
+    items = await _window(tenant, project, "2044-01-01T00:00:00Z", "2045-01-01T00:00:00Z")
+    assert [(item["cadence_id"], item["starts_at"]) for item in items] == [
+        (str(rare), "2044-02-29T10:00:00Z")
+    ]
+    await sweep(tenant.database, utcnow() + timedelta(minutes=5))  # the clock reads them too
+
+
+def test_a_window_far_from_the_first_start_has_dateutils_own_occurrences() -> None:
+    """Expanded near the year 9999 and from a later first start, a window still has the very
+    occurrences dateutil finds walking from the first start: across 2100, which is no leap
+    year, and for rules that recur every few periods."""
+    first = datetime(1900, 1, 2, 9, tzinfo=UTC)
+    start, end = datetime(2098, 12, 1, tzinfo=UTC), datetime(2105, 3, 1, tzinfo=UTC)
+    for rule in (
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=MONTHLY;INTERVAL=7;BYDAY=-1FR",
+        "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,TH",
+        "FREQ=DAILY;INTERVAL=5;BYMONTHDAY=1,15",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO",
+    ):
+        walked = rrulestr(rule, dtstart=first.astimezone(recurrence.zone("Europe/Berlin")))
+        expected = [moment.astimezone(UTC) for moment in walked.between(start, end, inc=True)]
+        assert recurrence.between(rule, first, "Europe/Berlin", start, end) == expected, rule
+    leap_days = recurrence.between("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", first, "UTC", start, end)
+    assert [moment.year for moment in leap_days] == [2104]
