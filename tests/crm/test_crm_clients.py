@@ -665,3 +665,19 @@ async def test_a_hubspot_stamp_before_the_first_utc_moment_is_no_stamp(
 
     assert (changed.external_ids, changed.last_modified) == (["1"], None)
     assert moment("0001-01-01T05:00:00+05:00") == datetime(1, 1, 1, tzinfo=UTC)
+
+
+class _DeepHubSpot(HubSpotFake):
+    """Answers a search with JSON nested deeper than the interpreter's recursion limit."""
+
+    def _search(self, call: RecordedCall, params: dict[str, str]) -> Reply:
+        return Reply(200, b"[" * 5_000 + b"]" * 5_000)
+
+
+async def test_an_answer_nested_too_deep_is_an_answer_without_json(
+    settings: Settings, http: httpx.AsyncClient
+) -> None:
+    with running(_DeepHubSpot(TOKEN)) as deep:
+        hubspot_client = client(access_to(CrmSource.hubspot, deep.base_url), settings, http)
+        with pytest.raises(CrmUnavailable, match="HTTP 200 without JSON"):
+            await hubspot_client.changed_since(T0, None)

@@ -9,7 +9,6 @@ budget is spent (a 429, or a rate-limit header at 0) every call of the connectio
 """
 
 import asyncio
-import json
 import math
 import re
 import time
@@ -20,6 +19,7 @@ from uuid import UUID
 import httpx
 import structlog
 
+from app.core.bounded_json import read_json
 from app.core.retry_after import MAX_SECONDS, retry_after_seconds
 from app.crm.clients.base import ApiAccess, CrmRefused, CrmUnavailable
 from app.crm.metrics import API_CALLS
@@ -281,6 +281,6 @@ def _parse(body: bytes) -> Any:
     if not body.strip():
         return None
     try:
-        return json.loads(body)
-    except ValueError:
+        return read_json(body)
+    except ValueError:  # not JSON, or nested deeper than any CRM answers
         return _NotJson(body)

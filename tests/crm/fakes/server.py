@@ -65,7 +65,7 @@ class RecordedCall:
 @dataclass(frozen=True)
 class Reply:
     status: int
-    body: Json = None
+    body: Json | bytes = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -275,7 +275,9 @@ async def _record(request: Request) -> RecordedCall:
     return RecordedCall(request.method, request.url.path, query, body, headers)
 
 
-def _dumps(body: Json) -> bytes:
+def _dumps(body: Json | bytes) -> bytes:
+    if isinstance(body, bytes):  # an answer no JSON encoder writes, sent as it is
+        return body
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
