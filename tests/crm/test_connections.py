@@ -163,7 +163,8 @@ async def test_an_api_base_url_with_a_control_character_is_refused_on_create_and
     body |= {"api_token": token, "api_base_url": url}
     created = await tenant.post("/v1/crm-connections", json=body)
     assert locations(assert_problem(created, 422)) == {("body", "api_base_url")}
-    patched = await tenant.patch(f"/v1/crm-connections/{pipe['id']}", json={"api_base_url": url})
+    moved = {"api_base_url": url, "api_token": token}  # the token goes with a new address
+    patched = await tenant.patch(f"/v1/crm-connections/{pipe['id']}", json=moved)
     assert locations(assert_problem(patched, 422)) == {("body", "api_base_url")}
     read = await tenant.get(f"/v1/crm-connections/{pipe['id']}")
     assert read.json()["api_base_url"] == fine
