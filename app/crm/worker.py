@@ -30,6 +30,7 @@ from uuid import UUID
 
 import httpx
 import structlog
+from cryptography.fernet import InvalidToken
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -266,7 +267,13 @@ async def _plan_connection(
     requests: list[CrmInboundRequest],
 ) -> None:
     """A connection's claimed requests, one after another, on one rate-limited API client."""
-    access = api_access(connection, database.settings)
+    try:
+        access = api_access(connection, database.settings)
+    except InvalidToken:  # stored under another key: its deals still become projects, flagged
+        logger.error(
+            "the connection's API token cannot be decrypted", connection=str(connection.id)
+        )
+        access = None
     client = None
     if access is not None:
         client = client_for(access, CrmHttp(access, database.settings, http))

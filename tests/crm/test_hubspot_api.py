@@ -257,6 +257,30 @@ async def test_a_connection_whose_stored_url_cannot_be_called_fails_its_own_sync
     assert "unsafe API base URL: The webhook URL cannot be sent to" in stopped["last_sync_error"]
 
 
+async def test_a_token_that_cannot_be_decrypted_leaves_its_deals_planned_but_flagged(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """A token stored under another key (a key changed by hand, a row restored from elsewhere)
+    stopped the worker's round, and every connection's batch with it: its deals are now planned
+    as without API access, flagged for completion."""
+    tenant = local_tenant
+    unreadable = await _hub(tenant, hubspot, name="Restored from elsewhere")
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(CrmConnection)
+            .where(col(CrmConnection.id) == UUID(unreadable["id"]))
+            .values(api_token_encrypted=b"gAAAAA-not-ours")
+        )
+    _a_deal(hubspot, 601)
+    await _push(tenant, unreadable, 601)
+
+    await work(worker_database())
+
+    [project] = await projects(tenant)
+    assert (project["name"], project["crm_incomplete"]) == ("HubSpot deal 601", True)
+    assert hubspot.calls == []  # nothing was sent without the token
+
+
 @pytest.mark.parametrize("stage", ["closedlost"])
 async def test_a_won_deal_moved_to_lost_is_flagged_never_closed(
     local_tenant: Tenant,
