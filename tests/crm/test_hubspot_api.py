@@ -231,6 +231,16 @@ async def test_a_deal_the_webhooks_lost_is_found_by_the_sync(
     assert len(await projects(tenant)) == 1
 
 
+async def _stored_before(tenant: Tenant, connection: dict[str, Any], **values: Any) -> None:
+    """The connection's row as the API would no longer write it, written straight."""
+    async with tenant.database.transaction() as session:
+        await session.exec(
+            update(CrmConnection)
+            .where(col(CrmConnection.id) == UUID(connection["id"]))
+            .values(**values)
+        )
+
+
 async def test_a_connection_whose_stored_url_cannot_be_called_fails_its_own_sync_only(
     local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
 ) -> None:
@@ -238,12 +248,7 @@ async def test_a_connection_whose_stored_url_cannot_be_called_fails_its_own_sync
     it stopped, and the round still syncs the other connections."""
     tenant = local_tenant
     broken = await _hub(tenant, hubspot, name="Stored long ago")
-    async with tenant.database.transaction() as session:
-        await session.exec(
-            update(CrmConnection)
-            .where(col(CrmConnection.id) == UUID(broken["id"]))
-            .values(api_base_url=hubspot.base_url + "/api\x7f")
-        )
+    await _stored_before(tenant, broken, api_base_url=hubspot.base_url + "/api\x7f")
     hub = await _hub(tenant, hubspot)
     _a_deal(hubspot, 501)  # won after the connections were made: only a sync finds it
 
@@ -265,12 +270,7 @@ async def test_a_token_that_cannot_be_decrypted_leaves_its_deals_planned_but_fla
     as without API access, flagged for completion."""
     tenant = local_tenant
     unreadable = await _hub(tenant, hubspot, name="Restored from elsewhere")
-    async with tenant.database.transaction() as session:
-        await session.exec(
-            update(CrmConnection)
-            .where(col(CrmConnection.id) == UUID(unreadable["id"]))
-            .values(api_token_encrypted=b"gAAAAA-not-ours")
-        )
+    await _stored_before(tenant, unreadable, api_token_encrypted=b"gAAAAA-not-ours")
     _a_deal(hubspot, 601)
     await _push(tenant, unreadable, 601)
 
