@@ -1,4 +1,4 @@
-"""Unpadded base64url, as cursors and sync tokens carry their payload and signature.
+"""Unpadded base64url, and the `payload.signature` tokens written with it: cursors, sync tokens.
 
 Decoding is strict: only the exact text `encode` gives is read back. A lenient decoder ignores
 the spare low bits of the last character, so one token had sixteen spellings, and a changed last
@@ -20,3 +20,14 @@ def decode(text: str) -> bytes:
     if encode(raw) != text:
         raise binascii.Error("not the canonical base64url of its bytes")
     return raw
+
+
+def signed(payload: bytes, signature: bytes) -> str:
+    """A token: `payload.signature`, both encoded."""
+    return f"{encode(payload)}.{encode(signature)}"
+
+
+def opened(token: str) -> tuple[bytes, bytes]:
+    """A `signed` token's payload and signature, unchecked; a `ValueError` if it is not one."""
+    payload_text, signature_text = token.split(".")
+    return decode(payload_text), decode(signature_text)

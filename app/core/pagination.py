@@ -90,13 +90,13 @@ class PageParams:
     def sign(self, content: dict[str, Any]) -> str:
         """`content` as a cursor of this list and organization."""
         payload = json.dumps(content, separators=(",", ":")).encode()
-        return f"{base64url.encode(payload)}.{base64url.encode(self._signature(payload))}"
+        return base64url.signed(payload, self._signature(payload))
 
     def encode(self, last_id: UUID) -> str:
         if self.carried:
             return self.sign({"after": str(last_id), **self.carried})
         payload = f'{{"after":"{last_id}"}}'.encode()  # compact JSON: a UUID needs no escape
-        return f"{base64url.encode(payload)}.{base64url.encode(self._signature(payload))}"
+        return base64url.signed(payload, self._signature(payload))
 
     def claimed_after(self) -> UUID | None:
         """The id the cursor names, before its signature is checked (400 if it is malformed)."""
@@ -121,8 +121,7 @@ class PageParams:
     def _parts(self) -> tuple[bytes, bytes]:
         assert self.cursor is not None
         try:
-            payload_text, signature_text = self.cursor.split(".")
-            payload, signature = base64url.decode(payload_text), base64url.decode(signature_text)
+            payload, signature = base64url.opened(self.cursor)
             content = json.loads(payload)
             if "rows" not in content:  # a sync pass's cursor (app/core/sync_pages.py)
                 UUID(content["after"])

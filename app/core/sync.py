@@ -164,14 +164,13 @@ def issue_token(
     issued = int(time.time() if issued_at is None else issued_at)
     payload = json.dumps({"s": snapshot, "t": issued}, separators=(",", ":")).encode()
     signature = _signature(settings, _scope(request, organization_id), payload)
-    return f"{base64url.encode(payload)}.{base64url.encode(signature)}"
+    return base64url.signed(payload, signature)
 
 
 def _opened(token: str) -> tuple[bytes, bytes, str, int]:
     """A token's payload, signature, snapshot and time of issue, unchecked (400 if malformed)."""
     try:
-        payload_text, signature_text = token.split(".")
-        payload, signature = base64url.decode(payload_text), base64url.decode(signature_text)
+        payload, signature = base64url.opened(token)
         content = json.loads(payload)
         return payload, signature, str(content["s"]), int(content["t"])
     except (ValueError, binascii.Error, KeyError, TypeError) as exc:
