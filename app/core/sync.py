@@ -48,9 +48,10 @@ from app.models.base import utcnow
 from app.models.sync import DeletedRow
 from app.settings import Settings
 
-# A token carries a snapshot: about 16 characters per transaction running when it was taken, so
-# this bounds a token at some 60 concurrent writers' transactions, and a URL stays short.
-SYNC_TOKEN_MAX = 1024
+SYNC_TOKEN_MAX = 1024  # a URL stays short
+# A snapshot names every transaction running when it was taken, and a token or a pass's cursor
+# carries it: what it may spell out and still fit in either (`kept_short`).
+SNAPSHOT_MAX = 560
 SIGNED_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 # Not part of a token's scope: paging, the token itself, and the moment filters a token replaces.
 UNSCOPED = frozenset({"limit", "cursor", "sync_token", "updated_since", "since"})
@@ -105,6 +106,25 @@ async def current_snapshot(session: AsyncSession, settings: Settings) -> str:
     else:
         statement = text("SELECT pg_current_snapshot()::text")
     return str((await session.exec(statement)).scalar_one())  # type: ignore[call-overload]
+
+
+def kept_short(snapshot: str) -> str:
+    """`snapshot`, or, when it names more running transactions than a token can carry, the same
+    snapshot ending at the first one it leaves out. Everything from that transaction on counts as
+    not yet committed, so a pass reads it later, perhaps again (a row may come twice), never not:
+    a busy database must not hand a poller a token it cannot send back."""
+    if len(snapshot) <= SNAPSHOT_MAX:
+        return snapshot
+    oldest, _, running = snapshot.split(":")
+    ids = running.split(",")  # ascending, as PostgreSQL writes them
+    room = SNAPSHOT_MAX - len(oldest) - 2
+    kept, used = 0, 0  # the first `kept` ids, with their commas, take `used` characters
+    while kept + 1 < len(ids):
+        more = used + len(ids[kept]) + (1 if kept else 0)
+        if more + len(ids[kept + 1]) > room:
+            break
+        kept, used = kept + 1, more
+    return f"{oldest}:{ids[kept]}:{','.join(ids[:kept])}"
 
 
 def _visible(position: Any, snapshot: str) -> ColumnElement[bool]:

@@ -86,6 +86,7 @@ class SyncPageParams(PageParams):
         """Where the page stands: the snapshot it reads within (`snapshot`, taken now, on a first
         page; the one its cursor carries after) and, in a pass, where the last page stopped
         (400 for a cursor not issued for this list, or of a listing in a pass)."""
+        snapshot = snapshot and sync.kept_short(snapshot)
         if self.since is None:
             self.upper = snapshot if self.cursor is None else self.verified().get("upper")
             if self.upper is not None:
