@@ -1,5 +1,5 @@
-"""Writing a row: what a merge patch changes, setting it, and the flush whose refused
-constraint is the domain's conflict."""
+"""Writing a row: what a merge patch changes, setting it, its new version before its lists,
+and the flush whose refused constraint is the domain's conflict."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import DomainError
+from app.models.base import Timestamped, utcnow
 
 
 def new_values(row: object, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -20,6 +21,17 @@ def assign(row: object, values: Mapping[str, Any]) -> None:
     """Set each field of the row to its value (a merge patch's changes, checked before)."""
     for field, value in values.items():
         setattr(row, field, value)
+
+
+async def claim(session: AsyncSession, row: Timestamped) -> None:
+    """Give the row its new version now, before replacing the lists stored beside it (a
+    milestone's dependencies, a lesson's tags, a project's parts).
+
+    The version's UPDATE holds the row until commit and checks the version this transaction
+    read: a concurrent writer of the same row waits, then finds its version stale (a 412),
+    instead of inserting the same keys as ours (a 500) or mixing its rows with ours."""
+    row.updated_at = utcnow()
+    await session.flush()
 
 
 async def flush_or(session: AsyncSession, error: DomainError) -> None:

@@ -11,7 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
+from app.core.errors import PreconditionFailed
 from app.core.pagination import PageParams
+from app.core.writes import flush_or
 from app.handoffs.checklist import TEXT_ITEMS, item_values, items_of, missing_items
 from app.handoffs.schemas import (
     HandoffBriefPublic,
@@ -142,7 +144,10 @@ async def stored_brief(session: AsyncSession, project: Project) -> HandoffBrief:
         brief = unrequired_brief(project)
         brief.version = 1
         session.add(brief)
-        await session.flush()
+        # A concurrent first write stored the project's one brief: ours is stale, as any race's
+        # loser's is (a 412).
+        meanwhile = "The brief was stored by another request meanwhile; fetch it and retry."
+        await flush_or(session, PreconditionFailed(meanwhile))
     return brief
 
 

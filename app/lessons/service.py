@@ -17,7 +17,7 @@ from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.sync_pages import SyncPageParams
 from app.core.tenancy import get_owned, owned_by
-from app.core.writes import assign, new_values
+from app.core.writes import assign, claim, new_values
 from app.lessons import search
 from app.lessons.schemas import (
     LessonCreate,
@@ -27,7 +27,6 @@ from app.lessons.schemas import (
     LessonUpdate,
 )
 from app.models import Lesson, LessonTag, Meeting, MeetingKind, Project
-from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
 
 REVIEW_MEETINGS = frozenset({MeetingKind.retrospective, MeetingKind.post_project_review})
@@ -178,13 +177,12 @@ async def update_lesson(session: AsyncSession, lesson: Lesson, data: LessonUpdat
     changes = data.changes()
     tags = changes.pop("tags", None)
     changes = new_values(lesson, changes)
-    if tags is not None:
-        await _replace_tags(session, lesson, tags)
     if not changes and tags is None:
         return lesson
     assign(lesson, changes)
-    lesson.updated_at = utcnow()  # a new version even when only the tags changed
-    await session.flush()
+    await claim(session, lesson)  # a new version even when only the tags changed
+    if tags is not None:
+        await _replace_tags(session, lesson, tags)
     return lesson
 
 

@@ -17,7 +17,7 @@ from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
-from app.core.writes import new_values
+from app.core.writes import assign, claim, new_values
 from app.members.service import require_members
 from app.milestones import dependency_rules
 from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUpdate
@@ -278,15 +278,13 @@ async def update_milestone(
     await _check_dependencies(session, caller, milestone, state["due_date"], depends_on, current)
     changed = new_values(milestone, {**changes, **state})
     if set(depends_on) != set(current):
-        await dependency_rules.replace_dependencies(session, milestone.id, depends_on)
         changed["depends_on"] = depends_on
     if not changed:
         return present(milestone, current, today)
-    for field, value in changed.items():
-        if field != "depends_on":
-            setattr(milestone, field, value)
-    milestone.updated_at = utcnow()  # a new version even when only the dependencies changed
-    await session.flush()
+    assign(milestone, {field: changed[field] for field in changed.keys() - {"depends_on"}})
+    await claim(session, milestone)  # a new version even when only the dependencies changed
+    if "depends_on" in changed:
+        await dependency_rules.replace_dependencies(session, milestone.id, depends_on)
     await record_change(session, "milestone.updated", milestone, changed)
     if "status" in changed:
         await _record_status(session, milestone, today)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.writes import claim
 from app.db import before_commit
 from app.kpis.service import evaluate_project_kpis
 from app.models import (
@@ -132,17 +133,12 @@ async def _project_ids(session: AsyncSession, owed: Iterable[tuple[type[Any], UU
 
 
 async def claim_project(session: AsyncSession, project: Project) -> None:
-    """Give the project its new version now, before replacing many of its parts at once.
-
-    The version's UPDATE holds the project's row until commit, and checks the version this
-    transaction read: a concurrent replacement of the same parts waits, then finds its version
-    stale (a 412), instead of mixing its rows with ours. Settling later re-evaluates the KPIs and
-    health but gives no second version."""
+    """Give the project its new version now, before replacing many of its parts at once
+    (`claim`). Settling later re-evaluates the KPIs and health but gives no second version."""
     claimed: set[UUID] = session.info.setdefault(_CLAIMED, set())
     if project.id in claimed:
         return  # one new version per transaction
-    project.updated_at = utcnow()
-    await session.flush()
+    await claim(session, project)
     claimed.add(project.id)
 
 
