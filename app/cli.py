@@ -159,7 +159,10 @@ async def _work(settings: Settings, *, with_clock: bool) -> None:
 @cli.command()
 def worker(
     clock: Annotated[
-        bool, typer.Option(help="Run the clock too (--no-clock: deliver webhooks only).")
+        bool,
+        typer.Option(
+            help="Run the clock too (--no-clock: the CRM work and webhook deliveries only)."
+        ),
     ] = True,
 ) -> None:
     """Plan kept CRM requests, sync CRMs, deliver webhooks and run the clock (several

@@ -105,3 +105,10 @@ def test_a_database_out_of_reach_and_an_unsafe_setting_are_said_in_one_line(
         _handover(["orgs", "create", "acme"], tmp_path, HANDOVER_ENVIRONMENT="production")
     )
     assert "HANDOVER_SECRET_KEY must be set" in line
+
+
+def test_the_worker_says_what_it_keeps_without_the_clock() -> None:
+    """`--no-clock` leaves out the clock only: the CRM work and the deliveries go on."""
+    shown = CliRunner().invoke(cli, ["worker", "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0
+    assert "--no-clock: the CRM work and webhook deliveries only" in " ".join(shown.output.split())
