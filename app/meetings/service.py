@@ -13,7 +13,7 @@ from app.core.auth import Caller
 from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.outbox import record_change
 from app.core.tenancy import get_owned
-from app.core.writes import assign
+from app.core.writes import assign, flush_or
 from app.meetings import recurrence
 from app.meetings.schemas import (
     AttendeeInput,
@@ -53,6 +53,10 @@ class MeetingNotHeld(Conflict):
 
 class MeetingNotStarted(Conflict):
     slug = "meeting-not-started"
+
+
+class OccurrencePlanned(Conflict):
+    slug = "occurrence-planned"
 
 
 def default_title(kind: MeetingKind) -> str:
@@ -267,7 +271,10 @@ async def create_meeting(
         title=data.title or default_title(data.kind),
     )
     session.add(meeting)
-    await session.flush()
+    # One meeting stands for an occurrence (a unique key): planned before, or by a concurrent
+    # request, it is a 409 rather than a second meeting.
+    planned = "A meeting already stands for this occurrence of the cadence: change that one."
+    await flush_or(session, OccurrencePlanned(planned))
     await replace_attendees(session, meeting, data.attendees)
     return meeting
 

@@ -1,5 +1,6 @@
 """Cadences: RFC 5545 rules expanded by dateutil in the meeting's zone, across DST changes."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -116,6 +117,36 @@ async def test_a_held_occurrence_stands_in_for_the_scheduled_one(tenant: Tenant)
     }
     problem = assert_problem(await tenant.post(url, json=not_one), 422)
     assert locations(problem) == {("body", "occurrence_starts_at")}
+
+
+async def test_an_occurrence_is_planned_once_even_by_concurrent_requests(tenant: Tenant) -> None:
+    """A second meeting for one occurrence (the same instant, written in any offset) is a 409
+    `occurrence-planned`, also when both are sent at once: never a second meeting or a 500."""
+    project = await tenant.project()
+    cadence = await _cadence(tenant, project)
+    url = f"/v1/projects/{project['id']}/meetings"
+
+    def standing_for(occurrence: str) -> dict[str, Any]:
+        return {
+            "kind": "sync",
+            "starts_at": occurrence,
+            "cadence_id": cadence["id"],
+            "occurrence_starts_at": occurrence,
+        }
+
+    first = ok(await tenant.post(url, json=standing_for("2027-03-23T10:00:00+01:00")), 201)
+    again = await tenant.post(url, json=standing_for("2027-03-23T09:00:00Z"))
+    assert_problem(again, 409, "occurrence-planned")
+
+    at_once = await asyncio.gather(
+        *(tenant.post(url, json=standing_for("2027-03-30T10:00:00+02:00")) for _ in range(6))
+    )
+    assert sorted(response.status_code for response in at_once) == [201] + [409] * 5
+    items = await _window(tenant, project, "2027-03-22T00:00:00Z", "2027-04-01T00:00:00Z")
+    assert [item["meeting_id"] for item in items] == [
+        first["id"],
+        next(r.json()["id"] for r in at_once if r.status_code == 201),
+    ]
 
 
 async def test_rules_that_are_not_meeting_cadences_are_refused(tenant: Tenant) -> None:
