@@ -122,7 +122,10 @@ async def _reassess(session: AsyncSession, kpi: Kpi) -> None:
     makes a project amber)."""
     await evaluate(session, kpi)
     if kpi.project_id is not None:
-        project = await session.get(Project, kpi.project_id)
+        # Locked and read again: a concurrent change of the project is waited for, not a 412.
+        project = await session.get(
+            Project, kpi.project_id, with_for_update={"key_share": True}, populate_existing=True
+        )
         assert project is not None  # the foreign key guarantees it
         await refresh_health(session, project)
 
@@ -148,7 +151,10 @@ async def list_measurements(
 async def add_measurement(
     session: AsyncSession, kpi: Kpi, data: KpiMeasurementCreate
 ) -> KpiMeasurement:
-    """Only custom targets are measured by hand; built-in ones are computed from the data."""
+    """Only custom targets are measured by hand; built-in ones are computed from the data.
+    Measurements sent at once take turns: each re-evaluates the target as the one before left
+    it (a measurement adds, it changes nothing another writer could have read)."""
+    await session.refresh(kpi, with_for_update={"key_share": True})
     if kpi.metric is not KpiMetric.custom:
         raise MeasuredFromData(
             f"`{kpi.metric}` is computed from the project's data; only `custom` targets take "

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -103,6 +104,8 @@ NOT_PARTS: dict[type[Any], str] = {
     HandoffBriefVersion: "the brief's history",
 }
 
+# What a project's parts change, not what it is: a write of its parts moves these only.
+_DERIVED = frozenset({"version", "updated_at", "change_position", "health"})
 _CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes
 _CLAIMED = "handover.projects_claimed"  # in `session.info`: projects already given a new version
 
@@ -117,6 +120,15 @@ def _note_parts_written(session: Session, _context: Any, _instances: Any) -> Non
         elif type(row) in CHILD_PARTS:
             column, parent = CHILD_PARTS[type(row)]
             owed.add((parent, getattr(row, column)))
+
+
+def _own_state(project: Project) -> tuple[Any, ...]:
+    """The project's own fields, as this transaction sees them."""
+    return tuple(
+        getattr(project, column.key)
+        for column in Project.__table__.columns  # type: ignore[attr-defined]
+        if column.key not in _DERIVED
+    )
 
 
 async def _project_ids(session: AsyncSession, owed: Iterable[tuple[type[Any], UUID]]) -> set[UUID]:
@@ -159,9 +171,24 @@ async def settle_changed_projects(session: AsyncSession) -> None:
         project_ids = await _project_ids(session, owed)
         if not project_ids:
             continue
-        projects = (
-            await session.exec(select(Project).where(col(Project.id).in_(project_ids)))
-        ).all()
+        # Locked, and read again once locked: a concurrent writer of the same project's other
+        # parts is waited for, and its new version is the one ours builds on. A 412 is for a
+        # writer whose checks read the project (phase, archive, budget…) before it changed.
+        read = {
+            row.id: _own_state(row)
+            for row in session.identity_map.values()
+            if isinstance(row, Project) and row.id in project_ids
+        }
+        locked = (
+            select(Project)
+            .where(col(Project.id).in_(project_ids))
+            .order_by(col(Project.id))
+            .with_for_update(key_share=True)  # as the UPDATE: the parts' keys name it meanwhile
+            .execution_options(populate_existing=True)
+        )
+        projects = (await session.exec(locked)).all()
+        if any(_own_state(row) != read[row.id] for row in projects if row.id in read):
+            raise StaleDataError("the project changed while its part was written")
         claimed = session.info.get(_CLAIMED, set())
         for project in projects:
             if project.id not in claimed:

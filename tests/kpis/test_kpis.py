@@ -1,5 +1,6 @@
 """KPI targets: exact values of the built-in metrics, status, trend, and their events."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -226,6 +227,29 @@ async def test_a_target_past_its_due_date_and_not_met_is_missed(tenant: Tenant) 
     assert [event["kpi_id"] for event in await _events(tenant, "kpi.missed")] == [target["id"]]
     await tenant.post(f"/v1/kpis/{target['id']}/measurements", json={"value": 3})
     assert len(await _events(tenant, "kpi.missed")) == 1
+
+
+async def test_measurements_sent_at_once_all_land_and_the_target_reads_the_latest(
+    tenant: Tenant,
+) -> None:
+    """A measurement adds: those a script sends in parallel are each a 201 (a measurement's
+    operation documents no 412), and the target is evaluated from the latest of them."""
+    project = await tenant.project()
+    due = (today() + timedelta(days=30)).isoformat()
+    target = await kpi(tenant, f"/v1/projects/{project['id']}/kpis", "custom", 100, due_date=due)
+    url = f"/v1/kpis/{target['id']}/measurements"
+    start = datetime.now(UTC) - timedelta(days=8)
+    sent = await asyncio.gather(
+        *(
+            tenant.post(
+                url, json={"value": 10 * n, "measured_at": (start + timedelta(days=n)).isoformat()}
+            )
+            for n in range(8)
+        )
+    )
+    assert [answer.status_code for answer in sent] == [201] * 8, [answer.text for answer in sent]
+    assert len((await tenant.get(url)).json()["items"]) == 8
+    assert (await read(tenant, target["id"]))["current_value"] == 70
 
 
 async def test_measurements_are_for_custom_targets_only_and_not_from_the_future(

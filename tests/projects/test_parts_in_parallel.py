@@ -1,0 +1,75 @@
+"""Writers of one project's different parts at once: each gets its part, and the project a new
+version on top of the others' (docs/api.md, "API conventions"). A writer whose checks read the
+project before the project itself changed is still refused with a 412."""
+
+import asyncio
+from datetime import date, timedelta
+from uuid import UUID
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import col, select
+
+from app.core.auth import Caller, Scope
+from app.customer_tasks import service as customer_tasks
+from app.customer_tasks.schemas import CustomerTaskCreate
+from app.models import CustomerTask
+from app.projects.service import get_project
+from tests.factories import Tenant
+
+EACH = 6
+
+
+async def test_parts_added_at_once_all_land_and_each_moves_the_project(tenant: Tenant) -> None:
+    project = await tenant.project()
+    url = f"/v1/projects/{project['id']}"
+    member = await tenant.member()
+    start = date.today()
+
+    def allocation(n: int) -> dict[str, object]:
+        begins = start + timedelta(days=20 * n)
+        return {
+            "member_id": member["id"],
+            "start_date": str(begins),
+            "end_date": str(begins + timedelta(days=9)),
+            "percent": 50,
+        }
+
+    answers = await asyncio.gather(
+        *(tenant.post(f"{url}/customer-tasks", json={"title": f"Sign {n}"}) for n in range(EACH)),
+        *(tenant.post(f"{url}/allocations", json=allocation(n)) for n in range(EACH)),
+    )
+    assert [answer.status_code for answer in answers] == [201] * (2 * EACH), [
+        answer.text for answer in answers if answer.status_code != 201
+    ]
+    tasks = (await tenant.get(f"{url}/customer-tasks")).json()["items"]
+    allocations = (await tenant.get(f"{url}/allocations")).json()["items"]
+    assert (len(tasks), len(allocations)) == (EACH, EACH)
+    assert (await tenant.get(url)).json()["version"] >= project["version"] + 2 * EACH
+
+
+async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
+    tenant: Tenant,
+) -> None:
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("SQLite writers take turns: no other writer gets in between")
+    project = await tenant.project()
+    project_id = UUID(project["id"])
+    caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
+
+    async def add_a_task_while_the_project_moves() -> None:
+        async with tenant.database.transaction() as session:
+            read = await get_project(session, caller, project_id)  # active: a task may be added
+            await customer_tasks.create_task(session, read, CustomerTaskCreate(title="Sign"))
+            moved = await tenant.post(
+                f"/v1/projects/{project_id}/transitions", json={"to_phase": "planning"}
+            )
+            assert moved.status_code == 201, moved.text
+
+    with pytest.raises(StaleDataError):
+        await add_a_task_while_the_project_moves()
+    async with tenant.database.transaction() as session:
+        kept = await session.exec(
+            select(CustomerTask).where(col(CustomerTask.project_id) == project_id)
+        )
+        assert kept.all() == []
