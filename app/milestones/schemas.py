@@ -13,6 +13,7 @@ from app.core.sync import SyncPage
 from app.models import MilestoneStatus
 
 MAX_DEPENDENCIES = 50
+MAX_MILESTONES_PER_PROJECT = 500
 
 DependsOn = Annotated[
     list[UUID],

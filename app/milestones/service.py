@@ -6,13 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, not_
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import service as alerts
 from app.clock.crossings import claim_crossing
 from app.core.auth import Caller
-from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
@@ -20,9 +20,15 @@ from app.core.tenancy import get_owned
 from app.core.writes import assign, claim, new_values
 from app.members.service import require_members
 from app.milestones import dependency_rules
-from app.milestones.schemas import MilestoneCreate, MilestonePublic, MilestoneUpdate
+from app.milestones.schemas import (
+    MAX_MILESTONES_PER_PROJECT,
+    MilestoneCreate,
+    MilestonePublic,
+    MilestoneUpdate,
+)
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
+from app.projects.changes import claim_project
 from app.projects.lifecycle import ensure_active
 from app.projects.service import get_project
 
@@ -42,6 +48,10 @@ _EVENT_FIELDS = (
 
 class MilestoneNotFound(NotFound):
     subject = "milestone"
+
+
+class TooManyMilestones(Conflict):
+    slug = "too-many-milestones"
 
 
 def is_overdue(milestone: Milestone, today: date) -> bool:
@@ -199,8 +209,11 @@ async def create_milestone(
     session: AsyncSession, caller: Caller, project: Project, data: MilestoneCreate
 ) -> MilestonePublic:
     """A new milestone: its baseline is its due date; it may depend on milestones of the
-    project that are due no later than it."""
+    project that are due no later than it. A project has at most MAX_MILESTONES_PER_PROJECT
+    milestones (409): its timeline, Gantt chart and share page show the whole plan at once,
+    and a plan with more rows than a person can follow would only make them slow."""
     ensure_active(project)
+    await _ensure_room(session, project)
     today = date.today()
     values = data.model_dump(exclude={"depends_on"})
     given = data.completed_date is not None
@@ -224,6 +237,18 @@ async def create_milestone(
     )
     await _record_status(session, milestone, today)
     return present(milestone, depends_on, today)
+
+
+async def _ensure_room(session: AsyncSession, project: Project) -> None:
+    """Claim the project first, so that two concurrent additions count one after the other."""
+    await claim_project(session, project)
+    count = await session.exec(
+        select(func.count()).select_from(Milestone).where(Milestone.project_id == project.id)
+    )
+    if count.one() >= MAX_MILESTONES_PER_PROJECT:
+        raise TooManyMilestones(
+            f"A project has at most {MAX_MILESTONES_PER_PROJECT} milestones; delete one first."
+        )
 
 
 async def _check_dependencies(

@@ -6,12 +6,13 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
-from app.models import Event
+from app.milestones.schemas import MAX_MILESTONES_PER_PROJECT
+from app.models import Event, Milestone
 from app.models.base import today
 from tests.factories import Tenant
-from tests.milestones.helpers import count_statements, day, make_milestone
+from tests.milestones.helpers import count_statements, day, make_milestone, store_milestones
 from tests.problems import assert_problem, locations
 
 
@@ -389,3 +390,24 @@ async def test_every_change_is_recorded_as_an_event(tenant: Tenant) -> None:
     assert events[4][1]["completed_date"] == day(0)
     assert events[6][1]["milestone_id"] == first["id"]
     assert UUID(events[8][1]["milestone_id"]) == UUID(second["id"])
+
+
+async def test_a_project_holds_a_bounded_number_of_milestones(tenant: Tenant) -> None:
+    """The whole plan is drawn and shared at once: past the limit, a new milestone is a 409
+    until one is deleted."""
+    project = await tenant.project()
+    stored = await store_milestones(tenant, project["id"], MAX_MILESTONES_PER_PROJECT - 1)
+    await make_milestone(tenant, project["id"], name="The last one that fits")
+    url = f"/v1/projects/{project['id']}/milestones"
+    refused = await tenant.post(url, json={"name": "One too many", "due_date": day(30)})
+    problem = assert_problem(refused, 409, "too-many-milestones")
+    assert str(MAX_MILESTONES_PER_PROJECT) in problem["detail"]
+    async with tenant.database.transaction(write=False) as session:
+        of_project = Milestone.project_id == UUID(project["id"])
+        count = await session.exec(select(func.count()).select_from(Milestone).where(of_project))
+        assert count.one() == MAX_MILESTONES_PER_PROJECT
+    await make_milestone(tenant, (await tenant.project())["id"])  # the limit is per project
+
+    assert (await tenant.delete(f"/v1/milestones/{stored[0]}")).status_code == 204
+    again = await tenant.post(url, json={"name": "One too many", "due_date": day(30)})
+    assert again.status_code == 201, again.text
