@@ -6,6 +6,8 @@ Built with ElementTree, so every name is escaped by the serializer (a milestone 
 Content-Security-Policy. Text never shrinks: rows have a fixed height and font size, and a large
 plan makes a taller (and, over a long span, wider) chart that the viewer scrolls. A chart given a
 `fit_width` (the customer's share page) squeezes its days instead, so the whole plan fits.
+A chart draws at most as many bars as a project may have milestones, and says how many it left
+out: a project that grew past the limit before it existed still gets its chart, promptly.
 """
 
 import math
@@ -18,7 +20,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from app.core.moments import drawable
 from app.core.printable import printable
-from app.milestones.schemas import TimelineMilestone
+from app.milestones.schemas import MAX_MILESTONES_PER_PROJECT, TimelineMilestone
 from app.models import MilestoneStatus
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
@@ -41,6 +43,7 @@ MONTH_LABEL_WIDTH = 58.0  # "Sep 2027" at FONT_SIZE, with room to breathe
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK = "#1f2933"
 CRITICAL = "#c62828"
+MAX_BARS = MAX_MILESTONES_PER_PROJECT
 
 
 class BarState(StrEnum):
@@ -240,19 +243,20 @@ def render_gantt(
     fit_width: float | None = None,
 ) -> str:
     """The chart as an SVG document (UTF-8 text), bars in the order given; at most `fit_width`
-    pixels wide when given (the whole plan in view), else as wide as its days need.
+    pixels wide when given (the whole plan in view), else as wide as its days need. Only the
+    first MAX_BARS bars are drawn; a last line says how many more there are.
 
     `baselines` (optional) maps a milestone to its first-planned dates; only milestones whose
     baseline differs from their current dates get a ghost bar. Dependencies on milestones that
     are not among `bars` (hidden from a customer, say) are not drawn.
     """
+    left_out = max(0, len(bars) - MAX_BARS)
+    bars = bars[:MAX_BARS]
+    drawn = {bar.id: (bar.start, bar.due) for bar in bars}
     baselines = {
         milestone_id: baseline
         for milestone_id, baseline in (baselines or {}).items()
-        if any(
-            bar.id == milestone_id and (bar.start, bar.due) != (baseline.start, baseline.due)
-            for bar in bars
-        )
+        if milestone_id in drawn and drawn[milestone_id] != (baseline.start, baseline.due)
     }
     days = [today]
     for bar in bars:
@@ -260,7 +264,7 @@ def render_gantt(
     for baseline in baselines.values():
         days += [baseline.start, baseline.due]
     scale = _Scale(days, fit_width)
-    plot_bottom = HEADER_HEIGHT + max(len(bars), 1) * ROW_HEIGHT
+    plot_bottom = HEADER_HEIGHT + (max(len(bars), 1) + bool(left_out)) * ROW_HEIGHT
     width = LABEL_WIDTH + scale.width + STATE_WIDTH + MARGIN
     height = plot_bottom + LEGEND_HEIGHT + MARGIN
     svg = Element(
@@ -280,15 +284,7 @@ def render_gantt(
     _add(svg, "text", title, x=MARGIN, y=16, font_size=14, font_weight="bold", fill=INK)
     _axis(svg, scale, plot_bottom)
     if not bars:
-        _add(
-            svg,
-            "text",
-            "No milestones yet.",
-            x=MARGIN,
-            y=HEADER_HEIGHT + 18,
-            font_size=FONT_SIZE,
-            fill=INK,
-        )
+        _note(svg, 0, "No milestones yet.")
     rows = {bar.id: index for index, bar in enumerate(bars)}
     arrows = _add(svg, "g", class_="dependencies", fill="none", stroke="#52606d")
     bar_group = _add(svg, "g", class_="bars", font_size=FONT_SIZE, fill=INK)
@@ -298,9 +294,17 @@ def render_gantt(
         for needed in bar.depends_on:
             if needed in rows:
                 _arrow(arrows, bars[rows[needed]], rows[needed], bar, index, scale)
+    if left_out:
+        _note(svg, len(bars), f"{left_out} more milestones are not drawn.", class_="left-out")
     _today(svg, scale, today, plot_bottom)
     _legend(svg, plot_bottom + 14, with_baseline=bool(baselines))
     return printable(tostring(svg, encoding="unicode", xml_declaration=False))
+
+
+def _note(svg: Element, row: int, text: str, **values: object) -> None:
+    """A line of text in the chart's rows, where a bar would be."""
+    y = HEADER_HEIGHT + row * ROW_HEIGHT + 18
+    _add(svg, "text", text, x=MARGIN, y=y, font_size=FONT_SIZE, fill=INK, **values)
 
 
 def _row_middle(row: int) -> float:

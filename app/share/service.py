@@ -23,7 +23,7 @@ from app.customer_tasks import service as customer_tasks
 from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.gantt.service import customer_bars
-from app.gantt.svg import BarState, render_gantt, state_of
+from app.gantt.svg import MAX_BARS, BarState, render_gantt, state_of
 from app.meetings import recurrence
 from app.meetings.calendar import upcoming_with_customer
 from app.milestones import sign_off
@@ -199,6 +199,7 @@ class CustomerView:
     customer_name: str
     phase: Phase
     milestones: list[MilestoneLine]
+    milestones_left_out: int
     timeline_svg: str
     summary: str | None
     summary_published_at: datetime | None
@@ -213,7 +214,8 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
     """The customer's view of the link's project: its customer-visible milestones (and their
     chart), the customer summary of the latest *published* status report (drafts and the
     internal `summary` stay inside), and the coming meetings a customer contact is invited to
-    (their title and time only: agendas, notes and attendees stay inside)."""
+    (their title and time only: agendas, notes and attendees stay inside). The list, like the
+    chart, stops at as many milestones as a project may have, and counts the rest."""
     project = await _project_of(session, link)
     customer = await session.get(Customer, project.customer_id)
     bars: list[TimelineMilestone] = await customer_bars(session, project)
@@ -227,8 +229,9 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
         phase=project.phase,
         milestones=[
             MilestoneLine(bar.name, bar.start, bar.due, state_of(bar, today), bar.completed_date)
-            for bar in sorted(bars, key=lambda bar: (bar.due, bar.id))
+            for bar in sorted(bars, key=lambda bar: (bar.due, bar.id))[:MAX_BARS]
         ],
+        milestones_left_out=max(0, len(bars) - MAX_BARS),
         timeline_svg=render_gantt(project.name, bars, today, fit_width=CHART_WIDTH),
         summary=report.customer_summary if report is not None else None,
         summary_published_at=report.published_at if report is not None else None,
@@ -263,6 +266,8 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
 
 
 async def _awaiting_sign_off(session: AsyncSession, project: Project) -> list[Milestone]:
+    """The soonest due first, and no more than the chart draws: the later ones come up as
+    these are signed."""
     found = await session.exec(
         select(Milestone)
         .where(
@@ -272,6 +277,7 @@ async def _awaiting_sign_off(session: AsyncSession, project: Project) -> list[Mi
             col(Milestone.signed_off_at).is_(None),
         )
         .order_by(col(Milestone.due_date), col(Milestone.id))
+        .limit(MAX_BARS)
     )
     return list(found.all())
 

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 from app.gantt.svg import (
     FONT_SIZE,
+    MAX_BARS,
     MIN_BAR_WIDTH,
     ROW_HEIGHT,
     STATE_WIDTH,
@@ -203,3 +204,18 @@ def test_long_names_are_shortened_on_the_bar_but_whole_in_the_tooltip() -> None:
 
 def test_an_empty_plan_says_so() -> None:
     assert "No milestones yet." in texts(parse(render_gantt("P", [], TODAY)))
+
+
+def test_a_plan_past_the_limit_draws_its_first_bars_and_says_how_many_more() -> None:
+    """A project that grew before milestones were bounded still gets its chart, promptly."""
+    bars = [_bar(f"M{i}", i % 300, i % 300 + 3) for i in range(MAX_BARS + 7)]
+    left_out = bars[-1]
+    far = timedelta(days=2000)
+    baselines = {left_out.id: Baseline(start=left_out.start - far, due=left_out.due - far)}
+    root = parse(render_gantt("P", bars, TODAY, baselines))
+    assert list(milestone_rows(root)) == [str(bar.id) for bar in bars[:MAX_BARS]]
+    assert "7 more milestones are not drawn." in texts(root)
+    assert "baseline" not in texts(root), "a bar left out leaves its ghost out too"
+    assert float(root.attrib["height"]) >= (MAX_BARS + 1) * ROW_HEIGHT, "the line has its row"
+    whole = parse(render_gantt("P", bars[:MAX_BARS], TODAY))
+    assert not any("more milestones" in text for text in texts(whole))

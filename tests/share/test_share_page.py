@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
+from app.gantt.svg import MAX_BARS
 from app.main import create_app
 from app.models import ShareLink
 from app.models.base import utcnow
@@ -20,7 +21,7 @@ from app.share.schemas import MAX_FORM_BYTES
 from app.share.service import CHART_WIDTH
 from tests.conftest import close_app, settings_for
 from tests.factories import Tenant
-from tests.milestones.helpers import day, make_milestone
+from tests.milestones.helpers import day, make_milestone, store_milestones
 from tests.replicas import SHARED_REDIS, replica
 from tests.share.helpers import csrf_of, open_and_post, page_path, post_form, share
 from tests.statements import count_statements
@@ -430,3 +431,17 @@ async def test_the_chart_is_drawn_to_fit_the_page_whatever_the_span(tenant: Tena
     assert width is not None, page.text
     assert int(width.group(1)) <= CHART_WIDTH, "the whole plan in the page's 60rem, no scrolling"
     assert "Customer acceptance" in page.text
+
+
+async def test_a_plan_past_the_limit_is_listed_and_drawn_up_to_it(tenant: Tenant) -> None:
+    """A project that grew before milestones were bounded: the customer reads the first ones
+    and how many more there are, instead of waiting for a page of every one."""
+    project = await tenant.project()
+    await store_milestones(tenant, project["id"], MAX_BARS + 3, customer_visible=True)
+    await store_milestones(tenant, project["id"], 5)  # internal: never counted for the customer
+    page = await tenant.client.get(page_path(await share(tenant, project["id"])))
+    assert page.status_code == 200, page.text
+    listed = page.text.split('<table class="milestones">')[1].split("</table>")[0]
+    assert listed.count("Stored milestone") == MAX_BARS
+    assert "3 more milestones are not listed here." in page.text
+    assert "3 more milestones are not drawn." in page.text
