@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateutil_parser
@@ -114,6 +115,15 @@ def between(
     return _expand(_anchored(rule, first_start, time_zone), start, end)
 
 
+def walk(
+    rule: str, first_start: datetime, time_zone: str, start: datetime, end: datetime
+) -> Iterator[datetime]:
+    """The occurrences starting in [start, end), in UTC, one at a time: a caller that needs
+    only the first few of many cadences stops each walk there. The rule is read at once, so
+    an unusable rule raises here, not at the first step."""
+    return _walk(_anchored(rule, first_start, time_zone), start, end)
+
+
 def next_after(
     rule: str, first_start: datetime, time_zone: str, moment: datetime, count: int
 ) -> list[datetime]:
@@ -131,17 +141,20 @@ def local(moment: datetime, time_zone: str) -> datetime:
 def _expand(
     anchored: _Anchored, start: datetime, end: datetime, limit: int | None = None
 ) -> list[datetime]:
-    """The occurrences starting in [start, end), in UTC, at most `limit`. The rule's UNTIL cuts
-    the window instead of the walk: dateutil only checks it against an occurrence it found."""
+    """The occurrences starting in [start, end), in UTC, at most `limit`."""
+    return list(islice(_walk(anchored, start, end), limit))
+
+
+def _walk(anchored: _Anchored, start: datetime, end: datetime) -> Iterator[datetime]:
+    """The rule's UNTIL cuts the window instead of the walk: dateutil only checks it against an
+    occurrence it found."""
     if anchored.until is not None:
         end = min(end, anchored.until + timedelta(microseconds=1))
-    found: list[datetime] = []
     for moment in _occurrences_around(anchored, start, end):
-        if moment >= end or len(found) == limit:
-            break
+        if moment >= end:
+            return
         if moment >= start:
-            found.append(moment)
-    return found
+            yield moment
 
 
 def _occurrences_around(anchored: _Anchored, start: datetime, end: datetime) -> Iterator[datetime]:

@@ -1,10 +1,12 @@
 """Cadences: RFC 5545 rules expanded by dateutil in the meeting's zone, across DST changes."""
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from dateutil.rrule import rrulestr
 
 from app.clock.sweep import sweep
@@ -268,3 +270,47 @@ def test_a_window_far_from_the_first_start_has_dateutils_own_occurrences() -> No
         assert recurrence.between(rule, first, "Europe/Berlin", start, end) == expected, rule
     leap_days = recurrence.between("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", first, "UTC", start, end)
     assert [moment.year for moment in leap_days] == [2104]
+
+
+async def test_a_page_of_meetings_walks_each_cadence_only_as_far_as_the_page_goes(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year's window of daily cadences answers its first page without expanding the year:
+    the stored meetings and the cadences are read in step, up to the page's end."""
+    project = await tenant.project()
+    daily = {"rule": "FREQ=DAILY", "starts_at": "2027-01-04T09:00:00Z", "time_zone": "UTC"}
+    stand_up, *_ = [
+        await _cadence(tenant, project, title=title, **daily)
+        for title in ("Stand-up", "Data check", "Cut-over call")
+    ]
+    moved = {
+        "kind": "sync",
+        "starts_at": "2027-01-04T12:00:00Z",
+        "time_zone": "UTC",
+        "cadence_id": stand_up["id"],
+        "occurrence_starts_at": "2027-01-04T09:00:00Z",
+    }
+    meeting = ok(await tenant.post(f"/v1/projects/{project['id']}/meetings", json=moved), 201)
+    steps: list[datetime] = []
+    walk = recurrence._occurrences_around
+
+    def counted(*args: Any) -> Iterator[datetime]:
+        for moment in walk(*args):
+            steps.append(moment)
+            yield moment
+
+    monkeypatch.setattr(recurrence, "_occurrences_around", counted)
+    window = {"from": "2027-01-01T00:00:00Z", "to": "2027-12-31T00:00:00Z", "limit": 5}
+    body = ok(await tenant.get(f"/v1/projects/{project['id']}/meetings", params=window))
+    items = body["items"]
+    assert [item["starts_at"] for item in items] == [
+        "2027-01-04T09:00:00Z",
+        "2027-01-04T09:00:00Z",
+        "2027-01-04T12:00:00Z",
+        "2027-01-05T09:00:00Z",
+        "2027-01-05T09:00:00Z",
+    ]
+    assert {items[0]["title"], items[1]["title"]} == {"Data check", "Cut-over call"}
+    assert items[2]["meeting_id"] == meeting["id"], "the moved stand-up stands in for its slot"
+    assert body["next_from"] == "2027-01-05T09:00:00Z", "the third of 5 January is next"
+    assert len(steps) <= 3 * (window["limit"] + 2), "a few days per cadence, not the year"
