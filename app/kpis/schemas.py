@@ -14,6 +14,8 @@ from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models.kpi import KpiDirection, KpiMetric, KpiStatus, KpiTrend, MeasurementSource
 
+MAX_KPIS_PER_PROJECT = 50
+
 # Large enough for money in cents and any rate; finite (no NaN or infinity in JSON).
 Value = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
 Unit = Annotated[str, Field(min_length=1, max_length=32, description="e.g. `ratio`, `days`.")]

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing
@@ -26,6 +26,7 @@ from app.kpis import metrics
 from app.kpis.evaluation import Point, status_of, trend_of
 from app.kpis.schemas import (
     DEFAULT_UNITS,
+    MAX_KPIS_PER_PROJECT,
     KpiCreate,
     KpiFilter,
     KpiLevel,
@@ -51,6 +52,10 @@ class KpiNotFound(NotFound):
 
 class MeasuredFromData(Conflict):
     title = "Computed from the data"
+
+
+class TooManyKpis(Conflict):
+    slug = "too-many-kpis"
 
 
 async def get_kpi(session: AsyncSession, caller: Caller, kpi_id: UUID) -> Kpi:
@@ -80,8 +85,11 @@ async def list_kpis(
 async def create_kpi(
     session: AsyncSession, caller: Caller, data: KpiCreate, project: Project | None = None
 ) -> Kpi:
+    """A new target, evaluated at once. A project has at most MAX_KPIS_PER_PROJECT targets
+    (409): every write to the project re-evaluates each of them, in that write's request."""
     if project is not None:
         ensure_active(project)
+        await _ensure_room(session, project)
     await require_members(session, caller, {"owner_id": data.owner_id})
     kpi = Kpi(
         organization_id=caller.organization_id,
@@ -94,6 +102,17 @@ async def create_kpi(
     await session.flush()
     await _reassess(session, kpi)
     return kpi
+
+
+async def _ensure_room(session: AsyncSession, project: Project) -> None:
+    """The project's row is locked first, so that two concurrent additions count one after
+    the other; a target is not a part of the project, so its version stays as it is."""
+    await session.exec(select(Project.id).where(Project.id == project.id).with_for_update())
+    count = await session.exec(
+        select(func.count()).select_from(Kpi).where(Kpi.project_id == project.id)
+    )
+    if count.one() >= MAX_KPIS_PER_PROJECT:
+        raise TooManyKpis(f"A project has at most {MAX_KPIS_PER_PROJECT} KPIs; delete one first.")
 
 
 async def update_kpi(session: AsyncSession, caller: Caller, kpi: Kpi, data: KpiUpdate) -> Kpi:

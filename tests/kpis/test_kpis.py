@@ -4,11 +4,14 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import insert
+from sqlmodel import func, select
 
-from app.models import Event
+from app.kpis.schemas import MAX_KPIS_PER_PROJECT
+from app.models import Event, Kpi, KpiDirection, KpiMetric
 from app.models.base import today
 from tests.factories import Tenant
 from tests.kpis.helpers import days_ago, kpi, milestone, read, risk, survey
@@ -331,3 +334,39 @@ async def test_a_milestone_done_early_counts_when_it_is_done(tenant: Tenant) -> 
     await milestone(tenant, project, due=today() + timedelta(days=9), done=today())
     target = await read(tenant, target["id"])
     assert (target["current_value"], target["status"]) == (1.0, "met")
+
+
+async def test_a_project_holds_a_bounded_number_of_kpis(tenant: Tenant) -> None:
+    """Every write to a project re-evaluates its targets: past the limit, a new one is a 409
+    until one is deleted; organization-level targets are not the project's."""
+    project = await tenant.project()
+    of_project = Kpi.project_id == UUID(project["id"])
+    stored = [
+        {
+            "id": uuid4(),
+            "organization_id": tenant.organization_id,
+            "project_id": UUID(project["id"]),
+            "name": f"Stored target {number}",
+            "metric": KpiMetric.custom,
+            "target_value": 1.0,
+            "direction": KpiDirection.at_least,
+            "due_date": today() + timedelta(days=90),
+            "version": 1,
+        }
+        for number in range(MAX_KPIS_PER_PROJECT - 1)
+    ]
+    async with tenant.database.transaction() as session:
+        await session.exec(insert(Kpi).values(stored))  # type: ignore[call-overload]
+    url = f"/v1/projects/{project['id']}/kpis"
+    await kpi(tenant, url, "on_time_milestone_rate", 0.9)
+    body = {"name": "One too many", "metric": "nps", "target_value": 30, "direction": "at_least"}
+    body["due_date"] = (today() + timedelta(days=90)).isoformat()
+    problem = assert_problem(await tenant.post(url, json=body), 409, "too-many-kpis")
+    assert str(MAX_KPIS_PER_PROJECT) in problem["detail"]
+    async with tenant.database.transaction(write=False) as session:
+        count = await session.exec(select(func.count()).select_from(Kpi).where(of_project))
+        assert count.one() == MAX_KPIS_PER_PROJECT
+    await kpi(tenant, "/v1/kpis", "nps", 30)  # the organization's own targets are not counted
+
+    assert (await tenant.delete(f"/v1/kpis/{stored[0]['id']}")).status_code == 204
+    assert (await tenant.post(url, json=body)).status_code == 201
