@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing
@@ -38,6 +38,7 @@ from app.models import Project
 from app.models.base import today, utcnow
 from app.models.kpi import Kpi, KpiMeasurement, KpiMetric, KpiStatus, MeasurementSource
 from app.projects.lifecycle import ensure_active, refresh_health
+from app.projects.room import ensure_room
 
 # Built-in metrics count all history unless `measured_from` says otherwise; utilisation needs a
 # finite window, so it looks back four weeks.
@@ -89,7 +90,7 @@ async def create_kpi(
     (409): every write to the project re-evaluates each of them, in that write's request."""
     if project is not None:
         ensure_active(project)
-        await _ensure_room(session, project)
+        await ensure_room(session, project, Kpi, MAX_KPIS_PER_PROJECT, TooManyKpis, "KPIs")
     await require_members(session, caller, {"owner_id": data.owner_id})
     kpi = Kpi(
         organization_id=caller.organization_id,
@@ -102,17 +103,6 @@ async def create_kpi(
     await session.flush()
     await _reassess(session, kpi)
     return kpi
-
-
-async def _ensure_room(session: AsyncSession, project: Project) -> None:
-    """The project's row is locked first, so that two concurrent additions count one after
-    the other; a target is not a part of the project, so its version stays as it is."""
-    await session.exec(select(Project.id).where(Project.id == project.id).with_for_update())
-    count = await session.exec(
-        select(func.count()).select_from(Kpi).where(Kpi.project_id == project.id)
-    )
-    if count.one() >= MAX_KPIS_PER_PROJECT:
-        raise TooManyKpis(f"A project has at most {MAX_KPIS_PER_PROJECT} KPIs; delete one first.")
 
 
 async def update_kpi(session: AsyncSession, caller: Caller, kpi: Kpi, data: KpiUpdate) -> Kpi:

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, not_
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import service as alerts
@@ -28,8 +28,8 @@ from app.milestones.schemas import (
 )
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
-from app.projects.changes import claim_project
 from app.projects.lifecycle import ensure_active
+from app.projects.room import ensure_room
 from app.projects.service import get_project
 
 DONE = MilestoneStatus.done
@@ -213,7 +213,9 @@ async def create_milestone(
     milestones (409): its timeline, Gantt chart and share page show the whole plan at once,
     and a plan with more rows than a person can follow would only make them slow."""
     ensure_active(project)
-    await _ensure_room(session, project)
+    await ensure_room(
+        session, project, Milestone, MAX_MILESTONES_PER_PROJECT, TooManyMilestones, "milestones"
+    )
     today = date.today()
     values = data.model_dump(exclude={"depends_on"})
     given = data.completed_date is not None
@@ -237,18 +239,6 @@ async def create_milestone(
     )
     await _record_status(session, milestone, today)
     return present(milestone, depends_on, today)
-
-
-async def _ensure_room(session: AsyncSession, project: Project) -> None:
-    """Claim the project first, so that two concurrent additions count one after the other."""
-    await claim_project(session, project)
-    count = await session.exec(
-        select(func.count()).select_from(Milestone).where(Milestone.project_id == project.id)
-    )
-    if count.one() >= MAX_MILESTONES_PER_PROJECT:
-        raise TooManyMilestones(
-            f"A project has at most {MAX_MILESTONES_PER_PROJECT} milestones; delete one first."
-        )
 
 
 async def _check_dependencies(

@@ -1,0 +1,29 @@
+"""How many rows of one kind a project may hold: the bound that keeps its whole-plan views
+(timeline, chart, share page) and its per-write evaluations quick however it is used."""
+
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import Conflict
+from app.models import Project
+
+
+async def ensure_room(
+    session: AsyncSession,
+    project: Project,
+    model: Any,
+    limit: int,
+    refusal: type[Conflict],
+    what: str,
+) -> None:
+    """Refuse (409) one more row of `model` when the project holds `limit` already. The
+    project's row is locked first, so that two concurrent additions count one after the other;
+    the lock leaves the project's version as it is."""
+    await session.exec(select(Project.id).where(Project.id == project.id).with_for_update())
+    count = await session.exec(
+        select(func.count()).select_from(model).where(col(model.project_id) == project.id)
+    )
+    if count.one() >= limit:
+        raise refusal(f"A project has at most {limit} {what}; delete one first.")
