@@ -12,6 +12,8 @@ from app.core.pagination import Page
 from app.core.schemas import InputModel, LongText, Name, OutputModel, PatchModel, unchanged
 from app.models import CustomerTaskStatus
 
+MAX_CUSTOMER_TASKS_PER_PROJECT = 200
+
 Title = Annotated[Name, Field(description="What the customer is to do.")]
 MilestoneId = Annotated[UUID, Field(description="The milestone of the same project it unblocks.")]
 

@@ -9,24 +9,33 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.core.writes import assign
-from app.customer_tasks.schemas import CustomerTaskCreate, CustomerTaskUpdate
+from app.customer_tasks.schemas import (
+    MAX_CUSTOMER_TASKS_PER_PROJECT,
+    CustomerTaskCreate,
+    CustomerTaskUpdate,
+)
 from app.milestones.service import require_milestone_of
 from app.models import CustomerTask, CustomerTaskStatus, Project, ShareLink
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
+from app.projects.room import ensure_room
 
 
 class CustomerTaskNotFound(NotFound):
     subject = "customer task"
+
+
+class TooManyCustomerTasks(Conflict):
+    slug = "too-many-customer-tasks"
 
 
 async def get_task(session: AsyncSession, caller: Caller, task_id: UUID) -> CustomerTask:
@@ -36,7 +45,17 @@ async def get_task(session: AsyncSession, caller: Caller, task_id: UUID) -> Cust
 async def create_task(
     session: AsyncSession, project: Project, data: CustomerTaskCreate
 ) -> CustomerTask:
+    """A project asks at most MAX_CUSTOMER_TASKS_PER_PROJECT things of its customer (409): the
+    share page lists them all, each with its form."""
     ensure_active(project)
+    await ensure_room(
+        session,
+        project,
+        CustomerTask,
+        MAX_CUSTOMER_TASKS_PER_PROJECT,
+        TooManyCustomerTasks,
+        "customer tasks",
+    )
     await require_milestone_of(session, project, data.milestone_id)
     task = CustomerTask(
         organization_id=project.organization_id, project_id=project.id, **data.model_dump()
@@ -101,17 +120,28 @@ async def delete_task(session: AsyncSession, project: Project, task: CustomerTas
     await session.flush()
 
 
-async def tasks_for_customer(session: AsyncSession, project: Project) -> list[CustomerTask]:
-    """What the share page lists: every task of the project, open ones first, by due date."""
-    found = await session.exec(select(CustomerTask).where(CustomerTask.project_id == project.id))
-    return sorted(
-        found.all(),
-        key=lambda task: (
-            task.status is CustomerTaskStatus.done,
-            task.due_date or date.max,
-            task.id,
-        ),
+async def tasks_for_customer(
+    session: AsyncSession, project: Project
+) -> tuple[list[CustomerTask], int]:
+    """What the share page lists: the project's tasks, open ones first, by due date, no more
+    than a project may hold; and how many more a project that grew before that limit has."""
+    of_project = CustomerTask.project_id == project.id
+    found = await session.exec(
+        select(CustomerTask)
+        .where(of_project)
+        .order_by(
+            col(CustomerTask.status) == CustomerTaskStatus.done,
+            col(CustomerTask.due_date).is_(None),
+            col(CustomerTask.due_date),
+            col(CustomerTask.id),
+        )
+        .limit(MAX_CUSTOMER_TASKS_PER_PROJECT)
     )
+    tasks = list(found.all())
+    if len(tasks) < MAX_CUSTOMER_TASKS_PER_PROJECT:
+        return tasks, 0
+    count = await session.exec(select(func.count()).select_from(CustomerTask).where(of_project))
+    return tasks, count.one() - len(tasks)
 
 
 async def done_from_link(

@@ -205,6 +205,7 @@ class CustomerView:
     summary_published_at: datetime | None
     meetings: list[MeetingLine]
     tasks: list[TaskLine]
+    tasks_left_out: int
     sign_offs: list[SignOffLine]
     expires_at: datetime
     archived: bool
@@ -217,6 +218,7 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
     (their title and time only: agendas, notes and attendees stay inside). The list, like the
     chart, stops at as many milestones as a project may have, and counts the rest."""
     project = await _project_of(session, link)
+    tasks, tasks_left_out = await customer_tasks.tasks_for_customer(session, project)
     customer = await session.get(Customer, project.customer_id)
     bars: list[TimelineMilestone] = await customer_bars(session, project)
     report = await latest_published_report(session, project.id)
@@ -254,8 +256,9 @@ async def customer_view(session: AsyncSession, link: ShareLink, today: date) -> 
                 task.status is CustomerTaskStatus.done,
                 task.overdue,
             )
-            for task in await customer_tasks.tasks_for_customer(session, project)
+            for task in tasks
         ],
+        tasks_left_out=tasks_left_out,
         sign_offs=[
             SignOffLine(milestone.id, milestone.name, milestone.status is MilestoneStatus.done)
             for milestone in await _awaiting_sign_off(session, project)

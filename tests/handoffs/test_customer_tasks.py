@@ -1,8 +1,14 @@
 """Customer tasks: given through the API, done by the customer on the share page."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from sqlalchemy import insert
+from sqlmodel import func, select
 
 from app.clock.sweep import sweep
+from app.customer_tasks.schemas import MAX_CUSTOMER_TASKS_PER_PROJECT
+from app.models import CustomerTask
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
 from tests.problems import assert_problem
@@ -133,3 +139,50 @@ async def test_customer_tasks_are_managed_through_the_api(tenant: Tenant) -> Non
     assert (reopened.json()["status"], reopened.json()["done_at"]) == ("open", None)
     assert (await tenant.delete(url)).status_code == 204
     assert (await tenant.get(url)).status_code == 404
+
+
+async def _store_tasks(tenant: Tenant, project_id: str, count: int) -> list[UUID]:
+    """Tasks written straight to the database, as a project that grew before the limit."""
+    rows = [
+        {
+            "id": uuid4(),
+            "organization_id": tenant.organization_id,
+            "project_id": UUID(project_id),
+            "title": f"Stored task {number}",
+            "due_date": date.today() + timedelta(days=number % 30),
+            "version": 1,
+        }
+        for number in range(count)
+    ]
+    async with tenant.database.transaction() as session:
+        await session.exec(insert(CustomerTask).values(rows))  # type: ignore[call-overload]
+    return [row["id"] for row in rows]
+
+
+async def test_a_project_asks_a_bounded_number_of_things_of_its_customer(tenant: Tenant) -> None:
+    project = await tenant.project()
+    stored = await _store_tasks(tenant, project["id"], MAX_CUSTOMER_TASKS_PER_PROJECT - 1)
+    await _task(tenant, project["id"])
+    url = f"/v1/projects/{project['id']}/customer-tasks"
+    refused = await tenant.post(url, json={"title": "One too many"})
+    problem = assert_problem(refused, 409, "too-many-customer-tasks")
+    assert str(MAX_CUSTOMER_TASKS_PER_PROJECT) in problem["detail"]
+    async with tenant.database.transaction(write=False) as session:
+        of_project = CustomerTask.project_id == UUID(project["id"])
+        count = await session.exec(select(func.count()).select_from(CustomerTask).where(of_project))
+        assert count.one() == MAX_CUSTOMER_TASKS_PER_PROJECT
+    assert (await tenant.delete(f"/v1/customer-tasks/{stored[0]}")).status_code == 204
+    assert (await tenant.post(url, json={"title": "One too many"})).status_code == 201
+
+
+async def test_a_page_lists_the_first_tasks_of_a_project_past_the_limit(tenant: Tenant) -> None:
+    """A project that grew before the limit: the customer reads the open tasks soonest due
+    first, and how many more there are, instead of waiting for a page of every one."""
+    project = await tenant.project()
+    soonest = await _task(tenant, project["id"], title="Sign the data agreement", due_date=day(-1))
+    await _store_tasks(tenant, project["id"], MAX_CUSTOMER_TASKS_PER_PROJECT + 3)
+    page = await tenant.client.get(page_path(await share(tenant, project["id"])))
+    assert page.status_code == 200, page.text
+    assert page.text.count('class="card task') == MAX_CUSTOMER_TASKS_PER_PROJECT
+    assert f'id="task-{soonest["id"]}"' in page.text, "the overdue one is among those listed"
+    assert "4 more tasks are not listed here." in page.text
