@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy import insert
-from sqlmodel import func, select
 
 from app.clock.sweep import sweep
 from app.customer_tasks.schemas import MAX_CUSTOMER_TASKS_PER_PROJECT
@@ -13,6 +12,7 @@ from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
 from tests.problems import assert_problem
 from tests.rhythm import events_of
+from tests.room import assert_full
 from tests.share.helpers import csrf_of, open_and_post, page_path, post_form, share
 
 
@@ -164,13 +164,8 @@ async def test_a_project_asks_a_bounded_number_of_things_of_its_customer(tenant:
     stored = await _store_tasks(tenant, project["id"], MAX_CUSTOMER_TASKS_PER_PROJECT - 1)
     await _task(tenant, project["id"])
     url = f"/v1/projects/{project['id']}/customer-tasks"
-    refused = await tenant.post(url, json={"title": "One too many"})
-    problem = assert_problem(refused, 409, "too-many-customer-tasks")
-    assert str(MAX_CUSTOMER_TASKS_PER_PROJECT) in problem["detail"]
-    async with tenant.database.transaction(write=False) as session:
-        of_project = CustomerTask.project_id == UUID(project["id"])
-        count = await session.exec(select(func.count()).select_from(CustomerTask).where(of_project))
-        assert count.one() == MAX_CUSTOMER_TASKS_PER_PROJECT
+    limit, slug = MAX_CUSTOMER_TASKS_PER_PROJECT, "too-many-customer-tasks"
+    await assert_full(tenant, project["id"], CustomerTask, limit, slug, url, {"title": "Late"})
     assert (await tenant.delete(f"/v1/customer-tasks/{stored[0]}")).status_code == 204
     assert (await tenant.post(url, json={"title": "One too many"})).status_code == 201
 

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import insert
-from sqlmodel import func, select
+from sqlmodel import select
 
 from app.kpis.schemas import MAX_KPIS_PER_PROJECT
 from app.models import Event, Kpi, KpiDirection, KpiMetric
@@ -16,6 +16,7 @@ from app.models.base import today
 from tests.factories import Tenant
 from tests.kpis.helpers import days_ago, kpi, milestone, read, risk, survey
 from tests.problems import assert_problem, locations
+from tests.room import assert_full
 
 
 async def _events(tenant: Tenant, type: str) -> list[dict[str, Any]]:
@@ -340,7 +341,6 @@ async def test_a_project_holds_a_bounded_number_of_kpis(tenant: Tenant) -> None:
     """Every write to a project re-evaluates its targets: past the limit, a new one is a 409
     until one is deleted; organization-level targets are not the project's."""
     project = await tenant.project()
-    of_project = Kpi.project_id == UUID(project["id"])
     stored = [
         {
             "id": uuid4(),
@@ -361,11 +361,8 @@ async def test_a_project_holds_a_bounded_number_of_kpis(tenant: Tenant) -> None:
     await kpi(tenant, url, "on_time_milestone_rate", 0.9)
     body = {"name": "One too many", "metric": "nps", "target_value": 30, "direction": "at_least"}
     body["due_date"] = (today() + timedelta(days=90)).isoformat()
-    problem = assert_problem(await tenant.post(url, json=body), 409, "too-many-kpis")
-    assert str(MAX_KPIS_PER_PROJECT) in problem["detail"]
-    async with tenant.database.transaction(write=False) as session:
-        count = await session.exec(select(func.count()).select_from(Kpi).where(of_project))
-        assert count.one() == MAX_KPIS_PER_PROJECT
+    limit = MAX_KPIS_PER_PROJECT
+    await assert_full(tenant, project["id"], Kpi, limit, "too-many-kpis", url, body)
     await kpi(tenant, "/v1/kpis", "nps", 30)  # the organization's own targets are not counted
 
     assert (await tenant.delete(f"/v1/kpis/{stored[0]['id']}")).status_code == 204

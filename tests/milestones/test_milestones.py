@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from app.milestones.schemas import MAX_MILESTONES_PER_PROJECT
 from app.models import Event, Milestone
@@ -14,6 +14,7 @@ from app.models.base import today
 from tests.factories import Tenant
 from tests.milestones.helpers import count_statements, day, make_milestone, store_milestones
 from tests.problems import assert_problem, locations
+from tests.room import assert_full
 
 
 async def _events(tenant: Tenant) -> list[tuple[str, dict[str, Any]]]:
@@ -399,15 +400,11 @@ async def test_a_project_holds_a_bounded_number_of_milestones(tenant: Tenant) ->
     stored = await store_milestones(tenant, project["id"], MAX_MILESTONES_PER_PROJECT - 1)
     await make_milestone(tenant, project["id"], name="The last one that fits")
     url = f"/v1/projects/{project['id']}/milestones"
-    refused = await tenant.post(url, json={"name": "One too many", "due_date": day(30)})
-    problem = assert_problem(refused, 409, "too-many-milestones")
-    assert str(MAX_MILESTONES_PER_PROJECT) in problem["detail"]
-    async with tenant.database.transaction(write=False) as session:
-        of_project = Milestone.project_id == UUID(project["id"])
-        count = await session.exec(select(func.count()).select_from(Milestone).where(of_project))
-        assert count.one() == MAX_MILESTONES_PER_PROJECT
+    body = {"name": "One too many", "due_date": day(30)}
+    limit = MAX_MILESTONES_PER_PROJECT
+    await assert_full(tenant, project["id"], Milestone, limit, "too-many-milestones", url, body)
     await make_milestone(tenant, (await tenant.project())["id"])  # the limit is per project
 
     assert (await tenant.delete(f"/v1/milestones/{stored[0]}")).status_code == 204
-    again = await tenant.post(url, json={"name": "One too many", "due_date": day(30)})
+    again = await tenant.post(url, json=body)
     assert again.status_code == 201, again.text
