@@ -8,16 +8,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.auth import Caller
-from app.core.errors import NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
 from app.core.writes import assign, new_values
 from app.meetings import recurrence
-from app.meetings.schemas import CadenceCreate, CadencePublic, CadenceUpdate
+from app.meetings.schemas import (
+    MAX_CADENCES_PER_PROJECT,
+    CadenceCreate,
+    CadencePublic,
+    CadenceUpdate,
+)
 from app.meetings.service import default_title, field_problem, require_zone
 from app.models import MeetingCadence, Project
 from app.models.base import utcnow
 from app.projects.lifecycle import ensure_active
+from app.projects.room import ensure_room
 from app.projects.service import active_project_of
 
 UPCOMING_SHOWN = 5
@@ -25,6 +31,10 @@ UPCOMING_SHOWN = 5
 
 class CadenceNotFound(NotFound):
     subject = "cadence"
+
+
+class TooManyCadences(Conflict):
+    slug = "too-many-cadences"
 
 
 def _require_rule(rule: str, starts_at: datetime, time_zone: str) -> None:
@@ -59,8 +69,12 @@ async def list_cadences(
 async def create_cadence(
     session: AsyncSession, caller: Caller, project: Project, data: CadenceCreate
 ) -> MeetingCadence:
-    """A recurring meeting of the project; the rule must recur at most daily."""
+    """A recurring meeting of the project; the rule must recur at most daily. A project has at
+    most MAX_CADENCES_PER_PROJECT cadences (409): every calendar window, feed and sweep of the
+    clock walks each of them."""
     ensure_active(project)
+    limit = MAX_CADENCES_PER_PROJECT
+    await ensure_room(session, project, MeetingCadence, limit, TooManyCadences, "cadences")
     _require_rule(data.rule, data.starts_at, data.time_zone)
     cadence = MeetingCadence(
         organization_id=caller.organization_id,

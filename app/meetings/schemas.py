@@ -26,6 +26,8 @@ from app.core.schemas import (
 from app.meetings import recurrence
 from app.models import MeetingKind, MeetingStatus
 
+MAX_CADENCES_PER_PROJECT = 20
+
 TimeZone = Annotated[
     str,
     Field(

@@ -4,19 +4,22 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from dateutil.rrule import rrulestr
+from sqlalchemy import insert
 
 from app.clock.sweep import sweep
 from app.meetings import recurrence
+from app.meetings.schemas import MAX_CADENCES_PER_PROJECT
 from app.models import MeetingCadence
 from app.models.base import utcnow
 from app.models.meeting import MeetingKind
 from tests.factories import Tenant
 from tests.problems import assert_problem, locations
 from tests.rhythm import ok
+from tests.room import assert_full
 
 WEEKLY_BERLIN = {
     "title": "Weekly sync",
@@ -314,3 +317,33 @@ async def test_a_page_of_meetings_walks_each_cadence_only_as_far_as_the_page_goe
     assert items[2]["meeting_id"] == meeting["id"], "the moved stand-up stands in for its slot"
     assert body["next_from"] == "2027-01-05T09:00:00Z", "the third of 5 January is next"
     assert len(steps) <= 3 * (window["limit"] + 2), "a few days per cadence, not the year"
+
+
+async def test_a_project_holds_a_bounded_number_of_cadences(tenant: Tenant) -> None:
+    """Every window, feed and clock sweep walks each cadence: past the limit, a new one is a
+    409 until one is deleted."""
+    project = await tenant.project()
+    first_start = datetime(2027, 3, 16, 9, tzinfo=UTC)
+    stored = [
+        {
+            "id": uuid4(),
+            "organization_id": tenant.organization_id,
+            "project_id": UUID(project["id"]),
+            "kind": MeetingKind.sync,
+            "title": f"Stored sync {number}",
+            "rule": "FREQ=WEEKLY;BYDAY=TU",
+            "starts_at": first_start,
+            "time_zone": "Europe/Berlin",
+            "duration_minutes": 30,
+            "version": 1,
+        }
+        for number in range(MAX_CADENCES_PER_PROJECT - 1)
+    ]
+    async with tenant.database.transaction() as session:
+        await session.exec(insert(MeetingCadence).values(stored))  # type: ignore[call-overload]
+    await _cadence(tenant, project)
+    url = f"/v1/projects/{project['id']}/cadences"
+    limit, slug = MAX_CADENCES_PER_PROJECT, "too-many-cadences"
+    await assert_full(tenant, project["id"], MeetingCadence, limit, slug, url, WEEKLY_BERLIN)
+    assert (await tenant.delete(f"/v1/cadences/{stored[0]['id']}")).status_code == 204
+    await _cadence(tenant, project)
