@@ -6,7 +6,8 @@ and the result is stored. Reads are then cheap and their ETags honest, and `kpi.
 `kpi.missed` are recorded once each time a target moves into that status.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -195,7 +196,8 @@ async def add_measurement(
 
 
 async def evaluate_project_kpis(session: AsyncSession, project: Project) -> None:
-    """Something of the project changed: re-evaluate its targets (one query when it has none)."""
+    """Something of the project changed: re-evaluate its targets (one query when it has none).
+    Targets that count over the same days share one computation of their metrics."""
     kpis = (
         await session.exec(
             select(Kpi).where(
@@ -203,16 +205,26 @@ async def evaluate_project_kpis(session: AsyncSession, project: Project) -> None
             )
         )
     ).all()
+    day = today()
+    values = await _built_in_values(session, kpis, day)
     for kpi in kpis:
-        await evaluate(session, kpi)
+        await evaluate(session, kpi, day, values)
 
 
-async def evaluate(session: AsyncSession, kpi: Kpi, on: date | None = None) -> bool:
-    """Compute the current value, status and trend, store them if they changed, and record
-    `kpi.at_risk` or `kpi.missed` when the target has just moved into that status (True when
-    it did)."""
+async def evaluate(
+    session: AsyncSession,
+    kpi: Kpi,
+    on: date | None = None,
+    known: Mapping[UUID, float | None] | None = None,
+) -> bool:
+    """Compute the current value (or take it from `known`, computed for several targets at
+    once), status and trend, store them if they changed, and record `kpi.at_risk` or
+    `kpi.missed` when the target has just moved into that status (True when it did)."""
     day = on or today()
-    value = await _current_value(session, kpi, day)
+    if known is not None and kpi.id in known:
+        value = known[kpi.id]
+    else:
+        value = await _current_value(session, kpi, day)
     points = await _history(session, kpi)
     changed = value is not None and (not points or points[-1].value != value)
     if kpi.metric is not KpiMetric.custom and value is not None and changed:
@@ -286,18 +298,39 @@ async def _current_value(session: AsyncSession, kpi: Kpi, day: date) -> float | 
             .limit(1)
         )
         return latest.first()
+    return (await _built_in_values(session, [kpi], day))[kpi.id]
+
+
+def _scope(kpi: Kpi, day: date) -> metrics.MetricScope:
+    """The projects and days a built-in target counts over."""
     start = kpi.measured_from or (
         day - timedelta(days=UTILISATION_DAYS - 1)
         if kpi.metric is KpiMetric.allocation_utilisation
         else ALL_HISTORY
     )
-    scope = metrics.MetricScope(
+    return metrics.MetricScope(
         organization_id=kpi.organization_id,
         project_id=kpi.project_id,
         start=min(start, day),
         end=day,
         today=day,
     )
-    figures = await metrics.compute(session, scope, needs=[kpi.metric])
-    group = figures.get((metrics.Grouping.organization, None))
-    return None if group is None else group.value_of(kpi.metric)
+
+
+async def _built_in_values(
+    session: AsyncSession, kpis: Sequence[Kpi], day: date
+) -> dict[UUID, float | None]:
+    """The value of each built-in target among `kpis` (custom ones are measured by hand): one
+    computation per scope, of every metric the targets sharing it ask for."""
+    sharing: dict[metrics.MetricScope, list[Kpi]] = defaultdict(list)
+    for kpi in kpis:
+        if kpi.metric is not KpiMetric.custom:
+            sharing[_scope(kpi, day)].append(kpi)
+    values: dict[UUID, float | None] = {}
+    for scope, targets in sharing.items():
+        needs = {kpi.metric for kpi in targets}
+        figures = await metrics.compute(session, scope, needs=needs)
+        group = figures.get((metrics.Grouping.organization, None))
+        for kpi in targets:
+            values[kpi.id] = None if group is None else group.value_of(kpi.metric)
+    return values

@@ -17,6 +17,7 @@ from tests.factories import Tenant
 from tests.kpis.helpers import days_ago, kpi, milestone, read, risk, survey
 from tests.problems import assert_problem, locations
 from tests.room import assert_full
+from tests.statements import count_statements
 
 
 async def _events(tenant: Tenant, type: str) -> list[dict[str, Any]]:
@@ -367,3 +368,22 @@ async def test_a_project_holds_a_bounded_number_of_kpis(tenant: Tenant) -> None:
 
     assert (await tenant.delete(f"/v1/kpis/{stored[0]['id']}")).status_code == 204
     assert (await tenant.post(url, json=body)).status_code == 201
+
+
+async def test_targets_counting_over_the_same_days_share_one_computation(tenant: Tenant) -> None:
+    """Every write to a project re-evaluates its targets: more targets of the same data add
+    their own reads and writes, not another computation of the metrics each."""
+    costs = []
+    for targets in (1, 6):
+        project = await tenant.project()
+        url = f"/v1/projects/{project['id']}/kpis"
+        for number in range(targets):
+            metric = ("on_time_milestone_rate", "average_schedule_slip_days")[number % 2]
+            await kpi(tenant, url, metric, 0.5)
+        await milestone(tenant, project, days_ago(3), done=days_ago(4))
+        with count_statements(tenant.database) as statements:
+            await milestone(tenant, project, days_ago(2), done=days_ago(1))
+        costs.append(len(statements))
+    added = 5
+    # each added target: its last measurements read, its new measurement and value written
+    assert costs[1] - costs[0] <= added * 3, costs
