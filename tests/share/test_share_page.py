@@ -437,7 +437,8 @@ async def test_a_plan_past_the_limit_is_listed_and_drawn_up_to_it(tenant: Tenant
     """A project that grew before milestones were bounded: the customer reads the first ones
     and how many more there are, instead of waiting for a page of every one."""
     project = await tenant.project()
-    await store_milestones(tenant, project["id"], MAX_BARS + 3, customer_visible=True)
+    awaited = {"customer_visible": True, "requires_sign_off": True}
+    await store_milestones(tenant, project["id"], MAX_BARS + 3, **awaited)
     await store_milestones(tenant, project["id"], 5)  # internal: never counted for the customer
     page = await tenant.client.get(page_path(await share(tenant, project["id"])))
     assert page.status_code == 200, page.text
@@ -445,3 +446,4 @@ async def test_a_plan_past_the_limit_is_listed_and_drawn_up_to_it(tenant: Tenant
     assert listed.count("Stored milestone") == MAX_BARS
     assert "3 more milestones are not listed here." in page.text
     assert "3 more milestones are not drawn." in page.text
+    assert page.text.count('class="approve"') == MAX_BARS, "as many sign-offs as milestones"
