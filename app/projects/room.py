@@ -20,8 +20,11 @@ async def ensure_room(
 ) -> None:
     """Refuse (409) one more row of `model` when the project holds `limit` already. The
     project's row is locked first, so that two concurrent additions count one after the other;
-    the lock leaves the project's version as it is."""
-    await session.exec(select(Project.id).where(Project.id == project.id).with_for_update())
+    the lock leaves the project's version as it is. It is the lock a new version takes (FOR NO
+    KEY UPDATE, app/projects/changes.py): writers of the project's other parts, whose rows name
+    it, are not held up."""
+    locked = select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
+    await session.exec(locked)
     count = await session.exec(
         select(func.count()).select_from(model).where(col(model.project_id) == project.id)
     )

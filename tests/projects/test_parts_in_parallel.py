@@ -11,10 +11,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 
 from app.core.auth import Caller, Scope
-from app.customer_tasks import service as customer_tasks
-from app.customer_tasks.schemas import CustomerTaskCreate
-from app.models import CustomerTask
+from app.models import Risk
 from app.projects.service import get_project
+from app.risks import service as risks
+from app.risks.schemas import RiskCreate
 from tests.factories import Tenant
 
 EACH = 6
@@ -57,19 +57,20 @@ async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
     project_id = UUID(project["id"])
     caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
 
-    async def add_a_task_while_the_project_moves() -> None:
+    async def add_a_risk_while_the_project_moves() -> None:
         async with tenant.database.transaction() as session:
-            read = await get_project(session, caller, project_id)  # active: a task may be added
-            await customer_tasks.create_task(session, read, CustomerTaskCreate(title="Sign"))
+            read = await get_project(session, caller, project_id)  # active: a risk may be added
+            risk = RiskCreate(
+                title="Old data", category="scope", probability=2, impact=2, response="accept"
+            )
+            await risks.create_risk(session, caller, read, risk)
             moved = await tenant.post(
                 f"/v1/projects/{project_id}/transitions", json={"to_phase": "planning"}
             )
             assert moved.status_code == 201, moved.text
 
     with pytest.raises(StaleDataError):
-        await add_a_task_while_the_project_moves()
+        await add_a_risk_while_the_project_moves()
     async with tenant.database.transaction() as session:
-        kept = await session.exec(
-            select(CustomerTask).where(col(CustomerTask.project_id) == project_id)
-        )
+        kept = await session.exec(select(Risk).where(col(Risk.project_id) == project_id))
         assert kept.all() == []
