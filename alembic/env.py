@@ -4,7 +4,8 @@ import asyncio
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy.engine import Connection
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import AutoString, SQLModel
 
@@ -56,10 +57,14 @@ def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
+        # SQLite can roll DDL back too (see `_sqlite_transactional_ddl`): one transaction for the
+        # whole upgrade, as on PostgreSQL.
+        transactional_ddl=True if sqlite else None,
         compare_type=True,
         render_item=_render_item,
         include_name=_include_name,
@@ -68,8 +73,30 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _sqlite_transactional_ddl(engine: Engine) -> None:
+    """Make an upgrade on SQLite all or nothing, as it is on PostgreSQL.
+
+    Python's sqlite3 driver begins no transaction before DDL, so each CREATE or ALTER committed
+    by itself: a `serve` killed during its first migration left a revision half applied, and
+    every later start failed on a column that was already there. SQLAlchemy's documented recipe
+    ("Enabling Non-Legacy SQLite Transactional Modes") takes the BEGIN over. IMMEDIATE takes the
+    write lock before the current revision is read, so two processes starting at once migrate
+    one after the other.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _driver_begins_nothing(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 async def _run_online() -> None:
     engine = create_async_engine(_url())
+    if engine.dialect.name == "sqlite":
+        _sqlite_transactional_ddl(engine.sync_engine)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
