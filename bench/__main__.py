@@ -17,7 +17,6 @@ arguments and runs the parts in order.
 
 import argparse
 import asyncio
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,14 @@ from sqlalchemy.engine import make_url
 from app.operations.service import alembic_config
 from bench import analytics, http_scenarios, load, servers, tenant, webhooks
 from bench.report import machine, markdown, print_summary
-from bench.support import RESULTS, drop_database, fresh_database, keep_results
+from bench.support import RESULTS, drop_database, fresh_database, keep_results, server_argument
 
 PROJECTS = 10_000
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-        help="A PostgreSQL server: the run creates a database of its own there and drops it.",
-    )
+    server_argument(parser)
     parser.add_argument("--quick", action="store_true", help="A smoke: tiny data, seconds.")
     parser.add_argument("--full", action="store_true", help="The 5-minute memory soak.")
     parser.add_argument("--seconds", type=float, help="Each load run (default 10).")

@@ -40,7 +40,7 @@ from app.db import Database
 from app.operations.service import alembic_config
 from app.organizations.service import create_organization
 from app.settings import Settings
-from bench.support import drop_database, free_port, fresh_database
+from bench.support import drop_database, free_port, fresh_database, server_argument
 
 SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 MEMBERS = 100
@@ -204,12 +204,7 @@ def portfolio_scenario(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    server_argument(parser)
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="1,000 projects, 2 rounds: a smoke")

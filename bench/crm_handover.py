@@ -41,7 +41,14 @@ from sqlalchemy.engine import make_url
 
 from app.operations.service import alembic_config
 from bench import report, servers
-from bench.support import RESULTS, drop_database, free_port, fresh_database, keep_results
+from bench.support import (
+    RESULTS,
+    drop_database,
+    free_port,
+    fresh_database,
+    keep_results,
+    server_argument,
+)
 from bench.tenant import tenant
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.server import running
@@ -58,13 +65,7 @@ SEARCH_PATH = "/crm/v3/objects/deals/search"
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-        help="A PostgreSQL server: the run creates a database of its own there and drops it.",
-    )
+    server_argument(parser)
     parser.add_argument("--deals", type=int, help="Won deals pushed (default 1000).")
     parser.add_argument(
         "--per-request", type=int, help="Events per HubSpot request (default 100, its maximum)."

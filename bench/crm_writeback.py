@@ -20,7 +20,6 @@ bench/results/crm_writeback.json and .md. Everything runs on 127.0.0.1 and stops
 
 import argparse
 import asyncio
-import os
 import time
 from collections import Counter
 from collections.abc import Coroutine
@@ -49,7 +48,7 @@ from app.project_templates.service import create_template
 from app.projects import lifecycle
 from app.projects.schemas import TransitionCreate
 from app.settings import Settings
-from bench.support import RESULTS, drop_database, fresh_database, keep_results
+from bench.support import RESULTS, drop_database, fresh_database, keep_results, server_argument
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.server import running
 
@@ -60,13 +59,7 @@ IN_FLIGHT = 8  # projects planned or moved at once
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-        ),
-        help="A PostgreSQL server: the run creates a database of its own there and drops it.",
-    )
+    server_argument(parser)
     parser.add_argument("--projects", type=int, help="Projects changing at once (default 1000).")
     parser.add_argument("--dispatchers", type=int, default=2, help="Write-back dispatchers.")
     parser.add_argument(

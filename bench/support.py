@@ -2,9 +2,11 @@
 place for its results (the tables of bench/README.md are the results' Markdown, pasted by the run
 that wrote them, so that the page never shows figures no run produced)."""
 
+import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import socket
 import time
@@ -14,6 +16,17 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
+
+
+def server_argument(parser: argparse.ArgumentParser) -> None:
+    """`--database-url`: the PostgreSQL server a benchmark makes its database on."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "HANDOVER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+        help="A PostgreSQL server: the run creates a database of its own there and drops it.",
+    )
 
 
 def free_port() -> int:

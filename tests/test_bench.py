@@ -118,3 +118,14 @@ def test_without_wrk_or_hey_the_benchmark_says_what_to_install(tmp_path: Path) -
     )
     assert finished.returncode != 0
     assert "apt-get install wrk" in finished.stderr
+
+
+@ON_POSTGRESQL
+@pytest.mark.slow
+def test_the_clock_benchmark_runs_quick(tmp_path: Path) -> None:
+    finished = _quick("bench.clock", tmp_path, timeout=120)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-6000:]
+    report = json.loads((tmp_path / "clock.json").read_text())
+    assert report["cadences"] == 5 * 20
+    assert report["later_rounds"] == 4
+    assert "| later rounds" in (tmp_path / "clock.md").read_text()

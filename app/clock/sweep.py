@@ -26,19 +26,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import String, and_, cast, exists, or_
+from sqlalchemy import String, Table, and_, cast, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock.crossings import claim_crossing, crossing_key
 from app.core import sync
 from app.core.outbox import record_change
-from app.db import Database
+from app.db import Database, upsert
 from app.kpis import service as kpis
 from app.meetings import recurrence
+from app.meetings.recurrence import HORIZON
 from app.models import (
     ActionItem,
     ActionItemStatus,
+    CadenceNextCheck,
     ClockCrossing,
     CustomerTask,
     CustomerTaskStatus,
@@ -59,6 +61,8 @@ from app.settings import Settings
 logger = structlog.get_logger("handover.clock")
 
 BATCH = 200
+NOTED = ("cadence_version", "check_after")
+NOTES_A_STATEMENT = 1_000  # rows of one INSERT: within both databases' limit of parameters
 OPEN_MILESTONES = (MilestoneStatus.planned, MilestoneStatus.in_progress)
 OPEN_RISKS = (RiskStatus.open, RiskStatus.mitigating)
 
@@ -207,9 +211,7 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
             )
         )
     )
-    cadences = list(
-        await session.exec(select(MeetingCadence).where(_active_project(MeetingCadence.project_id)))
-    )
+    cadences = await _due_cadences(session, at)
     candidates: list[tuple[Any, datetime, str, dict[str, Any]]] = [
         (
             meeting,
@@ -228,14 +230,21 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
             )
         )
         taken = set(standing_for.all())
+        next_checks = []
         for cadence in cadences:
-            window_end = at.upcoming_until + timedelta(microseconds=1)
-            for start in recurrence.between(
-                cadence.rule, cadence.starts_at, cadence.time_zone, at.now, window_end
-            ):
-                if start > at.now and (cadence.id, start) not in taken:
+            in_window, check_after = _window_and_next(cadence, at)
+            for start in in_window:
+                if (cadence.id, start) not in taken:
                     data = _meeting_data(cadence.kind, cadence.title, start, cadence.time_zone)
                     candidates.append((cadence, start, "cadence", data))
+            next_checks.append(
+                {
+                    "cadence_id": cadence.id,
+                    "cadence_version": cadence.version,
+                    "check_after": check_after,
+                }
+            )
+        await _note_next_checks(session, next_checks)
     if not candidates:
         return 0, 0
     known = await session.exec(
@@ -251,6 +260,57 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
             continue
         raised += await _raise(session, aggregate, "meeting.upcoming", start, data, kind)
     return 0, raised  # never more than one window's worth: no second batch
+
+
+async def _due_cadences(session: AsyncSession, at: Moment) -> list[MeetingCadence]:
+    """The cadences of active projects that may start within the window: those whose next
+    occurrence the window has reached, those changed since the clock looked, and those it has
+    never looked at. The others cannot start before their noted next check."""
+    checked = CadenceNextCheck
+    rows = await session.exec(
+        select(MeetingCadence)
+        .outerjoin(checked, col(checked.cadence_id) == col(MeetingCadence.id))
+        .where(
+            _active_project(MeetingCadence.project_id),
+            or_(
+                col(checked.cadence_id).is_(None),
+                col(checked.cadence_version) != col(MeetingCadence.version),
+                col(checked.check_after) <= at.upcoming_until,
+            ),
+        )
+        .order_by(col(MeetingCadence.id))  # concurrent sweeps note their checks in one order
+    )
+    return list(rows)
+
+
+def _window_and_next(cadence: MeetingCadence, at: Moment) -> tuple[list[datetime], datetime]:
+    """The cadence's occurrences in (now, now + lead], and when the clock must expand it again:
+    its first occurrence after the window, or the horizon when none comes before it. One walk
+    of the rule, stopped at that first occurrence."""
+    in_window: list[datetime] = []
+    walk = recurrence.walk(
+        cadence.rule, cadence.starts_at, cadence.time_zone, at.now, at.now + HORIZON
+    )
+    for start in walk:
+        if start > at.upcoming_until:
+            return in_window, start
+        if start > at.now:
+            in_window.append(start)
+    return in_window, at.upcoming_until + HORIZON
+
+
+async def _note_next_checks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Note each expanded cadence's next check with the version that was read, so that a
+    change meanwhile is looked at by the next sweep. Concurrent sweeps note the same."""
+    table: Table = CadenceNextCheck.__table__  # type: ignore[attr-defined]
+    for first in range(0, len(rows), NOTES_A_STATEMENT):
+        statement = upsert(session, table, rows[first : first + NOTES_A_STATEMENT])
+        await session.exec(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.cadence_id],
+                set_={name: statement.excluded[name] for name in NOTED},
+            )
+        )
 
 
 async def kpi_targets(session: AsyncSession, at: Moment) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from app.models.change_request import (
     ChangeRequestStatus,
     ChangeRequestTransition,
 )
-from app.models.clock import ClockCrossing
+from app.models.clock import CadenceNextCheck, ClockCrossing
 from app.models.crm import (
     CrmConnection,
     CrmDeliveryClaim,
@@ -84,6 +84,7 @@ __all__ = [
     "AlertCrossing",
     "Allocation",
     "ApiKey",
+    "CadenceNextCheck",
     "CalendarFeed",
     "ChangeRequest",
     "ChangeRequestMilestone",

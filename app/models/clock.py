@@ -4,7 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.models.base import Identified, timestamp_field, utcnow
 
@@ -23,3 +23,20 @@ class ClockCrossing(Identified, table=True):
     event_type: str = Field(max_length=64)
     crossing: str = Field(max_length=64)
     raised_at: datetime = timestamp_field(default_factory=utcnow)
+
+
+class CadenceNextCheck(SQLModel, table=True):
+    """When the clock must next expand a cadence: its first occurrence after the window the
+    last sweep looked at. Sweeps expand only the cadences that are due (or changed since, by
+    `cadence_version`, or never looked at), not every cadence of every project each round.
+
+    The clock's own bookkeeping: it is no part of the cadence, so keeping it moves neither the
+    cadence's version nor anything a PM tool polls."""
+
+    __tablename__ = "cadence_next_checks"
+
+    cadence_id: UUID = Field(
+        foreign_key="meeting_cadences.id", ondelete="CASCADE", primary_key=True
+    )
+    cadence_version: int
+    check_after: datetime = timestamp_field()

@@ -1,0 +1,74 @@
+"""The clock expands a cadence when its next occurrence comes into the window, or as soon as
+the cadence changes; in between, a sweep leaves it alone (not every cadence of every project
+on every sweep)."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.clock.sweep import _due_cadences, moment_at, sweep
+from app.models.base import utcnow
+from tests.factories import Tenant
+from tests.rhythm import at, events_of, ok
+
+
+async def _cadence(tenant: Tenant, starts_at: datetime, rule: str = "FREQ=DAILY") -> Any:
+    project = await tenant.project()
+    body = {"rule": rule, "starts_at": starts_at.isoformat(), "time_zone": "Europe/Berlin"}
+    return ok(await tenant.post(f"/v1/projects/{project['id']}/cadences", json=body), 201)
+
+
+async def _raised_for(tenant: Tenant, cadence: Any) -> list[datetime]:
+    return [
+        at(event["starts_at"])
+        for event in await events_of(tenant, "meeting.upcoming")
+        if event.get("cadence_id") == cadence["id"]
+    ]
+
+
+async def _due(tenant: Tenant, now: datetime) -> set[str]:
+    async with tenant.database.transaction() as session:
+        due = await _due_cadences(session, moment_at(tenant.database.settings, now))
+    return {str(cadence.id) for cadence in due}
+
+
+async def test_an_occurrence_is_raised_when_the_window_reaches_it(tenant: Tenant) -> None:
+    now = utcnow().replace(microsecond=0)
+    first = now + timedelta(hours=5)
+    cadence = await _cadence(tenant, first)
+
+    await sweep(tenant.database, now)
+    assert await _raised_for(tenant, cadence) == []
+    # Looked at once: until the window reaches 5 hours from now, sweeps leave it alone.
+    assert cadence["id"] not in await _due(tenant, now + timedelta(hours=1))
+    assert cadence["id"] in await _due(tenant, first - timedelta(minutes=30))
+
+    await sweep(tenant.database, first - timedelta(minutes=30))
+    await sweep(tenant.database, first - timedelta(minutes=20))
+    assert await _raised_for(tenant, cadence) == [first]
+    tomorrow = first + timedelta(days=1)
+    await sweep(tenant.database, tomorrow - timedelta(minutes=59))
+    assert await _raised_for(tenant, cadence) == [first, tomorrow]
+
+
+async def test_a_changed_cadence_is_looked_at_again_at_once(tenant: Tenant) -> None:
+    now = utcnow().replace(microsecond=0)
+    cadence = await _cadence(tenant, now + timedelta(days=3), rule="FREQ=WEEKLY")
+    await sweep(tenant.database, now)
+    assert cadence["id"] not in await _due(tenant, now)
+
+    soon = now + timedelta(minutes=30)
+    moved = {"starts_at": soon.isoformat()}
+    ok(await tenant.patch(f"/v1/cadences/{cadence['id']}", json=moved))
+    await sweep(tenant.database, now)
+    assert await _raised_for(tenant, cadence) == [soon]
+
+
+async def test_a_cadence_that_ends_is_left_alone_after_its_last_occurrence(
+    tenant: Tenant,
+) -> None:
+    now = utcnow().replace(microsecond=0)
+    first = now + timedelta(minutes=30)
+    cadence = await _cadence(tenant, first, rule="FREQ=DAILY;COUNT=1")
+    await sweep(tenant.database, now)
+    assert await _raised_for(tenant, cadence) == [first]
+    assert cadence["id"] not in await _due(tenant, now + timedelta(days=400))
