@@ -31,6 +31,7 @@ from app.models import (
     ActionItem,
     Activity,
     Allocation,
+    CadenceNextCheck,
     CalendarFeed,
     ChangeRequest,
     ChangeRequestMilestone,
@@ -102,6 +103,7 @@ NOT_PARTS: dict[type[Any], str] = {
     HandoffBrief: "versioned on its own (its ETag and history); accepting it moves the project "
     "through the kickoff it proposes",
     HandoffBriefVersion: "the brief's history",
+    CadenceNextCheck: "the clock's note of when to expand a cadence again, not the cadence",
 }
 
 # What a project's parts change, not what it is: a write of its parts moves these only.
