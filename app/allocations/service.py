@@ -1,13 +1,16 @@
 """Allocations: a member on a project for a date range, at a share of their capacity.
 
 Over-allocation is reported (see `conflicts.py`), never refused: planning often starts over 100%
-and is levelled afterwards.
+and is levelled afterwards. What is refused is a member on more than MAX_OVERLAPPING allocations
+on the same days: no one works on that many things at once, and the conflicts report, which
+lists a day's allocations with it, stays a readable size.
 """
 
 from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.allocations.schemas import (
@@ -17,22 +20,27 @@ from app.allocations.schemas import (
     AllocationWindow,
 )
 from app.core.auth import Caller
-from app.core.errors import FieldProblem, InvalidInput, NotFound
+from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_select
 from app.core.writes import assign, new_values
 from app.members.service import require_members
-from app.models import Allocation, Project
+from app.models import Allocation, Member, Project
 from app.projects.lifecycle import ensure_active
 from app.projects.service import active_project_of
 
 _ARCHIVED = "The project is archived: its allocations can no longer change."
+MAX_OVERLAPPING = 50
 
 
 class AllocationNotFound(NotFound):
     subject = "allocation"
+
+
+class TooManyAllocations(Conflict):
+    slug = "too-many-allocations"
 
 
 async def get_allocation(session: AsyncSession, caller: Caller, allocation_id: UUID) -> Allocation:
@@ -74,6 +82,38 @@ def _check_range(start: date, end: date) -> None:
     raise InvalidInput("The allocation's dates are not a valid range.", errors=[problem])
 
 
+async def _ensure_member_room(
+    session: AsyncSession,
+    member_id: UUID,
+    start: date,
+    end: date,
+    allocation_id: UUID | None = None,
+) -> None:
+    """Refuse (409) an allocation that would put the member on more than MAX_OVERLAPPING
+    allocations of active projects overlapping its dates. The member's row is locked first
+    (FOR NO KEY UPDATE: an allocation's key check on it still passes), so two concurrent
+    bookings of one member count one after the other."""
+    locked = select(Member.id).where(Member.id == member_id).with_for_update(key_share=True)
+    await session.exec(locked)
+    overlapping = (
+        select(func.count())
+        .select_from(Allocation)
+        .join(Project, col(Project.id) == col(Allocation.project_id))
+        .where(
+            col(Allocation.member_id) == member_id,
+            col(Allocation.start_date) <= end,
+            col(Allocation.end_date) >= start,
+            col(Allocation.id) != allocation_id,
+            col(Project.archived_at).is_(None),
+        )
+    )
+    if (await session.exec(overlapping)).one() >= MAX_OVERLAPPING:
+        raise TooManyAllocations(
+            f"The member is on {MAX_OVERLAPPING} allocations on some of these days already; "
+            "end or delete one of them first."
+        )
+
+
 async def create_allocation(
     session: AsyncSession, caller: Caller, project: Project, data: AllocationCreate
 ) -> Allocation:
@@ -81,6 +121,7 @@ async def create_allocation(
     ensure_active(project, _ARCHIVED)
     await require_members(session, caller, {"member_id": data.member_id})
     _check_range(data.start_date, data.end_date)
+    await _ensure_member_room(session, data.member_id, data.start_date, data.end_date)
     allocation = Allocation(
         organization_id=caller.organization_id, project_id=project.id, **data.model_dump()
     )
@@ -98,12 +139,14 @@ async def update_allocation(
     changes = new_values(allocation, data.changes())
     if "member_id" in changes:
         await require_members(session, caller, {"member_id": changes["member_id"]})
-    _check_range(
-        changes.get("start_date", allocation.start_date),
-        changes.get("end_date", allocation.end_date),
-    )
+    member_id = changes.get("member_id", allocation.member_id)
+    start = changes.get("start_date", allocation.start_date)
+    end = changes.get("end_date", allocation.end_date)
+    _check_range(start, end)
     if not changes:
         return allocation
+    if changes.keys() & {"member_id", "start_date", "end_date"}:
+        await _ensure_member_room(session, member_id, start, end, allocation.id)
     assign(allocation, changes)
     await session.flush()
     await record_change(session, "allocation.updated", allocation, changes)
