@@ -28,7 +28,7 @@ from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, project_select
-from app.core.writes import assign, new_values
+from app.core.writes import assign, claim, new_values
 from app.members.service import require_members
 from app.models import (
     ChangeRequest,
@@ -183,9 +183,10 @@ def _assessment_problem(field: str, message: str, kind: str) -> InvalidInput:
 
 async def _assess(
     session: AsyncSession, project: Project, change_request: ChangeRequest, assessment: Assessment
-) -> None:
-    """Store the assessment: the milestones are open ones of this project, the cost is in the
-    project's currency (and needs a budget to change)."""
+) -> list[UUID]:
+    """Set the assessment on the request and return its milestones, to be stored once the
+    request is claimed: open ones of this project; the cost is in the project's currency (and
+    needs a budget to change)."""
     wanted = sorted(set(assessment.milestone_ids))
     if wanted:
         found = await session.exec(
@@ -217,6 +218,12 @@ async def _assess(
     change_request.cost_impact_currency = cost.currency if cost else None
     change_request.effort_hours = assessment.effort_hours
     change_request.new_risks = list(assessment.new_risks)
+    return wanted
+
+
+async def _replace_milestones(
+    session: AsyncSession, change_request: ChangeRequest, wanted: list[UUID]
+) -> None:
     await session.exec(
         delete(ChangeRequestMilestone).where(
             col(ChangeRequestMilestone.change_request_id) == change_request.id
@@ -248,24 +255,33 @@ async def move_change_request(
             f"(allowed: {options})."
         )
     await require_members(session, caller, {"member_id": data.member_id})
+    from_status = change_request.status
+    wanted: list[UUID] | None = None
     if data.assessment is not None:
-        await _assess(session, project, change_request, data.assessment)
+        wanted = await _assess(session, project, change_request, data.assessment)
+    change_request.status = data.to_status
+    if data.to_status is Status.approved:
+        change_request.applied_at = utcnow()
+    # The request first, then its milestones, the project's milestones and budget: a concurrent
+    # move of the same request waits here and gets a 412, before it replaces the same
+    # milestone rows (a 500) or holds the project that ours waits for (a deadlock).
+    await claim(session, change_request)
+    if wanted is not None:
+        await _replace_milestones(session, change_request, wanted)
     applied: dict[str, Any] = {}
     if data.to_status is Status.approved:
         applied = await apply_change(session, project, change_request)
         await risks_service.raise_change_risks(session, caller, project, change_request)
-        change_request.applied_at = utcnow()
     session.add(
         ChangeRequestTransition(
             organization_id=change_request.organization_id,
             change_request_id=change_request.id,
-            from_status=change_request.status,
+            from_status=from_status,
             to_status=data.to_status,
             member_id=data.member_id,
             note=data.note,
         )
     )
-    change_request.status = data.to_status
     await session.flush()
     if data.to_status in _EVENTS:
         await record_change(
