@@ -11,7 +11,7 @@ from app.core.outbox import record_change
 from app.handoffs.checklist import missing_items
 from app.handoffs.gate import missing_problems
 from app.handoffs.schemas import HandoffAccept, HandoffReturn
-from app.handoffs.service import keep_version, stored_brief
+from app.handoffs.service import answered_brief, keep_version
 from app.meetings.kickoff import propose_kickoff_meeting
 from app.models import (
     HandoffBrief,
@@ -70,7 +70,7 @@ async def accept_brief(
     when, the time from the deal's win, a kickoff proposed if none is planned, the brief's risks
     in the register if asked, and `handoff.accepted`."""
     ensure_active(project)
-    brief = await stored_brief(session, project)
+    brief = await answered_brief(session, project)
     if brief.status is HandoffStatus.accepted:
         raise HandoffAlreadyAccepted("The handoff brief is already accepted.")
     if missing_items(brief):
@@ -117,7 +117,7 @@ async def return_brief(
     """Send the brief back to sales with the project manager's questions: `handoff.returned`
     names the sales owner, whom it is for. An accepted brief is not returned (409)."""
     ensure_active(project)
-    brief = await stored_brief(session, project)
+    brief = await answered_brief(session, project)
     if brief.status is HandoffStatus.accepted:
         raise HandoffAlreadyAccepted("The handoff brief is accepted: it cannot be returned.")
     now = utcnow()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -117,9 +118,16 @@ async def start_brief(
     return brief
 
 
-async def find_brief(session: AsyncSession, project: Project) -> HandoffBrief | None:
-    found = await session.exec(select(HandoffBrief).where(HandoffBrief.project_id == project.id))
-    return found.first()
+async def find_brief(
+    session: AsyncSession, project: Project, *, lock: bool = False
+) -> HandoffBrief | None:
+    """The project's stored brief; with `lock`, locked until commit and read again once locked."""
+    statement = select(HandoffBrief).where(HandoffBrief.project_id == project.id)
+    if lock:  # as the UPDATE that follows: the rows naming the brief keep its key meanwhile
+        statement = statement.with_for_update(key_share=True).execution_options(
+            populate_existing=True
+        )
+    return (await session.exec(statement)).first()
 
 
 def unrequired_brief(project: Project) -> HandoffBrief:
@@ -148,6 +156,26 @@ async def stored_brief(session: AsyncSession, project: Project) -> HandoffBrief:
         # loser's is (a 412).
         meanwhile = "The brief was stored by another request meanwhile; fetch it and retry."
         await flush_or(session, PreconditionFailed(meanwhile))
+    return brief
+
+
+async def answered_brief(session: AsyncSession, project: Project) -> HandoffBrief:
+    """The brief the project manager answers (accepts or returns), locked until commit and read
+    again once locked: answers sent at once take turns, and each sees the one before it (a
+    second acceptance is a 409 `handoff-already-accepted`) instead of finding the brief's version
+    stale, a 412 these operations do not document. A brief not yet stored is stored now; when
+    another request stored it meanwhile, theirs is the brief."""
+    brief = await find_brief(session, project, lock=True)
+    if brief is not None:
+        return brief
+    brief = unrequired_brief(project)
+    brief.version = 1
+    try:
+        async with session.begin_nested():
+            session.add(brief)
+    except IntegrityError:  # the unique project waited for theirs to commit: it is there now
+        brief = await find_brief(session, project, lock=True)
+        assert brief is not None
     return brief
 
 
