@@ -1,9 +1,11 @@
 """Writing a row: what a merge patch changes, setting it, its new version before its lists,
-and the flush whose refused constraint is the domain's conflict."""
+the rows it reads locked before its checks, and the flush whose refused constraint is the
+domain's conflict."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +34,20 @@ async def claim(session: AsyncSession, row: Timestamped) -> None:
     instead of inserting the same keys as ours (a 500) or mixing its rows with ours."""
     row.updated_at = utcnow()
     await session.flush()
+
+
+Statement = TypeVar("Statement", bound=Select[Any])
+
+
+def locked(statement: Statement) -> Statement:
+    """`statement`, its rows locked until commit as the UPDATE that follows locks them (FOR NO
+    KEY UPDATE: rows naming them keep their keys meanwhile) and read again once locked.
+
+    For a write whose checks read the row's state (already signed off? already accepted?): a
+    concurrent writer of the same row is waited for, and its write is what the checks see (the
+    domain's 409, or nothing to do), instead of a stale version at the UPDATE (a 412, or a 500
+    where the failure cannot be answered)."""
+    return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 async def flush_or(session: AsyncSession, error: DomainError) -> None:

@@ -17,7 +17,7 @@ from app.core.errors import Conflict, NotFound
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned
-from app.core.writes import assign
+from app.core.writes import assign, locked
 from app.customer_tasks.schemas import (
     MAX_CUSTOMER_TASKS_PER_PROJECT,
     CustomerTaskCreate,
@@ -151,10 +151,12 @@ async def done_from_link(
     (else not found), once (a second time changes nothing)."""
     ensure_active(project)
     found = await session.exec(
-        select(CustomerTask).where(
-            CustomerTask.id == task_id,
-            CustomerTask.project_id == link.project_id,
-            CustomerTask.organization_id == link.organization_id,
+        locked(  # marks sent at once take turns: the second finds it done
+            select(CustomerTask).where(
+                CustomerTask.id == task_id,
+                CustomerTask.project_id == link.project_id,
+                CustomerTask.organization_id == link.organization_id,
+            )
         )
     )
     task = found.first()

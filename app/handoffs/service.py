@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import PreconditionFailed
 from app.core.pagination import PageParams
-from app.core.writes import flush_or
+from app.core.writes import flush_or, locked
 from app.handoffs.checklist import TEXT_ITEMS, item_values, items_of, missing_items
 from app.handoffs.schemas import (
     HandoffBriefPublic,
@@ -123,11 +123,7 @@ async def find_brief(
 ) -> HandoffBrief | None:
     """The project's stored brief; with `lock`, locked until commit and read again once locked."""
     statement = select(HandoffBrief).where(HandoffBrief.project_id == project.id)
-    if lock:  # as the UPDATE that follows: the rows naming the brief keep its key meanwhile
-        statement = statement.with_for_update(key_share=True).execution_options(
-            populate_existing=True
-        )
-    return (await session.exec(statement)).first()
+    return (await session.exec(locked(statement) if lock else statement)).first()
 
 
 def unrequired_brief(project: Project) -> HandoffBrief:

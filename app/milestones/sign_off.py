@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.auth import Caller
 from app.core.errors import Conflict, NotFound
 from app.core.outbox import record_change
+from app.core.writes import locked
 from app.feedback import service as feedback_service
 from app.feedback.schemas import FeedbackCreate
 from app.milestones.schemas import MilestoneUpdate
@@ -40,12 +41,14 @@ class AlreadySignedOff(Conflict):
 async def _awaiting(session: AsyncSession, link: ShareLink, milestone_id: UUID) -> Milestone:
     """A customer-visible milestone of the link's own project that asks for sign-off."""
     found = await session.exec(
-        select(Milestone).where(
-            Milestone.id == milestone_id,
-            Milestone.project_id == link.project_id,
-            Milestone.organization_id == link.organization_id,
-            Milestone.customer_visible == True,  # noqa: E712 - SQL
-            Milestone.requires_sign_off == True,  # noqa: E712 - SQL
+        locked(  # answers sent at once take turns: the second finds it signed off (409)
+            select(Milestone).where(
+                Milestone.id == milestone_id,
+                Milestone.project_id == link.project_id,
+                Milestone.organization_id == link.organization_id,
+                Milestone.customer_visible == True,  # noqa: E712 - SQL
+                Milestone.requires_sign_off == True,  # noqa: E712 - SQL
+            )
         )
     )
     milestone = found.first()

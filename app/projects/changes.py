@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.writes import claim
+from app.core.writes import claim, locked
 from app.db import before_commit
 from app.kpis.service import evaluate_project_kpis
 from app.models import (
@@ -181,14 +181,8 @@ async def settle_changed_projects(session: AsyncSession) -> None:
             for row in session.identity_map.values()
             if isinstance(row, Project) and row.id in project_ids
         }
-        locked = (
-            select(Project)
-            .where(col(Project.id).in_(project_ids))
-            .order_by(col(Project.id))
-            .with_for_update(key_share=True)  # as the UPDATE: the parts' keys name it meanwhile
-            .execution_options(populate_existing=True)
-        )
-        projects = (await session.exec(locked)).all()
+        statement = select(Project).where(col(Project.id).in_(project_ids))
+        projects = (await session.exec(locked(statement.order_by(col(Project.id))))).all()
         if any(_own_state(row) != read[row.id] for row in projects if row.id in read):
             raise StaleDataError("the project changed while its part was written")
         claimed = session.info.get(_CLAIMED, set())
