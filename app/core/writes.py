@@ -1,6 +1,6 @@
 """Writing a row: what a merge patch changes, setting it, its new version before its lists,
-the rows it reads locked before its checks, and the flush whose refused constraint is the
-domain's conflict."""
+the rows it reads locked before its checks or names kept until it commits, and the flush whose
+refused constraint is the domain's conflict."""
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -48,6 +48,14 @@ def locked(statement: Statement) -> Statement:
     domain's 409, or nothing to do), instead of a stale version at the UPDATE (a 412, or a 500
     where the failure cannot be answered)."""
     return statement.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
+def referenced(statement: Statement) -> Statement:
+    """`statement`, its rows kept until commit for the write that names them (FOR KEY SHARE, the
+    lock its foreign key takes anyway): a concurrent deletion waits for the write and is then
+    refused as still referenced, or went first and the row is not found (the write's 422),
+    instead of the write failing on its foreign key (a 500). Edits of the rows do not wait."""
+    return statement.with_for_update(read=True, key_share=True)
 
 
 async def flush_or(session: AsyncSession, error: DomainError) -> None:

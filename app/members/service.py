@@ -12,7 +12,7 @@ from app.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.core.filters import where_given
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_by, owned_select
-from app.core.writes import assign, flush_or
+from app.core.writes import assign, flush_or, referenced
 from app.members.schemas import MemberCreate, MemberUpdate
 from app.models import Member, MemberRole
 
@@ -102,9 +102,9 @@ async def require_members(
     wanted = {member_id for member_id in member_ids.values() if member_id is not None}
     if not wanted:
         return
-    found = await session.exec(
-        select(Member.id).where(col(Member.id).in_(wanted), owned_by(Member, caller))
-    )
+    statement = select(Member.id).where(col(Member.id).in_(wanted), owned_by(Member, caller))
+    # Members named in a body are kept until the write commits; a filter only reads them.
+    found = await session.exec(referenced(statement) if location == "body" else statement)
     known = set(found.all())
     problems = [
         FieldProblem(

@@ -14,7 +14,7 @@ from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_by, owned_select
-from app.core.writes import assign, new_values
+from app.core.writes import assign, new_values, referenced
 from app.models import Customer, Health, Member, Phase, Project
 from app.models.base import utcnow
 from app.projects.changes import (
@@ -84,11 +84,11 @@ async def _check_references(session: AsyncSession, caller: Caller, values: dict[
     """Customer and people must belong to the caller's organization (422 naming the field)."""
     problems = []
     for field, model in _REFERENCES.items():
-        referenced = values.get(field)
-        if referenced is None:
+        named = values.get(field)
+        if named is None:
             continue
         found = await session.exec(
-            select(model.id).where(model.id == referenced, owned_by(model, caller))
+            referenced(select(model.id).where(model.id == named, owned_by(model, caller)))
         )
         if found.first() is None:
             problems.append(
