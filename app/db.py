@@ -175,9 +175,7 @@ def insert_or_ignore(session: AsyncSession, table: Table) -> Insert:
     return statement
 
 
-def upsert(
-    session: AsyncSession, table: Table, rows: dict[str, Any] | list[dict[str, Any]]
-) -> Any:
+def upsert(session: AsyncSession, table: Table, rows: dict[str, Any] | list[dict[str, Any]]) -> Any:
     """`INSERT rows … ON CONFLICT`, to be finished with `.on_conflict_do_update(…)`, which can
     name the proposed row as `.excluded`."""
     return _insert(session, table).values(rows)

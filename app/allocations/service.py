@@ -25,7 +25,7 @@ from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_select
-from app.core.writes import assign, new_values
+from app.core.writes import assign, locked, new_values
 from app.members.service import require_members
 from app.models import Allocation, Member, Project
 from app.projects.lifecycle import ensure_active
@@ -93,8 +93,7 @@ async def _ensure_member_room(
     allocations of active projects overlapping its dates. The member's row is locked first
     (FOR NO KEY UPDATE: an allocation's key check on it still passes), so two concurrent
     bookings of one member count one after the other."""
-    locked = select(Member.id).where(Member.id == member_id).with_for_update(key_share=True)
-    await session.exec(locked)
+    await session.exec(locked(select(Member.id).where(Member.id == member_id)))
     overlapping = (
         select(func.count())
         .select_from(Allocation)

@@ -7,6 +7,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict
+from app.core.writes import locked
 from app.models import Project
 
 
@@ -23,8 +24,7 @@ async def ensure_room(
     the lock leaves the project's version as it is. It is the lock a new version takes (FOR NO
     KEY UPDATE, app/projects/changes.py): writers of the project's other parts, whose rows name
     it, are not held up."""
-    locked = select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
-    await session.exec(locked)
+    await session.exec(locked(select(Project.id).where(Project.id == project.id)))
     count = await session.exec(
         select(func.count()).select_from(model).where(col(model.project_id) == project.id)
     )
