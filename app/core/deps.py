@@ -22,24 +22,39 @@ def get_database(request: Request) -> Database:
     return database
 
 
+class _AnsweredWithAnError(Exception):
+    """The route answered an error itself: what the request wrote is undone, not committed."""
+
+
+def roll_back(request: Request) -> None:
+    """Undo what the request wrote although its route answers rather than raises: a route that
+    turns an error into a response of its own (the share page's error pages) catches it before
+    the request's transaction ends, which would otherwise commit a half-made write."""
+    request.state.roll_back = True
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction, committed after the route has built its response.
 
     Used with `scope="function"`, so the commit happens before the response is sent: a client
     never sees a 201 for a change that failed to commit. Services flush, never commit.
     Callables in `request.state.after_rollback` run once the transaction has been rolled back
-    (the Idempotency-Key claim is released that way).
+    (the Idempotency-Key claim is released that way); `roll_back` asks for that rollback.
     """
     database = get_database(request)
     request.state.after_rollback = []
+    request.state.roll_back = False
     try:
         async with database.transaction(write=request.method not in READ_METHODS) as session:
             request.state.session = session
             yield session
-    except BaseException:
+            if request.state.roll_back:
+                raise _AnsweredWithAnError
+    except BaseException as exc:
         for hook in request.state.after_rollback:
             await hook()
-        raise
+        if not isinstance(exc, _AnsweredWithAnError):
+            raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, roll_back
 from app.core.errors import DomainError
 from app.gantt.svg import STATE_LABELS
 from app.models import FeedbackCategory, MeetingKind, Phase, Sentiment, ShareLink
@@ -169,6 +169,7 @@ class SharePageRoute(APIRoute):
                     await _require_small_form(request)
                 response = await handler(request)
             except Exception as exc:
+                roll_back(request)  # the page says what went wrong; nothing of it is kept
                 response = _problem_page(request, exc)
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
