@@ -10,6 +10,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.auth import Caller
 from app.core.errors import NotFound
+from app.core.writes import locked
 
 
 class Owned(Protocol):
@@ -50,10 +51,14 @@ async def get_owned(
     model: type[OwnedT],
     object_id: UUID,
     not_found: type[NotFound],
+    *,
+    lock: bool = False,
 ) -> OwnedT:
     """The object if it exists in the caller's organization; otherwise `not_found` (a 404 that
-    never says whether another organization has it)."""
-    found = await session.exec(owned_select(model, caller).where(model.id == object_id))
+    never says whether another organization has it). With `lock`, the row is read with core's
+    `locked()`, for a write of the row whose other writers it should wait for."""
+    statement = owned_select(model, caller).where(model.id == object_id)
+    found = await session.exec(locked(statement) if lock else statement)
     instance: OwnedT | None = found.first()
     if instance is None:
         raise not_found(f"No {not_found.subject} with that id in your organization.")

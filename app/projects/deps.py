@@ -22,5 +22,6 @@ WritableProject = Annotated[
     Project, Depends(path_row(service.get_project, "project_id", ProjectsWriter))
 ]
 ProjectToChange = Annotated[
-    Project, Depends(path_row(service.get_project, "project_id", ProjectsWriter, if_match=True))
+    Project,
+    Depends(path_row(service.get_project_to_change, "project_id", ProjectsWriter, if_match=True)),
 ]

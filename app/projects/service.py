@@ -42,6 +42,16 @@ async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -
     return await get_owned(session, caller, Project, project_id, ProjectNotFound)
 
 
+async def get_project_to_change(session: AsyncSession, caller: Caller, project_id: UUID) -> Project:
+    """The project, locked until commit, for a change of the project itself (a rename, an
+    archive, a phase move, its RACI matrix): a writer of its parts that is committing is waited
+    for, and the change is made on top of the project's new version, instead of finding its
+    version stale at the UPDATE (a 412 to a client that sent no `If-Match`). Writers of parts
+    lock the project last (app/projects/changes.py), and these changes lock it first and write
+    only the project or, after it, its parts, so neither waits for the other in a circle."""
+    return await get_owned(session, caller, Project, project_id, ProjectNotFound, lock=True)
+
+
 async def project_version(session: AsyncSession, caller: Caller, project_id: UUID) -> int:
     """The project's version alone (its ETag), or 404: all a poll needs to answer 304."""
     found = await session.exec(
