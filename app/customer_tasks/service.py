@@ -26,6 +26,7 @@ from app.customer_tasks.schemas import (
 from app.milestones.service import require_milestone_of
 from app.models import CustomerTask, CustomerTaskStatus, Project, ShareLink
 from app.models.base import utcnow
+from app.projects.holds import hold_project
 from app.projects.lifecycle import ensure_active
 from app.projects.room import ensure_room
 
@@ -150,6 +151,7 @@ async def done_from_link(
     """The customer marked a task done on the share page: only a task of the link's own project
     (else not found), once (a second time changes nothing)."""
     ensure_active(project)
+    await hold_project(session, project.id)  # the project before its task
     found = await session.exec(
         locked(  # marks sent at once take turns: the second finds it done
             select(CustomerTask).where(

@@ -38,6 +38,7 @@ from app.members.service import require_members
 from app.models import Project
 from app.models.base import today, utcnow
 from app.models.kpi import Kpi, KpiMeasurement, KpiMetric, KpiStatus, MeasurementSource
+from app.projects.holds import hold_project
 from app.projects.lifecycle import ensure_active, refresh_health
 from app.projects.room import ensure_room
 
@@ -141,8 +142,11 @@ async def _reassess(session: AsyncSession, kpi: Kpi) -> None:
 
 
 async def _ensure_project_active(session: AsyncSession, kpi: Kpi) -> Project | None:
+    """The target's project, if it has one, held before the target is written: settling holds
+    the project, then evaluates its targets (app/projects/holds.py)."""
     if kpi.project_id is None:
         return None
+    await hold_project(session, kpi.project_id)
     project = await session.get(Project, kpi.project_id)
     assert project is not None  # the foreign key guarantees it
     ensure_active(project)
@@ -164,6 +168,8 @@ async def add_measurement(
     """Only custom targets are measured by hand; built-in ones are computed from the data.
     Measurements sent at once take turns: each re-evaluates the target as the one before left
     it (a measurement adds, it changes nothing another writer could have read)."""
+    if kpi.project_id is not None:
+        await hold_project(session, kpi.project_id)  # the project before its target
     await session.refresh(kpi, with_for_update={"key_share": True})
     if kpi.metric is not KpiMetric.custom:
         raise MeasuredFromData(

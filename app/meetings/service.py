@@ -36,6 +36,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.meeting import PLANNED_STATUSES
+from app.projects.holds import hold_project
 from app.projects.lifecycle import IllegalTransition, ensure_active
 from app.projects.service import active_project_of
 
@@ -134,6 +135,7 @@ async def replace_attendees(
     session: AsyncSession, meeting: Meeting, attendees: Sequence[AttendeeInput]
 ) -> None:
     """The meeting's attendees become exactly these (a member listed twice counts once)."""
+    await hold_project(session, meeting.project_id)  # the project before the rows deleted here
     await session.exec(delete(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == meeting.id))
     seen: set[object] = set()
     for attendee in attendees:
@@ -190,6 +192,7 @@ async def _replace_decisions(
 ) -> list[Decision]:
     """The decisions become exactly these; each is dated the day the meeting was held unless
     its `decided_on` says otherwise (never later)."""
+    await hold_project(session, meeting.project_id)  # the project before the rows deleted here
     await session.exec(delete(Decision).where(col(Decision.meeting_id) == meeting.id))
     day = held_day(meeting)
     rows = [

@@ -28,6 +28,7 @@ from app.models import (
     ShareLink,
 )
 from app.models.base import today, utcnow
+from app.projects.holds import hold_project
 
 
 class SignOffNotFound(NotFound):
@@ -40,6 +41,7 @@ class AlreadySignedOff(Conflict):
 
 async def _awaiting(session: AsyncSession, link: ShareLink, milestone_id: UUID) -> Milestone:
     """A customer-visible milestone of the link's own project that asks for sign-off."""
+    await hold_project(session, link.project_id)  # the project before its milestone
     found = await session.exec(
         locked(  # answers sent at once take turns: the second finds it signed off (409)
             select(Milestone).where(

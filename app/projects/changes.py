@@ -4,9 +4,10 @@ A PM tool polling `updated_since`, a client holding the project's ETag and the k
 document are only right if every change to a milestone, a risk, a meeting… moves its project.
 That is a rule of the unit of work, not a step each service remembers (it was `touch_project`,
 called by hand 52 times in 15 modules): the session notes the projects whose parts it writes (a
-flush listener), and before the transaction commits `settle_changed_projects` gives each of them
-a new version and `updated_at`, re-evaluates its KPIs and refreshes its health — once per project
-per transaction, however many parts changed (a deal planned from a template writes a dozen).
+flush listener, which locks each before the flush writes its parts: app/projects/holds.py), and
+before the transaction commits `settle_changed_projects` gives each of them a new version and
+`updated_at`, re-evaluates its KPIs and refreshes its health — once per project per transaction,
+however many parts changed (a deal planned from a template writes a dozen).
 
 `PARTS` says which rows are parts of a project; `CHILD_PARTS`, which rows are parts through a
 parent row. A row that names a project but is not a part (its KPI targets, evaluated from it; its
@@ -14,7 +15,6 @@ share links and calendar feeds, ways in; its events, the record of changes) is l
 reason in `NOT_PARTS`, so that a new table has to be placed (tests/projects/test_changes.py).
 """
 
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -63,6 +63,7 @@ from app.models import (
     SurveyResponse,
 )
 from app.models.base import utcnow
+from app.projects.holds import hold
 from app.projects.lifecycle import refresh_health
 
 PARTS: tuple[type[Any], ...] = (
@@ -108,20 +109,44 @@ NOT_PARTS: dict[type[Any], str] = {
 
 # What a project's parts change, not what it is: a write of its parts moves these only.
 _DERIVED = frozenset({"version", "updated_at", "change_position", "health"})
-_CHANGED = "handover.project_parts_written"  # in `session.info`: what `settle` still owes
+_CHANGED = "handover.project_parts_written"  # in `session.info`: projects `settle` still owes
 _CLAIMED = "handover.projects_claimed"  # in `session.info`: projects already given a new version
 
 
 @sqlalchemy_event.listens_for(Session, "before_flush")
 def _note_parts_written(session: Session, _context: Any, _instances: Any) -> None:
-    owed: set[tuple[type[Any], UUID]] = session.info.setdefault(_CHANGED, set())
+    """Note the projects whose parts this flush writes, and hold them before it writes
+    (app/projects/holds.py: the project before its parts)."""
+    projects: set[UUID] = set()
+    parents: dict[type[Any], set[UUID]] = {}
     dirty = (row for row in session.dirty if session.is_modified(row))
     for row in (*session.new, *dirty, *session.deleted):
         if isinstance(row, PARTS):
-            owed.add((Project, row.project_id))
+            projects.add(row.project_id)
         elif type(row) in CHILD_PARTS:
             column, parent = CHILD_PARTS[type(row)]
-            owed.add((parent, getattr(row, column)))
+            parents.setdefault(parent, set()).add(getattr(row, column))
+    projects |= _projects_of(session, parents)
+    hold(session, projects)
+    session.info.setdefault(_CHANGED, set()).update(projects)
+
+
+def _projects_of(session: Session, parents: dict[type[Any], set[UUID]]) -> set[UUID]:
+    """The projects of these parent rows: from the rows this session has, then one query per
+    kind of parent for the others (the flush has not deleted any of them yet)."""
+    projects: set[UUID] = set()
+    for parent, ids in parents.items():
+        held = (session.identity_map.get(session.identity_key(parent, row_id)) for row_id in ids)
+        known = {
+            row.id: row.project_id
+            for row in (*session.new, *held)
+            if isinstance(row, parent) and row.id in ids
+        }
+        projects.update(known.values())
+        if unknown := ids - known.keys():
+            statement = select(parent.project_id).where(col(parent.id).in_(unknown))
+            projects.update(session.execute(statement).scalars())
+    return projects
 
 
 def _own_state(project: Project) -> tuple[Any, ...]:
@@ -131,19 +156,6 @@ def _own_state(project: Project) -> tuple[Any, ...]:
         for column in Project.__table__.columns  # type: ignore[attr-defined]
         if column.key not in _DERIVED
     )
-
-
-async def _project_ids(session: AsyncSession, owed: Iterable[tuple[type[Any], UUID]]) -> set[UUID]:
-    """The projects owed a new version: named directly, or through the parents of child rows
-    (one query per kind of parent; a parent deleted in the same transaction names none)."""
-    by_kind: dict[type[Any], set[UUID]] = {}
-    for kind, row_id in owed:
-        by_kind.setdefault(kind, set()).add(row_id)
-    project_ids = by_kind.pop(Project, set())
-    for parent, ids in by_kind.items():
-        statement = select(parent.project_id).where(col(parent.id).in_(ids))
-        project_ids.update((await session.exec(statement)).all())
-    return project_ids
 
 
 async def claim_project(session: AsyncSession, project: Project) -> None:
@@ -167,12 +179,9 @@ async def settle_changed_projects(session: AsyncSession) -> None:
         return  # a read, or nothing written since the last settling
     await session.flush()  # rows added but not yet flushed are noted by the flush
     for _ in range(2):
-        owed = session.info.pop(_CHANGED, None)
-        if not owed:
-            return
-        project_ids = await _project_ids(session, owed)
+        project_ids = session.info.pop(_CHANGED, None)
         if not project_ids:
-            continue
+            return
         # Locked, and read again once locked: a concurrent writer of the same project's other
         # parts is waited for, and its new version is the one ours builds on. A 412 is for a
         # writer whose checks read the project (phase, archive, budget…) before it changed.

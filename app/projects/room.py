@@ -7,8 +7,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict
-from app.core.writes import locked
 from app.models import Project
+from app.projects.holds import hold_project
 
 
 async def ensure_room(
@@ -20,11 +20,9 @@ async def ensure_room(
     what: str,
 ) -> None:
     """Refuse (409) one more row of `model` when the project holds `limit` already. The
-    project's row is locked first, so that two concurrent additions count one after the other;
-    the lock leaves the project's version as it is. It is the lock a new version takes (FOR NO
-    KEY UPDATE, app/projects/changes.py): writers of the project's other parts, whose rows name
-    it, are not held up."""
-    await session.exec(locked(select(Project.id).where(Project.id == project.id)))
+    project is held first (app/projects/holds.py), so that two concurrent additions count one
+    after the other; the lock leaves the project's version as it is."""
+    await hold_project(session, project.id)
     count = await session.exec(
         select(func.count()).select_from(model).where(col(model.project_id) == project.id)
     )

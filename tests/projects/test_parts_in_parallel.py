@@ -60,14 +60,14 @@ async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
     async def add_a_risk_while_the_project_moves() -> None:
         async with tenant.database.transaction() as session:
             read = await get_project(session, caller, project_id)  # active: a risk may be added
-            risk = RiskCreate(
-                title="Old data", category="scope", probability=2, impact=2, response="accept"
-            )
-            await risks.create_risk(session, caller, read, risk)
             moved = await tenant.post(
                 f"/v1/projects/{project_id}/transitions", json={"to_phase": "planning"}
             )
             assert moved.status_code == 201, moved.text
+            risk = RiskCreate(
+                title="Old data", category="scope", probability=2, impact=2, response="accept"
+            )
+            await risks.create_risk(session, caller, read, risk)
 
     with pytest.raises(StaleDataError):
         await add_a_risk_while_the_project_moves()
