@@ -2,7 +2,7 @@
 
 Over-allocation is reported (see `conflicts.py`), never refused: planning often starts over 100%
 and is levelled afterwards. What is refused is a member on more than MAX_OVERLAPPING allocations
-on the same days: no one works on that many things at once, and the conflicts report, which
+on any one day: no one works on that many things at once, and the conflicts report, which
 lists a day's allocations with it, stays a readable size.
 """
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from sqlalchemy import literal_column, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,21 +83,17 @@ def _check_range(start: date, end: date) -> None:
     raise InvalidInput("The allocation's dates are not a valid range.", errors=[problem])
 
 
-async def _ensure_member_room(
-    session: AsyncSession,
-    member_id: UUID,
-    start: date,
-    end: date,
-    allocation_id: UUID | None = None,
-) -> None:
-    """Refuse (409) an allocation that would put the member on more than MAX_OVERLAPPING
-    allocations of active projects overlapping its dates. The member's row is locked first
-    (FOR NO KEY UPDATE: an allocation's key check on it still passes), so two concurrent
-    bookings of one member count one after the other."""
-    await session.exec(locked(select(Member.id).where(Member.id == member_id)))
+async def _fullest_day(
+    session: AsyncSession, member_id: UUID, start: date, end: date, allocation_id: UUID | None
+) -> tuple[date, int] | None:
+    """The member's first day in [start, end] with the most allocations of active projects
+    (`allocation_id` left out) and how many, or None: one row, however many allocations.
+
+    Each allocation counts +1 on its first day and -1 on its last, after that day's +1s, so the
+    running sum is each day's count. Only allocations overlapping the range are read: one on a
+    day before `start` is on `start` too, so a fullest day found before the range is `start`."""
     overlapping = (
-        select(func.count())
-        .select_from(Allocation)
+        select(col(Allocation.start_date), col(Allocation.end_date))
         .join(Project, col(Project.id) == col(Allocation.project_id))
         .where(
             col(Allocation.member_id) == member_id,
@@ -105,12 +102,53 @@ async def _ensure_member_room(
             col(Allocation.id) != allocation_id,
             col(Project.archived_at).is_(None),
         )
+        .cte("overlapping")
     )
-    if (await session.exec(overlapping)).one() >= MAX_OVERLAPPING:
+    steps = union_all(
+        select(overlapping.c.start_date.label("day"), literal_column("1").label("step")),
+        select(overlapping.c.end_date, literal_column("-1")),
+    ).subquery("steps")
+    on_day = func.sum(steps.c.step).over(order_by=(steps.c.day, steps.c.step.desc()))
+    counted = select(steps.c.day, on_day.label("allocations")).subquery("counted")
+    fullest = (
+        select(counted.c.day, counted.c.allocations)
+        .order_by(counted.c.allocations.desc(), counted.c.day)
+        .limit(1)
+    )
+    row = (await session.exec(fullest)).first()
+    return None if row is None else (max(row[0], start), int(row[1]))
+
+
+async def _ensure_member_room(
+    session: AsyncSession,
+    member_id: UUID,
+    start: date,
+    end: date,
+    allocation_id: UUID | None = None,
+) -> None:
+    """Refuse (409) an allocation that would put the member on more than MAX_OVERLAPPING
+    allocations of active projects on any one of its days. The member's row is locked first
+    (FOR NO KEY UPDATE: an allocation's key check on it still passes), so two concurrent
+    bookings of one member count one after the other."""
+    await session.exec(locked(select(Member.id).where(Member.id == member_id)))
+    fullest = await _fullest_day(session, member_id, start, end, allocation_id)
+    if fullest is not None and fullest[1] >= MAX_OVERLAPPING:
+        day, allocations = fullest
         raise TooManyAllocations(
-            f"The member is on {MAX_OVERLAPPING} allocations on some of these days already; "
-            "end or delete one of them first."
+            f"The member is on {allocations} allocations on {day.isoformat()} already, and on "
+            f"at most {MAX_OVERLAPPING} on any one day; end or delete one of them first."
         )
+
+
+def _takes_new_days(allocation: Allocation, member_id: UUID, start: date, end: date) -> bool:
+    """Whether a change puts the allocation on days (or a member) it was not on: one kept within
+    its own days for the same member adds to no day's count, so a member already over the limit
+    can still shorten it."""
+    return (
+        member_id != allocation.member_id
+        or start < allocation.start_date
+        or end > allocation.end_date
+    )
 
 
 async def create_allocation(
@@ -144,7 +182,7 @@ async def update_allocation(
     _check_range(start, end)
     if not changes:
         return allocation
-    if changes.keys() & {"member_id", "start_date", "end_date"}:
+    if _takes_new_days(allocation, member_id, start, end):
         await _ensure_member_room(session, member_id, start, end, allocation.id)
     assign(allocation, changes)
     await session.flush()

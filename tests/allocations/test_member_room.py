@@ -1,8 +1,10 @@
-"""A member is on at most MAX_OVERLAPPING allocations on the same days: more is a 409 that says
+"""A member is on at most MAX_OVERLAPPING allocations on any one day: more is a 409 that says
 so, whether the allocation is new, moved or handed to another member, and however many arrive
-at once. Allocations of archived projects and on other days do not count."""
+at once. Allocations of archived projects and on other days do not count, and an allocation
+kept within its own days is never refused."""
 
 import asyncio
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from app.allocations import service as allocations
 from app.allocations.schemas import AllocationCreate
 from app.allocations.service import MAX_OVERLAPPING, TooManyAllocations
 from app.core.auth import Caller, Scope
+from app.models import Allocation
 from app.projects.service import get_project
 from tests.allocations.test_allocations import allocate
 from tests.factories import Tenant
@@ -19,6 +22,7 @@ from tests.problems import assert_problem
 
 JANUARY = {"start_date": "2027-01-04", "end_date": "2027-01-29", "percent": 1}
 MARCH = {"start_date": "2027-03-01", "end_date": "2027-03-26", "percent": 1}
+SIX_DAYS = timedelta(days=6)
 
 
 async def _booked_full(tenant: Tenant, member: dict[str, Any], less: int = 0) -> dict[str, Any]:
@@ -57,6 +61,52 @@ async def test_one_allocation_too_many_on_the_same_days_is_refused(tenant: Tenan
     assert response.status_code == 200, response.text
     listed = await tenant.get(f"/v1/members/{ada['id']}/allocations", params={"limit": 200})
     assert len(listed.json()["items"]) == MAX_OVERLAPPING + 1  # January's and March's
+
+
+async def test_a_year_over_back_to_back_weeks_is_booked(tenant: Tenant) -> None:
+    ada, project = await tenant.member(), await tenant.project()
+    monday = date(2027, 1, 4)
+    for week in range(MAX_OVERLAPPING + 2):
+        first = monday + timedelta(weeks=week)
+        await allocate(
+            tenant, project, ada, start_date=first.isoformat(), end_date=str(first + SIX_DAYS)
+        )
+    year = {"start_date": "2027-01-04", "end_date": "2028-01-02", "percent": 10}
+    response = await _post(tenant, project, {"member_id": ada["id"], **year})
+    assert response.status_code == 201, response.text
+
+
+async def test_a_member_over_the_limit_can_shorten_an_allocation_but_not_extend_it(
+    tenant: Tenant,
+) -> None:
+    """Rows stored before the limit existed: the 409 asks to end one, and ending one works."""
+    ada, project = await tenant.member(), await tenant.project()
+    stored = [
+        Allocation(
+            organization_id=tenant.organization_id,
+            project_id=UUID(project["id"]),
+            member_id=UUID(ada["id"]),
+            start_date=date(2027, 1, 4),
+            end_date=date(2027, 1, 29),
+            percent=1,
+        )
+        for _ in range(MAX_OVERLAPPING + 2)
+    ]
+    async with tenant.database.transaction() as session:
+        session.add_all(stored)
+    url = f"/v1/allocations/{stored[0].id}"
+
+    shortened = await tenant.patch(url, json={"start_date": "2027-01-11", "end_date": "2027-01-15"})
+    assert shortened.status_code == 200, shortened.text
+    assert (shortened.json()["start_date"], shortened.json()["end_date"]) == (
+        "2027-01-11",
+        "2027-01-15",
+    )
+    problem = assert_problem(
+        await tenant.patch(url, json={"end_date": "2027-01-16"}), 409, "too-many-allocations"
+    )
+    assert "2027-01-11" in problem["detail"]  # the first full day of the new range
+    assert_problem(await tenant.patch(url, json={"start_date": "2027-01-10"}), 409)
 
 
 async def test_an_archived_project_frees_its_member(tenant: Tenant) -> None:
