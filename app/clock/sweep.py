@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import structlog
 from sqlalchemy import String, Table, and_, cast, exists, or_
@@ -33,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.clock.crossings import claim_crossing, crossing_key
 from app.core import sync
 from app.core.outbox import record_change
+from app.core.writes import referenced
 from app.db import Database, upsert
 from app.kpis import service as kpis
 from app.meetings import recurrence
@@ -230,21 +232,25 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
             )
         )
         taken = set(standing_for.all())
-        next_checks = []
-        for cadence in cadences:
-            in_window, check_after = _window_and_next(cadence, at)
-            for start in in_window:
-                if (cadence.id, start) not in taken:
-                    data = _meeting_data(cadence.kind, cadence.title, start, cadence.time_zone)
-                    candidates.append((cadence, start, "cadence", data))
-            next_checks.append(
+        expanded = [(cadence, *_window_and_next(cadence, at)) for cadence in cadences]
+        noted = await _note_next_checks(
+            session,
+            [
                 {
                     "cadence_id": cadence.id,
                     "cadence_version": cadence.version,
                     "check_after": check_after,
                 }
-            )
-        await _note_next_checks(session, next_checks)
+                for cadence, _, check_after in expanded
+            ],
+        )
+        for cadence, in_window, _ in expanded:
+            if cadence.id not in noted:
+                continue  # deleted since it was read: none of its occurrences will happen
+            for start in in_window:
+                if (cadence.id, start) not in taken:
+                    data = _meeting_data(cadence.kind, cadence.title, start, cadence.time_zone)
+                    candidates.append((cadence, start, "cadence", data))
     if not candidates:
         return 0, 0
     known = await session.exec(
@@ -299,18 +305,38 @@ def _window_and_next(cadence: MeetingCadence, at: Moment) -> tuple[list[datetime
     return in_window, at.upcoming_until + HORIZON
 
 
-async def _note_next_checks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def _note_next_checks(session: AsyncSession, rows: list[dict[str, Any]]) -> set[UUID]:
     """Note each expanded cadence's next check with the version that was read, so that a
-    change meanwhile is looked at by the next sweep. Concurrent sweeps note the same."""
+    change meanwhile is looked at by the next sweep. Concurrent sweeps note the same.
+
+    A cadence deleted since it was read is left out, instead of its note failing on the
+    foreign key and with it the whole round: the cadences are first kept until commit (FOR KEY
+    SHARE, the lock the note's foreign key takes anyway, so a deletion waits no longer than
+    before). The ids noted, that is of the cadences still there."""
     table: Table = CadenceNextCheck.__table__  # type: ignore[attr-defined]
+    noted: set[UUID] = set()
     for first in range(0, len(rows), NOTES_A_STATEMENT):
-        statement = upsert(session, table, rows[first : first + NOTES_A_STATEMENT])
+        chunk = rows[first : first + NOTES_A_STATEMENT]
+        still_there = await session.exec(
+            referenced(
+                select(MeetingCadence.id)
+                .where(col(MeetingCadence.id).in_([row["cadence_id"] for row in chunk]))
+                .order_by(col(MeetingCadence.id))  # concurrent sweeps keep them in one order
+            )
+        )
+        kept = set(still_there.all())
+        chunk = [row for row in chunk if row["cadence_id"] in kept]
+        if not chunk:
+            continue
+        statement = upsert(session, table, chunk)
         await session.exec(
             statement.on_conflict_do_update(
                 index_elements=[table.c.cadence_id],
                 set_={name: statement.excluded[name] for name in NOTED},
             )
         )
+        noted |= kept
+    return noted
 
 
 async def kpi_targets(session: AsyncSession, at: Moment) -> tuple[int, int]:

@@ -5,7 +5,12 @@ on every sweep)."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.clock.sweep import _due_cadences, moment_at, sweep
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.clock import sweep as sweep_module
+from app.clock.sweep import Moment, _due_cadences, moment_at, sweep
+from app.models import MeetingCadence
 from app.models.base import utcnow
 from tests.factories import Tenant
 from tests.rhythm import at, events_of, ok
@@ -72,3 +77,28 @@ async def test_a_cadence_that_ends_is_left_alone_after_its_last_occurrence(
     await sweep(tenant.database, now)
     assert await _raised_for(tenant, cadence) == [first]
     assert cadence["id"] not in await _due(tenant, now + timedelta(days=400))
+
+
+async def test_a_cadence_deleted_during_a_round_is_not_noted_and_the_round_goes_on(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("SQLite writers take turns: the deletion waits for the round")
+    now = utcnow().replace(microsecond=0)
+    first = now + timedelta(minutes=30)
+    kept, deleted = await _cadence(tenant, first), await _cadence(tenant, first)
+    read_due_cadences = sweep_module._due_cadences
+
+    async def due_then_deleted(session: AsyncSession, moment: Moment) -> list[MeetingCadence]:
+        due = await read_due_cadences(session, moment)
+        assert deleted["id"] in {str(cadence.id) for cadence in due}
+        ok(await tenant.delete(f"/v1/cadences/{deleted['id']}"), 204)  # commits meanwhile
+        return due
+
+    monkeypatch.setattr(sweep_module, "_due_cadences", due_then_deleted)
+    raised = await sweep(tenant.database, now)
+
+    assert set(raised) == set(sweep_module.CONDITIONS)  # every condition ran
+    assert await _raised_for(tenant, kept) == [first]
+    assert await _raised_for(tenant, deleted) == []
+    assert kept["id"] not in await _due(tenant, now)
