@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import AutoString, SQLModel
 
@@ -93,9 +93,21 @@ def _sqlite_transactional_ddl(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_lock_wait_seconds() -> float:
+    """How long an upgrade waits for SQLite's write lock: as long as the app's writers do
+    (`HANDOVER_SQLITE_BUSY_TIMEOUT_MS`, handed over by `alembic_config`), not sqlite3's default
+    of 5 s, after which a start that found another start migrating failed with "database is
+    locked"."""
+    default = Settings.model_fields["sqlite_busy_timeout_ms"].default
+    return float(config.attributes.get("sqlite_busy_timeout_ms", default)) / 1000
+
+
 async def _run_online() -> None:
-    engine = create_async_engine(_url())
-    if engine.dialect.name == "sqlite":
+    url = _url()
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    connect_args = {"timeout": _sqlite_lock_wait_seconds()} if sqlite else {}
+    engine = create_async_engine(url, connect_args=connect_args)
+    if sqlite:
         _sqlite_transactional_ddl(engine.sync_engine)
     try:
         async with engine.connect() as connection:

@@ -45,7 +45,10 @@ class CannotRun(Exception):
 
 
 def _migrate(settings: Settings) -> None:
-    command.upgrade(alembic_config(settings.async_database_url), "head")
+    config = alembic_config(
+        settings.async_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    command.upgrade(config, "head")
 
 
 def _prepare(settings: Settings) -> None:

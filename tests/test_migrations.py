@@ -4,10 +4,12 @@ an upgrade that stops halfway leaves the database as it found it."""
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.cli import _migrate
 from app.operations.service import alembic_config
 from app.settings import async_database_url
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_database_url, settings_for
 
 
 @pytest.fixture
@@ -149,4 +152,26 @@ def test_two_first_starts_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None
     for migrating in both:
         _, errors = migrating.communicate(timeout=60)
         assert migrating.returncode == 0, errors
+    assert asyncio.run(_tables_and_revision(url))[1] == [_head(alembic_config(url))]
+
+
+@pytest.mark.slow
+def test_a_start_waits_for_another_starts_migration_longer_than_sqlites_default(
+    tmp_path: Path,
+) -> None:
+    """sqlite3 gives up on a lock after 5 s by default: a second start failed with "database is
+    locked" when the first one's migration took longer. It waits as the app's writers do."""
+    path = tmp_path / "handover.db"
+    url = f"sqlite:///{path}"
+    other_start = sqlite3.connect(path, isolation_level=None)
+    try:
+        other_start.execute("BEGIN IMMEDIATE")  # the write lock, as another migration holds it
+        with ThreadPoolExecutor(max_workers=1) as starts:
+            migrating = starts.submit(_migrate, settings_for(url))
+            time.sleep(6.5)  # longer than sqlite3's default of 5 s
+            assert migrating.running(), migrating.exception()
+            other_start.execute("ROLLBACK")
+            migrating.result(timeout=60)
+    finally:
+        other_start.close()
     assert asyncio.run(_tables_and_revision(url))[1] == [_head(alembic_config(url))]

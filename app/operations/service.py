@@ -11,11 +11,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
 
 
-def alembic_config(database_url: str | None = None) -> Config:
+def alembic_config(
+    database_url: str | None = None, *, sqlite_busy_timeout_ms: int | None = None
+) -> Config:
+    """Alembic's configuration; the busy timeout is how long an upgrade on SQLite waits for the
+    write lock (the setting's default unless given)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if database_url is not None:
         config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    if sqlite_busy_timeout_ms is not None:
+        config.attributes["sqlite_busy_timeout_ms"] = sqlite_busy_timeout_ms
     return config
 
 
