@@ -46,9 +46,8 @@ async def get_project_to_change(session: AsyncSession, caller: Caller, project_i
     """The project, locked until commit, for a change of the project itself (a rename, an
     archive, a phase move, its RACI matrix): a writer of its parts that is committing is waited
     for, and the change is made on top of the project's new version, instead of finding its
-    version stale at the UPDATE (a 412 to a client that sent no `If-Match`). Writers of parts
-    lock the project last (app/projects/changes.py), and these changes lock it first and write
-    only the project or, after it, its parts, so neither waits for the other in a circle."""
+    version stale at the UPDATE (a 412 to a client that sent no `If-Match`). It is the order
+    every write keeps, the project before its parts (app/projects/holds.py)."""
     return await get_owned(session, caller, Project, project_id, ProjectNotFound, lock=True)
 
 
