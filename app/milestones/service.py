@@ -28,6 +28,7 @@ from app.milestones.schemas import (
 )
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
+from app.projects.holds import hold_project
 from app.projects.lifecycle import ensure_active
 from app.projects.room import ensure_room
 from app.projects.service import get_project
@@ -310,6 +311,7 @@ async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Mil
     """Remove a milestone; what depended on it no longer does (and gets a new version)."""
     project = await get_project(session, caller, milestone.project_id)
     ensure_active(project)
+    await hold_project(session, project.id)  # the project before its rows deleted here
     dependents = (
         await session.exec(
             select(Milestone)

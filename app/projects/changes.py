@@ -63,7 +63,7 @@ from app.models import (
     SurveyResponse,
 )
 from app.models.base import utcnow
-from app.projects.holds import hold
+from app.projects.holds import hold, note_held
 from app.projects.lifecycle import refresh_health
 
 PARTS: tuple[type[Any], ...] = (
@@ -166,6 +166,7 @@ async def claim_project(session: AsyncSession, project: Project) -> None:
         return  # one new version per transaction
     await claim(session, project)
     claimed.add(project.id)
+    note_held(session, project.id)
 
 
 @before_commit

@@ -28,6 +28,7 @@ def hold(session: Session, project_ids: Iterable[UUID]) -> None:
     """Lock the projects this transaction does not hold yet (FOR NO KEY UPDATE, the lock their
     new version takes), in id order. On SQLite writers take turns, so there is no order to keep."""
     held: set[UUID] = session.info.setdefault(_HELD, set())
+    held.update(row.id for row in session.new if isinstance(row, Project))  # no one else sees it
     waiting = sorted(set(project_ids) - held)
     if not waiting or session.get_bind().dialect.name == "sqlite":
         return
@@ -42,7 +43,15 @@ async def hold_project(session: AsyncSession, project_id: UUID) -> None:
     await session.run_sync(hold, [project_id])
 
 
+def note_held(session: AsyncSession, project_id: UUID) -> None:
+    """Note a project this transaction has locked another way (its own change, its new
+    version), so that its parts' writes do not lock it again."""
+    session.info.setdefault(_HELD, set()).add(project_id)
+
+
 @sqlalchemy_event.listens_for(Session, "after_transaction_end")
-def _forget_holds(session: Session, _transaction: Any) -> None:
-    # A savepoint rolled back releases the locks taken inside it: hold again after any end.
-    session.info.pop(_HELD, None)
+def _forget_holds(session: Session, transaction: Any) -> None:
+    # At the end of the session's transaction, or of a savepoint (rolled back, it releases the
+    # locks taken inside it); not of the inner transaction each flush runs in.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HELD, None)

@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.projects.changes import (
     settle_changed_projects as settle_changed_projects,  # registered before every commit
 )
+from app.projects.holds import note_held
 from app.projects.lifecycle import ARCHIVED, ensure_active, refresh_health
 from app.projects.lifecycle import (
     ProjectArchived as ProjectArchived,  # re-exported for sub-resources
@@ -48,7 +49,9 @@ async def get_project_to_change(session: AsyncSession, caller: Caller, project_i
     for, and the change is made on top of the project's new version, instead of finding its
     version stale at the UPDATE (a 412 to a client that sent no `If-Match`). It is the order
     every write keeps, the project before its parts (app/projects/holds.py)."""
-    return await get_owned(session, caller, Project, project_id, ProjectNotFound, lock=True)
+    project = await get_owned(session, caller, Project, project_id, ProjectNotFound, lock=True)
+    note_held(session, project.id)
+    return project
 
 
 async def project_version(session: AsyncSession, caller: Caller, project_id: UUID) -> int:

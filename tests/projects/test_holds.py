@@ -21,6 +21,7 @@ from app.milestones import service as milestones
 from app.models import (
     ActionItem,
     Activity,
+    AlertCrossing,
     Allocation,
     ChangeRequest,
     CostEntry,
@@ -34,12 +35,15 @@ from app.models import (
     StatusReport,
     SurveyResponse,
 )
+from tests.alerts.helpers import crossings
+from tests.crm.samples import canonical_deal
 from tests.factories import Tenant
 from tests.milestones.helpers import day, make_milestone
 from tests.problems import assert_problem
 from tests.projects.test_changes import PART_URLS, PART_WRITES, _project_of
 from tests.share.helpers import csrf_of, page_path, post_form, share
-from tests.test_endpoint_matrix import ENDPOINTS, Endpoint, _fill, _object_id
+from tests.statements import count_statements
+from tests.test_endpoint_matrix import ENDPOINTS, RISK, Endpoint, _fill, _object_id
 
 MODELS: dict[str, type[Any]] = {
     "milestone": Milestone,
@@ -92,13 +96,15 @@ def test_the_matrix_covers_every_kind_of_part_and_the_targets() -> None:
     assert {endpoint.kind for endpoint in WRITES} == set(MODELS) >= set(PART_URLS)
 
 
+def _row(model: Any, row_id: str) -> Any:
+    return select(model.id).where(model.id == UUID(row_id))
+
+
 async def _sent_while_the_project_is_held(
-    tenant: Tenant, project_id: UUID, row: tuple[type[Any], UUID], send: Awaitable[Any]
+    tenant: Tenant, project_id: UUID, rows: Any, send: Awaitable[Any]
 ) -> Any:
     """`send`'s answer, sent while another transaction holds the project; while it waits for
-    the project, the row it writes must be free (locking it raises otherwise)."""
-    model, row_id = row
-    row_is_free = select(model.id).where(model.id == row_id).with_for_update(nowait=True)
+    the project, the rows it writes (a SELECT of them) must be free (locking them raises)."""
     async with tenant.database.engine.connect() as holder:
         await holder.execute(
             text("SELECT id FROM projects WHERE id = :id FOR NO KEY UPDATE"), {"id": project_id}
@@ -106,7 +112,7 @@ async def _sent_while_the_project_is_held(
         sent = asyncio.ensure_future(send)
         assert await _until_waiting(tenant, sent), "the write did not wait for its project"
         async with tenant.database.engine.begin() as checker:
-            await checker.execute(row_is_free)
+            await checker.execute(rows.with_for_update(nowait=True))
         await holder.rollback()
     return await sent
 
@@ -128,7 +134,7 @@ async def test_a_write_waits_for_its_project_before_it_locks_its_row(
     body: Any = None if endpoint.body is None else await _fill(tenant, endpoint.body)
     url = endpoint.path.replace("{id}", object_id)
     send = tenant.request(endpoint.method, url, json=body)
-    row = (MODELS[endpoint.kind], UUID(object_id))
+    row = _row(MODELS[endpoint.kind], object_id)
 
     response = await _sent_while_the_project_is_held(tenant, project_id, row, send)
     assert response.status_code in (200, 201, 202, 204), response.text
@@ -144,11 +150,11 @@ async def test_a_share_page_answer_waits_for_its_project_before_it_locks_its_row
         milestone = await make_milestone(
             tenant, project["id"], due_date=day(3), customer_visible=True, requires_sign_off=True
         )
-        row, form = (Milestone, UUID(milestone["id"])), f"milestones/{milestone['id']}/sign-off"
+        row, form = _row(Milestone, milestone["id"]), f"milestones/{milestone['id']}/sign-off"
     else:
         url = f"/v1/projects/{project['id']}/customer-tasks"
         task = (await tenant.post(url, json={"title": "Send the user list"})).json()
-        row, form = (CustomerTask, UUID(task["id"])), f"tasks/{task['id']}/done"
+        row, form = _row(CustomerTask, task["id"]), f"tasks/{task['id']}/done"
     link = await share(tenant, project["id"])
     fields = {"csrf_token": csrf_of(await tenant.client.get(page_path(link)))}
     if answer == "sign-off":
@@ -179,3 +185,49 @@ async def test_a_milestone_deleted_while_another_comes_to_depend_on_it(tenant: T
     assert_problem(await sent, 422)
     listed = (await tenant.get(url)).json()["items"]
     assert listed == []
+
+
+@pytest.mark.usefixtures("postgres")
+async def test_a_deleted_risk_lets_go_of_its_alerts_after_its_project(tenant: Tenant) -> None:
+    """A risk that alerted has crossings, deleted with it: the deletion holds the project first,
+    as the risk's other writers do before they settle its crossings."""
+    project = await tenant.project()
+    high = {**RISK, "probability": 5, "impact": 5}
+    risk = (await tenant.post(f"/v1/projects/{project['id']}/risks", json=high)).json()
+    assert [row for row in await crossings(tenant) if row[0] == risk["id"]]
+    send = tenant.delete(f"/v1/risks/{risk['id']}")
+    rows = select(AlertCrossing.id).where(AlertCrossing.aggregate_id == UUID(risk["id"]))
+
+    response = await _sent_while_the_project_is_held(tenant, UUID(project["id"]), rows, send)
+    assert response.status_code == 204, response.text
+    assert [row for row in await crossings(tenant) if row[0] == risk["id"]] == []
+
+
+def _holds(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("SELECT projects.id") and "FOR NO KEY" in s]
+
+
+@pytest.mark.usefixtures("postgres")
+async def test_a_write_holds_its_project_once_and_a_new_project_not_at_all(
+    tenant: Tenant,
+) -> None:
+    """However many flushes a write makes (a meeting held with attendees and decisions), its
+    project is locked once; a deal planned into a new project locks it at most once (no one
+    else sees the project before the deal commits)."""
+    member = await tenant.member()
+    meeting = await _object_id(tenant, "meeting")
+    held = {
+        "notes": "Went well",
+        "attendees": [{"member_id": member["id"]}],
+        "decisions": [{"text": "Go live in March", "decided_by_id": member["id"]}],
+    }
+    with count_statements(tenant.database) as statements:
+        answer = await tenant.post(f"/v1/meetings/{meeting}/hold", json=held)
+    assert answer.status_code == 200, answer.text
+    assert len(_holds(statements)) == 1, _holds(statements)
+
+    key = await tenant.key_with(Scope.deals_write)
+    with count_statements(tenant.database) as statements:
+        answer = await tenant.post("/v1/deals", json=canonical_deal(), headers=tenant.headers(key))
+    assert answer.status_code == 201, answer.text
+    assert len(_holds(statements)) <= 1, _holds(statements)
