@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.settings import Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITES = "handover.writes"  # in `session.info`: a session that may write (its rules apply)
 
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 _BEFORE_COMMIT: list[BeforeCommit] = []
@@ -32,6 +33,14 @@ def before_commit(hook: BeforeCommit) -> BeforeCommit:
     of work that no service should have to remember (app/projects/changes.py)."""
     _BEFORE_COMMIT.append(hook)
     return hook
+
+
+async def settle(session: AsyncSession) -> None:
+    """Apply the unit of work's own rules now rather than at the commit, for a caller that
+    answers their failure itself (a share page): they run again at the commit, finding nothing
+    left to do."""
+    for hook in _BEFORE_COMMIT:
+        await hook(session)
 
 
 # PostgreSQL's settings for every connection of the service. No JIT: only the portfolio
@@ -109,6 +118,7 @@ class Database:
             self.engine.execution_options(**{_IMMEDIATE: True}),
             class_=AsyncSession,
             expire_on_commit=False,
+            info={WRITES: True},
         )
 
     def _autocommit(self) -> AsyncEngine:
@@ -123,8 +133,7 @@ class Database:
         The unit of work's own rules (`before_commit`) run first."""
         async with self.session(write=write) as session, session.begin():
             yield session
-            for hook in _BEFORE_COMMIT:
-                await hook(session)
+            await settle(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

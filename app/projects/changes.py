@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.writes import claim, locked
-from app.db import before_commit
+from app.db import WRITES, before_commit
 from app.kpis.service import evaluate_project_kpis
 from app.models import (
     ActionItem,
@@ -111,6 +111,23 @@ NOT_PARTS: dict[type[Any], str] = {
 _DERIVED = frozenset({"version", "updated_at", "change_position", "health"})
 _CHANGED = "handover.project_parts_written"  # in `session.info`: projects `settle` still owes
 _CLAIMED = "handover.projects_claimed"  # in `session.info`: projects already given a new version
+_READ = "handover.projects_read"  # in `session.info`: the projects a writing session has read
+
+
+@sqlalchemy_event.listens_for(Project, "load")
+def _keep_read(project: Project, context: Any) -> None:
+    """Keep each project a writing session reads until its transaction ends. The session's map
+    of rows lets go of one no longer used, and a write's checks read the project (active? which
+    phase?) before the route returns: settling compares that copy with the project locked, and
+    without it a risk added to a project archived meanwhile was kept."""
+    if context.session.info.get(WRITES):
+        context.session.info.setdefault(_READ, []).append(project)
+
+
+@sqlalchemy_event.listens_for(Session, "after_transaction_end")
+def _let_go_of_read(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's transaction, not a flush's inside it
+        session.info.pop(_READ, None)
 
 
 @sqlalchemy_event.listens_for(Session, "before_flush")

@@ -17,10 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from app.core.deps import SessionDep, roll_back
 from app.core.errors import DomainError
+from app.db import settle
 from app.gantt.svg import STATE_LABELS
 from app.models import FeedbackCategory, MeetingKind, Phase, Sentiment, ShareLink
 from app.models.base import today
@@ -140,6 +142,13 @@ def _as_problem(request: Request, exc: Exception) -> PageProblem:
         return PageProblem(413, "Too long", "That was too long to send.", back=True)
     if isinstance(exc, DomainError) and exc.status < 500:
         return PageProblem(exc.status, "Not sent", exc.detail or exc.title, back=True)
+    if isinstance(exc, StaleDataError):
+        return PageProblem(
+            409,
+            "Not sent",
+            "The project changed while you were sending this. Go back and send it again.",
+            back=True,
+        )
     logger.exception("share page failed", exc_info=exc)
     return PageProblem(500, "Something went wrong", "Please try again in a few minutes.")
 
@@ -168,6 +177,9 @@ class SharePageRoute(APIRoute):
                 if request.method == "POST":
                     await _require_small_form(request)
                 response = await handler(request)
+                session = getattr(request.state, "session", None)
+                if session is not None:
+                    await settle(session)  # a failure of its writes is a page too
             except Exception as exc:
                 roll_back(request)  # the page says what went wrong; nothing of it is kept
                 response = _problem_page(request, exc)

@@ -8,14 +8,16 @@ from uuid import UUID
 
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import col, select
+from sqlmodel import col, func, select, update
 
 from app.core.auth import Caller, Scope
-from app.models import Risk
+from app.models import Project, Risk
 from app.projects.service import get_project
 from app.risks import service as risks
 from app.risks.schemas import RiskCreate
 from tests.factories import Tenant
+from tests.problems import assert_problem
+from tests.projects.test_holds import _until_waiting
 
 EACH = 6
 
@@ -71,6 +73,38 @@ async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
 
     with pytest.raises(StaleDataError):
         await add_a_risk_while_the_project_moves()
+    async with tenant.database.transaction() as session:
+        kept = await session.exec(select(Risk).where(col(Risk.project_id) == project_id))
+        assert kept.all() == []
+
+
+async def test_a_risk_sent_while_the_project_is_archived_is_a_412_and_is_not_kept(
+    tenant: Tenant,
+) -> None:
+    """Over HTTP, where nothing but the session keeps the project the request's checks read:
+    the project is archived while the risk's request waits for it."""
+    if tenant.database.settings.is_sqlite:
+        pytest.skip("SQLite writers take turns: no other writer gets in between")
+    project = await tenant.project()
+    project_id = UUID(project["id"])
+    risk = {
+        "title": "Late",
+        "category": "scope",
+        "probability": 2,
+        "impact": 2,
+        "response": "accept",
+    }
+    async with tenant.database.engine.connect() as archiving:
+        await archiving.execute(
+            update(Project)
+            .where(col(Project.id) == project_id)
+            .values(archived_at=func.now(), version=Project.version + 1)
+        )
+        sent = asyncio.ensure_future(tenant.post(f"/v1/projects/{project_id}/risks", json=risk))
+        assert await _until_waiting(tenant, sent)
+        await archiving.commit()
+
+    assert_problem(await sent, 412)
     async with tenant.database.transaction() as session:
         kept = await session.exec(select(Risk).where(col(Risk.project_id) == project_id))
         assert kept.all() == []
