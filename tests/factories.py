@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from app.api_keys.service import issue_key
-from app.core.auth import Scope
+from app.core.auth import Caller, Scope
 from app.db import Database
 from app.organizations.service import create_organization
 
@@ -19,6 +19,11 @@ class Tenant:
     key: str
     client: httpx.AsyncClient
     database: Database
+
+    @property
+    def admin(self) -> Caller:
+        """The organization's admin, for tests that call a service as a route would."""
+        return Caller(self.organization_id, None, frozenset({Scope.admin}))
 
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}"}

@@ -13,7 +13,6 @@ import pytest
 from app.allocations import service as allocations
 from app.allocations.schemas import AllocationCreate
 from app.allocations.service import MAX_OVERLAPPING, TooManyAllocations
-from app.core.auth import Caller, Scope
 from app.models import Allocation
 from app.projects.service import get_project
 from tests.allocations.test_allocations import allocate
@@ -127,7 +126,7 @@ async def test_concurrent_bookings_of_one_member_count_one_after_the_other(
         pytest.skip("SQLite writers take turns: no other writer gets in between")
     ada = await tenant.member()
     await _booked_full(tenant, ada, less=1)
-    caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
+    caller = tenant.admin
     one_more = AllocationCreate.model_validate({"member_id": ada["id"], **JANUARY})
     first_counted = asyncio.Event()
 

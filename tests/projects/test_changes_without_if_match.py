@@ -9,12 +9,12 @@ from uuid import UUID
 
 import pytest
 
-from app.core.auth import Caller, Scope
 from app.projects.changes import settle_changed_projects
 from app.projects.service import get_project
 from app.risks import service as risks
 from app.risks.schemas import RiskCreate
 from tests.factories import Tenant
+from tests.locks import until_waiting
 from tests.problems import assert_problem
 
 CHANGES = [
@@ -35,7 +35,7 @@ async def _change_while_a_risk_is_added(
     change is under way. The change's answer."""
     method, path, body = change
     project_id = UUID(project["id"])
-    caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
+    caller = tenant.admin
     risk = RiskCreate(
         title="Late data", category="scope", probability=2, impact=2, response="accept"
     )
@@ -46,8 +46,7 @@ async def _change_while_a_risk_is_added(
         )
         await settle_changed_projects(session)  # the project is locked at its new version
         sent = asyncio.create_task(tenant.request(method, url, json=body, headers=headers))
-        await asyncio.sleep(0.5)  # the change has read the project, or is waiting to
-        assert not sent.done()
+        assert await until_waiting(tenant.database, sent)  # for the project, or its row
     return await sent
 
 

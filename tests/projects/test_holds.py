@@ -8,7 +8,6 @@ while another transaction holds the project; while it waits, its row must still 
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable
 from typing import Any
 from uuid import UUID
@@ -16,7 +15,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
-from app.core.auth import Caller, Scope
+from app.core.auth import Scope
 from app.milestones import service as milestones
 from app.models import (
     ActionItem,
@@ -38,6 +37,7 @@ from app.models import (
 from tests.alerts.helpers import crossings
 from tests.crm.samples import canonical_deal
 from tests.factories import Tenant
+from tests.locks import until_waiting
 from tests.milestones.helpers import day, make_milestone
 from tests.problems import assert_problem
 from tests.projects.test_changes import PART_URLS, PART_WRITES, _project_of
@@ -77,21 +77,6 @@ async def _project_id(tenant: Tenant, endpoint: Endpoint, object_id: str) -> str
     return await _project_of(tenant, endpoint, object_id)
 
 
-async def _until_waiting(tenant: Tenant, sent: asyncio.Future[Any]) -> bool:
-    """Whether the request came to wait for a lock (within 5 s) rather than finishing."""
-    deadline = time.monotonic() + 5
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    while time.monotonic() < deadline and not sent.done():
-        async with tenant.database.engine.connect() as connection:
-            if (await connection.execute(waiting)).scalar_one():
-                return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 def test_the_matrix_covers_every_kind_of_part_and_the_targets() -> None:
     assert {endpoint.kind for endpoint in WRITES} == set(MODELS) >= set(PART_URLS)
 
@@ -110,7 +95,7 @@ async def _sent_while_the_project_is_held(
             text("SELECT id FROM projects WHERE id = :id FOR NO KEY UPDATE"), {"id": project_id}
         )
         sent = asyncio.ensure_future(send)
-        assert await _until_waiting(tenant, sent), "the write did not wait for its project"
+        assert await until_waiting(tenant.database, sent), "the write did not wait for its project"
         async with tenant.database.engine.begin() as checker:
             await checker.execute(rows.with_for_update(nowait=True))
         await holder.rollback()
@@ -173,7 +158,7 @@ async def test_a_milestone_deleted_while_another_comes_to_depend_on_it(tenant: T
     project = await tenant.project()
     url = f"/v1/projects/{project['id']}/milestones"
     first = (await tenant.post(url, json={"name": "Design", "due_date": "2030-01-01"})).json()
-    caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
+    caller = tenant.admin
     after = {"name": "Build", "due_date": "2030-02-01", "depends_on": [first["id"]]}
 
     async with tenant.database.transaction() as session:
@@ -181,7 +166,7 @@ async def test_a_milestone_deleted_while_another_comes_to_depend_on_it(tenant: T
         assert deleted is not None
         await milestones.delete_milestone(session, caller, deleted)
         sent = asyncio.create_task(tenant.post(url, json=after))
-        assert await _until_waiting(tenant, sent)
+        assert await until_waiting(tenant.database, sent)
     assert_problem(await sent, 422)
     listed = (await tenant.get(url)).json()["items"]
     assert listed == []

@@ -10,14 +10,13 @@ import pytest
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col, func, select, update
 
-from app.core.auth import Caller, Scope
 from app.models import Project, Risk
 from app.projects.service import get_project
 from app.risks import service as risks
 from app.risks.schemas import RiskCreate
 from tests.factories import Tenant
+from tests.locks import until_waiting
 from tests.problems import assert_problem
-from tests.projects.test_holds import _until_waiting
 
 EACH = 6
 
@@ -57,7 +56,7 @@ async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
         pytest.skip("SQLite writers take turns: no other writer gets in between")
     project = await tenant.project()
     project_id = UUID(project["id"])
-    caller = Caller(tenant.organization_id, None, frozenset({Scope.admin}))
+    caller = tenant.admin
 
     async def add_a_risk_while_the_project_moves() -> None:
         async with tenant.database.transaction() as session:
@@ -101,7 +100,7 @@ async def test_a_risk_sent_while_the_project_is_archived_is_a_412_and_is_not_kep
             .values(archived_at=func.now(), version=Project.version + 1)
         )
         sent = asyncio.ensure_future(tenant.post(f"/v1/projects/{project_id}/risks", json=risk))
-        assert await _until_waiting(tenant, sent)
+        assert await until_waiting(tenant.database, sent)
         await archiving.commit()
 
     assert_problem(await sent, 412)

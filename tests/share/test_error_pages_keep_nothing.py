@@ -9,7 +9,6 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from sqlmodel import col, select
 
-from app.core.auth import Caller, Scope
 from app.core.deps import SessionDep
 from app.models import Member, MemberRole, Project
 from app.risks import service as risks
@@ -49,9 +48,7 @@ def _pages_that_write(tenant: Tenant, project_id: UUID | None = None) -> FastAPI
             assert renamed is not None
             renamed.name = "Renamed meanwhile"
         risk = RiskCreate(title=name, category="scope", probability=2, impact=2, response="accept")
-        await risks.create_risk(
-            session, Caller(tenant.organization_id, None, frozenset({Scope.admin})), project, risk
-        )
+        await risks.create_risk(session, tenant.admin, project, risk)
         return {"kept": name}
 
     app = FastAPI()
