@@ -133,10 +133,8 @@ async def _reassess(session: AsyncSession, kpi: Kpi) -> None:
     makes a project amber)."""
     await evaluate(session, kpi)
     if kpi.project_id is not None:
-        # Locked and read again: a concurrent change of the project is waited for, not a 412.
-        project = await session.get(
-            Project, kpi.project_id, with_for_update={"key_share": True}, populate_existing=True
-        )
+        # Held since the target's write began (app/projects/holds.py): read it as it is now.
+        project = await session.get(Project, kpi.project_id, populate_existing=True)
         assert project is not None  # the foreign key guarantees it
         await refresh_health(session, project)
 
