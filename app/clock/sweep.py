@@ -239,9 +239,9 @@ async def upcoming_meetings(session: AsyncSession, at: Moment) -> tuple[int, int
                 {
                     "cadence_id": cadence.id,
                     "cadence_version": cadence.version,
-                    "check_after": check_after,
+                    "check_after": _look_again(cadence, in_window, check_after, taken),
                 }
-                for cadence, _, check_after in expanded
+                for cadence, in_window, check_after in expanded
             ],
         )
         for cadence, in_window, _ in expanded:
@@ -303,6 +303,21 @@ def _window_and_next(cadence: MeetingCadence, at: Moment) -> tuple[list[datetime
         if start > at.now:
             in_window.append(start)
     return in_window, at.upcoming_until + HORIZON
+
+
+def _look_again(
+    cadence: MeetingCadence,
+    in_window: list[datetime],
+    check_after: datetime,
+    taken: set[tuple[UUID | None, datetime | None]],
+) -> datetime:
+    """When the clock expands the cadence again: at its next occurrence after the window, or,
+    while a meeting stands for one in the window, at that occurrence. The meeting may be
+    deleted before it starts, and the occurrence is then the cadence's again and is raised;
+    a check noted past it would leave it silent. Cancelling the meeting keeps it standing in:
+    the occurrence is cancelled."""
+    stood_for = [start for start in in_window if (cadence.id, start) in taken]
+    return min([check_after, *stood_for])
 
 
 async def _note_next_checks(session: AsyncSession, rows: list[dict[str, Any]]) -> set[UUID]:

@@ -68,6 +68,33 @@ async def test_a_changed_cadence_is_looked_at_again_at_once(tenant: Tenant) -> N
     assert await _raised_for(tenant, cadence) == [soon]
 
 
+async def test_an_occurrence_whose_standing_meeting_is_deleted_is_raised_after_all(
+    tenant: Tenant,
+) -> None:
+    """A meeting planned for an occurrence and moved out of the window keeps the occurrence
+    silent; deleted before the occurrence starts, it gives the occurrence back to the cadence,
+    and the next sweep raises it."""
+    now = utcnow().replace(microsecond=0)
+    first = now + timedelta(minutes=30)
+    cadence = await _cadence(tenant, first, rule="FREQ=WEEKLY")
+    standing = {
+        "kind": "sync",
+        "starts_at": (first + timedelta(hours=4)).isoformat(),  # moved to the afternoon
+        "cadence_id": cadence["id"],
+        "occurrence_starts_at": first.isoformat(),
+    }
+    url = f"/v1/projects/{cadence['project_id']}/meetings"
+    meeting = ok(await tenant.post(url, json=standing), 201)
+    await sweep(tenant.database, now)
+    assert await _raised_for(tenant, cadence) == []
+
+    ok(await tenant.delete(f"/v1/meetings/{meeting['id']}"), 204)
+    await sweep(tenant.database, now + timedelta(minutes=5))
+    assert await _raised_for(tenant, cadence) == [first]
+    # Once the occurrence has passed, the cadence is left alone until the next one nears.
+    assert cadence["id"] not in await _due(tenant, first + timedelta(minutes=1))
+
+
 async def test_a_cadence_that_ends_is_left_alone_after_its_last_occurrence(
     tenant: Tenant,
 ) -> None:
