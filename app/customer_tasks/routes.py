@@ -17,7 +17,7 @@ from app.customer_tasks.schemas import (
     CustomerTaskUpdate,
 )
 from app.projects.deps import ProjectsWriter, ReadableProject, WritableProject
-from app.projects.service import get_project
+from app.projects.service import get_project_to_change
 
 router = api_router("customer-tasks")
 
@@ -61,7 +61,7 @@ async def update_customer_task(
     body: CustomerTaskUpdate,
 ) -> CustomerTaskPublic:
     """Change a customer task; `status: done` records `customer_task.completed`."""
-    project = await get_project(session, caller, task.project_id)
+    project = await get_project_to_change(session, caller, task.project_id)
     task = await service.update_task(session, project, task, body)
     return CustomerTaskPublic.model_validate(task)
 
@@ -77,5 +77,5 @@ async def delete_customer_task(
     task: CustomerTaskToChange,
 ) -> None:
     """Remove a customer task (it leaves the share page at once)."""
-    project = await get_project(session, caller, task.project_id)
+    project = await get_project_to_change(session, caller, task.project_id)
     await service.delete_task(session, project, task)

@@ -150,8 +150,8 @@ async def done_from_link(
 ) -> None:
     """The customer marked a task done on the share page: only a task of the link's own project
     (else not found), once (a second time changes nothing)."""
+    await hold_project(session, project.id)  # the project before its task, read again
     ensure_active(project)
-    await hold_project(session, project.id)  # the project before its task
     found = await session.exec(
         locked(  # marks sent at once take turns: the second finds it done
             select(CustomerTask).where(

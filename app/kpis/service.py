@@ -144,9 +144,7 @@ async def _ensure_project_active(session: AsyncSession, kpi: Kpi) -> Project | N
     the project, then evaluates its targets (app/projects/holds.py)."""
     if kpi.project_id is None:
         return None
-    await hold_project(session, kpi.project_id)
-    project = await session.get(Project, kpi.project_id)
-    assert project is not None  # the foreign key guarantees it
+    project = await hold_project(session, kpi.project_id)
     ensure_active(project)
     return project
 

@@ -28,10 +28,9 @@ from app.milestones.schemas import (
 )
 from app.models import Milestone, MilestoneDependency, MilestoneStatus, Project
 from app.models.base import utcnow
-from app.projects.holds import hold_project
 from app.projects.lifecycle import ensure_active
 from app.projects.room import ensure_room
-from app.projects.service import get_project
+from app.projects.service import get_project_to_change
 
 DONE = MilestoneStatus.done
 _STATE_FIELDS = ("start_date", "due_date", "status", "completed_date")
@@ -274,7 +273,7 @@ async def update_milestone(
     session: AsyncSession, caller: Caller, milestone: Milestone, data: MilestoneUpdate
 ) -> MilestonePublic:
     """Change a milestone; `depends_on` replaces the set. The baseline never moves here."""
-    project = await get_project(session, caller, milestone.project_id)
+    project = await get_project_to_change(session, caller, milestone.project_id)
     ensure_active(project)
     today = date.today()
     changes = data.changes()
@@ -309,9 +308,8 @@ async def update_milestone(
 
 async def delete_milestone(session: AsyncSession, caller: Caller, milestone: Milestone) -> None:
     """Remove a milestone; what depended on it no longer does (and gets a new version)."""
-    project = await get_project(session, caller, milestone.project_id)
+    project = await get_project_to_change(session, caller, milestone.project_id)
     ensure_active(project)
-    await hold_project(session, project.id)  # the project before its rows deleted here
     dependents = (
         await session.exec(
             select(Milestone)

@@ -63,7 +63,7 @@ from app.models import (
     SurveyResponse,
 )
 from app.models.base import utcnow
-from app.projects.holds import hold, note_held
+from app.projects.holds import hold, hold_project, note_held, read_since_held
 from app.projects.lifecycle import refresh_health
 
 PARTS: tuple[type[Any], ...] = (
@@ -203,15 +203,20 @@ async def settle_changed_projects(session: AsyncSession) -> None:
         # Locked, and read again once locked: a concurrent writer of the same project's other
         # parts is waited for, and its new version is the one ours builds on. A 412 is for a
         # writer whose checks read the project (phase, archive, budget…) before it changed.
-        read = {
-            row.id: _own_state(row)
-            for row in session.identity_map.values()
-            if isinstance(row, Project) and row.id in project_ids
-        }
-        statement = select(Project).where(col(Project.id).in_(project_ids))
-        projects = (await session.exec(locked(statement.order_by(col(Project.id))))).all()
-        if any(_own_state(row) != read[row.id] for row in projects if row.id in read):
-            raise StaleDataError("the project changed while its part was written")
+        # A project the write read once it held it (`hold_project`) is current as it is.
+        fresh = read_since_held(session) & project_ids
+        projects = [await hold_project(session, project_id) for project_id in sorted(fresh)]
+        if others := project_ids - fresh:
+            read = {
+                row.id: _own_state(row)
+                for row in session.identity_map.values()
+                if isinstance(row, Project) and row.id in others
+            }
+            statement = select(Project).where(col(Project.id).in_(others))
+            found = (await session.exec(locked(statement.order_by(col(Project.id))))).all()
+            if any(_own_state(row) != read[row.id] for row in found if row.id in read):
+                raise StaleDataError("the project changed while its part was written")
+            projects.extend(found)
         claimed = session.info.get(_CLAIMED, set())
         for project in projects:
             if project.id not in claimed:

@@ -19,7 +19,7 @@ ReadableProjectVersion = Annotated[
     int, Depends(path_row(service.project_version, "project_id", ProjectsReader))
 ]
 WritableProject = Annotated[
-    Project, Depends(path_row(service.get_project, "project_id", ProjectsWriter))
+    Project, Depends(path_row(service.get_project_to_change, "project_id", ProjectsWriter))
 ]
 ProjectToChange = Annotated[
     Project,

@@ -22,6 +22,7 @@ from app.core.writes import locked
 from app.models import Project
 
 _HELD = "handover.projects_held"  # in `session.info`: the projects this transaction holds
+_READ = "handover.projects_read_held"  # and those of them it has read since it held them
 
 
 def hold(session: Session, project_ids: Iterable[UUID]) -> None:
@@ -38,15 +39,34 @@ def hold(session: Session, project_ids: Iterable[UUID]) -> None:
     held.update(waiting)
 
 
-async def hold_project(session: AsyncSession, project_id: UUID) -> None:
-    """Lock the project before this transaction locks one of its parts (app/projects/holds.py)."""
-    await session.run_sync(hold, [project_id])
+async def hold_project(session: AsyncSession, project_id: UUID) -> Project:
+    """The project, locked before this transaction locks or writes one of its parts, and read
+    once locked: the checks of the write (archived? in which phase?) see what a concurrent
+    change of the project left, and refuse as they would have a moment later (a 409), instead of
+    settling finding the project changed under them (a 412 to a request that named no version).
+    Read once a transaction: while it holds the project, no one else changes it."""
+    if project_id in session.info.get(_READ, ()):
+        project = await session.get(Project, project_id)
+    else:
+        found = await session.exec(locked(select(Project).where(col(Project.id) == project_id)))
+        project = found.one()
+        note_held(session, project_id, read=True)
+    assert project is not None  # the foreign key of the part that names it guarantees it
+    return project
 
 
-def note_held(session: AsyncSession, project_id: UUID) -> None:
+def read_since_held(session: Session | AsyncSession) -> set[UUID]:
+    """The projects this transaction read once it held them: current until it ends."""
+    return set(session.info.get(_READ, ()))
+
+
+def note_held(session: AsyncSession, project_id: UUID, *, read: bool = False) -> None:
     """Note a project this transaction has locked another way (its own change, its new
-    version), so that its parts' writes do not lock it again."""
+    version), so that its parts' writes do not lock it again; `read`: and read it once locked,
+    so that `hold_project` need not read it again."""
     session.info.setdefault(_HELD, set()).add(project_id)
+    if read:
+        session.info.setdefault(_READ, set()).add(project_id)
 
 
 @sqlalchemy_event.listens_for(Session, "after_transaction_end")
@@ -55,3 +75,4 @@ def _forget_holds(session: Session, transaction: Any) -> None:
     # locks taken inside it); not of the inner transaction each flush runs in.
     if transaction.parent is None or transaction.nested:
         session.info.pop(_HELD, None)
+        session.info.pop(_READ, None)

@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.projects.changes import (
     settle_changed_projects as settle_changed_projects,  # registered before every commit
 )
-from app.projects.holds import note_held
+from app.projects.holds import hold_project, note_held
 from app.projects.lifecycle import ARCHIVED, ensure_active, refresh_health
 from app.projects.lifecycle import (
     ProjectArchived as ProjectArchived,  # re-exported for sub-resources
@@ -44,13 +44,16 @@ async def get_project(session: AsyncSession, caller: Caller, project_id: UUID) -
 
 
 async def get_project_to_change(session: AsyncSession, caller: Caller, project_id: UUID) -> Project:
-    """The project, locked until commit, for a change of the project itself (a rename, an
-    archive, a phase move, its RACI matrix): a writer of its parts that is committing is waited
-    for, and the change is made on top of the project's new version, instead of finding its
-    version stale at the UPDATE (a 412 to a client that sent no `If-Match`). It is the order
-    every write keeps, the project before its parts (app/projects/holds.py)."""
+    """The project, locked until commit and read once locked, for a write of the project
+    itself (a rename, an archive, a phase move, its RACI matrix) or of its parts (a new risk).
+    A concurrent writer of the project is waited for, and the write's checks see what it left:
+    a change is made on top of the project's new version, instead of finding its version stale
+    at the UPDATE, and a part added while the project was archived is refused as on an archived
+    project (409), instead of settling finding the project changed under its checks (a 412 to a
+    client that sent no `If-Match`). It is the order every write keeps, the project before its
+    parts (app/projects/holds.py)."""
     project = await get_owned(session, caller, Project, project_id, ProjectNotFound, lock=True)
-    note_held(session, project.id)
+    note_held(session, project.id, read=True)
     return project
 
 
@@ -200,10 +203,10 @@ class PartOfProject(Protocol):
 async def active_project_of(
     session: AsyncSession, part: PartOfProject, detail: str = ARCHIVED
 ) -> Project:
-    """The project a part of it (a meeting, an action item…) belongs to, which must not be
-    archived (409) for the part to change; `detail` may name the part."""
-    project = await session.get(Project, part.project_id)  # usually already in the session
-    assert project is not None  # the foreign key guarantees it
+    """The project a part of it (a meeting, an action item…) belongs to, held before the part
+    is written (app/projects/holds.py), which must not be archived (409) for the part to
+    change; `detail` may name the part."""
+    project = await hold_project(session, part.project_id)
     ensure_active(project, detail)
     return project
 

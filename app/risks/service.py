@@ -24,7 +24,6 @@ from app.models import (
     RiskStatus,
 )
 from app.models.base import today
-from app.projects.holds import hold_project
 from app.projects.lifecycle import ensure_active
 from app.projects.service import active_project_of
 from app.risks import announce
@@ -197,8 +196,7 @@ async def update_risk(session: AsyncSession, caller: Caller, risk: Risk, data: R
 
 async def delete_risk(session: AsyncSession, risk: Risk) -> None:
     """The risk and its history go; the `risk.deleted` event stays in the feed."""
-    project = await active_project_of(session, risk)
-    await hold_project(session, project.id)  # the project before its rows deleted here
+    await active_project_of(session, risk)  # the project before its rows deleted here
     await announce.deleted(session, risk)
     await session.delete(risk)
     await session.flush()

@@ -19,6 +19,7 @@ from app.models import Project, ReportKind, ReportState, Risk, StatusReport
 from app.models.base import today, utcnow
 from app.projects.health import LIVE_RISK
 from app.projects.lifecycle import ensure_active
+from app.projects.service import active_project_of
 from app.projects.status import latest_published_report, project_status
 from app.risks.bands import RiskBand, band_of
 from app.status_reports.schemas import (
@@ -158,8 +159,7 @@ def _compare(previous: StatusReport, current: Snapshot) -> ChangesSincePrevious:
 async def publish_report(session: AsyncSession, report: StatusReport) -> StatusReport:
     """Freeze the report: snapshot the project now, and compare it with the last published one."""
     _ensure_draft(report)
-    project = (await session.exec(select(Project).where(Project.id == report.project_id))).one()
-    ensure_active(project)
+    project = await active_project_of(session, report)
     previous = await latest_published_report(session, report.project_id)
     snapshot = await _snapshot(session, project)
     report.snapshot = snapshot.model_dump(mode="json")

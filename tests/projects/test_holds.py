@@ -189,7 +189,8 @@ async def test_a_deleted_risk_lets_go_of_its_alerts_after_its_project(tenant: Te
 
 
 def _holds(statements: list[str]) -> list[str]:
-    return [s for s in statements if s.startswith("SELECT projects.id") and "FOR NO KEY" in s]
+    """The statements that lock a project: by id alone, or read with its columns."""
+    return [s for s in statements if s.startswith("SELECT projects.") and "FOR NO KEY" in s]
 
 
 @pytest.mark.usefixtures("postgres")

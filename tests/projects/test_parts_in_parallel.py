@@ -1,6 +1,7 @@
 """Writers of one project's different parts at once: each gets its part, and the project a new
-version on top of the others' (docs/api.md, "API conventions"). A writer whose checks read the
-project before the project itself changed is still refused with a 412."""
+version on top of the others' (docs/api.md, "API conventions"). A request's write waits for a
+change of the project itself and then sees it; code that read the project before it changed is
+still refused when settling (StaleDataError, a 412)."""
 
 import asyncio
 from datetime import date, timedelta
@@ -77,11 +78,12 @@ async def test_a_part_whose_project_changed_meanwhile_is_a_412_and_is_not_kept(
         assert kept.all() == []
 
 
-async def test_a_risk_sent_while_the_project_is_archived_is_a_412_and_is_not_kept(
+async def test_a_risk_sent_while_the_project_is_archived_is_refused_as_archived_and_not_kept(
     tenant: Tenant,
 ) -> None:
-    """Over HTTP, where nothing but the session keeps the project the request's checks read:
-    the project is archived while the risk's request waits for it."""
+    """Over HTTP: the project is archived while the risk's request waits for it, and the risk
+    is refused as on any archived project (the 409 its operation documents), not as a stale
+    version the request never named (every part write: test_archived_meanwhile.py)."""
     if tenant.database.settings.is_sqlite:
         pytest.skip("SQLite writers take turns: no other writer gets in between")
     project = await tenant.project()
@@ -103,7 +105,7 @@ async def test_a_risk_sent_while_the_project_is_archived_is_a_412_and_is_not_kep
         assert await until_waiting(tenant.database, sent)
         await archiving.commit()
 
-    assert_problem(await sent, 412)
+    assert_problem(await sent, 409, "project-archived")
     async with tenant.database.transaction() as session:
         kept = await session.exec(select(Risk).where(col(Risk.project_id) == project_id))
         assert kept.all() == []
