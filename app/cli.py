@@ -7,6 +7,8 @@ import re
 import signal
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -51,17 +53,25 @@ def _migrate(settings: Settings) -> None:
     command.upgrade(config, "head")
 
 
+@contextmanager
+def _reaching_the_database() -> Iterator[None]:
+    """A database out of reach (nothing listening, an unknown role or database) is said in one
+    line, as every expected condition of a command is, not as a driver's traceback."""
+    try:
+        yield
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CannotRun(f"cannot reach the database ({reason})") from exc
+
+
 def _prepare(settings: Settings) -> None:
     """The database as a command needs it: on the embedded default (auto-migrate) migrated, as
     `serve` does; otherwise checked, so that an unmigrated one says what to do."""
-    try:
+    with _reaching_the_database():
         if settings.should_auto_migrate:
             _migrate(settings)
             return
         pending = asyncio.run(_migrations_pending(settings))
-    except (OSError, SQLAlchemyError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CannotRun(f"cannot reach the database ({reason})") from exc
     if pending:
         raise CannotRun(
             "the database is not migrated to this release: run `handover migrate` first"
@@ -181,7 +191,9 @@ def worker(
 @cli.command()
 def migrate() -> None:
     """Apply pending migrations (`alembic upgrade head`) to the configured database."""
-    _migrate(Settings())
+    settings = Settings()
+    with _reaching_the_database():
+        _migrate(settings)
 
 
 def _prepared() -> Settings:

@@ -97,10 +97,9 @@ def test_a_database_out_of_reach_and_an_unsafe_setting_are_said_in_one_line(
     tmp_path: Path,
 ) -> None:
     nowhere = "postgresql://postgres@127.0.0.1:9/handover"  # the discard port: nothing listens
-    line = _said_in_one_line(
-        _handover(["orgs", "create", "acme"], tmp_path, HANDOVER_DATABASE_URL=nowhere)
-    )
-    assert line.startswith("error: cannot reach the database")
+    for command_line in (["orgs", "create", "acme"], ["migrate"]):
+        line = _said_in_one_line(_handover(command_line, tmp_path, HANDOVER_DATABASE_URL=nowhere))
+        assert line.startswith("error: cannot reach the database"), line
     line = _said_in_one_line(
         _handover(["orgs", "create", "acme"], tmp_path, HANDOVER_ENVIRONMENT="production")
     )
