@@ -181,6 +181,12 @@ async def plan_kept(
         return
     flagged = problem is not None or (client is None and _needs_completion(connection))
     taken = Taken(notes=[problem] if problem else [])
+    if client is not None and problem is None:
+        # The API answered without a deal the push named (deleted meanwhile, archived, or not
+        # visible to the token's user): planned from the push, flagged for a sync to complete.
+        missing = sorted({s.external_id for s in signals} - completed.keys())
+        flagged = bool(missing)
+        taken.notes += [f"the CRM's API did not return deal {deal}" for deal in missing]
     renewed = time.monotonic()
     try:
         for signal in signals:

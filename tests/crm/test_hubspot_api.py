@@ -281,6 +281,25 @@ async def test_a_token_that_cannot_be_decrypted_leaves_its_deals_planned_but_fla
     assert hubspot.calls == []  # nothing was sent without the token
 
 
+async def test_a_deal_the_api_does_not_return_is_planned_flagged_and_says_why(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """HubSpot answered, but not with the deal the push named (deleted meanwhile, or not
+    visible to the token): the project is a placeholder, flagged for a later sync to complete,
+    and the request says which deal was missing."""
+    tenant = local_tenant
+    hub = await _hub(tenant, hubspot)
+    _a_deal(hubspot, 611)
+    await _push(tenant, hub, 611, 612)  # 612 is not in HubSpot
+
+    await work(worker_database())
+
+    by_name = {project["name"]: project["crm_incomplete"] for project in await projects(tenant)}
+    assert by_name == {"Globex CRM rollout": False, "HubSpot deal 612": True}
+    details = [request["detail"] or "" for request in await kept(tenant, hub["id"])]
+    assert any("the CRM's API did not return deal 612" in detail for detail in details), details
+
+
 @pytest.mark.parametrize("stage", ["closedlost"])
 async def test_a_won_deal_moved_to_lost_is_flagged_never_closed(
     local_tenant: Tenant,
