@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from app.crm.clients import client_for
 from app.crm.clients.base import ApiAccess, CrmClient, CrmRefused, CrmUnavailable, moment
 from app.crm.clients.http import CrmHttp, crm_http_client
+from app.deals.schemas import MAX_LINE_ITEMS
 from app.models import CrmSource
 from app.settings import Settings
 from tests.crm.conftest import TOKEN, local_settings
@@ -310,6 +311,25 @@ async def test_pipedrive_completes_100_deals_in_a_handful_of_calls(
     assert sorted(completed) == sorted(ids)
     assert all(len(crm.deal.line_items) == 2 and crm.contacts for crm in completed.values())
     assert len(pipedrive.calls) <= 20, [call.path for call in pipedrive.calls]
+
+
+async def test_pipedrive_a_deal_with_thousands_of_products_leaves_the_others_theirs(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """The batch's products come sorted across its deals, 500 a page: a deal with more than a
+    project keeps (200 line items) must not cut the read short for the deals after it."""
+    ids = seed_pipedrive(pipedrive, deals=3)
+    many = [(1, 1, 10.0)] * 5_200  # more than ten pages
+    pipedrive.update_deal(1, products=many)
+    for later in (2, 3):  # attached after deal 1's: their products come last
+        pipedrive.update_deal(later, products=[(1, 1, 20000.0), (2, 40, 100.0)])
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    completed = await pipedrive_client.complete(ids)
+
+    kept = {deal_id: len(crm.deal.line_items) for deal_id, crm in completed.items()}
+    assert kept == {"1": MAX_LINE_ITEMS, "2": 2, "3": 2}
+    assert len(pipedrive.calls) <= 15, [call.path for call in pipedrive.calls]
 
 
 async def test_pipedrive_changed_since_pages_oldest_first(

@@ -27,11 +27,11 @@ from app.crm.clients.base import (
     text,
 )
 from app.crm.clients.http import CrmCallFailed, CrmHttp
+from app.deals.schemas import MAX_LINE_ITEMS
 from app.models import CrmSource
 
 BATCH = 100  # ids per list read (Pipedrive's limit)
 PAGE_LIMIT = 500  # Pipedrive's largest page
-MAX_PRODUCT_PAGES = 10
 
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
@@ -65,9 +65,13 @@ class PipedriveClient:
         return found
 
     async def _products(self, deal_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The deals' products, read for the batch: Pipedrive pages them across all its deals.
+        As many pages are read as the deals can keep (`MAX_LINE_ITEMS` each); a batch with more
+        (a deal with thousands of products) would leave the deals after it short, so each deal
+        is then read on its own, one page, which holds all a deal keeps."""
         products: dict[str, list[dict[str, Any]]] = {deal_id: [] for deal_id in deal_ids}
         cursor: str | None = None
-        for _ in range(MAX_PRODUCT_PAGES):
+        for _ in range(-(-len(deal_ids) * MAX_LINE_ITEMS // PAGE_LIMIT)):
             params: dict[str, Any] = {"deal_ids": ",".join(deal_ids), "limit": PAGE_LIMIT}
             if cursor:
                 params["cursor"] = cursor
@@ -76,7 +80,12 @@ class PipedriveClient:
                 products.setdefault(str(product.get("deal_id")), []).append(product)
             cursor = _next_cursor(answer)
             if cursor is None:
-                break
+                return products
+        for deal_id in deal_ids:
+            path = f"/api/v2/deals/{deal_id}/products"
+            products[deal_id] = _data(
+                await self.http.call("GET", path, params={"limit": PAGE_LIMIT})
+            )
         return products
 
     async def _owners(self, user_ids: set[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -117,7 +126,7 @@ class PipedriveClient:
         organizations, persons, products, owners = await asyncio.gather(
             self._by_ids("/api/v2/organizations", linked("org_id")),
             self._by_ids("/api/v2/persons", linked("person_id")),
-            self._products(sorted(deals)),
+            self._products(sorted(deals.keys() & set(ids))),  # digits: ids we asked for
             self._owners(linked("owner_id")),
         )
         completed: dict[str, CrmDeal] = {}
