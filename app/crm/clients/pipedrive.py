@@ -7,6 +7,7 @@ is its person; the customer is its organization, keyed by the organization's id.
 """
 
 import asyncio
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -71,7 +72,7 @@ class PipedriveClient:
         is then read on its own, one page, which holds all a deal keeps."""
         products: dict[str, list[dict[str, Any]]] = {deal_id: [] for deal_id in deal_ids}
         cursor: str | None = None
-        for _ in range(-(-len(deal_ids) * MAX_LINE_ITEMS // PAGE_LIMIT)):
+        for _ in range(math.ceil(len(deal_ids) * MAX_LINE_ITEMS / PAGE_LIMIT)):
             params: dict[str, Any] = {"deal_ids": ",".join(deal_ids), "limit": PAGE_LIMIT}
             if cursor:
                 params["cursor"] = cursor
