@@ -498,7 +498,7 @@ async def test_a_429_with_a_short_retry_after_is_waited_out(
     completed = await client(access, settings, http).complete(ids)
 
     assert list(completed) == ids
-    assert fake.calls[0].status == 429
+    assert fake.calls[0].status == fake.rate_limited().status  # Salesforce: a 403
     assert time.monotonic() - started >= 0.9
     assert calls_counted(access, "rate_limited") == 1
     answered = calls_counted(access, "ok") + calls_counted(access, "error")  # error: a 400
@@ -509,6 +509,8 @@ async def test_a_429_too_long_to_wait_is_unavailable_with_its_retry_after(
     seeded: Seeded, settings: Settings, http: httpx.AsyncClient
 ) -> None:
     fake, provider, ids = seeded
+    if not fake.says_retry_after:
+        pytest.skip("Salesforce never says how long: its limit is waited out a second at a time")
     fake.fail_next(1, 429, retry_after=120)
 
     with pytest.raises(CrmUnavailable) as raised:
@@ -516,6 +518,29 @@ async def test_a_429_too_long_to_wait_is_unavailable_with_its_retry_after(
 
     assert raised.value.retry_after == pytest.approx(120)
     assert len(fake.calls) == 1
+
+
+async def test_salesforce_concurrent_limit_is_waited_out_its_daily_allowance_is_not(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """Both are 403 REQUEST_LIMIT_EXCEEDED: too many long calls at once lifts within seconds
+    and is retried; the 24-hour allowance spent is left to the worker to try again later."""
+    ids = seed_salesforce(salesforce)
+    access = access_to(CrmSource.salesforce, salesforce.base_url)
+    salesforce.fail_next(2, 429)  # the concurrent limit, in Salesforce's shape
+
+    completed = await client(access, settings, http).complete(ids)
+
+    assert list(completed) == ids
+    assert [call.status for call in salesforce.calls[:2]] == [403, 403]
+    assert calls_counted(access, "rate_limited") == 2
+
+    salesforce.reset_calls()
+    salesforce.fail_next(1, 403)  # TotalRequests Limit exceeded.
+    with pytest.raises(CrmUnavailable) as raised:
+        await client(access, settings, http).complete(ids)
+    assert "daily API allowance" in raised.value.reason
+    assert len(salesforce.calls) == 1
 
 
 async def test_an_outage_is_unavailable(

@@ -120,12 +120,24 @@ def _budget_pause(provider: CrmSource, headers: httpx.Headers) -> float | None:
     return None
 
 
-def _salesforce_limit(body: Any) -> bool:
-    """Salesforce answers a spent daily allowance with 403 REQUEST_LIMIT_EXCEEDED."""
-    return isinstance(body, list) and any(
-        isinstance(error, dict) and error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED"
-        for error in body
-    )
+def _salesforce_limit(status: int, body: Any) -> str | None:
+    """The message of Salesforce's 403 REQUEST_LIMIT_EXCEEDED, which answers every one of its
+    limits (it has no 429): the 24-hour allowance spent ("TotalRequests Limit exceeded.") and
+    too many long calls at once ("ConcurrentRequests (Concurrent API Requests) Limit
+    exceeded.", "ConcurrentPerOrgLongTxn Limit exceeded.")."""
+    if status != 403 or not isinstance(body, list):
+        return None
+    for error in body:
+        if isinstance(error, dict) and error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED":
+            return str(error.get("message") or "")
+    return None
+
+
+def _lifts_soon(status: int, body: Any) -> bool:
+    """A rate limit that lifts within seconds: a 429, or Salesforce's limit of calls at once."""
+    if status == 429:
+        return True
+    return (_salesforce_limit(status, body) or "").startswith("Concurrent")
 
 
 class CrmHttp:
@@ -234,15 +246,16 @@ class CrmHttp:
             if pause is not None:
                 self._budget.pause(pause)
             status = response.status_code
-            if status == 429:
+            parsed = _parse(body)
+            if _lifts_soon(status, parsed):
                 self._count("rate_limited")
                 wait = retry_after_seconds(response.headers.get("retry-after"))
                 wait = wait if wait is not None else pause or DEFAULT_BACKOFF_SECONDS
                 if wait > MAX_WAIT_SECONDS or attempt == MAX_ATTEMPTS:
-                    raise CrmUnavailable("the CRM's rate limit is spent (429)", retry_after=wait)
+                    reason = f"the CRM's rate limit is spent ({status})"
+                    raise CrmUnavailable(reason, retry_after=wait)
                 self._budget.pause(wait)
                 continue
-            parsed = _parse(body)
             if 200 <= status < 300:
                 if isinstance(parsed, _NotJson):
                     self._count("error")
@@ -256,7 +269,7 @@ class CrmHttp:
         if status >= 500:
             self._count("unavailable")
             raise CrmUnavailable(f"HTTP {status}", retry_after_seconds(headers.get("retry-after")))
-        if status == 403 and _salesforce_limit(body):
+        if _salesforce_limit(status, body) is not None:
             self._count("rate_limited")
             raise CrmUnavailable("the CRM's daily API allowance is spent", None)
         if status in (401, 403):

@@ -112,6 +112,7 @@ def version_label(version: int) -> str:
 class SalesforceFake(SalesforceWrites, FakeCRM):
     media_type = "application/json;charset=UTF-8"
     nominal_limit = (15_000, 86_400.0)  # a Developer Edition org: 15,000 calls per 24 hours
+    says_retry_after = False
 
     def __init__(self, token: str) -> None:
         super().__init__(token)
@@ -253,8 +254,10 @@ class SalesforceFake(SalesforceWrites, FakeCRM):
         return _errors(401, "INVALID_SESSION_ID", "Session expired or invalid")
 
     def rate_limited(self) -> Reply:
+        """Too many long calls at once: Salesforce has no 429; its limits are 403
+        REQUEST_LIMIT_EXCEEDED, this one named by its message, without `Retry-After`."""
         message = "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
-        return _errors(429, "REQUEST_LIMIT_EXCEEDED", message)
+        return _errors(403, "REQUEST_LIMIT_EXCEEDED", message)
 
     def failure(self, status: int) -> Reply:
         if status == 403:

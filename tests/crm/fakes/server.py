@@ -102,6 +102,8 @@ class FakeCRM(ABC):
     media_type = "application/json"
     # The documented default limit, reported in headers while no `limit_per_window` is enforced.
     nominal_limit: tuple[int, float] = (100, 10.0)
+    # Whether the provider says how long to wait (`Retry-After`) when it limits the rate.
+    says_retry_after = True
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -141,8 +143,9 @@ class FakeCRM(ABC):
         retry_after: float | None = 1,
         body: Json = None,
     ) -> None:
-        """The next `n` API calls answer `status`: 429 in the provider's rate-limit shape, anything
-        else in its error shape; `body` replaces the body, `retry_after` sets `Retry-After`."""
+        """The next `n` API calls answer `status`: 429 in the provider's rate-limit shape (which
+        need not be a 429), anything else in its error shape; `body` replaces the body,
+        `retry_after` sets `Retry-After` where the provider sends one."""
         with self.lock:
             self._scripted.extend(_Scripted(status, retry_after, body) for _ in range(n))
 
@@ -159,7 +162,8 @@ class FakeCRM(ABC):
 
     @abstractmethod
     def rate_limited(self) -> Reply:
-        """The provider's 429 (without `Retry-After`: the harness adds it)."""
+        """The provider's answer to too many calls at once, a 429 for most (without
+        `Retry-After`: the harness adds it)."""
 
     @abstractmethod
     def failure(self, status: int) -> Reply:
@@ -230,7 +234,7 @@ class FakeCRM(ABC):
         reply = self.rate_limited() if scripted.status == 429 else self.failure(scripted.status)
         if scripted.body is not None:
             reply = Reply(reply.status, scripted.body, reply.headers)
-        if scripted.retry_after is None:
+        if scripted.retry_after is None or not self.says_retry_after:
             return reply
         return _with_retry_after(reply, scripted.retry_after)
 
