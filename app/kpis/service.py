@@ -133,10 +133,8 @@ async def _reassess(session: AsyncSession, kpi: Kpi) -> None:
     makes a project amber)."""
     await evaluate(session, kpi)
     if kpi.project_id is not None:
-        # Held since the target's write began (app/projects/holds.py): read it as it is now.
-        project = await session.get(Project, kpi.project_id, populate_existing=True)
-        assert project is not None  # the foreign key guarantees it
-        await refresh_health(session, project)
+        # Held, and read once held, since the target's write began (app/projects/holds.py).
+        await refresh_health(session, await hold_project(session, kpi.project_id))
 
 
 async def _ensure_project_active(session: AsyncSession, kpi: Kpi) -> Project | None:
