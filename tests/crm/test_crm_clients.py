@@ -485,6 +485,38 @@ async def test_salesforce_multi_currency_org_gives_each_opportunity_its_currency
     assert len(salesforce.calls) == 1
 
 
+def _many_children(fake: SalesforceFake, opportunity_id: str, items: int, roles: int) -> None:
+    """`items` line items and `roles` contact roles (the last one primary) on the opportunity."""
+    for n in range(roles):
+        contact_id = sf_id("003", 500 + n)
+        fake.add_contact(contact_id, f"Bob Buyer{n}", f"bob{n}@umbrella.example", "Engineer")
+    fake.update_opportunity(
+        opportunity_id,
+        line_items=[(f"Module {n}", f"MOD-{n}", 1, 100.0 + n) for n in range(items)],
+        contact_roles=[(sf_id("003", 500 + n), None, n == roles - 1) for n in range(roles)],
+    )
+
+
+async def test_salesforce_opportunity_with_more_children_than_a_subquery_batch_comes_complete(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """A subquery with more records than its batch answers `done: false` and its own
+    `nextRecordsUrl`: every line item and contact role is read."""
+    salesforce.child_batch_size = 3
+    (opportunity_id,) = seed_salesforce(salesforce)
+    _many_children(salesforce, opportunity_id, items=8, roles=5)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    crm = (await client(access, settings, http).complete([opportunity_id]))[opportunity_id]
+
+    assert [i.sku for i in crm.deal.line_items] == [f"MOD-{n}" for n in range(8)]
+    assert [c.email for c in crm.contacts] == [  # the primary role first
+        f"bob{n}@umbrella.example" for n in (4, 0, 1, 2, 3)
+    ]
+    more = [call for call in salesforce.calls if call.param("q") is None]
+    assert len(more) == 2 + 1  # line items: 3 + 3 + 2; roles: 3 + 2
+
+
 async def test_salesforce_completes_100_opportunities_in_a_handful_of_calls(
     salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
 ) -> None:

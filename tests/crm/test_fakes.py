@@ -397,6 +397,32 @@ def test_salesforce_pages_with_next_records_url(salesforce: SalesforceFake) -> N
     assert pages[0]["records"][0]["OpportunityLineItems"] is None
 
 
+def test_salesforce_subqueries_page_and_the_next_page_closes_their_cursors(
+    salesforce: SalesforceFake,
+) -> None:
+    salesforce.page_size, salesforce.child_batch_size = 1, 2
+    items = [("Implementation", "IMP-1", 1, 10.0 * n) for n in range(1, 6)]
+    salesforce.update_opportunity(OPPORTUNITY, line_items=items)
+    salesforce.add_opportunity("006000000000002AAA", "Globex renewal", 10.0, line_items=items)
+    query = "SELECT Id, (SELECT UnitPrice FROM OpportunityLineItems) FROM Opportunity ORDER BY Id"
+    with _client(salesforce, authorization=f"Bearer {SALESFORCE_TOKEN}") as client:
+        page = client.get("/services/data/v62.0/query", params={"q": query}).json()
+        children = page["records"][0]["OpportunityLineItems"]
+        more = client.get(children["nextRecordsUrl"]).json()
+        client.get(page["nextRecordsUrl"])  # the opportunities' next page
+        stale = client.get(more["nextRecordsUrl"])
+
+    assert (children["totalSize"], children["done"]) == (5, False)
+    assert [r["UnitPrice"] for r in children["records"]] == [10.0, 20.0]
+    assert children["nextRecordsUrl"].startswith("/services/data/v62.0/query/")
+    assert (more["totalSize"], more["done"], len(more["records"])) == (5, False, 2)
+    assert "attributes" not in more  # a query result, as the first batch
+    assert stale.status_code == 400
+    assert stale.json() == [
+        {"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}
+    ]
+
+
 def test_salesforce_currency_is_a_field_only_in_multi_currency_orgs(
     salesforce: SalesforceFake,
 ) -> None:
