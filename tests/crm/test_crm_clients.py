@@ -517,6 +517,26 @@ async def test_salesforce_opportunity_with_more_children_than_a_subquery_batch_c
     assert len(more) == 2 + 1  # line items: 3 + 3 + 2; roles: 3 + 2
 
 
+async def test_salesforce_subqueries_are_read_before_the_next_page_of_opportunities(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """Reading the query's next page closes the child cursors of the page before (queryMore
+    invalidates them): each page's subqueries are read to the end first."""
+    salesforce.page_size, salesforce.child_batch_size = 1, 2
+    ids = seed_salesforce(salesforce, deals=3)
+    for opportunity_id in ids:
+        _many_children(salesforce, opportunity_id, items=5, roles=3)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    completed = await client(access, settings, http).complete(ids)
+
+    assert sorted(completed) == sorted(ids)
+    assert all(
+        (len(crm.deal.line_items), len(crm.contacts)) == (5, 3) for crm in completed.values()
+    )
+    assert all(call.status == 200 for call in salesforce.calls[1:])  # the first: no currency
+
+
 async def test_salesforce_completes_100_opportunities_in_a_handful_of_calls(
     salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
 ) -> None:
