@@ -220,6 +220,64 @@ async def test_hubspot_deal_currency_wins_over_the_portal_and_lost_deals_say_so(
     assert hubspot.calls_to("/account-info") == []
 
 
+async def test_hubspot_deal_with_more_associations_than_a_page_comes_complete(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """Each v4 batch-read result pages on its own (`paging.next.after`, passed back beside the
+    id): a deal with several pages of contacts and line items loses none, and the deal beside it
+    in the batch, with one page, is not asked again."""
+    hubspot.association_page_size = 2
+    big, small = seed_hubspot(hubspot, deals=2)
+    contacts = [7100 + n for n in range(7)]
+    items = [9100 + n for n in range(5)]
+    for n in contacts:
+        hubspot.add_contact(n, "Grace", f"Hopper{n}", f"grace{n}@globex.example")
+    for n in items:
+        hubspot.add_line_item(n, f"Module {n}", 1, "10")
+    hubspot.update_deal(big, companies=[5001, 5002, 5003], contacts=contacts, line_items=items)
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    completed = await hubspot_client.complete([big, small])
+
+    crm = completed[big]
+    assert [c.email for c in crm.contacts] == [f"grace{n}@globex.example" for n in contacts]
+    assert [i.name for i in crm.deal.line_items] == [f"Module {n}" for n in items]
+    assert crm.deal.customer.external_id == "5001"  # the primary company, on the first page
+    assert (len(completed[small].contacts), len(completed[small].deal.line_items)) == (2, 2)
+    reads = [call for call in hubspot.calls if "/crm/v4/associations/" in call.path]
+    followed = [item for call in reads for item in call.body["inputs"] if "after" in item]
+    assert {item["id"] for item in followed} == {big}  # only the deal with more pages
+    assert len(reads) == 2 + 4 + 3  # companies, contacts and line items: 2, 4 and 3 pages
+
+
+async def test_hubspot_deal_in_a_custom_pipelines_closed_lost_stage_is_lost(
+    hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """Outside the default pipeline a lost stage has its own id: HubSpot's `hs_is_closed_lost`
+    (from the stage's probability, 0.0) says it is lost."""
+    hubspot.add_deal_pipeline(
+        "renewals",
+        {"1001": 0.3, "1002": 1.0, "1003": 0.0},  # custom stages have numeric ids
+    )
+    lost, still_open = seed_hubspot(hubspot, deals=2)
+    hubspot.update_deal(lost, pipeline="renewals", dealstage="1003")
+    hubspot.update_deal(still_open, pipeline="renewals", dealstage="1001")
+    hubspot_client = client(
+        access_to(CrmSource.hubspot, hubspot.base_url, won_stages=HUBSPOT_WON), settings, http
+    )
+
+    completed = await hubspot_client.complete([lost, still_open])
+
+    assert (completed[lost].deal.stage, completed[lost].won, completed[lost].lost) == (
+        "1003",
+        False,
+        True,
+    )
+    assert (completed[still_open].won, completed[still_open].lost) == (False, False)
+
+
 async def test_hubspot_completes_100_deals_in_a_handful_of_calls(
     hubspot: HubSpotFake, settings: Settings, http: httpx.AsyncClient
 ) -> None:
@@ -425,6 +483,58 @@ async def test_salesforce_multi_currency_org_gives_each_opportunity_its_currency
 
     assert (crm.deal.amount, crm.deal.currency) == (Decimal("50000.00"), "JPY")
     assert len(salesforce.calls) == 1
+
+
+def _many_children(fake: SalesforceFake, opportunity_id: str, items: int, roles: int) -> None:
+    """`items` line items and `roles` contact roles (the last one primary) on the opportunity."""
+    for n in range(roles):
+        contact_id = sf_id("003", 500 + n)
+        fake.add_contact(contact_id, f"Bob Buyer{n}", f"bob{n}@umbrella.example", "Engineer")
+    fake.update_opportunity(
+        opportunity_id,
+        line_items=[(f"Module {n}", f"MOD-{n}", 1, 100.0 + n) for n in range(items)],
+        contact_roles=[(sf_id("003", 500 + n), None, n == roles - 1) for n in range(roles)],
+    )
+
+
+async def test_salesforce_opportunity_with_more_children_than_a_subquery_batch_comes_complete(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """A subquery with more records than its batch answers `done: false` and its own
+    `nextRecordsUrl`: every line item and contact role is read."""
+    salesforce.child_batch_size = 3
+    (opportunity_id,) = seed_salesforce(salesforce)
+    _many_children(salesforce, opportunity_id, items=8, roles=5)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    crm = (await client(access, settings, http).complete([opportunity_id]))[opportunity_id]
+
+    assert [i.sku for i in crm.deal.line_items] == [f"MOD-{n}" for n in range(8)]
+    assert [c.email for c in crm.contacts] == [  # the primary role first
+        f"bob{n}@umbrella.example" for n in (4, 0, 1, 2, 3)
+    ]
+    more = [call for call in salesforce.calls if call.param("q") is None]
+    assert len(more) == 2 + 1  # line items: 3 + 3 + 2; roles: 3 + 2
+
+
+async def test_salesforce_subqueries_are_read_before_the_next_page_of_opportunities(
+    salesforce: SalesforceFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """Reading the query's next page closes the child cursors of the page before (queryMore
+    invalidates them): each page's subqueries are read to the end first."""
+    salesforce.page_size, salesforce.child_batch_size = 1, 2
+    ids = seed_salesforce(salesforce, deals=3)
+    for opportunity_id in ids:
+        _many_children(salesforce, opportunity_id, items=5, roles=3)
+    access = access_to(CrmSource.salesforce, salesforce.base_url, won_stages=SALESFORCE_WON)
+
+    completed = await client(access, settings, http).complete(ids)
+
+    assert sorted(completed) == sorted(ids)
+    assert all(
+        (len(crm.deal.line_items), len(crm.contacts)) == (5, 3) for crm in completed.values()
+    )
+    assert all(call.status == 200 for call in salesforce.calls[1:])  # the first: no currency
 
 
 async def test_salesforce_completes_100_opportunities_in_a_handful_of_calls(

@@ -176,6 +176,45 @@ def test_hubspot_associations_carry_the_documented_type_ids(hubspot: HubSpotFake
     }
 
 
+def test_hubspot_association_results_page_each_on_its_own(hubspot: HubSpotFake) -> None:
+    hubspot.association_page_size = 2
+    for n in (32, 33):
+        hubspot.add_contact(n, "Grace", f"Hopper{n}", f"grace{n}@globex.example")
+    hubspot.update_deal(51, contacts=[31, 32, 33])
+    hubspot.add_deal(52, "Globex renewal", 10, contacts=[31])
+    path = "/crm/v4/associations/deals/contacts/batch/read"
+    with _client(hubspot, authorization=f"Bearer {HUBSPOT_TOKEN}") as client:
+        first = client.post(path, json={"inputs": [{"id": "51"}, {"id": "52"}]}).json()
+        after = first["results"][0]["paging"]["next"]["after"]
+        rest = client.post(path, json={"inputs": [{"id": "51", "after": after}]}).json()
+        unreadable = client.post(path, json={"inputs": [{"id": "51", "after": "12"}]})
+
+    paged, single = first["results"]
+    assert [to["toObjectId"] for to in paged["to"]] == [31, 32]
+    assert "paging" not in single  # only present while there are more pages
+    [last] = rest["results"]
+    assert (last["from"], [to["toObjectId"] for to in last["to"]]) == ({"id": "51"}, [33])
+    assert "paging" not in last
+    assert unreadable.status_code == 400
+
+
+def test_hubspot_deals_closed_flags_follow_their_pipeline_stage(hubspot: HubSpotFake) -> None:
+    hubspot.add_deal_pipeline("renewals", {"1001": 0.3, "1002": 1.0, "1003": 0.0})
+    hubspot.add_deal(52, "Renewal", 10, pipeline="renewals", dealstage="1003")
+    hubspot.add_deal(53, "Lost", 10, dealstage="closedlost")
+    hubspot.add_deal(54, "Open", 10, dealstage="contractsent")
+    names = ["hs_is_closed", "hs_is_closed_won", "hs_is_closed_lost"]
+
+    def flags(deal_id: int) -> list[str | None]:
+        return [hubspot.deal_property(deal_id, name) for name in names]
+
+    assert flags(51) == ["true", "true", "false"]  # closedwon, the default
+    assert flags(52) == flags(53) == ["true", "false", "true"]
+    assert flags(54) == ["false", "false", "false"]
+    hubspot.update_deal(52, dealstage="1002")
+    assert flags(52) == ["true", "true", "false"]
+
+
 def test_hubspot_search_pages_with_after_until_no_paging_is_left(hubspot: HubSpotFake) -> None:
     since = datetime.now(UTC) - timedelta(minutes=1)
     for n in range(52, 57):
@@ -356,6 +395,32 @@ def test_salesforce_pages_with_next_records_url(salesforce: SalesforceFake) -> N
     names = [record["Name"] for page in pages for record in page["records"]]
     assert names == ["Deal 2", "Deal 3", "Deal 4", "Deal 5", "Globex rollout"]
     assert pages[0]["records"][0]["OpportunityLineItems"] is None
+
+
+def test_salesforce_subqueries_page_and_the_next_page_closes_their_cursors(
+    salesforce: SalesforceFake,
+) -> None:
+    salesforce.page_size, salesforce.child_batch_size = 1, 2
+    items = [("Implementation", "IMP-1", 1, 10.0 * n) for n in range(1, 6)]
+    salesforce.update_opportunity(OPPORTUNITY, line_items=items)
+    salesforce.add_opportunity("006000000000002AAA", "Globex renewal", 10.0, line_items=items)
+    query = "SELECT Id, (SELECT UnitPrice FROM OpportunityLineItems) FROM Opportunity ORDER BY Id"
+    with _client(salesforce, authorization=f"Bearer {SALESFORCE_TOKEN}") as client:
+        page = client.get("/services/data/v62.0/query", params={"q": query}).json()
+        children = page["records"][0]["OpportunityLineItems"]
+        more = client.get(children["nextRecordsUrl"]).json()
+        client.get(page["nextRecordsUrl"])  # the opportunities' next page
+        stale = client.get(more["nextRecordsUrl"])
+
+    assert (children["totalSize"], children["done"]) == (5, False)
+    assert [r["UnitPrice"] for r in children["records"]] == [10.0, 20.0]
+    assert children["nextRecordsUrl"].startswith("/services/data/v62.0/query/")
+    assert (more["totalSize"], more["done"], len(more["records"])) == (5, False, 2)
+    assert "attributes" not in more  # a query result, as the first batch
+    assert stale.status_code == 400
+    assert stale.json() == [
+        {"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}
+    ]
 
 
 def test_salesforce_currency_is_a_field_only_in_multi_currency_orgs(

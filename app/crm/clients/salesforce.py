@@ -1,15 +1,17 @@
 """Salesforce (REST API, SOQL): opportunities completed with one query per 100 ids.
 
 The query reads the opportunity with its owner and account, and its line items and contact
-roles as child subqueries; `nextRecordsUrl` is followed for the rest of a long answer. An
-opportunity's currency is `CurrencyIsoCode`, which exists only in multi-currency orgs: the first
-query asks for it, and an INVALID_FIELD answer naming it means a single-currency org, whose one
-currency is `Organization.DefaultCurrencyIsoCode` (both remembered per client), so an amount is
-never dropped for want of a currency.
+roles as child subqueries; `nextRecordsUrl` is followed for the rest of a long answer, and a
+subquery's own `nextRecordsUrl` for the rest of its records, before the query's next page (which
+invalidates the child cursors of the page before). An opportunity's currency is
+`CurrencyIsoCode`, which exists only in multi-currency orgs: the first query asks for it, and an
+INVALID_FIELD answer naming it means a single-currency org, whose one currency is
+`Organization.DefaultCurrencyIsoCode` (both remembered per client), so an amount is never dropped
+for want of a currency.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +52,7 @@ OPPORTUNITY_FIELDS = (
     "(SELECT ContactId, Role, IsPrimary, Contact.Name, Contact.Email, Contact.Title "
     "FROM OpportunityContactRoles)"
 )
+CHILDREN = {"OpportunityLineItems": MAX_LINE_ITEMS, "OpportunityContactRoles": MAX_CONTACTS}
 
 
 def _soql_datetime(moment_: datetime) -> str:
@@ -80,6 +83,10 @@ def _children(record: dict[str, Any], relationship: str) -> dict[str, Any]:
     return children if isinstance(children, dict) else {}
 
 
+def _child_records(record: dict[str, Any], relationship: str) -> list[dict[str, Any]]:
+    return [r for r in _children(record, relationship).get("records") or [] if isinstance(r, dict)]
+
+
 class SalesforceClient:
     def __init__(self, access: ApiAccess, http: CrmHttp) -> None:
         self.access = access
@@ -88,13 +95,22 @@ class SalesforceClient:
         self._org_currency: str | None = None
         self._org_currency_known = False
 
-    async def _records(self, soql: str) -> list[dict[str, Any]]:
-        """Every record of a query, following `nextRecordsUrl`."""
+    async def _records(
+        self, soql: str, children: Mapping[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every record of a query, following `nextRecordsUrl`. The subqueries named in
+        `children` (relationship: records kept at most) are read whole on each page before the
+        next one is asked for: reading the next page invalidates the page's child cursors."""
         answer = await self.http.call("GET", f"{QUERY_PATH}/", params={"q": soql})
         records: list[dict[str, Any]] = []
         for _ in range(MAX_QUERY_PAGES):
             answer = answer if isinstance(answer, dict) else {}
-            records.extend(r for r in answer.get("records") or [] if isinstance(r, dict))
+            page = [r for r in answer.get("records") or [] if isinstance(r, dict)]
+            for record in page:
+                for relationship, cap in (children or {}).items():
+                    found = await self._children_of(record, relationship, cap)
+                    record[relationship] = {"totalSize": len(found), "done": True, "records": found}
+            records.extend(page)
             following = answer.get("nextRecordsUrl")
             if answer.get("done", True) or not _our_path(following):
                 break
@@ -131,7 +147,7 @@ class SalesforceClient:
         if self._multi_currency is not False:
             try:
                 records = await self._records(
-                    f"SELECT {OPPORTUNITY_FIELDS}, CurrencyIsoCode {where}"
+                    f"SELECT {OPPORTUNITY_FIELDS}, CurrencyIsoCode {where}", CHILDREN
                 )
             except CrmCallFailed as exc:
                 if not _lacks_currency_field(exc):
@@ -140,7 +156,7 @@ class SalesforceClient:
             else:
                 self._multi_currency = True
                 return records
-        return await self._records(f"SELECT {OPPORTUNITY_FIELDS} {where}")
+        return await self._records(f"SELECT {OPPORTUNITY_FIELDS} {where}", CHILDREN)
 
     async def complete(self, external_ids: Sequence[str]) -> dict[str, CrmDeal]:
         ids = list(dict.fromkeys(i for i in map(str, external_ids) if SALESFORCE_ID.match(i)))
@@ -157,19 +173,20 @@ class SalesforceClient:
                 requested = asked.get(str(record.get("Id"))[:15])
                 if requested is None:
                     continue
-                built = await self._deal(requested, record, org_currency)
+                built = self._deal(requested, record, org_currency)
                 if built is not None:
                     completed[requested] = built
         return completed
 
-    async def _deal(
+    def _deal(
         self, opportunity_id: str, record: dict[str, Any], org_currency: str | None
     ) -> CrmDeal | None:
+        """The opportunity, its subqueries already read whole by `_records`."""
         name = text(record.get("Name")) or f"Salesforce opportunity {opportunity_id}"
-        roles = await self._children_of(record, "OpportunityContactRoles", MAX_CONTACTS)
+        roles = _child_records(record, "OpportunityContactRoles")
         roles.sort(key=lambda role: not role.get("IsPrimary"))
         contacts = [found for role in roles if (found := _contact(role))]
-        items = await self._children_of(record, "OpportunityLineItems", MAX_LINE_ITEMS)
+        items = _child_records(record, "OpportunityLineItems")
         account = record.get("Account") if isinstance(record.get("Account"), dict) else None
         owner = record.get("Owner") if isinstance(record.get("Owner"), dict) else {}
         stage = text(record.get("StageName"))

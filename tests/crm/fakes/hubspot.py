@@ -25,6 +25,14 @@ Where each shape comes from:
   deal→line item 19, and their inverses). An id without associations is a 207 error
   `crm.associations.NO_ASSOCIATIONS_FOUND`. `toObjectId` is a JSON number, as the live API sends it
   (the spec types it as a string): `association_ids_as_strings = True` gives the other reading.
+  Each result pages on its own, as the reference "Retrieve associations" says: more associations
+  than `association_page_size` give that result `paging.next.after`, which the next request
+  passes beside the id (`{"id", "after"}`, `PublicFetchAssociationsBatchRequest`); `paging` is
+  absent on the last page. HubSpot states no page size for the batch read: the default is the
+  1,000 of the v4 association list ("Limit 1000 per call").
+- Deals' calculated `hs_is_closed`, `hs_is_closed_won` and `hs_is_closed_lost` follow the stage's
+  probability in its pipeline (the Pipelines guide: 1.0 is closed won, 0.0 closed lost); the
+  default pipeline has HubSpot's default stages, `add_deal_pipeline` adds others.
 - Owners: `PublicOwner` and `CollectionResponsePublicOwnerForwardPaging` (`hubspot.crm.owners`).
 - Account: "Retrieve account details", `GET /account-info/v3/details`.
 - Errors follow the `Error` model (`status`, `message`, `correlationId`, `category`), with the
@@ -48,7 +56,9 @@ from tests.crm.fakes import hubspot_search as search
 from tests.crm.fakes.hubspot_objects import (
     ASSOCIATION_KINDS,
     ASSOCIATIONS_BATCH_MAX,
+    ASSOCIATIONS_PAGE_DEFAULT,
     BATCH_READ_MAX,
+    DEFAULT_DEAL_STAGES,
     HUBSPOT_DEFINED,
     OBJECT_TYPES,
     OWNERS_LIMIT_DEFAULT,
@@ -59,6 +69,8 @@ from tests.crm.fakes.hubspot_objects import (
     AssociationKind,
     ObjectType,
     Record,
+    after_offset,
+    after_token,
     closed_flags,
     id_order,
     instant,
@@ -86,6 +98,8 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
         self.daily_limit = 250_000
         self.rate_limit_policy = "TEN_SECONDLY_ROLLING"
         self.association_ids_as_strings = False
+        self.association_page_size = ASSOCIATIONS_PAGE_DEFAULT
+        self.deal_pipelines: dict[str, dict[str, float]] = {"default": dict(DEFAULT_DEAL_STAGES)}
         self._objects: dict[str, dict[str, Record]] = {name: {} for name in OBJECT_TYPES}
         self._deal_links: dict[str, dict[str, list[str]]] = {}
         self._owners: dict[str, dict[str, Any]] = {}
@@ -122,6 +136,12 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
             if teams:
                 owner["teams"] = [{"id": t, "name": n, "primary": p} for t, n, p in teams]
             self._owners[str(owner_id)] = owner
+
+    def add_deal_pipeline(self, pipeline_id: str, stages: Mapping[str, float]) -> None:
+        """A deal pipeline: its stage ids and each one's probability (1.0 closed won, 0.0 closed
+        lost, as HubSpot's pipelines take them)."""
+        with self.lock:
+            self.deal_pipelines[pipeline_id] = dict(stages)
 
     def add_company(
         self, company_id: str | int, name: str, domain: str | None, **more: Any
@@ -173,7 +193,8 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
         **more: Any,
     ) -> None:
         """A deal and its associations; the first company is the primary one. `closedate`
-        defaults to the creation time; `hs_is_closed_won` follows the default pipeline's stages."""
+        defaults to the creation time; the `hs_is_closed*` flags follow the stage's probability in
+        `pipeline`."""
         with self.lock:
             props = {
                 "dealname": dealname,
@@ -184,7 +205,7 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
                 "hubspot_owner_id": hubspot_owner_id,
                 "description": description,
                 "deal_currency_code": deal_currency_code,
-                **closed_flags(dealstage),
+                **self._closed_flags(pipeline, dealstage),
                 **more,
             }
             self._add("deals", deal_id, props, created_at, updated_at)
@@ -235,8 +256,6 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
             for name in ("companies", "contacts", "line_items"):
                 if name in properties:
                     links[name] = [str(i) for i in properties.pop(name)]
-            if "dealstage" in properties:
-                properties = {**closed_flags(properties["dealstage"]), **properties}
             self.update_object("deals", deal_id, **properties)
 
     def update_object(self, object_type: str, object_id: str | int, **properties: Any) -> None:
@@ -244,6 +263,11 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
         with self.lock:
             record = self._objects[kind.name][str(object_id)]
             record.properties |= {name: property_text(v) for name, v in properties.items()}
+            if kind.name == "deals" and {"dealstage", "pipeline"} & properties.keys():
+                flags = self._closed_flags(
+                    record.properties.get("pipeline"), record.properties.get("dealstage")
+                )
+                record.properties |= {k: v for k, v in flags.items() if k not in properties}
             record.updated_at = max(self.now(), record.updated_at + timedelta(milliseconds=1))
             record.properties[kind.modified] = instant(record.updated_at)
 
@@ -421,11 +445,18 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
             return self._too_many(len(body["inputs"]), ASSOCIATIONS_BATCH_MAX)
         started = self.now()
         results, errors = [], []
-        for from_id in dict.fromkeys(str(item.get("id")) for item in body["inputs"]):
+        asked = [item for item in body["inputs"] if isinstance(item, dict)]
+        inputs = {str(item.get("id")): item.get("after") for item in asked}
+        for from_id, after in inputs.items():
+            start = 0 if after in (None, "") else after_offset(after)
+            if start is None:
+                message = f"Invalid paging cursor for {from_id}: {str(after)[:50]}"
+                return self._error(400, message, "VALIDATION_ERROR")
             linked = self._associated(source.name, from_id, target.name)
             if not linked:
                 errors.append(no_associations_error(source, target, from_id))
                 continue
+            end = start + max(self.association_page_size, 1)
             to = [
                 {
                     "toObjectId": to_id if self.association_ids_as_strings else number_id(to_id),
@@ -434,9 +465,12 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
                         for a in kinds
                     ],
                 }
-                for to_id, kinds in linked
+                for to_id, kinds in linked[start:end]
             ]
-            results.append({"from": {"id": from_id}, "to": to})
+            result: dict[str, Any] = {"from": {"id": from_id}, "to": to}
+            if end < len(linked):
+                result["paging"] = {"next": {"after": after_token(end)}}
+            results.append(result)
         answer: dict[str, Any] = {"status": "COMPLETE", "results": results}
         if errors:
             answer |= {"numErrors": len(errors), "errors": errors}
@@ -525,6 +559,9 @@ class HubSpotFake(HubSpotWrites, FakeCRM):
                 first = primary is not None and ids[0] == from_id
                 linked.append((deal_id, [primary, plain] if primary and first else [plain]))
         return linked
+
+    def _closed_flags(self, pipeline: object, stage: object) -> dict[str, str]:
+        return closed_flags(self.deal_pipelines.get(str(pipeline), {}).get(str(stage)))
 
     def _error(self, status: int, message: str, category: str | None = None, **more: Any) -> Reply:
         correlation = str(uuid.uuid4())

@@ -7,6 +7,7 @@ texts are HubSpot's own (see `hubspot.py` for where each shape comes from).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 BATCH_READ_MAX = 100
 ASSOCIATIONS_BATCH_MAX = 1000
+ASSOCIATIONS_PAGE_DEFAULT = 1000  # associations per input and page (see `hubspot.py`)
 SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_RESULTS_MAX = 10, 200, 10_000
 OWNERS_LIMIT_DEFAULT, OWNERS_LIMIT_MAX = 100, 500
 HUBSPOT_DEFINED = "HUBSPOT_DEFINED"
@@ -49,7 +51,8 @@ OBJECT_TYPES = {
             "hs_lastmodifieddate",
             "amount closedate createdate dealname dealstage hs_lastmodifieddate hs_object_id"
             " pipeline",
-            "hubspot_owner_id description deal_currency_code hs_is_closed hs_is_closed_won",
+            "hubspot_owner_id description deal_currency_code hs_is_closed hs_is_closed_won"
+            " hs_is_closed_lost",
         ),
         _object_type(
             "companies",
@@ -174,11 +177,43 @@ def kind_of(name: str) -> ObjectType | None:
     )
 
 
-def closed_flags(stage: str) -> dict[str, str]:
+# The default deal pipeline's stages and their probabilities, as HubSpot creates them.
+DEFAULT_DEAL_STAGES = {
+    "appointmentscheduled": 0.2,
+    "qualifiedtobuy": 0.4,
+    "presentationscheduled": 0.6,
+    "decisionmakerboughtin": 0.8,
+    "contractsent": 0.9,
+    "closedwon": 1.0,
+    "closedlost": 0.0,
+}
+
+
+def closed_flags(probability: float | None) -> dict[str, str]:
+    """A deal's calculated `hs_is_closed*` properties from its stage's probability: HubSpot's
+    pipelines take 1.0 for a closed won stage and 0.0 for a closed lost one (an unknown stage is
+    open)."""
+    won, lost = probability == 1.0, probability == 0.0
     return {
-        "hs_is_closed_won": "true" if stage == "closedwon" else "false",
-        "hs_is_closed": "true" if stage in ("closedwon", "closedlost") else "false",
+        "hs_is_closed_won": property_text(won),
+        "hs_is_closed_lost": property_text(lost),
+        "hs_is_closed": property_text(won or lost),
     }
+
+
+def after_token(offset: int) -> str:
+    """An opaque paging cursor, as HubSpot's are (clients pass it back, never read it)."""
+    return base64.urlsafe_b64encode(f"v4-{offset}".encode()).decode()
+
+
+def after_offset(token: object) -> int | None:
+    """The offset an `after_token` stands for; None for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(str(token).encode()).decode()
+    except (ValueError, UnicodeError):
+        return None
+    prefix, _, number = text.partition("-")
+    return int(number) if prefix == "v4" and number.isascii() and number.isdigit() else None
 
 
 def id_order(record: Record) -> tuple[int, str]:

@@ -8,10 +8,17 @@ accepted too). Where each shape comes from (REST API Developer Guide unless said
 - `GET /services/data/vXX.X/query?q=` (also `query/` and `queryAll`): "Execute a SOQL Query" and the
   Query resource: `{"totalSize", "done", "nextRecordsUrl"?, "records"}`; each record starts with
   `"attributes": {"type", "url"}`, parent relationships are nested records (or null), child
-  subqueries `{"totalSize", "done": true, "records"}` (or null when empty). Pages hold `page_size`
+  subqueries `{"totalSize", "done", "records"}` (or null when empty). Pages hold `page_size`
   records (2000 by default) or the `batchSize` of a `Sforce-Query-Options` header;
   `nextRecordsUrl` is `/services/data/vXX.X/query/01g...-2000` and is read with
   `GET /services/data/vXX.X/query/{locator}`. The evaluator is `soql.py`.
+- Child subqueries page like queries ("Understanding Query Results" in the SOQL and SOSL
+  Reference: a subquery result may need queryMore to get all its records): past
+  `child_batch_size` children (200 by default, the smallest batch the Query Options header
+  allows; Salesforce states none for subqueries) a subquery answers its first batch with
+  `"done": false` and its own `nextRecordsUrl`, read like any other. Reading the parent's next
+  page invalidates the child cursors of the page before, as the SOAP API Developer Guide says of
+  queryMore() (QueryLocator): following one then is `INVALID_QUERY_LOCATOR`.
 - Values as the REST API prints them: numbers as JSON numbers, dates `2026-12-01`, date-times
   `2026-12-05T10:00:00.000+0000`. `OpportunityLineItem.Name` is the opportunity's name and the
   product's, as Salesforce derives it.
@@ -41,6 +48,7 @@ from tests.crm.fakes.server import Endpoint, FakeCRM, Handler, RecordedCall, Rep
 
 OLDEST_VERSION, LATEST_VERSION = 31, 66
 PAGE_SIZE_DEFAULT, PAGE_SIZE_MIN = 2000, 200
+CHILD_BATCH_DEFAULT = 200
 SEASONS = ("Summer", "Winter", "Spring")  # of version 31.0, 32.0, 33.0, then again
 ID_PREFIXES = {
     "Organization": "00D",
@@ -122,9 +130,11 @@ class SalesforceFake(SalesforceWrites, FakeCRM):
         self.organization_id = "00D000000000001AAA"
         self.organization_name = "Handover Test Org"
         self.page_size = PAGE_SIZE_DEFAULT
+        self.child_batch_size = CHILD_BATCH_DEFAULT
         self.request_limit_exceeded = False  # the org's daily API limit is used up: 403s
         self._rows: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in FIELDS}
         self._cursors: dict[str, tuple[list[dict[str, Any]], int]] = {}  # records, page size
+        self._child_cursors: dict[str, list[str]] = {}  # opened by the query's page last read
         self._counter = 0
 
     # -- state helpers --------------------------------------------------------------------------
@@ -316,9 +326,7 @@ class SalesforceFake(SalesforceWrites, FakeCRM):
         size = self.page_size
         if match := re.search(r"batchSize=(\d+)", call.headers.get("sforce-query-options", "")):
             size = min(max(int(match[1]), PAGE_SIZE_MIN), PAGE_SIZE_DEFAULT)
-        locator = "01g" + "".join(
-            secrets.choice(string.ascii_letters + string.digits) for _ in range(15)
-        )
+        locator = _locator()
         self._cursors[locator] = (records, size)
         return self._page(version, locator, total, 0)
 
@@ -330,13 +338,41 @@ class SalesforceFake(SalesforceWrites, FakeCRM):
         return self._page(version, locator, len(self._cursors[locator][0]), int(start))
 
     def _page(self, version: str, locator: str, total: int, offset: int) -> Reply:
+        return Reply(200, self._batch(version, locator, total, offset))
+
+    def _batch(self, version: str, locator: str, total: int, offset: int) -> dict[str, Any]:
+        """One batch of a cursor's records, their subqueries cut to their first batch; the child
+        cursors the cursor's previous batch opened are closed."""
         records, size = self._cursors[locator]
+        for stale in self._child_cursors.pop(locator, []):
+            self._cursors.pop(stale, None)
         end = offset + max(size, 1)
         answer: dict[str, Any] = {"totalSize": total, "done": end >= len(records)}
         if end < len(records):
             answer["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{end}"
-        answer["records"] = records[offset:end]
-        return Reply(200, answer)
+        opened: list[str] = []
+        answer["records"] = [self._first_children(version, r, opened) for r in records[offset:end]]
+        if opened:
+            self._child_cursors[locator] = opened
+        return answer
+
+    def _first_children(
+        self, version: str, record: dict[str, Any], opened: list[str]
+    ) -> dict[str, Any]:
+        """The record with each subquery longer than a batch cut to its first one."""
+        shown = dict(record)
+        for name, value in record.items():
+            if not isinstance(value, dict) or "attributes" in value:
+                continue  # a field, or a parent record
+            children = value.get("records")
+            if not isinstance(children, list):
+                continue
+            if len(children) > max(self.child_batch_size, 1):
+                locator = _locator()
+                self._cursors[locator] = (children, self.child_batch_size)
+                opened.append(locator)
+                shown[name] = self._batch(version, locator, len(children), 0)
+        return shown
 
     def _limited(self, handler: Handler) -> Handler:
         def answer(call: RecordedCall, params: dict[str, str]) -> Reply:
@@ -445,6 +481,10 @@ class _Rows:
 
     def row(self, sobject: str, record_id: str) -> dict[str, Any] | None:
         return next((r for r in self.rows(sobject) if r["Id"][:15] == record_id[:15]), None)
+
+
+def _locator() -> str:
+    return "01g" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(15))
 
 
 def _version(given: str) -> str | None:
