@@ -354,6 +354,37 @@ async def test_pipedrive_changed_since_pages_oldest_first(
     assert len(pipedrive.calls) == 2
 
 
+async def test_pipedrive_completes_an_archived_deal_asking_the_archive_for_it_alone(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """`GET /api/v2/deals` leaves archived deals out; `GET /api/v2/deals/archived` has them."""
+    ids = seed_pipedrive(pipedrive, deals=3)
+    pipedrive.archive_deal(2)
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    completed = await pipedrive_client.complete(ids)
+
+    assert sorted(completed) == ids
+    archived = completed["2"]
+    assert archived.deal.customer.model_dump() == {
+        "external_id": "302",
+        "name": "Initech 2",
+        "website": None,
+    }
+    assert [(c.external_id, c.email) for c in archived.contacts] == [
+        ("602", "bill2@initech.example")
+    ]
+    assert len(archived.deal.line_items) == 2
+    assert archived.deal.owner_email == "seller2@example.com"
+    assert archived.won
+    asked = pipedrive.calls_to("/api/v2/deals/archived")
+    assert [call.values("ids") for call in asked] == [["2"]]  # only what the list left out
+
+    pipedrive.reset_calls()
+    assert sorted(await pipedrive_client.complete(["1", "3"])) == ["1", "3"]
+    assert not pipedrive.calls_to("/api/v2/deals/archived")  # nothing archived: no extra call
+
+
 async def test_pipedrive_spent_budget_pauses_the_next_call(
     pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
 ) -> None:

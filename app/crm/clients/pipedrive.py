@@ -1,6 +1,7 @@
 """Pipedrive (API v2, users from v1): deals completed with list reads by ids.
 
-Per up to 100 deals: the deals (`GET /api/v2/deals?ids=`), their organizations and persons
+Per up to 100 deals: the deals (`GET /api/v2/deals?ids=`, which leaves archived deals out, then
+`GET /api/v2/deals/archived?ids=` for the ids it did not answer), their organizations and persons
 (`?ids=` likewise), their products (`GET /api/v2/deals/products?deal_ids=`, 500 a page) and the
 owners (`/api/v1/users/{id}` for one, else `/api/v1/users`: users have no v2). A deal's contact
 is its person; the customer is its organization, keyed by the organization's id.
@@ -33,6 +34,7 @@ from app.models import CrmSource
 
 BATCH = 100  # ids per list read (Pipedrive's limit)
 PAGE_LIMIT = 500  # Pipedrive's largest page
+DEALS, ARCHIVED = "/api/v2/deals", "/api/v2/deals/archived"  # not archived deals; archived ones
 
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
@@ -117,7 +119,9 @@ class PipedriveClient:
         return completed
 
     async def _complete(self, ids: list[str]) -> dict[str, CrmDeal]:
-        deals = await self._by_ids("/api/v2/deals", set(ids))
+        deals = await self._by_ids(DEALS, set(ids))
+        if missing := set(ids) - deals.keys():
+            deals.update(await self._by_ids(ARCHIVED, missing))
         if not deals:
             return {}
 
