@@ -102,3 +102,19 @@ async def test_a_won_deal_pipedrive_never_pushed_is_found_by_the_sync(
     assert any(updated_since)
     read = (await tenant.get(f"/v1/crm-connections/{pipe['id']}")).json()
     assert read["sync_cursor"] is not None
+
+
+async def test_a_won_deal_archived_before_any_push_is_found_by_the_sync(
+    local_tenant: Tenant, pipedrive: PipedriveFake, worker_database: Callable[..., Database]
+) -> None:
+    tenant = local_tenant
+    seller = await tenant.member(role="sales", email="pat.seller@example.com")
+    await connection(tenant, "pipedrive", api_token=TOKEN, api_base_url=pipedrive.base_url)
+    _initech(pipedrive, 304)  # won and archived while Pipedrive had banned our webhook
+    pipedrive.archive_deal(304)
+
+    await work(worker_database())
+
+    await _planned_whole(tenant, seller)
+    listed = pipedrive.calls_to("/api/v2/deals/archived")
+    assert any(call.param("updated_since") for call in listed)  # the sync's read of the archive

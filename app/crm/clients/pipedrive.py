@@ -205,15 +205,55 @@ class PipedriveClient:
         )
 
     async def changed_since(self, since: datetime, page: str | None = None) -> ChangedPage:
-        """Deals by `update_time`, ascending. `updated_since` is inclusive and to the second, and
-        so is this: a deal changed in the cursor's own second is found again rather than lost
-        (app/crm/sync.py drops what lies only at the cursor). The page token carries `since` and
-        Pipedrive's cursor."""
-        cursor: str | None = None
+        """Deals by `update_time`, ascending, from both of Pipedrive's lists: `/api/v2/deals`
+        (not archived) and `/api/v2/deals/archived`. `updated_since` is inclusive and to the
+        second, and so is this: a deal changed in the cursor's own second is found again rather
+        than lost (app/crm/sync.py drops what lies only at the cursor).
+
+        A page reads the next page of each list not yet at its end. Its `last_modified` is a
+        moment both lists have been read up to: while a list has more, its later deals changed
+        at or after its page's newest, so the page says the oldest such newest. A sync that
+        stops after any page and goes on from there skips no change; the deals of the list that
+        was ahead are listed again, which is harmless. The page token carries `since` and each
+        list's cursor (empty once that list is read to its end)."""
+        cursors: list[str | None] = [None, None]  # None: from the start
         if page:
-            start, _, cursor = page.partition("|")
+            start, _, rest = page.partition("|")
+            deals_cursor, _, archived_cursor = rest.partition("|")
+            cursors = [deals_cursor, archived_cursor]
             since = moment(start) or since
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        changed: list[tuple[str, datetime | None]] = []
+        following: list[str] = []
+        read_up_to: list[datetime | None] = []  # per list with more: its page's newest change
+        for path, cursor in zip((DEALS, ARCHIVED), cursors, strict=True):
+            if cursor == "":  # read to its end
+                following.append("")
+                continue
+            listed, more = await self._changed_list(path, since, cursor)
+            changed.extend(listed)
+            following.append(more or "")
+            if more:
+                stamps = [stamp for _, stamp in listed if stamp is not None]
+                read_up_to.append(max(stamps) if stamps else None)
+        changed.sort(key=lambda item: item[1] or since)
+        stamps = [stamp for _, stamp in changed if stamp is not None]
+        bounds = [stamp for stamp in read_up_to if stamp is not None]
+        if len(bounds) < len(read_up_to):  # a page without stamps says nothing of its list
+            last_modified = None
+        else:
+            last_modified = min(bounds) if bounds else max(stamps, default=None)
+        return ChangedPage(
+            [deal_id for deal_id, _ in changed],
+            last_modified,
+            f"{since.isoformat()}|{'|'.join(following)}" if any(following) else None,
+        )
+
+    async def _changed_list(
+        self, path: str, since: datetime, cursor: str | None
+    ) -> tuple[list[tuple[str, datetime | None]], str | None]:
+        """One page of a deal list changed since `since`: (id, `update_time`) oldest first, and
+        the list's next cursor (None at its end)."""
         params: dict[str, Any] = {
             "updated_since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "sort_by": "update_time",
@@ -222,19 +262,13 @@ class PipedriveClient:
         }
         if cursor:
             params["cursor"] = cursor
-        answer = await self.http.call("GET", "/api/v2/deals", params=params)
-        changed = [
+        answer = await self.http.call("GET", path, params=params)
+        listed = [
             (str(deal["id"]), stamp)
             for deal in _data(answer)
             if (stamp := moment(deal.get("update_time"))) is None or stamp >= since
         ]
-        stamps = [stamp for _, stamp in changed if stamp is not None]
-        following = _next_cursor(answer)
-        return ChangedPage(
-            [deal_id for deal_id, _ in changed],
-            max(stamps) if stamps else None,
-            f"{since.isoformat()}|{following}" if following else None,
-        )
+        return listed, _next_cursor(answer)
 
 
 def _id(value: Any) -> bool:
