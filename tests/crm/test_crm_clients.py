@@ -409,7 +409,83 @@ async def test_pipedrive_changed_since_pages_oldest_first(
 
     assert seen == [str(n) for n in range(10, 601)]  # `since` is inclusive, to the second
     assert changed.last_modified == T0 + timedelta(seconds=600)
-    assert len(pipedrive.calls) == 2
+    # both pages of the deals, and the archive (empty, so read to its end) with the first
+    assert [call.path for call in pipedrive.calls] == [
+        "/api/v2/deals",
+        "/api/v2/deals/archived",
+        "/api/v2/deals",
+    ]
+
+
+async def test_pipedrive_completes_an_archived_deal_asking_the_archive_for_it_alone(
+    pipedrive: PipedriveFake, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    """`GET /api/v2/deals` leaves archived deals out; `GET /api/v2/deals/archived` has them."""
+    ids = seed_pipedrive(pipedrive, deals=3)
+    pipedrive.archive_deal(2)
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    completed = await pipedrive_client.complete(ids)
+
+    assert sorted(completed) == ids
+    archived = completed["2"]
+    assert archived.deal.customer.model_dump() == {
+        "external_id": "302",
+        "name": "Initech 2",
+        "website": None,
+    }
+    assert [(c.external_id, c.email) for c in archived.contacts] == [
+        ("602", "bill2@initech.example")
+    ]
+    assert len(archived.deal.line_items) == 2
+    assert archived.deal.owner_email == "seller2@example.com"
+    assert archived.won
+    asked = pipedrive.calls_to("/api/v2/deals/archived")
+    assert [call.values("ids") for call in asked] == [["2"]]  # only what the list left out
+
+    pipedrive.reset_calls()
+    assert sorted(await pipedrive_client.complete(["1", "3"])) == ["1", "3"]
+    assert not pipedrive.calls_to("/api/v2/deals/archived")  # nothing archived: no extra call
+
+
+@pytest.mark.parametrize(
+    "archive",
+    [lambda n: n % 3 == 0, lambda n: n % 3 != 0, lambda n: n % 2 == 0],
+    ids=["a third archived", "two thirds archived", "half archived"],
+)
+async def test_pipedrive_changed_since_finds_archived_deals_and_skips_no_change(
+    pipedrive: PipedriveFake,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    archive: Callable[[int], bool],
+) -> None:
+    """Archived deals are a list of their own: both are read, and a sync that stops after any
+    page and goes on from its `last_modified` has seen every change before it, whichever list
+    runs out first."""
+    pipedrive.now = lambda: T0  # archiving moves a deal's `update_time` one second on
+    for n in range(1, 1201):  # the lists interleave, over one to two pages of 500 each
+        update_time = T0 + timedelta(seconds=n)
+        pipedrive.add_deal(n, f"Deal {n}", 10.0, "EUR", status="open", update_time=update_time)
+        if archive(n):
+            pipedrive.archive_deal(n)
+    stamps = {str(n): T0 + timedelta(seconds=n + archive(n)) for n in range(1, 1201)}
+    pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
+
+    seen: list[str] = []
+    page = None
+    for _ in range(5):
+        changed = await pipedrive_client.changed_since(T0, page)
+        listed = [stamps[deal_id] for deal_id in changed.external_ids]
+        assert listed == sorted(listed)  # oldest change first
+        seen.extend(changed.external_ids)
+        assert changed.last_modified is not None
+        unseen = {i for i, stamp in stamps.items() if stamp < changed.last_modified} - set(seen)
+        assert not unseen
+        page = changed.next_page
+        if page is None:
+            break
+
+    assert sorted(seen, key=int) == [str(n) for n in range(1, 1201)]
 
 
 async def test_pipedrive_spent_budget_pauses_the_next_call(
@@ -419,8 +495,7 @@ async def test_pipedrive_spent_budget_pauses_the_next_call(
     pipedrive_client = client(access_to(CrmSource.pipedrive, pipedrive.base_url), settings, http)
 
     started = time.monotonic()
-    await pipedrive_client.changed_since(T0)
-    await pipedrive_client.changed_since(T0)
+    await pipedrive_client.changed_since(T0)  # two calls: the deals, then the archived ones
 
     assert [call.status for call in pipedrive.calls] == [200, 200]  # no 429: we waited first
     assert time.monotonic() - started >= 0.9

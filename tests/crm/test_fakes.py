@@ -294,6 +294,28 @@ def test_pipedrive_lists_deals_by_cursor_in_the_v2_envelope(pipedrive: Pipedrive
     assert deal["won_time"].endswith("Z")
 
 
+def test_pipedrive_lists_archived_deals_apart(pipedrive: PipedriveFake) -> None:
+    added = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    for deal_id in (2, 3, 4):
+        pipedrive.add_deal(deal_id, f"Deal {deal_id}", 100.0, "EUR", add_time=added)
+    pipedrive.archive_deal(3)
+    pipedrive.archive_deal(4)
+    params = {"ids": "2,3,4", "limit": "1", "sort_by": "id"}
+    with _client(pipedrive, **{"x-api-token": PIPEDRIVE_TOKEN}) as client:
+        listed = client.get("/api/v2/deals", params=params).json()
+        first = client.get("/api/v2/deals/archived", params=params).json()
+        cursor = first["additional_data"]["next_cursor"]
+        second = client.get("/api/v2/deals/archived", params={**params, "cursor": cursor}).json()
+
+    assert [deal["id"] for deal in listed["data"]] == [2]
+    assert listed["additional_data"] == {"next_cursor": None}
+    assert [deal["id"] for deal in first["data"]] == [3]
+    assert [deal["id"] for deal in second["data"]] == [4]
+    assert second["additional_data"] == {"next_cursor": None}
+    assert first["data"][0]["is_archived"] is True
+    assert first["data"][0]["update_time"] > "2026-01-05T09:00:00Z"  # archiving is an update
+
+
 def test_pipedrive_answers_products_persons_and_users(pipedrive: PipedriveFake) -> None:
     pipedrive.add_deal(2, "Globex", 1000.0, "EUR", products=[(9, 2, 500.0)])
     with _client(pipedrive, **{"x-api-token": PIPEDRIVE_TOKEN}) as client:

@@ -2,6 +2,9 @@
 127.0.0.1, in its documented v2 shapes) adds its organization, person, products and owner."""
 
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from app.db import Database
 from tests.crm.conftest import TOKEN
@@ -29,21 +32,19 @@ def _initech(pipedrive: PipedriveFake, deal_id: int) -> None:
     )
 
 
-async def test_a_pushed_deal_is_completed_with_its_organization_person_products_and_owner(
-    local_tenant: Tenant, pipedrive: PipedriveFake, worker_database: Callable[..., Database]
-) -> None:
-    tenant = local_tenant
-    seller = await tenant.member(role="sales", email="pat.seller@example.com")
-    _initech(pipedrive, 301)
+async def _push(
+    tenant: Tenant, pipedrive: PipedriveFake, message: dict[str, Any]
+) -> dict[str, Any]:
+    """A connection with API access, and `message` pushed to it and kept; the connection."""
     pipe = await connection(tenant, "pipedrive", api_token=TOKEN, api_base_url=pipedrive.base_url)
     headers = basic_auth(pipe["basic_auth_username"], pipe["secret"])
-    response = await tenant.client.post(
-        pipe["path"], content=dumps(pipedrive_message(301)), headers=headers
-    )
+    response = await tenant.client.post(pipe["path"], content=dumps(message), headers=headers)
     assert response.status_code == 202, response.text
+    return pipe
 
-    await work(worker_database())
 
+async def _planned_whole(tenant: Tenant, seller: dict[str, Any]) -> None:
+    """The one project is Initech's deal with its organization, person, products and owner."""
     [project] = await projects(tenant)
     assert project["name"] == "Initech data platform"
     assert project["budget"] == {"amount": "48500.00", "currency": "USD"}
@@ -56,10 +57,33 @@ async def test_a_pushed_deal_is_completed_with_its_organization_person_products_
     assert [(c["name"], c["email"]) for c in customer["contacts"]] == [
         ("Bill Lumbergh", "bill@initech.example")
     ]
+
+
+@pytest.mark.parametrize("archived", [False, True], ids=["listed", "archived"])
+async def test_a_pushed_deal_is_completed_with_its_organization_person_products_and_owner(
+    local_tenant: Tenant,
+    pipedrive: PipedriveFake,
+    worker_database: Callable[..., Database],
+    archived: bool,
+) -> None:
+    """An archived deal too: `GET /api/v2/deals` leaves it out, `/api/v2/deals/archived` has it,
+    and it is asked only for what the first left out."""
+    tenant = local_tenant
+    seller = await tenant.member(role="sales", email="pat.seller@example.com")
+    _initech(pipedrive, 301)
+    if archived:  # won, then archived by its user before the worker read it
+        pipedrive.archive_deal(301)
+    pipe = await _push(tenant, pipedrive, pipedrive_message(301, is_archived=archived))
+
+    await work(worker_database())
+
+    await _planned_whole(tenant, seller)
     # the push, and maybe the first sync finding the same deal: one project either way
     assert {request["outcome"] for request in await kept(tenant, pipe["id"])} == {"planned"}
     deal_calls = [call for call in pipedrive.calls if call.path.startswith("/api/")]
     assert all(call.headers.get("x-api-token") == TOKEN for call in deal_calls)
+    asked = {tuple(call.values("ids")) for call in pipedrive.calls_to("/api/v2/deals/archived")}
+    assert asked - {()} == ({("301",)} if archived else set())  # () the sync's list
 
 
 async def test_a_won_deal_pipedrive_never_pushed_is_found_by_the_sync(
@@ -78,3 +102,19 @@ async def test_a_won_deal_pipedrive_never_pushed_is_found_by_the_sync(
     assert any(updated_since)
     read = (await tenant.get(f"/v1/crm-connections/{pipe['id']}")).json()
     assert read["sync_cursor"] is not None
+
+
+async def test_a_won_deal_archived_before_any_push_is_found_by_the_sync(
+    local_tenant: Tenant, pipedrive: PipedriveFake, worker_database: Callable[..., Database]
+) -> None:
+    tenant = local_tenant
+    seller = await tenant.member(role="sales", email="pat.seller@example.com")
+    await connection(tenant, "pipedrive", api_token=TOKEN, api_base_url=pipedrive.base_url)
+    _initech(pipedrive, 304)  # won and archived while Pipedrive had banned our webhook
+    pipedrive.archive_deal(304)
+
+    await work(worker_database())
+
+    await _planned_whole(tenant, seller)
+    listed = pipedrive.calls_to("/api/v2/deals/archived")
+    assert any(call.param("updated_since") for call in listed)  # the sync's read of the archive

@@ -51,7 +51,9 @@ class CrmDeal:
 @dataclass(frozen=True)
 class ChangedPage:
     external_ids: list[str]  # deals changed (won or not) since `since`, oldest change first
-    last_modified: datetime | None  # the newest change among them: the caller's next cursor
+    # the caller's next cursor: every change before it is on this page or an earlier one (the
+    # newest change among them, where the CRM lists deals in one list)
+    last_modified: datetime | None
     next_page: str | None  # opaque: ask for the following page with it; None at the end
 
 

@@ -1,6 +1,7 @@
 """Pipedrive (API v2, users from v1): deals completed with list reads by ids.
 
-Per up to 100 deals: the deals (`GET /api/v2/deals?ids=`), their organizations and persons
+Per up to 100 deals: the deals (`GET /api/v2/deals?ids=`, which leaves archived deals out, then
+`GET /api/v2/deals/archived?ids=` for the ids it did not answer), their organizations and persons
 (`?ids=` likewise), their products (`GET /api/v2/deals/products?deal_ids=`, 500 a page) and the
 owners (`/api/v1/users/{id}` for one, else `/api/v1/users`: users have no v2). A deal's contact
 is its person; the customer is its organization, keyed by the organization's id.
@@ -33,6 +34,7 @@ from app.models import CrmSource
 
 BATCH = 100  # ids per list read (Pipedrive's limit)
 PAGE_LIMIT = 500  # Pipedrive's largest page
+DEALS, ARCHIVED = "/api/v2/deals", "/api/v2/deals/archived"  # not archived deals; archived ones
 
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
@@ -117,7 +119,9 @@ class PipedriveClient:
         return completed
 
     async def _complete(self, ids: list[str]) -> dict[str, CrmDeal]:
-        deals = await self._by_ids("/api/v2/deals", set(ids))
+        deals = await self._by_ids(DEALS, set(ids))
+        if missing := set(ids) - deals.keys():
+            deals.update(await self._by_ids(ARCHIVED, missing))
         if not deals:
             return {}
 
@@ -201,15 +205,55 @@ class PipedriveClient:
         )
 
     async def changed_since(self, since: datetime, page: str | None = None) -> ChangedPage:
-        """Deals by `update_time`, ascending. `updated_since` is inclusive and to the second, and
-        so is this: a deal changed in the cursor's own second is found again rather than lost
-        (app/crm/sync.py drops what lies only at the cursor). The page token carries `since` and
-        Pipedrive's cursor."""
-        cursor: str | None = None
+        """Deals by `update_time`, ascending, from both of Pipedrive's lists: `/api/v2/deals`
+        (not archived) and `/api/v2/deals/archived`. `updated_since` is inclusive and to the
+        second, and so is this: a deal changed in the cursor's own second is found again rather
+        than lost (app/crm/sync.py drops what lies only at the cursor).
+
+        A page reads the next page of each list not yet at its end. Its `last_modified` is a
+        moment both lists have been read up to: while a list has more, its later deals changed
+        at or after its page's newest, so the page says the oldest such newest. A sync that
+        stops after any page and goes on from there skips no change; the deals of the list that
+        was ahead are listed again, which is harmless. The page token carries `since` and each
+        list's cursor (empty once that list is read to its end)."""
+        cursors: list[str | None] = [None, None]  # None: from the start
         if page:
-            start, _, cursor = page.partition("|")
+            start, _, rest = page.partition("|")
+            deals_cursor, _, archived_cursor = rest.partition("|")
+            cursors = [deals_cursor, archived_cursor]
             since = moment(start) or since
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        changed: list[tuple[str, datetime | None]] = []
+        following: list[str] = []
+        read_up_to: list[datetime | None] = []  # per list with more: its page's newest change
+        for path, cursor in zip((DEALS, ARCHIVED), cursors, strict=True):
+            if cursor == "":  # read to its end
+                following.append("")
+                continue
+            listed, more = await self._changed_list(path, since, cursor)
+            changed.extend(listed)
+            following.append(more or "")
+            if more:
+                stamps = [stamp for _, stamp in listed if stamp is not None]
+                read_up_to.append(max(stamps) if stamps else None)
+        changed.sort(key=lambda item: item[1] or since)
+        stamps = [stamp for _, stamp in changed if stamp is not None]
+        bounds = [stamp for stamp in read_up_to if stamp is not None]
+        if len(bounds) < len(read_up_to):  # a page without stamps says nothing of its list
+            last_modified = None
+        else:
+            last_modified = min(bounds) if bounds else max(stamps, default=None)
+        return ChangedPage(
+            [deal_id for deal_id, _ in changed],
+            last_modified,
+            f"{since.isoformat()}|{'|'.join(following)}" if any(following) else None,
+        )
+
+    async def _changed_list(
+        self, path: str, since: datetime, cursor: str | None
+    ) -> tuple[list[tuple[str, datetime | None]], str | None]:
+        """One page of a deal list changed since `since`: (id, `update_time`) oldest first, and
+        the list's next cursor (None at its end)."""
         params: dict[str, Any] = {
             "updated_since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "sort_by": "update_time",
@@ -218,19 +262,13 @@ class PipedriveClient:
         }
         if cursor:
             params["cursor"] = cursor
-        answer = await self.http.call("GET", "/api/v2/deals", params=params)
-        changed = [
+        answer = await self.http.call("GET", path, params=params)
+        listed = [
             (str(deal["id"]), stamp)
             for deal in _data(answer)
             if (stamp := moment(deal.get("update_time"))) is None or stamp >= since
         ]
-        stamps = [stamp for _, stamp in changed if stamp is not None]
-        following = _next_cursor(answer)
-        return ChangedPage(
-            [deal_id for deal_id, _ in changed],
-            max(stamps) if stamps else None,
-            f"{since.isoformat()}|{following}" if following else None,
-        )
+        return listed, _next_cursor(answer)
 
 
 def _id(value: Any) -> bool:

@@ -13,6 +13,12 @@ parameter or an OAuth `Authorization: Bearer` token. Where each shape comes from
   `stage_id`, `status` (comma list; without it, every deal that is not deleted),
   `updated_since` / `updated_until` (RFC 3339), `sort_by` (`id`, `update_time`, `add_time`),
   `sort_direction`, `limit` (default 100, at most 500) and `cursor`.
+- Archived deals (client 26.0.0: `is_archived` on the `Deal`, `GET /v2/deals/archived` added, and
+  `GET /v2/deals` documented to leave archived deals out): `GET /api/v2/deals` "returns data about
+  all not archived deals", `GET /api/v2/deals/archived` (`DealsApi.getArchivedDeals`) those
+  archived, with the same list parameters and the same `GetDealsResponse`. A deal is archived by
+  setting `is_archived` (`UpdateDealRequest`): an update like any other, so here it moves the
+  deal's `update_time`.
 - v2 envelope: `{"success": true, "data": ..., "additional_data": {"next_cursor": ...}}`, the cursor
   null on the last page; v2 times are RFC 3339 (`2026-12-05T10:00:00Z`), dates `YYYY-MM-DD`.
 - Users (v1 only, the v2 spec has none): `BaseUser` of the client's v1 models, times as
@@ -250,11 +256,16 @@ class PipedriveFake(PipedriveWrites, FakeCRM):
                 deal["stage_change_time"] = rfc3339(moment)
             deal["update_time"] = rfc3339(moment)
 
+    def archive_deal(self, deal_id: int, archived: bool = True) -> None:
+        """What a user archiving the deal in Pipedrive (or taking it out of the archive) does."""
+        self.update_deal(deal_id, is_archived=archived)
+
     # -- the harness's hooks ----------------------------------------------------------------------
 
     def endpoints(self) -> list[Endpoint]:
         return [
             Endpoint("GET", "/api/v2/deals", self._list_deals),
+            Endpoint("GET", "/api/v2/deals/archived", self._list_archived_deals),
             Endpoint("GET", "/api/v2/deals/products", self._products_of_deals),
             Endpoint("GET", "/api/v2/deals/{deal_id:int}", self._get_deal),
             Endpoint("GET", "/api/v2/deals/{deal_id:int}/products", self._products_of_deal),
@@ -313,13 +324,22 @@ class PipedriveFake(PipedriveWrites, FakeCRM):
         deal = self._deals.get(int(params["deal_id"]))
         return _data(deal) if deal else Reply(404, _error("Deal not found"))
 
-    def _list_deals(self, call: RecordedCall, params: dict[str, str]) -> Reply:
+    def _list_deals(
+        self, call: RecordedCall, params: dict[str, str], archived: bool = False
+    ) -> Reply:
         statuses = call.values("status") or ["open", "won", "lost"]
         if any(s not in DEAL_STATUSES for s in statuses):
             return _bad_request(f"Invalid status: {','.join(statuses)}")
         filters = _id_filters(call, "owner_id", "person_id", "org_id", "pipeline_id", "stage_id")
-        deals = [d for d in self._deals.values() if d["status"] in statuses]
+        deals = [
+            d
+            for d in self._deals.values()
+            if d["status"] in statuses and bool(d["is_archived"]) == archived
+        ]
         return self._page(call, deals, filters, ("id", "update_time", "add_time"), updated=True)
+
+    def _list_archived_deals(self, call: RecordedCall, params: dict[str, str]) -> Reply:
+        return self._list_deals(call, params, archived=True)
 
     def _get_organization(self, call: RecordedCall, params: dict[str, str]) -> Reply:
         found = self._organizations.get(int(params["org_id"]))
