@@ -1,9 +1,11 @@
 """What every table shares: constraint names, UTC timestamps, time-sortable ids, versions."""
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import uuid6
@@ -23,6 +25,23 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+Make = TypeVar("Make", bound=Callable[[], Any])
+
+
+def row_default(make: Make) -> Make:
+    """Mark a field's default factory with its signature, read once.
+
+    SQLModel fills a new row's unset fields by asking pydantic, field by field and row by row,
+    whether the factory takes the row's data: an `inspect.signature` each time, and for a builtin
+    such as `list` a parse of its text signature. `inspect.signature` returns a function's own
+    `__signature__` first, so a marked factory is asked nothing (`tests/test_models.py` holds
+    every table to it).
+    """
+    make.__signature__ = inspect.signature(make)  # type: ignore[attr-defined]
+    return make
+
+
+@row_default
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -32,10 +51,23 @@ def today() -> date:
     return utcnow().date()
 
 
+@row_default
 def new_id() -> UUID:
     """UUIDv7: unique without coordination, and ordered by creation time (stable keyset pages)."""
     value: UUID = uuid6.uuid7()
     return UUID(bytes=value.bytes)
+
+
+@row_default
+def no_items() -> list[Any]:
+    """A JSON list column's default: empty."""
+    return []
+
+
+@row_default
+def no_entries() -> dict[str, Any]:
+    """A JSON object column's default: empty."""
+    return {}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -14,6 +14,7 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
+    no_items,
     timestamp_field,
     utcnow,
 )
@@ -50,7 +51,7 @@ class ChangeRequest(Identified, Timestamped, Versioned, table=True):
     cost_impact_amount: Decimal | None = Field(default=None, sa_type=Money)
     cost_impact_currency: str | None = Field(default=None, max_length=3)
     effort_hours: int | None = None
-    new_risks: list[str] = Field(default_factory=list, sa_type=JSON)
+    new_risks: list[str] = Field(default_factory=no_items, sa_type=JSON)
     applied_at: datetime | None = timestamp_field(default=None)
 
 

@@ -7,7 +7,14 @@ from uuid import UUID
 from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+from app.models.base import (
+    Identified,
+    Timestamped,
+    Versioned,
+    enum_field,
+    no_items,
+    timestamp_field,
+)
 
 
 class MeetingKind(StrEnum):
@@ -54,7 +61,7 @@ class Meeting(Identified, Timestamped, Versioned, table=True):
     starts_at: datetime = timestamp_field()
     time_zone: str = Field(max_length=64)
     duration_minutes: int
-    agenda: list[str] = Field(default_factory=list, sa_type=JSON)
+    agenda: list[str] = Field(default_factory=no_items, sa_type=JSON)
     notes: str | None = Field(default=None, sa_type=Text)
     held_at: datetime | None = timestamp_field(default=None)
     cadence_id: UUID | None = Field(

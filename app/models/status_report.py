@@ -8,7 +8,14 @@ from uuid import UUID
 from sqlalchemy import JSON, Index, Text
 from sqlmodel import Field
 
-from app.models.base import Identified, Timestamped, Versioned, enum_field, timestamp_field
+from app.models.base import (
+    Identified,
+    Timestamped,
+    Versioned,
+    enum_field,
+    no_items,
+    timestamp_field,
+)
 
 
 class ReportKind(StrEnum):
@@ -37,7 +44,7 @@ class StatusReport(Identified, Timestamped, Versioned, table=True):
         default=None, sa_type=Text, description="Written for the customer; shown on share pages."
     )
     accomplishments: str | None = Field(default=None, sa_type=Text)
-    issues: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    issues: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
     next_steps: str | None = Field(default=None, sa_type=Text)
     lessons_learned: str | None = Field(default=None, sa_type=Text)
     state: ReportState = enum_field(ReportState, default=ReportState.draft)
