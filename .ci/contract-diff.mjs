@@ -5,8 +5,10 @@
 //
 // Component schemas are inlined first: a schema under /components has no direction, so the tool
 // would call every added response field "breaking"; inlined, each change is judged where it is
-// used (request or response). One rule of ours sits on top (docs/contract.md: Versioning): a value added
-// to an enum in a *response* is not breaking, since clients must tolerate unknown values.
+// used (request or response). Two rules of ours sit on top (docs/contract.md: Versioning): a value
+// added to an enum in a *response* is not breaking, since clients must tolerate unknown values; a
+// scope added to an operation's security requirement is, since a key that had it all is refused
+// (the tool calls that "non-breaking": it reads any added security detail as one more option).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -38,9 +40,17 @@ function addsResponseEnumValue(diff) {
   return diff.action === "add" && path.includes("responses") && enumAt === path.length - 2;
 }
 
+function addsRequiredScope(diff) {
+  const path = diff.path.map(String);
+  const at = path.indexOf("security");
+  return diff.action === "add" && at !== -1 && path.length === at + 4;
+}
+
 const [before, after] = process.argv.slice(2).map((path) => JSON.parse(readFileSync(path, "utf8")));
 const { diffs } = apiCompare(inlineSchemas(before), inlineSchemas(after));
-const breaking = diffs.filter((diff) => diff.type === "breaking" && !addsResponseEnumValue(diff));
+const breaking = diffs.filter(
+  (diff) => (diff.type === "breaking" && !addsResponseEnumValue(diff)) || addsRequiredScope(diff),
+);
 for (const diff of breaking) {
   console.log(`breaking: ${diff.action} /${diff.path.join("/")}${diff.description ? ` (${diff.description})` : ""}`);
 }

@@ -1,3 +1,3 @@
 """Handover: the API for the moment a sale becomes a project."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

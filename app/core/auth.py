@@ -233,9 +233,9 @@ def caller_for(key: KeyRecord, scopes: Iterable[str]) -> Caller:
     return caller
 
 
-def requires(scope: Scope) -> Any:
-    """The dependency for an operation that needs `scope`; the scope appears in OpenAPI too.
-
-    Use through an alias: `MembersReader = Annotated[Caller, requires(Scope.members_read)]`.
+def requires(*scopes: Scope) -> Any:
+    """The dependency for an operation that needs every one of `scopes`; they appear in OpenAPI
+    too. Use through an alias: `MembersReader = Annotated[Caller, requires(Scope.members_read)]`,
+    one alias an operation, so that its scopes are one requirement, not alternatives.
     """
-    return Security(authenticate, scopes=[scope.value])
+    return Security(authenticate, scopes=[scope.value for scope in scopes])

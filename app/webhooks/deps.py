@@ -14,10 +14,14 @@ from app.webhooks.schemas import WebhookEndpointUpdate
 
 WebhooksReader = Annotated[Caller, requires(Scope.webhooks_read)]
 WebhooksWriter = Annotated[Caller, requires(Scope.webhooks_write)]
+# An endpoint receives every event of its types, data and all: what the events feed shows. So
+# creating or changing one (its URL, its types) needs `events:read` too; `webhooks:write` alone
+# would let a key point a receiver of its own at deals, members and customers it cannot read.
+WebhooksSubscriber = Annotated[Caller, requires(Scope.webhooks_write, Scope.events_read)]
 
 
 async def _checked_update(
-    caller: WebhooksWriter, settings: SettingsDep, body: WebhookEndpointUpdate
+    caller: WebhooksSubscriber, settings: SettingsDep, body: WebhookEndpointUpdate
 ) -> WebhookEndpointUpdate:
     """The PATCH body, its new URL checked (DNS included) before the request's transaction
     starts: a lookup never runs while the database is locked."""
@@ -36,6 +40,12 @@ WritableEndpoint = Annotated[
 EndpointToChange = Annotated[
     WebhookEndpoint,
     Depends(path_row(service.get_endpoint, "webhook_endpoint_id", WebhooksWriter, if_match=True)),
+]
+SubscriptionToChange = Annotated[
+    WebhookEndpoint,
+    Depends(
+        path_row(service.get_endpoint, "webhook_endpoint_id", WebhooksSubscriber, if_match=True)
+    ),
 ]
 ReadableDelivery = Annotated[
     WebhookDelivery, Depends(path_row(get_delivery, "webhook_delivery_id", WebhooksReader))

@@ -19,7 +19,9 @@ from app.webhooks.deps import (
     EndpointToChange,
     ReadableDelivery,
     ReadableEndpoint,
+    SubscriptionToChange,
     WebhooksReader,
+    WebhooksSubscriber,
     WebhooksWriter,
     WritableDelivery,
     WritableEndpoint,
@@ -50,7 +52,7 @@ DELIVERY = "/v1/webhook-deliveries/{webhook_delivery_id}"
 @router.post(ENDPOINTS, status_code=status.HTTP_201_CREATED)
 async def create_webhook_endpoint(
     session: SessionDep,
-    caller: WebhooksWriter,
+    caller: WebhooksSubscriber,
     settings: SettingsDep,
     body: WebhookEndpointCreate,
 ) -> WebhookEndpointWithSecret:
@@ -89,7 +91,7 @@ async def get_webhook_endpoint(
 async def update_webhook_endpoint(
     session: SessionDep,
     body: CheckedEndpointUpdate,
-    endpoint: EndpointToChange,
+    endpoint: SubscriptionToChange,
 ) -> WebhookEndpointPublic:
     """Change an endpoint (JSON merge patch): URL, types, or enable/disable it."""
     endpoint = await service.update_endpoint(session, endpoint, body)

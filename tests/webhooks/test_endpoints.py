@@ -434,7 +434,7 @@ async def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(
     endpoint = await make_endpoint(tenant)
     delivery_id = (await tenant.post(f"{ENDPOINTS}/{endpoint['id']}/test")).json()["delivery_id"]
     reader = await tenant.key_with(Scope.webhooks_read)
-    writer = await tenant.key_with(Scope.webhooks_write)
+    writer = await tenant.key_with(Scope.webhooks_write, Scope.events_read)
     others = await tenant.key_with(
         *[s for s in Scope if s not in (Scope.admin, Scope.webhooks_read, Scope.webhooks_write)]
     )
@@ -453,6 +453,32 @@ async def test_reading_needs_webhooks_read_and_changing_needs_webhooks_write(
     assert (await tenant.get(ENDPOINTS, headers=tenant.headers(reader))).status_code == 200
     created = await tenant.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=tenant.headers(writer))
     assert created.status_code == 201
+
+
+async def test_pointing_an_endpoint_at_a_url_needs_the_events_feed_it_will_receive(
+    tenant: Tenant,
+) -> None:
+    """An endpoint receives every event of its types, data and all. A key that may manage
+    webhooks but not read events (nor deals, members, customers) subscribes nothing: else it
+    could point a receiver of its own at the won deals' amounts."""
+    manager = tenant.headers(await tenant.key_with(Scope.webhooks_write, Scope.webhooks_read))
+    refused = await tenant.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=manager)
+    assert "events:read" in assert_problem(refused, 403, "forbidden")["detail"]
+    assert await stored_endpoints(tenant) == []
+
+    theirs = await make_endpoint(tenant)  # the admin's, every event type
+    url = f"{ENDPOINTS}/{theirs['id']}"
+    moved = await tenant.patch(url, json={"url": "https://93.184.216.35/mine"}, headers=manager)
+    assert "events:read" in assert_problem(moved, 403, "forbidden")["detail"]
+    assert (await stored_endpoint(tenant, theirs["id"])).url == theirs["url"]
+    # What webhooks:write does to an endpoint someone else pointed stays its own.
+    for method, path in (("POST", f"{url}/test"), ("POST", f"{url}/rotate-secret")):
+        response = await tenant.request(method, path, headers=manager)
+        assert response.status_code in (200, 202), (path, response.text)
+
+    subscriber = tenant.headers(await tenant.key_with(Scope.webhooks_write, Scope.events_read))
+    created = await tenant.post(ENDPOINTS, json={"url": PUBLIC_URL}, headers=subscriber)
+    assert created.status_code == 201, created.text
 
 
 @pytest.mark.parametrize(
