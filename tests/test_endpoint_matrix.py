@@ -995,10 +995,12 @@ async def test_malformed_json_invalid_utf8_and_nul_are_422(
 ) -> None:
     url, body = await _url_and_body(tenant, endpoint)
     headers = {"Content-Type": "application/json"}
-    for raw in (b'{"name": "unterminated', b'{"name": "\xff\xfe broken utf-8"}'):
-        assert_problem(
+    too_deep = b'{"name": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # deeper than Python's stack
+    for raw in (b'{"name": "unterminated', b'{"name": "\xff\xfe broken utf-8"}', too_deep):
+        problem = assert_problem(
             await tenant.request(endpoint.method, url, content=raw, headers=headers), 422
         )
+        assert [error["type"] for error in problem["errors"]] == ["json_invalid"]
     if endpoint.text_field is None:
         return
     for text in ("nul \u0000 inside", "lone \ud800 surrogate"):

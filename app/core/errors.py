@@ -179,6 +179,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_TOO_DEEP = RequestValidationError(
+    [{"type": "json_invalid", "loc": ("body",), "msg": "JSON nested too deep", "input": {}}]
+)
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "content-too-large"}
 
 
@@ -203,6 +206,10 @@ def allowed_methods(request: Request) -> str:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, RecursionError):
+        # FastAPI answers a body nested deeper than `json.loads` can follow with a bare 400; it
+        # is JSON the API cannot read like any other: the documented 422.
+        return await _validation_error(request, _TOO_DEEP)
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if exc.detail != title else None
     if exc.status_code == 404 and detail == "Not Found":
