@@ -75,12 +75,13 @@ async def _keep(
     delivery_key: str | None = None,
 ) -> CrmInboundRequest:
     refused = outcome is InboundOutcome.rejected
+    body = PROVIDERS[connection.provider].kept_body(request.body)
     kept = CrmInboundRequest(
         organization_id=connection.organization_id,
         connection_id=connection.id,
         delivery_key=delivery_key,
         headers=_kept_headers(request, refused=refused),
-        body=request.body[:REFUSED_BODY_PREFIX] if refused else request.body,
+        body=body[:REFUSED_BODY_PREFIX] if refused else body,
         body_bytes=len(request.body),
         body_sha256=hashlib.sha256(request.body).hexdigest(),
         outcome=outcome,

@@ -160,9 +160,16 @@ def salesforce_message(
     is_won: bool = True,
     notification_id: str | None = None,
     amount: str = "98000.0",
+    session_id: str | None = None,
 ) -> bytes:
-    """An Outbound Message for an Opportunity, as Salesforce sends it."""
+    """An Outbound Message for an Opportunity, as Salesforce sends it (with the sending user's
+    session id when the message is set to "Send Session ID")."""
     notification_id = notification_id or f"04l5e00000{uuid.uuid4().hex[:8].upper()}"
+    session = (
+        '<SessionId xsi:nil="true"/>'
+        if session_id is None
+        else f"<SessionId>{session_id}</SessionId>"
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
     xmlns:xsd="http://www.w3.org/2001/XMLSchema"
@@ -171,7 +178,7 @@ def salesforce_message(
   <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
    <OrganizationId>{organization_id}</OrganizationId>
    <ActionId>04k5e000000KzZ1AAK</ActionId>
-   <SessionId xsi:nil="true"/>
+   {session}
    <EnterpriseUrl>https://acme.my.salesforce.com/services/Soap/c/60.0/00D5e000000AbCd</EnterpriseUrl>
    <PartnerUrl>https://acme.my.salesforce.com/services/Soap/u/60.0/00D5e000000AbCd</PartnerUrl>
    <Notification>

@@ -1,6 +1,7 @@
 """Salesforce: Outbound Messages (SOAP) for Opportunity, proven by the secret token of the
 endpoint URL and checked against the organization id."""
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -38,6 +39,25 @@ async def test_a_won_opportunity_becomes_a_project_and_salesforce_gets_its_ack(
     assert project["name"] == "Umbrella logistics rollout"
     assert project["budget"] == {"amount": "98000.00", "currency": "GBP"}
     assert project["description"] == "Warehouse scanners for 12 sites"
+
+
+async def test_the_session_id_a_message_may_carry_is_never_kept(tenant: Tenant) -> None:
+    """Set to "Send Session ID", Salesforce puts a live session of its user in each message: a
+    credential Handover never uses, so it is not kept where `crm:read` keys read requests."""
+    sales = await connection(tenant, "salesforce")
+    session = "00D5e000000AbCd!AQcAQH0dMHZfz972Szmpkb58urFRkgeBGsxL_QJWwYMfAbUeeG7c1E6"
+    bare = sales["path"].split("?")[0]
+    for path in (sales["path"], bare):  # verified, and refused (a prefix is kept of those)
+        message = salesforce_message("0065e00000AbCdZAAV", session_id=session)
+        await tenant.client.post(path, content=message, headers=XML)
+    await work(tenant.database)
+    [project] = await projects(tenant)
+    assert project["name"] == "Umbrella logistics rollout"
+    requests = await kept(tenant, sales["id"])
+    assert sorted(request["outcome"] for request in requests) == ["planned", "rejected"]
+    for request in requests:
+        assert session not in json.dumps(request)
+        assert "<OrganizationId>" in request["body"]  # the rest is kept as it came
 
 
 async def test_another_salesforce_organization_is_refused(tenant: Tenant) -> None:

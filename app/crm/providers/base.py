@@ -79,10 +79,17 @@ class Reading:
     signals: list[DealSignal]
 
 
+def as_received(body: bytes) -> bytes:
+    return body
+
+
 @dataclass(frozen=True)
 class Provider:
     verify: Callable[[Received, Credentials, Settings, datetime], None]
     read: Callable[[Received, Credentials], Reading]
+    # What of a body is kept (for support, and for the worker to read again): all of it, but a
+    # credential the CRM puts in its messages, which `crm:read` keys would otherwise read.
+    kept_body: Callable[[bytes], bytes] = as_received
 
 
 def json_body(body: bytes) -> Any:
