@@ -56,6 +56,7 @@ from app.share.pages import router as share_pages_router
 from app.share.routes import router as share_links_router
 from app.status_reports.routes import router as status_reports_router
 from app.surveys.routes import router as surveys_router
+from app.webhooks import metrics as webhook_metrics
 from app.webhooks.routes import router as webhooks_router
 
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.poll_pools = poll_pools
     app.state.rate_limiter = rate_limiter
+    app.state.webhook_backlog = webhook_metrics.Backlog(settings.metrics_backlog_seconds)
     install_error_handlers(app)
     install_etag_handlers(app)
     install_idempotency_handlers(app)

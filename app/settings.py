@@ -150,6 +150,13 @@ class Settings(BaseSettings):
     metrics_enabled: bool = Field(
         True, description="Serve Prometheus metrics at `/metrics` (no key; keep it internal)."
     )
+    metrics_backlog_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How old the webhook backlog `/metrics` reports may be: each process reads "
+        "it from the database at most this often, however often `/metrics` is asked.",
+    )
     webhook_allow_http: bool = Field(
         False, description="Allow plain-http webhook URLs (development and tests only)."
     )

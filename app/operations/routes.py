@@ -10,7 +10,6 @@ from app.core.errors import problem_responses
 from app.core.ratelimit import limiter_of
 from app.core.routing import DeclaredQueryRoute
 from app.operations import service
-from app.webhooks import metrics as webhook_metrics
 
 router = APIRouter(
     tags=["operations"], route_class=DeclaredQueryRoute, responses=problem_responses(422)
@@ -79,7 +78,7 @@ async def readyz(database: DatabaseDep, request: Request, response: Response) ->
         **problem_responses(),
     },
 )
-async def metrics(database: DatabaseDep) -> Response:
+async def metrics(request: Request, database: DatabaseDep) -> Response:
     """Prometheus metrics of this process, and the webhook backlog from the database."""
-    await webhook_metrics.refresh(database)
+    await request.app.state.webhook_backlog.refresh(database)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,7 @@
 """Webhook metrics: attempts counted as they happen, the backlog read at scrape time."""
 
+import time
+
 from prometheus_client import Counter, Gauge
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -19,7 +21,31 @@ FAILED = Gauge("handover_webhook_deliveries_failed", "Deliveries that gave up (a
 DISABLED = Gauge("handover_webhook_endpoints_disabled", "Endpoints disabled (410 or failing).")
 
 
-async def refresh(database: Database) -> None:
+class Backlog:
+    """The backlog's gauges, read again once they are `max_age_seconds` old.
+
+    `/metrics` needs no key, and the backlog is counted over every organization's deliveries:
+    asked at will, each scrape would be that count again. Scrapes in between, and scrapes while
+    a read runs, show the last read's numbers.
+    """
+
+    def __init__(self, max_age_seconds: float) -> None:
+        self.max_age_seconds = max_age_seconds
+        self.read_at: float | None = None
+
+    async def refresh(self, database: Database) -> None:
+        now = time.monotonic()
+        if self.read_at is not None and now - self.read_at < self.max_age_seconds:
+            return
+        self.read_at = now
+        try:
+            await _read(database)
+        except BaseException:
+            self.read_at = None  # the next scrape tries again
+            raise
+
+
+async def _read(database: Database) -> None:
     """Read the backlog (all organizations: these are the operator's numbers)."""
     async with database.transaction(write=False) as session:
         pending, oldest = (

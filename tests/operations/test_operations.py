@@ -1,11 +1,18 @@
 """Probes, metrics and request ids."""
 
+import re
+
 import httpx
 import pytest
 from sqlalchemy import text
 
 from app.db import Database
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import close_app
 from tests.factories import Tenant
+from tests.statements import count_statements
+from tests.webhooks.api_helpers import ENDPOINTS, make_endpoint
 
 
 async def test_healthz_answers_without_a_key(client: httpx.AsyncClient) -> None:
@@ -46,6 +53,39 @@ async def test_metrics_count_requests_by_route(tenant: Tenant) -> None:
     assert 'handover_http_requests_total{method="GET",route="/v1/projects",status="200"}' in (
         response.text
     )
+
+
+async def _pending_on(app_settings: Settings) -> tuple[float, list[str]]:
+    """The backlog's pending count a scrape of a new app reports, twice: what the second scrape
+    reports, and the statements it sent."""
+    app = create_app(app_settings)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/metrics")
+            with count_statements(app.state.database) as statements:
+                scraped = (await client.get("/metrics")).text
+    finally:
+        await close_app(app)
+    found = re.search(r"^handover_webhook_deliveries_pending (\S+)$", scraped, re.MULTILINE)
+    assert found is not None
+    return float(found[1]), statements
+
+
+async def test_metrics_read_the_webhook_backlog_at_most_so_often(
+    tenant: Tenant, settings: Settings
+) -> None:
+    """`/metrics` needs no key: however often it is asked, the backlog is counted at most every
+    `HANDOVER_METRICS_BACKLOG_SECONDS`."""
+    endpoint = await make_endpoint(tenant)
+    fresh = settings.model_copy(update={"metrics_backlog_seconds": 0})
+    before, statements = await _pending_on(fresh)
+    assert statements, "a backlog read as old as it may be is read again"
+    assert (await tenant.post(f"{ENDPOINTS}/{endpoint['id']}/test")).status_code == 202
+
+    kept = settings.model_copy(update={"metrics_backlog_seconds": 300})
+    assert await _pending_on(kept) == (before + 1, [])  # read once, then the same numbers
+    assert (await _pending_on(fresh))[0] == before + 1
 
 
 @pytest.mark.parametrize(
