@@ -102,7 +102,14 @@ async def deliver_batch(
         target, secrets = route
         async with sending:
             try:
-                return await send(client, target, str(event.id), event.payload, secrets)
+                return await send(
+                    client,
+                    target,
+                    str(event.id),
+                    event.payload,
+                    secrets,
+                    settings.webhook_timeout_seconds,
+                )
             except Exception as exc:
                 return _unexpected(endpoint, exc)
 
