@@ -5,24 +5,51 @@ A row due for work (`next_attempt_at` passed) is leased by one worker: selected 
 one worker) and given a `lease_until`, committed before any work starts, so no transaction is
 ever held across network I/O. A worker that dies leaves a lease that expires, and the row is
 leased again. The webhook dispatcher and the CRM worker lease their rows this way.
+
+A live worker whose work outlasts the lease (a slow receiver, a large batch, a stalled event
+loop) would see its rows leased again and the work done twice, so it renews the lease while it
+works (`renewing`). And since a renewal can still come too late, the `lease_until` a worker
+wrote is its fencing token (`Lease.held`): a later holder of the row wrote a later value, so a
+worker records its outcome only where the value is still its own, never over another's.
 """
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
 
 from app.db import Database
+from app.models.base import utcnow
+
+logger = structlog.get_logger("handover.leases")
 
 
-async def lease_due(
+@dataclass
+class Lease:
+    """Rows one worker leased together, and the `lease_until` it last wrote on them."""
+
+    ids: list[UUID]
+    until: datetime
+
+    def held(self, model: Any) -> ColumnElement[bool]:
+        """True of this lease's rows that are still this worker's: nobody leased them since
+        (a takeover writes a later `lease_until`) and this worker has not released them."""
+        return col(model.id).in_(self.ids) & (col(model.lease_until) == self.until)
+
+
+async def lease_rows(
     database: Database, model: Any, due: ColumnElement[bool], limit: int, now: datetime
-) -> list[UUID]:
+) -> Lease:
     """Lease up to `limit` rows of `model` (with `id`, `next_attempt_at` and `lease_until`)
-    that are `due` and whose time has come, oldest first; their ids."""
-    lease_until = now + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+    that are `due` and whose time has come, oldest first."""
+    lease = Lease([], now + timedelta(seconds=database.settings.dispatcher_lease_seconds))
     async with database.transaction() as session:
         found = await session.exec(
             select(model.id)
@@ -35,9 +62,62 @@ async def lease_due(
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        ids = list(found.all())
-        if ids:
+        lease.ids = list(found.all())
+        if lease.ids:
             await session.exec(
-                update(model).where(col(model.id).in_(ids)).values(lease_until=lease_until)
+                update(model).where(col(model.id).in_(lease.ids)).values(lease_until=lease.until)
             )
-    return ids
+    return lease
+
+
+async def lease_due(
+    database: Database, model: Any, due: ColumnElement[bool], limit: int, now: datetime
+) -> list[UUID]:
+    """The ids `lease_rows` leased, for a worker that does not fence what it records."""
+    return (await lease_rows(database, model, due, limit, now)).ids
+
+
+async def renew(database: Database, model: Any, lease: Lease) -> int:
+    """Extend the lease on the rows still held; how many those are. The new `lease_until` is
+    the token from now on (unchanged when no row was held any more)."""
+    until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+    async with database.transaction() as session:
+        result = await session.exec(
+            update(model).where(lease.held(model)).values(lease_until=until)
+        )
+    held: int = result.rowcount
+    if held:
+        lease.until = until
+    return held
+
+
+@asynccontextmanager
+async def renewing(database: Database, model: Any, lease: Lease) -> AsyncIterator[Lease]:
+    """Renew `lease` every third of its length while the block runs, so that no other worker
+    takes over rows this one is still working on. Renewal has stopped when the block ends: the
+    token is then settled, ready to fence what the worker records."""
+    done = asyncio.Event()
+    renewer = asyncio.create_task(_renew_until(database, model, lease, done))
+    try:
+        yield lease
+    finally:
+        done.set()
+        await renewer
+
+
+async def _renew_until(database: Database, model: Any, lease: Lease, done: asyncio.Event) -> None:
+    interval = database.settings.dispatcher_lease_seconds / 3
+    while not done.is_set():
+        try:
+            async with asyncio.timeout(interval):
+                await done.wait()
+            return
+        except TimeoutError:
+            pass
+        try:
+            if not await renew(database, model, lease):
+                return  # every row was taken over: the fence keeps the outcome out
+        except Exception:
+            # The lease may expire and the rows be sent again (at least once); the fence still
+            # keeps this worker's outcome from overwriting the next holder's.
+            logger.exception("renewing a lease failed", rows=len(lease.ids))

@@ -3,10 +3,13 @@
 Never a transaction across network I/O:
 1. `claim_due` leases a batch (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers share
    the work; SQLite runs one dispatcher) and commits.
-2. `deliver` reads what to send, sends it outside any transaction, then records the attempt and
-   the delivery's new state in a second transaction.
+2. `deliver_batch` reads what to send, sends it outside any transaction (renewing the lease
+   meanwhile, each attempt cut off at the webhook timeout), then records the attempts and the
+   deliveries' new states in a second transaction.
 A worker killed at any point loses nothing: its lease expires and the delivery is claimed again,
-with the same event id as `webhook-id` (at-least-once).
+with the same event id as `webhook-id` (at-least-once). A worker that lost its lease anyway
+(stalled past it) keeps its attempts in the history but leaves the delivery to the new holder,
+so a late failure never undoes a recorded success.
 """
 
 import asyncio
@@ -22,7 +25,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.leases import lease_due
+from app.core.leases import Lease, lease_rows, renewing
 from app.core.outbox import record_event
 from app.core.rounds import run_rounds
 from app.core.secrets import decrypt_secret
@@ -40,10 +43,10 @@ MAX_RETRY_AFTER_SECONDS = 24 * 3600
 JITTER = 0.2
 
 
-async def claim_due(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
+async def claim_due(database: Database, limit: int, now: datetime | None = None) -> Lease:
     """Lease up to `limit` due deliveries for this worker; committed before anything is sent."""
     pending = col(WebhookDelivery.status) == DeliveryStatus.pending
-    return await lease_due(database, WebhookDelivery, pending, limit, now or utcnow())
+    return await lease_rows(database, WebhookDelivery, pending, limit, now or utcnow())
 
 
 def retry_delay(settings: Settings, attempts_made: int, retry_after: float | None) -> float | None:
@@ -65,19 +68,37 @@ def _live_secrets(endpoint: WebhookEndpoint, settings: Settings, now: datetime) 
     return secrets
 
 
-async def deliver(database: Database, client: httpx.AsyncClient, delivery_id: UUID) -> None:
-    """Send one claimed delivery and record the outcome."""
-    await deliver_batch(database, client, [delivery_id])
-
-
 async def deliver_batch(
     database: Database,
     client: httpx.AsyncClient,
-    delivery_ids: list[UUID],
+    lease: Lease,
     gate: asyncio.Semaphore | None = None,
 ) -> None:
     """Send claimed deliveries concurrently: one read before, one write after, none between.
-    `gate` bounds the sends in flight (shared by the batches of one dispatcher)."""
+    `gate` bounds the sends in flight (shared by the batches of one dispatcher). The lease is
+    renewed until the sends are done, however long the batch takes."""
+    settings = database.settings
+    async with renewing(database, WebhookDelivery, lease):
+        deliveries, outcomes, endpoint_ids = await _send_batch(database, client, lease, gate)
+    async with database.transaction() as session:
+        await _record(session, settings, lease, deliveries, outcomes)
+        for endpoint_id in endpoint_ids:
+            results = [
+                outcome
+                for delivery, outcome in zip(deliveries, outcomes, strict=True)
+                if delivery.endpoint_id == endpoint_id and outcome is not None
+            ]
+            if results:
+                await _endpoint_health(session, settings, endpoint_id, results)
+
+
+async def _send_batch(
+    database: Database,
+    client: httpx.AsyncClient,
+    lease: Lease,
+    gate: asyncio.Semaphore | None,
+) -> tuple[list[WebhookDelivery], list[Outcome | None], set[UUID]]:
+    """The leased deliveries still pending, the outcome of sending each, and their endpoints."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
@@ -86,7 +107,7 @@ async def deliver_batch(
                 .join(Event, col(Event.id) == WebhookDelivery.event_id)
                 .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
                 .where(
-                    col(WebhookDelivery.id).in_(delivery_ids),
+                    col(WebhookDelivery.id).in_(lease.ids),
                     WebhookDelivery.status == DeliveryStatus.pending,
                 )
             )
@@ -102,22 +123,19 @@ async def deliver_batch(
         target, secrets = route
         async with sending:
             try:
-                return await send(client, target, str(event.id), event.payload, secrets)
+                return await send(
+                    client,
+                    target,
+                    str(event.id),
+                    event.payload,
+                    secrets,
+                    settings.webhook_timeout_seconds,
+                )
             except Exception as exc:
                 return _unexpected(endpoint, exc)
 
     outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
-    deliveries = [delivery for delivery, _, _ in rows]
-    async with database.transaction() as session:
-        await _record(session, settings, deliveries, outcomes)
-        for endpoint_id in endpoints:
-            results = [
-                outcome
-                for delivery, outcome in zip(deliveries, outcomes, strict=True)
-                if delivery.endpoint_id == endpoint_id and outcome is not None
-            ]
-            if results:
-                await _endpoint_health(session, settings, endpoint_id, results)
+    return [delivery for delivery, _, _ in rows], list(outcomes), set(endpoints)
 
 
 async def _route(
@@ -183,11 +201,28 @@ def _next_state(
 async def _record(
     session: AsyncSession,
     settings: Settings,
+    lease: Lease,
     deliveries: list[WebhookDelivery],
     outcomes: list[Outcome | None],
 ) -> None:
-    """Every attempt and every delivery's next state: two statements for the whole batch."""
+    """Every attempt, and the next state of every delivery still under this worker's lease.
+
+    An attempt is history (what was sent and what came back) and is kept whoever holds the
+    delivery now. The delivery's state is its holder's to set: a worker that lost the lease
+    (another claimed the delivery after it expired) leaves it alone, or its late answer would
+    overwrite the new holder's."""
     now = utcnow()
+    held = set(
+        (
+            await session.exec(
+                select(WebhookDelivery.id).where(lease.held(WebhookDelivery)).with_for_update()
+            )
+        ).all()
+    )
+    lost = [str(delivery.id) for delivery in deliveries if delivery.id not in held]
+    if lost:
+        metrics.LEASES_LOST.inc(len(lost))
+        logger.warning("lease lost before the outcome was recorded", deliveries=lost)
     attempts = [
         {
             "id": new_id(),
@@ -210,9 +245,16 @@ async def _record(
     connection = await session.connection()
     if attempts:
         await connection.execute(insert(WebhookAttempt.__table__), attempts)  # type: ignore[attr-defined]
+    states = [
+        _next_state(settings, delivery, outcome, now)
+        for delivery, outcome in zip(deliveries, outcomes, strict=True)
+        if delivery.id in held
+    ]
+    if not states:
+        return
     await connection.execute(
         update(table)
-        .where(table.c.id == bindparam("delivery_id"))
+        .where(table.c.id == bindparam("delivery_id"), table.c.lease_until == lease.until)
         .values(
             status=bindparam("new_status"),
             attempt_count=bindparam("new_attempt_count"),
@@ -221,7 +263,7 @@ async def _record(
             completed_at=bindparam("new_completed_at", type_=UTCDateTime()),
             lease_until=None,
         ),
-        [_next_state(settings, d, o, now) for d, o in zip(deliveries, outcomes, strict=True)],
+        states,
     )
 
 
@@ -273,10 +315,10 @@ async def dispatch_once(
     database: Database, client: httpx.AsyncClient, gate: asyncio.Semaphore | None = None
 ) -> int:
     """Claim one batch and deliver it; the number of deliveries handled."""
-    ids = await claim_due(database, database.settings.dispatcher_batch_size)
-    if ids:
-        await deliver_batch(database, client, ids, gate)
-    return len(ids)
+    lease = await claim_due(database, database.settings.dispatcher_batch_size)
+    if lease.ids:
+        await deliver_batch(database, client, lease, gate)
+    return len(lease.ids)
 
 
 async def run(database: Database, stop: asyncio.Event) -> None:

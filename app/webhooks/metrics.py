@@ -13,6 +13,10 @@ from app.models.base import utcnow
 ATTEMPTS = Counter(
     "handover_webhook_attempts_total", "Webhook delivery attempts, by outcome.", ["outcome"]
 )
+LEASES_LOST = Counter(
+    "handover_webhook_leases_lost_total",
+    "Deliveries sent by a worker that had lost their lease: attempt kept, state left alone.",
+)
 PENDING = Gauge("handover_webhook_deliveries_pending", "Deliveries waiting to be sent.")
 OLDEST_PENDING = Gauge(
     "handover_webhook_oldest_pending_seconds", "Age of the oldest pending delivery."

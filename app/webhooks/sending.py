@@ -3,6 +3,7 @@
 No database here: the dispatcher reads what to send before, and records the outcome after.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,9 +64,14 @@ async def send(
     event_id: str,
     body: bytes,
     secrets: list[str],
+    deadline_seconds: float,
 ) -> Outcome:
     """POST once to a checked target. Redirects are not followed (a 3xx is a failure); the
-    answer is read only up to a small excerpt."""
+    answer is read only up to a small excerpt.
+
+    The attempt as a whole ends at `deadline_seconds`: the client's timeout bounds each wait
+    for the next bytes only, so a receiver trickling its answer would otherwise hold the
+    attempt, and the lease of its batch, for as long as it pleases."""
     started = time.perf_counter()
 
     def elapsed() -> int:
@@ -73,19 +79,20 @@ async def send(
 
     headers = signed_headers(event_id, body, secrets)
     try:
-        request = pinned_request(client, target, "POST", target.url, headers, content=body)
-        response = await client.send(request, stream=True, follow_redirects=False)
-        try:
-            excerpt = b""
-            async for chunk in response.aiter_bytes():
-                excerpt += chunk
-                if len(excerpt) >= EXCERPT_BYTES:
-                    break
-        finally:
-            await response.aclose()
+        async with asyncio.timeout(deadline_seconds):
+            request = pinned_request(client, target, "POST", target.url, headers, content=body)
+            response = await client.send(request, stream=True, follow_redirects=False)
+            try:
+                excerpt = b""
+                async for chunk in response.aiter_bytes():
+                    excerpt += chunk
+                    if len(excerpt) >= EXCERPT_BYTES:
+                        break
+            finally:
+                await response.aclose()
     except httpx.InvalidURL as exc:  # a URL stored before the shape check asked httpx
         return refused(UnsafeWebhookUrl(f"The webhook URL cannot be sent to: {exc}"))
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, TimeoutError):
         return Outcome(None, elapsed(), "timeout", None)
     except httpx.HTTPError as exc:
         return Outcome(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], None)

@@ -16,6 +16,9 @@ class Received:
     body: bytes
 
 
+TRICKLED_BYTES = 100
+
+
 class _Server(ThreadingHTTPServer):
     # The default backlog of 5 drops concurrent connections beyond it; each dropped SYN is
     # retried after a second, which would time the receiver, not Handover.
@@ -26,6 +29,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.delay_seconds = 0.0  # a slower receiver, so that work is still under way
+        self.trickle_seconds = 0.0  # a pause before each byte of a longer answer's body
         self.script: deque[tuple[int, dict[str, str]]] = deque()
         self.lock = threading.Lock()
         self.in_flight = 0
@@ -47,12 +51,21 @@ class Receiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     status, headers = receiver.script.popleft() if receiver.script else (200, {})
+                answer = b"." * TRICKLED_BYTES if receiver.trickle_seconds else b"ok"
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("content-length", "2")
+                self.send_header("content-length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                if not receiver.trickle_seconds:
+                    self.wfile.write(answer)
+                    return
+                try:
+                    for index in range(len(answer)):
+                        time.sleep(receiver.trickle_seconds)
+                        self.wfile.write(answer[index : index + 1])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender stopped listening, as it should
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -295,12 +295,12 @@ async def test_a_leased_delivery_is_not_claimed_twice_until_its_lease_expires(
     endpoint, _ = await _endpoint(tenant, hooks_database, receiver.url)
     await tenant.project()
     now = utcnow()
-    first = await dispatcher.claim_due(hooks_database, 100, now)
+    first = (await dispatcher.claim_due(hooks_database, 100, now)).ids
     mine = [d.id for d in await _deliveries(hooks_database, endpoint.id)]
     assert set(mine) <= set(first)
-    assert not set(mine) & set(await dispatcher.claim_due(hooks_database, 100, now))
+    assert not set(mine) & set((await dispatcher.claim_due(hooks_database, 100, now)).ids)
     later = now + timedelta(seconds=hooks_database.settings.dispatcher_lease_seconds + 1)
-    assert set(mine) <= set(await dispatcher.claim_due(hooks_database, 100, later))
+    assert set(mine) <= set((await dispatcher.claim_due(hooks_database, 100, later)).ids)
 
 
 async def test_batches_in_flight_deliver_every_event_once_within_the_concurrency(

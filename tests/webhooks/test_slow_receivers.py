@@ -1,0 +1,163 @@
+"""A slow receiver gets each event once, and what it answered is the delivery's state.
+
+Several workers share the deliveries through leases (app/core/leases.py): a worker still
+sending keeps its lease, a worker that lost it anyway cannot overwrite the next holder's
+record, and no receiver can hold an attempt past the webhook timeout.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from sqlmodel import col, select
+
+from app.core.leases import Lease
+from app.db import Database
+from app.models import DeliveryStatus, WebhookAttempt
+from app.models.base import utcnow
+from app.webhooks import dispatcher
+from tests.conftest import settings_for
+from tests.factories import Tenant
+from tests.webhooks.receiver import Receiver, running_receiver
+from tests.webhooks.test_dispatch import _deliveries, _endpoint
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as running:
+        yield running
+
+
+def _worker(database_url: str, **overrides: object) -> Database:
+    """One dispatcher's view: its own engine, local receivers allowed, retries without wait."""
+    return Database(
+        settings_for(
+            database_url,
+            webhook_allow_http=True,
+            webhook_allowed_cidrs="127.0.0.0/8",
+            webhook_allow_public=False,
+            webhook_retry_schedule="0,0,0",
+            **overrides,
+        )
+    )
+
+
+@pytest.fixture
+async def workers(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two workers whose lease is shorter than the receiver's answer: the shortest lease
+    stands for the default one and a batch that takes longer than it."""
+    a, b = (
+        _worker(database_url, webhook_timeout_seconds=10, dispatcher_lease_seconds=5)
+        for _ in range(2)
+    )
+    yield a, b
+    await a.dispose()
+    await b.dispose()
+
+
+async def _attempts(database: Database, delivery_id: UUID) -> list[WebhookAttempt]:
+    async with database.transaction(write=False) as session:
+        rows = await session.exec(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(col(WebhookAttempt.attempted_at), col(WebhookAttempt.id))
+        )
+        return list(rows.all())
+
+
+async def _claimed_by_both(a: Database, b: Database, endpoint_id: UUID) -> tuple[Lease, Lease]:
+    """The endpoint's one delivery leased by A, then by B once A's lease expired; each lease
+    narrowed to it (other tests' leftovers stay leased until B's lease ends)."""
+    [delivery] = await _deliveries(a, endpoint_id)
+    now = utcnow()
+    stalled = await dispatcher.claim_due(a, 1000, now)
+    later = now + timedelta(seconds=a.settings.dispatcher_lease_seconds + 1)
+    holder = await dispatcher.claim_due(b, 1000, later)
+    assert delivery.id in stalled.ids
+    assert delivery.id in holder.ids
+    return Lease([delivery.id], stalled.until), Lease([delivery.id], holder.until)
+
+
+async def test_a_receiver_slower_than_the_lease_gets_the_event_once_and_its_success_stands(
+    tenant: Tenant, workers: tuple[Database, Database], receiver: Receiver
+) -> None:
+    a, b = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    await tenant.project()
+    receiver.delay_seconds = 6.0  # longer than the lease, within the timeout
+    receiver.answer(200, 503)  # a second send would be answered with a failure
+    async with dispatcher.http_client(a.settings) as ha, dispatcher.http_client(b.settings) as hb:
+        first = asyncio.create_task(dispatcher.dispatch_once(a, ha))
+        await asyncio.sleep(5.5)  # A is still waiting for the answer; its lease was due to end
+        await dispatcher.dispatch_once(b, hb)
+        await first
+    assert len(receiver.received) == 1
+    [delivery] = await _deliveries(a, endpoint.id)
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+
+
+async def test_a_late_failure_from_a_worker_that_lost_its_lease_does_not_undo_a_success(
+    tenant: Tenant, workers: tuple[Database, Database], receiver: Receiver
+) -> None:
+    """A worker stalled past its lease (renewal cannot help a process that is stopped) answers
+    after the next holder recorded a success: its attempt is history, the success stands."""
+    a, b = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    await tenant.project()
+    stalled, holder = await _claimed_by_both(a, b, endpoint.id)
+    receiver.answer(200, 503)  # the first answer given is a success, the second a failure
+    receiver.delay_seconds = 1.0
+    async with dispatcher.http_client(a.settings) as ha, dispatcher.http_client(b.settings) as hb:
+        late = asyncio.create_task(dispatcher.deliver_batch(a, ha, stalled))
+        for _ in range(500):  # until A's request is at the receiver
+            if receiver.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        receiver.delay_seconds = 0  # the holder's send is answered first
+        await dispatcher.deliver_batch(b, hb, holder)
+        [delivery] = await _deliveries(a, endpoint.id)
+        assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+        await late
+    [delivery] = await _deliveries(a, endpoint.id)
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+    assert [attempt.status_code for attempt in await _attempts(a, delivery.id)] == [200, 503]
+
+
+async def test_a_late_failure_from_a_worker_without_the_lease_leaves_the_delivery_alone(
+    tenant: Tenant, workers: tuple[Database, Database], receiver: Receiver
+) -> None:
+    a, b = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    await tenant.project()
+    stalled, holder = await _claimed_by_both(a, b, endpoint.id)
+    receiver.answer(503)
+    async with dispatcher.http_client(a.settings) as ha:
+        await dispatcher.deliver_batch(a, ha, stalled)  # sent while B holds the delivery
+    [delivery] = await _deliveries(a, endpoint.id)
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.pending, 0)
+    assert delivery.lease_until == holder.until  # still B's: B sends it and records that
+    assert [attempt.status_code for attempt in await _attempts(a, delivery.id)] == [503]
+
+
+async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout_and_retried(
+    tenant: Tenant, database_url: str, receiver: Receiver
+) -> None:
+    """Each byte comes within the timeout, the whole answer would not."""
+    database = _worker(database_url, webhook_timeout_seconds=1)
+    try:
+        endpoint, _ = await _endpoint(tenant, database, receiver.url, "project.created")
+        await tenant.project()
+        receiver.trickle_seconds = 0.1
+        started = time.monotonic()
+        async with dispatcher.http_client(database.settings) as http:
+            await dispatcher.dispatch_once(database, http)
+        assert time.monotonic() - started < 3
+        [delivery] = await _deliveries(database, endpoint.id)
+        assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.pending, 1)
+        [attempt] = await _attempts(database, delivery.id)
+        assert (attempt.status_code, attempt.error) == (None, "timeout")
+    finally:
+        await database.dispose()
