@@ -22,6 +22,7 @@ import httpx
 import structlog
 from cryptography.fernet import InvalidToken
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,9 +78,28 @@ async def deliver_batch(
     """Send claimed deliveries concurrently: one read before, one write after, none between.
     `gate` bounds the sends in flight (shared by the batches of one dispatcher). The lease is
     renewed until the sends are done, however long the batch takes."""
-    settings = database.settings
     async with renewing(database, WebhookDelivery, lease):
         deliveries, outcomes, endpoint_ids = await _send_batch(database, client, lease, gate)
+    try:
+        await _record_batch(database, lease, deliveries, outcomes, endpoint_ids)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The database dropped the connection while the receivers answered (a restart, a
+        # failover): recorded on a new one rather than left to the lease's end and sent again.
+        # The lease fences a second recording like any other.
+        await _record_batch(database, lease, deliveries, outcomes, endpoint_ids)
+
+
+async def _record_batch(
+    database: Database,
+    lease: Lease,
+    deliveries: list[WebhookDelivery],
+    outcomes: list[Outcome | None],
+    endpoint_ids: set[UUID],
+) -> None:
+    """The batch's attempts and states, and each endpoint's health: one transaction."""
+    settings = database.settings
     async with database.transaction() as session:
         await _record(session, settings, lease, deliveries, outcomes)
         for endpoint_id in endpoint_ids:

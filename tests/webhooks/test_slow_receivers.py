@@ -12,6 +12,8 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from app.core.leases import Lease
@@ -161,3 +163,37 @@ async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout_and_ret
         assert (attempt.status_code, attempt.error) == (None, "timeout")
     finally:
         await database.dispose()
+
+
+async def test_a_database_connection_lost_while_receivers_answer_sends_nothing_twice(
+    tenant: Tenant, database_url: str, receiver: Receiver
+) -> None:
+    """A database restart or failover while the batch is out: the outcome is recorded on a new
+    connection, not left to a lease that expires and a batch sent again."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("a SQLite connection is a file: nothing between it and the worker to lose")
+    worker = _worker(database_url, db_pool_size=1, db_max_overflow=0)  # one connection to lose
+    try:
+        endpoint, _ = await _endpoint(tenant, worker, receiver.url, "project.created")
+        await tenant.project()
+        [delivery] = await _deliveries(worker, endpoint.id)
+        lease = await dispatcher.claim_due(worker, 1000)
+        async with worker.transaction(write=False) as session:
+            [pid] = (await session.exec(text("SELECT pg_backend_pid()"))).one()  # type: ignore[call-overload]
+        receiver.delay_seconds = 0.5
+        async with dispatcher.http_client(worker.settings) as http:
+            sent = asyncio.create_task(
+                dispatcher.deliver_batch(worker, http, Lease([delivery.id], lease.until))
+            )
+            for _ in range(500):  # until the request is at the receiver
+                if receiver.in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            async with tenant.database.transaction() as session:
+                await session.exec(text("SELECT pg_terminate_backend(:pid)").bindparams(pid=pid))  # type: ignore[call-overload]
+            await sent
+        [delivery] = await _deliveries(worker, endpoint.id)
+        assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+        assert len(receiver.received) == 1
+    finally:
+        await worker.dispose()
