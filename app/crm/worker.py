@@ -9,7 +9,9 @@ run by `handover worker` and inside `serve`, takes it from there, like the webho
    so that it never takes more than its share of the CRM's rate limit.
 3. Each deal goes through `deals.service.take_deal` in a transaction of its own (a deal is
    planned whole or not at all, and a long batch never holds SQLite's lock), then the request
-   is marked `planned` with its deals and projects.
+   is marked `planned` with its deals and projects. A version of a deal the CRM modified
+   before the one the deal holds (a push overtaken by a later one, a retry, a sync that read
+   the deal before a push's change) changes nothing, and the request's `detail` says so.
 
 A CRM that does not answer is asked again with backoff; once the request is older than
 `HANDOVER_CRM_ENRICH_DEADLINE_SECONDS`, its deals are planned from what is known and flagged
@@ -45,8 +47,23 @@ from app.crm.providers import PROVIDERS
 from app.crm.providers.base import DealSignal, Malformed, Received
 from app.crm.service import api_access, credentials
 from app.db import Database
-from app.deals.service import Origin, changes_of, find_deal, mark_lost, take_deal, update_deal
-from app.models import CrmConnection, CrmInboundRequest, CrmSource, InboundKind, InboundOutcome
+from app.deals.service import (
+    Origin,
+    changes_of,
+    claim_crm_version,
+    find_deal,
+    mark_lost,
+    take_deal,
+    update_deal,
+)
+from app.models import (
+    CrmConnection,
+    CrmInboundRequest,
+    CrmSource,
+    Deal,
+    InboundKind,
+    InboundOutcome,
+)
 from app.models.base import utcnow
 from app.settings import Settings
 
@@ -124,6 +141,7 @@ async def _take_one(
         raw_payload=raw,
         incomplete=incomplete,
         contacts=[] if crm is None else [_contact(contact) for contact in crm.contacts],
+        modified_at=signal.modified_at if crm is None else crm.modified_at,
     )
     async with database.transaction() as session:
         known = await find_deal(
@@ -131,19 +149,36 @@ async def _take_one(
         )
         if crm is not None and crm.won:
             intake = await take_deal(session, caller, crm.deal, origin)
-            return intake.deal.id, intake.deal.project_id, None
+            note = _older(intake.deal, origin.modified_at) if intake.older else None
+            return intake.deal.id, intake.deal.project_id, note
         # a placeholder (HubSpot's event without its API) plans a new deal, never renames one
         placeholder = _needs_completion(connection)
         if crm is None and signal.won and signal.deal and (known is None or not placeholder):
             intake = await take_deal(session, caller, signal.deal, origin)
-            return intake.deal.id, intake.deal.project_id, None
+            note = _older(intake.deal, origin.modified_at) if intake.older else None
+            return intake.deal.id, intake.deal.project_id, note
         if known is None:
             return None, None, f"{signal.external_id}: not won"
+        if not await claim_crm_version(session, known, origin.modified_at):
+            return known.id, known.project_id, _older(known, origin.modified_at)
         changes = signal.changes if crm is None else changes_of(crm.deal)
         await update_deal(session, known, changes, raw)
         if crm.lost if crm is not None else signal.lost:
             await mark_lost(session, known)
         return known.id, known.project_id, None
+
+
+def _older(deal: Deal, modified_at: datetime | None) -> str:
+    """What the kept request says of a version older than the deal kept: it changed nothing."""
+    return (
+        f"{deal.external_id}: older than the deal kept (modified in the CRM at "
+        f"{_instant(modified_at)}, the deal holds {_instant(deal.crm_modified_at)}): "
+        "nothing changed"
+    )
+
+
+def _instant(moment: datetime | None) -> str:
+    return "an unknown time" if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 def _contact(contact: Contact) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +23,7 @@ from app.core.filters import where_given
 from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_select
-from app.core.writes import assign, new_values
+from app.core.writes import assign, locked, new_values
 from app.db import insert_or_ignore
 from app.deals.planning import plan_project, project_description
 from app.deals.schemas import CanonicalDeal, DealCustomer, DealPush, ProjectOutcome
@@ -31,6 +32,7 @@ from app.members.service import require_members
 from app.models import CrmSource, Customer, Deal, Member, Project
 from app.models.base import new_id, utcnow
 from app.project_templates.service import plan_of, require_template
+from app.projects.holds import hold_project
 
 # What a later push may change on a deal that already has its project.
 UPDATABLE = (
@@ -65,6 +67,8 @@ class Origin:
     # The CRM could not be asked (yet): the project is flagged until a later pass completes it.
     incomplete: bool = False
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    # When the CRM last modified this version of the deal; None: unknown, applied as it comes.
+    modified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class Intake:
     deal: Deal
     project: ProjectOutcome
     deal_updated: bool
+    # The deal already holds a version the CRM modified later: this one changed nothing.
+    older: bool = False
 
 
 async def get_deal(session: AsyncSession, caller: Caller, deal_id: UUID) -> Deal:
@@ -103,6 +109,37 @@ async def find_deal(
         )
     )
     return found.first()
+
+
+async def claim_crm_version(
+    session: AsyncSession, deal: Deal, modified_at: datetime | None
+) -> bool:
+    """Whether this version of the deal, which the CRM modified at `modified_at`, may be
+    applied: not when the deal already holds one the CRM modified later. CRMs deliver changes
+    out of order (and retry them), two workers may take two changes of a deal at once, a sync
+    may read a deal before a push's change and write it after; the later version must stay.
+
+    The deal is locked (after its project: app/projects/holds.py) and read again before the
+    comparison, so of two workers the second waits for the first and compares with what it
+    kept. A version applied leaves its time on the deal (bookkeeping, not a change: no new
+    version, and `updated_at` stays, or every sync re-reading a deal the CRM stamped again, as
+    a write-back does, would show PM tools a change). Without a time (a generic push, HubSpot's
+    events without its API) nothing is compared: the version is applied as it comes."""
+    if modified_at is None:
+        return True
+    if deal.project_id is not None:
+        await hold_project(session, deal.project_id)
+    await session.exec(locked(select(Deal).where(col(Deal.id) == deal.id)))  # `deal`, read again
+    if deal.crm_modified_at is not None and modified_at < deal.crm_modified_at:
+        return False
+    if deal.crm_modified_at != modified_at:
+        await session.exec(
+            update(Deal)
+            .where(col(Deal.id) == deal.id)
+            .values(crm_modified_at=modified_at, updated_at=Deal.updated_at)
+        )
+        set_committed_value(deal, "crm_modified_at", modified_at)
+    return True
 
 
 def _row(**values: Any) -> dict[str, Any]:
@@ -235,6 +272,8 @@ async def take_deal(
     the project follows where the delivery team has not taken over."""
     organization_id = caller.organization_id
     known = await find_deal(session, organization_id, origin.source, deal.external_id)
+    if known is not None and not await claim_crm_version(session, known, origin.modified_at):
+        return Intake(known, ProjectOutcome.existing, False, older=True)
     customer_id = await _customer_for(session, organization_id, origin.source, deal.customer)
     await _keep_contacts(session, customer_id, origin.contacts)
     owner_id = await _sales_owner_for(session, organization_id, deal.owner_email)
@@ -255,6 +294,7 @@ async def take_deal(
             line_items=[item.model_dump(mode="json") for item in deal.line_items],
             raw_payload=origin.raw_payload,
             won_at=utcnow(),
+            crm_modified_at=origin.modified_at,
         )
         claimed = await session.exec(insert_or_ignore(session, Deal.__table__).values(**values))  # type: ignore[attr-defined]
         if claimed.rowcount == 1:
@@ -262,6 +302,8 @@ async def take_deal(
             return Intake(planned, ProjectOutcome.created, False)
         known = await find_deal(session, organization_id, origin.source, deal.external_id)
         assert known is not None  # the insert that won has committed: we waited for it
+        if not await claim_crm_version(session, known, origin.modified_at):
+            return Intake(known, ProjectOutcome.existing, False, older=True)
     if known.connection_id is None and origin.connection_id is not None:
         known.connection_id = origin.connection_id  # its write-backs go through this connection
         await session.flush()

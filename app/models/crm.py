@@ -109,6 +109,9 @@ class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     )
     won_at: datetime = timestamp_field(default_factory=utcnow)
     lost_at: datetime | None = timestamp_field(default=None)
+    # When the CRM last modified the version of the deal applied (its own clock): an older
+    # version arriving later changes nothing. None: the CRM did not say (a generic push).
+    crm_modified_at: datetime | None = timestamp_field(default=None)
     # The project's name, customer and sales owner as the CRM last gave them: a field the
     # delivery team has not changed since (the project still holds it) follows the CRM.
     handed_over: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)

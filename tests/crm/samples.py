@@ -161,15 +161,20 @@ def salesforce_message(
     notification_id: str | None = None,
     amount: str = "98000.0",
     session_id: str | None = None,
+    last_modified: str | None = None,
 ) -> bytes:
-    """An Outbound Message for an Opportunity, as Salesforce sends it (with the sending user's
-    session id when the message is set to "Send Session ID")."""
+    """An Outbound Message for an Opportunity, as Salesforce sends it: with the sending user's
+    session id when the message is set to "Send Session ID", and its `LastModifiedDate` (an
+    xsd:dateTime) when the message's fields include it."""
     notification_id = notification_id or f"04l5e00000{uuid.uuid4().hex[:8].upper()}"
     session = (
         '<SessionId xsi:nil="true"/>'
         if session_id is None
         else f"<SessionId>{session_id}</SessionId>"
     )
+    modified = ""
+    if last_modified is not None:
+        modified = f"<sf:LastModifiedDate>{last_modified}</sf:LastModifiedDate>"
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
     xmlns:xsd="http://www.w3.org/2001/XMLSchema"
@@ -190,7 +195,7 @@ def salesforce_message(
      <sf:CloseDate>2026-11-21</sf:CloseDate>
      <sf:CurrencyIsoCode>GBP</sf:CurrencyIsoCode>
      <sf:Description>Warehouse scanners for 12 sites</sf:Description>
-     <sf:IsWon>{str(is_won).lower()}</sf:IsWon>
+     <sf:IsWon>{str(is_won).lower()}</sf:IsWon>{modified}
      <sf:Name>Umbrella logistics rollout</sf:Name>
      <sf:StageName>{stage}</sf:StageName>
     </sObject>

@@ -68,6 +68,9 @@ class DealSignal:
     changes: dict[str, Any]
     raw: dict[str, Any] = field(default_factory=dict)
     lost: bool = False  # the CRM says the deal is lost now
+    # When the CRM last modified the deal as sent (aware, UTC); None when the request does not
+    # say (a generic canonical deal, HubSpot's events, which carry one property each).
+    modified_at: datetime | None = None
 
 
 @dataclass(frozen=True)

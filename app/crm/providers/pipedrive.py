@@ -11,6 +11,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
+from app.crm.clients.base import moment
 from app.crm.providers.base import (
     Credentials,
     DealSignal,
@@ -95,7 +96,15 @@ def read(request: Received, _credentials: Credentials) -> Reading:
         include={"name", "amount", "currency", "close_date"}, exclude_none=True
     )
     lost = data.get("status") == "lost"
-    signal = DealSignal(deal.external_id, won, deal if won else None, changes, message, lost=lost)
+    signal = DealSignal(
+        deal.external_id,
+        won,
+        deal if won else None,
+        changes,
+        message,
+        lost=lost,
+        modified_at=moment(data.get("update_time")),  # the deal's, as the API reports it
+    )
     return Reading(key, [signal])
 
 

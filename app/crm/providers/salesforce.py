@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from app.crm.clients.base import moment
 from app.crm.providers.base import (
     Credentials,
     DealSignal,
@@ -134,7 +135,13 @@ def _signal(notification: Element, index: int, credentials: Credentials) -> Deal
     )
     lost = not won and fields.get("IsClosed", "").lower() == "true"
     return DealSignal(
-        deal.external_id, won, deal if won else None, changes, {"sObject": fields}, lost=lost
+        deal.external_id,
+        won,
+        deal if won else None,
+        changes,
+        {"sObject": fields},
+        lost=lost,
+        modified_at=moment(fields.get("LastModifiedDate")),  # when the message includes it
     )
 
 
