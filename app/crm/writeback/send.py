@@ -1,38 +1,37 @@
 """The write-back dispatcher: claims due write-backs, sends them, records the CRM's answer.
 
 Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction across network I/O:
-1. `claim_due` leases due write-backs (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers
-   share them) and commits. A fields write-back is due once its coalescing window
-   (`HANDOVER_CRM_WRITEBACK_WINDOW_SECONDS`) has passed since the first change it carries, and
-   only while no other fields write-back of its deal is in flight: two updates of one deal never
-   race, so an older state never lands after a newer one.
-2. `deliver` reads, in one transaction, the other pending fields write-backs of the same deals
-   (first, so that every change they stand for is visible to what follows) and then the
-   projects' delivery state: the latest, whatever change called for it. It sends one update per
-   deal (HubSpot: 100 deals a call), outside any transaction.
-3. It records each answer: sent, retried later with backoff (the webhook schedule, at least the
-   CRM's `Retry-After`), or failed for good (refused, or `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`);
-   the write-backs the update covered are `superseded` by it.
+1. `claim_due` (app/crm/writeback/claim.py) leases due write-backs and commits. A fields
+   write-back is due once its coalescing window (`HANDOVER_CRM_WRITEBACK_WINDOW_SECONDS`) has
+   passed since the first change it carries, and only while no update of its deal is in flight;
+   the claim takes the deal's other waiting fields write-backs with it.
+2. `deliver` reads, in one transaction, the write-backs it still holds and then the projects'
+   delivery state: the latest, whatever change called for it. It sends one update per deal
+   (HubSpot: 100 deals a call), outside any transaction.
+3. It records each answer on the write-backs it still holds: sent, retried later with backoff
+   (the webhook schedule, at least the CRM's `Retry-After`), or failed for good (refused, or
+   `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`); the deal's other write-backs of the claim are
+   `superseded` by it. An update whose lease ran out before its answer came may have landed
+   after another dispatcher's newer one: its deal gets one more update, with the latest state.
 """
 
 import asyncio
 import random
 from collections import defaultdict
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
 import structlog
-from sqlalchemy import and_, exists, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import update
 from sqlmodel import col, select
 
-from app.core.leases import lease_due
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
+from app.crm.writeback.claim import Claim, claim_due
 from app.crm.writeback.fields import field_map
 from app.crm.writeback.state import delivery_states
 from app.crm.writeback.writers import Sent, writer_for
@@ -57,33 +56,6 @@ def project_url(connection: CrmConnection, settings: Settings, project_id: UUID)
     return None
 
 
-async def claim_due(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
-    """Lease up to `limit` due write-backs; committed before anything is sent."""
-    now = now or utcnow()
-    window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
-    other = aliased(CrmWriteback)
-    in_flight = exists().where(
-        col(other.deal_id) == col(CrmWriteback.deal_id),
-        col(other.kind) == WritebackKind.fields,
-        col(other.id) != col(CrmWriteback.id),
-        col(other.lease_until) > now,
-    )
-    due = and_(
-        col(CrmWriteback.status) == WritebackStatus.pending,
-        or_(
-            col(CrmWriteback.kind) == WritebackKind.note,
-            and_(
-                ~in_flight,
-                or_(
-                    col(CrmWriteback.attempt_count) > 0,
-                    col(CrmWriteback.created_at) <= now - window,
-                ),
-            ),
-        ),
-    )
-    return await lease_due(database, CrmWriteback, due, limit, now)
-
-
 def retry_delay(settings: Settings, attempts: int, retry_after: float | None) -> float | None:
     """Seconds before the next attempt after `attempts` failures, or None: give up."""
     if attempts >= settings.crm_writeback_max_attempts:
@@ -95,25 +67,15 @@ def retry_delay(settings: Settings, attempts: int, retry_after: float | None) ->
     return delay
 
 
-async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]) -> None:
+async def deliver(database: Database, client: httpx.AsyncClient, claim: Claim) -> None:
     """Send claimed write-backs: one read before, one write after, none between."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
             await session.exec(
                 select(CrmWriteback).where(
-                    col(CrmWriteback.id).in_(ids), CrmWriteback.status == WritebackStatus.pending
-                )
-            )
-        ).all()
-        field_deals = {row.deal_id for row in rows if row.kind is WritebackKind.fields}
-        covered = (
-            await session.exec(
-                select(CrmWriteback.id, CrmWriteback.deal_id).where(
-                    col(CrmWriteback.deal_id).in_(field_deals),
-                    CrmWriteback.kind == WritebackKind.fields,
+                    col(CrmWriteback.id).in_(claim.ids),
                     CrmWriteback.status == WritebackStatus.pending,
-                    col(CrmWriteback.id).not_in(ids),
                 )
             )
         ).all()
@@ -143,13 +105,13 @@ async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]
         )
     )
     outcomes = {row_id: sent for result in results for row_id, sent in result.items()}
-    leads = _leads(rows, covered)
     async with database.transaction() as session:
-        await _record(session, settings, rows, outcomes, leads)
+        await _record(session, settings, rows, outcomes, _leads(rows))
 
 
-def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
-    """The write-backs each deal's update carries: covered id → the id of the one sent."""
+def _leads(rows: Any) -> dict[UUID, UUID]:
+    """The write-backs each deal's update carries (the claim's others of the deal, whose changes
+    the state sent includes): covered id → the id of the one sent."""
     lead_of_deal: dict[UUID, UUID] = {}
     leads: dict[UUID, UUID] = {}
     for row in rows:
@@ -159,8 +121,6 @@ def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
             leads[row.id] = lead_of_deal[row.deal_id]
         else:
             lead_of_deal[row.deal_id] = row.id
-    for row_id, deal_id in covered:
-        leads[row_id] = lead_of_deal[deal_id]
     return leads
 
 
@@ -270,10 +230,10 @@ async def _record(
 
 async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
     """Claim one batch and deliver it; the number of write-backs handled."""
-    ids = await claim_due(database, database.settings.crm_writeback_batch_size)
-    if ids:
-        await deliver(database, client, ids)
-    return len(ids)
+    claim = await claim_due(database, database.settings.crm_writeback_batch_size)
+    if claim.ids:
+        await deliver(database, client, claim)
+    return len(claim.ids)
 
 
 async def run(database: Database, stop: asyncio.Event) -> None:

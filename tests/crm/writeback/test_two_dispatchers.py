@@ -1,0 +1,131 @@
+"""Sales sees the latest delivery state on the deal however many dispatchers send write-backs:
+one update of a deal is in flight at a time, so an older state never stays on the deal."""
+
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app import db as app_db
+from app.crm.clients.http import crm_http_client
+from app.crm.writeback import send
+from app.crm.writeback.claim import claim_due
+from app.db import Database
+from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
+from app.models.base import utcnow
+from tests.crm.fakes.hubspot import HubSpotFake
+from tests.crm.writeback.conftest import QUICK, WINDOW_SECONDS
+from tests.crm.writeback.support import DEAL_IDS, Crm, Handed, drain, hand_over
+from tests.factories import Tenant
+
+T = TypeVar("T")
+_GATE: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("gate", default=None)
+
+
+async def _wait_at_the_gate(_session: AsyncSession) -> None:
+    gate = _GATE.get()
+    if gate is not None:
+        _GATE.set(None)
+        await gate.wait()
+
+
+@asynccontextmanager
+async def _slow_commits() -> AsyncIterator[Callable[[Awaitable[T], asyncio.Event], Awaitable[T]]]:
+    """`slow(work, gate)`: the first transaction `work` commits waits for `gate` (a busy
+    database), with its locks held; other work commits as usual."""
+
+    async def slow(work: Awaitable[T], gate: asyncio.Event) -> T:
+        _GATE.set(gate)  # in this task's own context only
+        return await work
+
+    app_db.before_commit(_wait_at_the_gate)
+    try:
+        yield slow
+    finally:
+        app_db._BEFORE_COMMIT.remove(_wait_at_the_gate)
+
+
+async def _handed(local_tenant: Tenant, hubspot: HubSpotFake, dispatcher: Database) -> Handed:
+    crm = Crm("hubspot", hubspot, DEAL_IDS["hubspot"])
+    handed = await hand_over(local_tenant, crm)
+    await drain(dispatcher, handed.connection["id"])
+    crm.reset()
+    return handed
+
+
+async def _waiting_row(database: Database, handed: Handed, age: float) -> CrmWriteback:
+    """The deal's pending fields write-back, made `age` seconds old (due at once)."""
+    async with database.transaction() as session:
+        deal_id = (
+            await session.exec(select(Deal.id).where(Deal.project_id == UUID(handed.project_id)))
+        ).one()
+        row = (
+            await session.exec(
+                select(CrmWriteback).where(
+                    CrmWriteback.deal_id == deal_id,
+                    CrmWriteback.kind == WritebackKind.fields,
+                    CrmWriteback.status == WritebackStatus.pending,
+                )
+            )
+        ).one()
+        then = utcnow() - timedelta(seconds=age)
+        await session.exec(
+            update(CrmWriteback)
+            .where(col(CrmWriteback.id) == row.id)
+            .values(created_at=then, next_attempt_at=then)
+        )
+    row.created_at = row.next_attempt_at = then
+    return row
+
+
+async def _add_racing_row(database: Database, like: CrmWriteback) -> UUID:
+    """A second pending fields write-back of the deal, due at once: what two changes racing
+    each other add, or a change made while the first was in flight."""
+    async with database.transaction() as session:
+        row = CrmWriteback(**like.model_dump(exclude={"id", "changes", "lease_until"}))
+        session.add(row)
+    return row.id
+
+
+async def test_a_deal_claimed_by_one_dispatcher_is_left_alone_by_another_until_it_is_sent(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    a, b = worker_database(**QUICK), worker_database(**QUICK)
+    handed = await _handed(local_tenant, hubspot, a)
+    crm = handed.crm
+    await handed.move("planning")
+    first = await _waiting_row(a, handed, age=WINDOW_SECONDS + 1)
+
+    gate = asyncio.Event()
+    async with _slow_commits() as slow:
+        claiming_a = asyncio.create_task(slow(claim_due(a, 100), gate))
+        await asyncio.sleep(0.3)  # A holds its claim, not yet committed
+        adding = asyncio.create_task(_add_racing_row(a, first))
+        await asyncio.sleep(0.3)
+        claiming_b = asyncio.create_task(claim_due(b, 100))
+        await asyncio.sleep(0.3)  # B has looked (PostgreSQL) or waits for A (SQLite)
+        gate.set()
+        claimed_a, second, claimed_b = await asyncio.gather(claiming_a, adding, claiming_b)
+    assert first.id in claimed_a.ids
+    assert second not in claimed_b.ids
+    assert claimed_b.ids == []
+
+    async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
+        hubspot.delay_seconds = 1.5  # A's update is slow to reach the CRM
+        sending_a = asyncio.create_task(send.deliver(a, client_a, claimed_a))
+        await asyncio.sleep(0.5)
+        hubspot.delay_seconds = 0.0
+        await handed.move("executing")
+        await asyncio.sleep(WINDOW_SECONDS + 0.1)
+        assert await send.dispatch_once(b, client_b) == 0  # the deal's update is in flight
+        await sending_a
+    await drain(b, handed.connection["id"])
+    assert [u[crm.field_map["phase"]] for u in crm.updates()] == ["planning", "executing"]
+    assert crm.value("phase") == "executing"
