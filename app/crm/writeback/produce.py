@@ -157,15 +157,16 @@ async def produce(session: AsyncSession, event: Event) -> None:
             "event_type": event.type,
         }
         if wanted_fields and scope is not WritebackScope.notes:
-            await _fields_due(session, base)
+            await fields_due(session, base)
         if note is not None and scope is not WritebackScope.fields:
             session.add(CrmWriteback(**base, kind=WritebackKind.note, note=note[:NOTE_LENGTH]))
 
 
-async def _fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
+async def fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
     """The deal's pending fields write-back not yet in flight carries this change too (it is
     computed when sent); else a new one. Two transactions racing may both add one: the
-    dispatcher then sends the first and marks the other superseded."""
+    dispatcher that claims the deal takes both, sends one update and marks the other
+    superseded."""
     now = utcnow()
     waiting = (
         await session.exec(

@@ -25,12 +25,13 @@ from uuid import UUID
 
 import httpx
 import structlog
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import col, select
 
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
+from app.crm.writeback import produce
 from app.crm.writeback.claim import Claim, claim_due
 from app.crm.writeback.fields import field_map
 from app.crm.writeback.state import delivery_states
@@ -76,6 +77,7 @@ async def deliver(database: Database, client: httpx.AsyncClient, claim: Claim) -
                 select(CrmWriteback).where(
                     col(CrmWriteback.id).in_(claim.ids),
                     CrmWriteback.status == WritebackStatus.pending,
+                    CrmWriteback.lease_until == claim.lease_until,  # still this claim's
                 )
             )
         ).all()
@@ -106,7 +108,7 @@ async def deliver(database: Database, client: httpx.AsyncClient, claim: Claim) -
     )
     outcomes = {row_id: sent for result in results for row_id, sent in result.items()}
     async with database.transaction() as session:
-        await _record(session, settings, rows, outcomes, _leads(rows))
+        await _record(session, settings, claim, rows, outcomes, _leads(rows))
 
 
 def _leads(rows: Any) -> dict[UUID, UUID]:
@@ -178,11 +180,18 @@ async def _send(
 async def _record(
     session: Any,
     settings: Settings,
+    claim: Claim,
     rows: Any,
     outcomes: dict[UUID, Sent],
     leads: dict[UUID, UUID],
 ) -> None:
+    """The answers, written only on the rows that still hold the claim's lease: a dispatcher
+    whose lease ran out and was taken over leaves its successor's record alone."""
     now = utcnow()
+    held = and_(
+        col(CrmWriteback.status) == WritebackStatus.pending,
+        col(CrmWriteback.lease_until) == claim.lease_until,
+    )
     for row in rows:
         sent = outcomes.get(row.id)
         if sent is None:  # a second leased row of a deal: the first one's update carries it
@@ -207,7 +216,7 @@ async def _record(
             else:
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
         await session.exec(
-            update(CrmWriteback).where(col(CrmWriteback.id) == row.id).values(**values)
+            update(CrmWriteback).where(col(CrmWriteback.id) == row.id, held).values(**values)
         )
     by_lead: dict[UUID, list[UUID]] = defaultdict(list)
     for covered_id, lead_id in leads.items():
@@ -215,16 +224,41 @@ async def _record(
     for lead_id, covered_ids in by_lead.items():
         await session.exec(
             update(CrmWriteback)
-            .where(
-                col(CrmWriteback.id).in_(covered_ids),
-                col(CrmWriteback.status) == WritebackStatus.pending,
-            )
+            .where(col(CrmWriteback.id).in_(covered_ids), held)
             .values(
                 status=WritebackStatus.superseded,
                 superseded_by_id=lead_id,
                 lease_until=None,
                 sent_at=now,
             )
+        )
+    if now > claim.lease_until:
+        await _send_again(session, rows, outcomes)
+
+
+async def _send_again(session: Any, rows: Any, outcomes: dict[UUID, Sent]) -> None:
+    """Updates whose lease ran out before their answer came: another dispatcher may have sent
+    a newer state meanwhile, which this older one overwrote on arrival. Each such deal is due
+    for one more update, computed when it is sent (a CRM that refused is not asked again)."""
+    for row in rows:
+        sent = outcomes.get(row.id)
+        if row.kind is not WritebackKind.fields or sent is None or (sent.final and not sent.ok):
+            continue
+        logger.warning(
+            "write-back outlived its lease; its deal is updated again",
+            writeback=str(row.id),
+            deal=str(row.deal_id),
+        )
+        await produce.fields_due(
+            session,
+            {
+                "organization_id": row.organization_id,
+                "connection_id": row.connection_id,
+                "deal_id": row.deal_id,
+                "project_id": row.project_id,
+                "crm_record_id": row.crm_record_id,
+                "event_type": row.event_type,
+            },
         )
 
 
