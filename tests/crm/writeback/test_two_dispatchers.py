@@ -182,3 +182,43 @@ async def test_an_update_that_outlives_its_lease_is_followed_by_the_latest_state
     ]
     assert taken_over["status"] == "sent"  # what B sent, not overwritten by A
     assert "executing" in str(taken_over["sent_body"])
+
+
+async def test_a_change_made_while_its_deal_is_claimed_gets_an_update_of_its_own(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """The claimed update may read the state before the change commits: counted into it, the
+    change would be marked sent without ever reaching the CRM."""
+    a = worker_database(**QUICK)
+    handed = await _handed(local_tenant, hubspot, a)
+    await handed.move("planning")
+    first = await _waiting_row(a, handed, age=WINDOW_SECONDS + 1)
+
+    gate = Gate()
+    async with _slow_commits() as slow:
+        claiming = asyncio.create_task(slow(claim_due(a, 100), gate))
+        await gate.reached.wait()
+        moving = asyncio.create_task(handed.move("executing"))
+        await asyncio.wait({moving}, timeout=0.5)  # it waits for the claim's lock, or its commit
+        gate.opened.set()
+        claimed, _ = await asyncio.gather(claiming, moving)
+    assert claimed.ids == [first.id]
+    async with a.transaction(write=False) as session:
+        waiting = (
+            await session.exec(
+                select(CrmWriteback.id, CrmWriteback.changes)
+                .where(
+                    CrmWriteback.deal_id == first.deal_id,
+                    CrmWriteback.kind == WritebackKind.fields,
+                    CrmWriteback.status == WritebackStatus.pending,
+                )
+                .order_by(col(CrmWriteback.created_at))
+            )
+        ).all()
+    assert [changes for _, changes in waiting] == [1, 1]
+    assert waiting[0][0] == first.id
+
+    async with crm_http_client(a.settings) as client:
+        await send.deliver(a, client, claimed)
+    await drain(a, handed.connection["id"])
+    assert handed.crm.value("phase") == "executing"
