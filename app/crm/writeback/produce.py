@@ -157,16 +157,22 @@ async def produce(session: AsyncSession, event: Event) -> None:
             "event_type": event.type,
         }
         if wanted_fields and scope is not WritebackScope.notes:
-            await _fields_due(session, base)
+            await fields_due(session, base)
         if note is not None and scope is not WritebackScope.fields:
             session.add(CrmWriteback(**base, kind=WritebackKind.note, note=note[:NOTE_LENGTH]))
 
 
-async def _fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
+async def fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
     """The deal's pending fields write-back not yet in flight carries this change too (it is
     computed when sent); else a new one. Two transactions racing may both add one: the
-    dispatcher then sends the first and marks the other superseded."""
+    dispatcher that claims the deal takes both, sends one update and marks the other
+    superseded. The count is taken only while the write-back is still not in flight: one a
+    dispatcher leased since it was read may already have read the state it sends, without this
+    change, which then waits in a write-back of its own."""
     now = utcnow()
+    not_in_flight = or_(
+        col(CrmWriteback.lease_until).is_(None), col(CrmWriteback.lease_until) < now
+    )
     waiting = (
         await session.exec(
             select(CrmWriteback.id)
@@ -174,16 +180,21 @@ async def _fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
                 CrmWriteback.deal_id == values["deal_id"],
                 CrmWriteback.kind == WritebackKind.fields,
                 CrmWriteback.status == WritebackStatus.pending,
-                or_(col(CrmWriteback.lease_until).is_(None), col(CrmWriteback.lease_until) < now),
+                not_in_flight,
             )
             .limit(1)
         )
     ).first()
-    if waiting is None:
-        session.add(CrmWriteback(**values, kind=WritebackKind.fields, created_at=now))
-        return
-    await session.exec(
-        update(CrmWriteback)
-        .where(col(CrmWriteback.id) == waiting)
-        .values(changes=CrmWriteback.changes + 1)
-    )
+    if waiting is not None:
+        counted = await session.exec(
+            update(CrmWriteback)
+            .where(
+                col(CrmWriteback.id) == waiting,
+                col(CrmWriteback.status) == WritebackStatus.pending,
+                not_in_flight,
+            )
+            .values(changes=CrmWriteback.changes + 1)
+        )
+        if counted.rowcount == 1:
+            return
+    session.add(CrmWriteback(**values, kind=WritebackKind.fields, created_at=now))

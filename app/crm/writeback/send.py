@@ -1,38 +1,38 @@
 """The write-back dispatcher: claims due write-backs, sends them, records the CRM's answer.
 
 Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction across network I/O:
-1. `claim_due` leases due write-backs (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers
-   share them) and commits. A fields write-back is due once its coalescing window
-   (`HANDOVER_CRM_WRITEBACK_WINDOW_SECONDS`) has passed since the first change it carries, and
-   only while no other fields write-back of its deal is in flight: two updates of one deal never
-   race, so an older state never lands after a newer one.
-2. `deliver` reads, in one transaction, the other pending fields write-backs of the same deals
-   (first, so that every change they stand for is visible to what follows) and then the
-   projects' delivery state: the latest, whatever change called for it. It sends one update per
-   deal (HubSpot: 100 deals a call), outside any transaction.
-3. It records each answer: sent, retried later with backoff (the webhook schedule, at least the
-   CRM's `Retry-After`), or failed for good (refused, or `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`);
-   the write-backs the update covered are `superseded` by it.
+1. `claim_due` (app/crm/writeback/claim.py) leases due write-backs and commits. A fields
+   write-back is due once its coalescing window (`HANDOVER_CRM_WRITEBACK_WINDOW_SECONDS`) has
+   passed since the first change it carries, and only while no update of its deal is in flight;
+   the claim takes the deal's other waiting fields write-backs with it.
+2. `deliver` reads, in one transaction, the write-backs it still holds and then the projects'
+   delivery state: the latest, whatever change called for it. It sends one update per deal
+   (HubSpot: 100 deals a call), outside any transaction.
+3. It records each answer on the write-backs it still holds: sent, retried later with backoff
+   (the webhook schedule, at least the CRM's `Retry-After`), or failed for good (refused, or
+   `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`); the deal's other write-backs of the claim are
+   `superseded` by it. An update whose lease ran out before its answer came may have landed
+   after another dispatcher's newer one: its deal gets one more update, with the latest state.
 """
 
 import asyncio
 import random
 from collections import defaultdict
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
 import structlog
-from sqlalchemy import and_, exists, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, update
 from sqlmodel import col, select
 
-from app.core.leases import lease_due
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
+from app.crm.writeback import produce
+from app.crm.writeback.claim import Claim, claim_due
 from app.crm.writeback.fields import field_map
 from app.crm.writeback.state import delivery_states
 from app.crm.writeback.writers import Sent, writer_for
@@ -57,33 +57,6 @@ def project_url(connection: CrmConnection, settings: Settings, project_id: UUID)
     return None
 
 
-async def claim_due(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
-    """Lease up to `limit` due write-backs; committed before anything is sent."""
-    now = now or utcnow()
-    window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
-    other = aliased(CrmWriteback)
-    in_flight = exists().where(
-        col(other.deal_id) == col(CrmWriteback.deal_id),
-        col(other.kind) == WritebackKind.fields,
-        col(other.id) != col(CrmWriteback.id),
-        col(other.lease_until) > now,
-    )
-    due = and_(
-        col(CrmWriteback.status) == WritebackStatus.pending,
-        or_(
-            col(CrmWriteback.kind) == WritebackKind.note,
-            and_(
-                ~in_flight,
-                or_(
-                    col(CrmWriteback.attempt_count) > 0,
-                    col(CrmWriteback.created_at) <= now - window,
-                ),
-            ),
-        ),
-    )
-    return await lease_due(database, CrmWriteback, due, limit, now)
-
-
 def retry_delay(settings: Settings, attempts: int, retry_after: float | None) -> float | None:
     """Seconds before the next attempt after `attempts` failures, or None: give up."""
     if attempts >= settings.crm_writeback_max_attempts:
@@ -95,25 +68,16 @@ def retry_delay(settings: Settings, attempts: int, retry_after: float | None) ->
     return delay
 
 
-async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]) -> None:
+async def deliver(database: Database, client: httpx.AsyncClient, claim: Claim) -> None:
     """Send claimed write-backs: one read before, one write after, none between."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
             await session.exec(
                 select(CrmWriteback).where(
-                    col(CrmWriteback.id).in_(ids), CrmWriteback.status == WritebackStatus.pending
-                )
-            )
-        ).all()
-        field_deals = {row.deal_id for row in rows if row.kind is WritebackKind.fields}
-        covered = (
-            await session.exec(
-                select(CrmWriteback.id, CrmWriteback.deal_id).where(
-                    col(CrmWriteback.deal_id).in_(field_deals),
-                    CrmWriteback.kind == WritebackKind.fields,
+                    col(CrmWriteback.id).in_(claim.ids),
                     CrmWriteback.status == WritebackStatus.pending,
-                    col(CrmWriteback.id).not_in(ids),
+                    CrmWriteback.lease_until == claim.lease_until,  # still this claim's
                 )
             )
         ).all()
@@ -143,13 +107,13 @@ async def deliver(database: Database, client: httpx.AsyncClient, ids: list[UUID]
         )
     )
     outcomes = {row_id: sent for result in results for row_id, sent in result.items()}
-    leads = _leads(rows, covered)
     async with database.transaction() as session:
-        await _record(session, settings, rows, outcomes, leads)
+        await _record(session, settings, claim, rows, outcomes, _leads(rows))
 
 
-def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
-    """The write-backs each deal's update carries: covered id → the id of the one sent."""
+def _leads(rows: Any) -> dict[UUID, UUID]:
+    """The write-backs each deal's update carries (the claim's others of the deal, whose changes
+    the state sent includes): covered id → the id of the one sent."""
     lead_of_deal: dict[UUID, UUID] = {}
     leads: dict[UUID, UUID] = {}
     for row in rows:
@@ -159,8 +123,6 @@ def _leads(rows: Any, covered: Any) -> dict[UUID, UUID]:
             leads[row.id] = lead_of_deal[row.deal_id]
         else:
             lead_of_deal[row.deal_id] = row.id
-    for row_id, deal_id in covered:
-        leads[row_id] = lead_of_deal[deal_id]
     return leads
 
 
@@ -218,11 +180,18 @@ async def _send(
 async def _record(
     session: Any,
     settings: Settings,
+    claim: Claim,
     rows: Any,
     outcomes: dict[UUID, Sent],
     leads: dict[UUID, UUID],
 ) -> None:
+    """The answers, written only on the rows that still hold the claim's lease: a dispatcher
+    whose lease ran out and was taken over leaves its successor's record alone."""
     now = utcnow()
+    held = and_(
+        col(CrmWriteback.status) == WritebackStatus.pending,
+        col(CrmWriteback.lease_until) == claim.lease_until,
+    )
     for row in rows:
         sent = outcomes.get(row.id)
         if sent is None:  # a second leased row of a deal: the first one's update carries it
@@ -247,7 +216,7 @@ async def _record(
             else:
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
         await session.exec(
-            update(CrmWriteback).where(col(CrmWriteback.id) == row.id).values(**values)
+            update(CrmWriteback).where(col(CrmWriteback.id) == row.id, held).values(**values)
         )
     by_lead: dict[UUID, list[UUID]] = defaultdict(list)
     for covered_id, lead_id in leads.items():
@@ -255,10 +224,7 @@ async def _record(
     for lead_id, covered_ids in by_lead.items():
         await session.exec(
             update(CrmWriteback)
-            .where(
-                col(CrmWriteback.id).in_(covered_ids),
-                col(CrmWriteback.status) == WritebackStatus.pending,
-            )
+            .where(col(CrmWriteback.id).in_(covered_ids), held)
             .values(
                 status=WritebackStatus.superseded,
                 superseded_by_id=lead_id,
@@ -266,14 +232,42 @@ async def _record(
                 sent_at=now,
             )
         )
+    if now > claim.lease_until:
+        await _send_again(session, rows, outcomes)
+
+
+async def _send_again(session: Any, rows: Any, outcomes: dict[UUID, Sent]) -> None:
+    """Updates whose lease ran out before their answer came: another dispatcher may have sent
+    a newer state meanwhile, which this older one overwrote on arrival. Each such deal is due
+    for one more update, computed when it is sent (a CRM that refused is not asked again)."""
+    for row in rows:
+        sent = outcomes.get(row.id)
+        if row.kind is not WritebackKind.fields or sent is None or (sent.final and not sent.ok):
+            continue
+        logger.warning(
+            "write-back outlived its lease; its deal is updated again",
+            writeback=str(row.id),
+            deal=str(row.deal_id),
+        )
+        await produce.fields_due(
+            session,
+            {
+                "organization_id": row.organization_id,
+                "connection_id": row.connection_id,
+                "deal_id": row.deal_id,
+                "project_id": row.project_id,
+                "crm_record_id": row.crm_record_id,
+                "event_type": row.event_type,
+            },
+        )
 
 
 async def dispatch_once(database: Database, client: httpx.AsyncClient) -> int:
     """Claim one batch and deliver it; the number of write-backs handled."""
-    ids = await claim_due(database, database.settings.crm_writeback_batch_size)
-    if ids:
-        await deliver(database, client, ids)
-    return len(ids)
+    claim = await claim_due(database, database.settings.crm_writeback_batch_size)
+    if claim.ids:
+        await deliver(database, client, claim)
+    return len(claim.ids)
 
 
 async def run(database: Database, stop: asyncio.Event) -> None:

@@ -1,0 +1,135 @@
+"""Which write-backs a dispatcher may send now: one update of a deal in flight at a time.
+
+Several dispatchers (replicas, `handover worker`) claim at once. Row locks alone do not keep two
+of them off one deal: each locks a different write-back of it (`FOR UPDATE SKIP LOCKED`), and a
+claim cannot see the lease another claim has written but not committed. So a claim also takes
+its deals' rows (`FOR NO KEY UPDATE SKIP LOCKED`, which leaves the deal's new write-backs free to
+be added) and skips a deal another claim holds; only then, seeing every lease committed before
+it, does it ask whether an update of the deal is already in flight. It leases every waiting
+fields write-back of the deal it takes: the state sent is read after this claim commits, so it
+carries each change they stand for, and a later change adds a write-back of its own (a leased
+one is in flight and takes no more changes). SQLite has one writer at a time: the claim
+transaction alone serialises it, and the row locks are left out.
+
+The `lease_until` a claim writes is its token: a dispatcher records an answer only on the rows
+that still hold it, so one whose lease ran out (and was taken over) cannot overwrite what its
+successor recorded.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db import Database
+from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
+from app.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Write-backs leased to one dispatcher, and the `lease_until` written on them."""
+
+    ids: list[UUID]
+    lease_until: datetime
+
+
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    return or_(col(CrmWriteback.lease_until).is_(None), col(CrmWriteback.lease_until) < now)
+
+
+def _in_flight(now: datetime) -> Exists:
+    """A fields write-back of the same deal as `CrmWriteback`'s row is being sent."""
+    other = aliased(CrmWriteback)
+    return exists().where(
+        col(other.deal_id) == col(CrmWriteback.deal_id),
+        col(other.kind) == WritebackKind.fields,
+        col(other.id) != col(CrmWriteback.id),
+        col(other.lease_until) > now,
+    )
+
+
+async def claim_due(database: Database, limit: int, now: datetime | None = None) -> Claim:
+    """Lease up to `limit` due write-backs (each deal's waiting fields write-backs come along
+    with its due one); committed before anything is sent."""
+    now = now or utcnow()
+    window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
+    lease_until = now + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+    due = and_(
+        col(CrmWriteback.status) == WritebackStatus.pending,
+        col(CrmWriteback.next_attempt_at) <= now,
+        _unleased(now),
+        or_(
+            col(CrmWriteback.kind) == WritebackKind.note,
+            and_(
+                ~_in_flight(now),  # a first look; asked again under the deal's lock
+                or_(
+                    col(CrmWriteback.attempt_count) > 0,
+                    col(CrmWriteback.created_at) <= now - window,
+                ),
+            ),
+        ),
+    )
+    async with database.transaction() as session:
+        found = (
+            await session.exec(
+                select(CrmWriteback.id, CrmWriteback.kind, CrmWriteback.deal_id)
+                .where(due)
+                .order_by(col(CrmWriteback.next_attempt_at))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        ids = [row_id for row_id, kind, _ in found if kind == WritebackKind.note]
+        deals = {deal_id for _, kind, deal_id in found if kind == WritebackKind.fields}
+        if deals:
+            ids += await _fields_of_deals_at_rest(session, deals, now)
+        if ids:
+            await session.exec(
+                update(CrmWriteback)
+                .where(col(CrmWriteback.id).in_(ids))
+                .values(lease_until=lease_until)
+            )
+    return Claim(ids, lease_until)
+
+
+async def _fields_of_deals_at_rest(
+    session: AsyncSession, deals: set[UUID], now: datetime
+) -> list[UUID]:
+    """The waiting fields write-backs of those `deals` this claim may take: deals no other claim
+    holds and with no update in flight."""
+    held = (
+        await session.exec(
+            select(Deal.id)
+            .where(col(Deal.id).in_(deals))
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+    ).all()
+    busy = (
+        await session.exec(
+            select(CrmWriteback.deal_id).where(
+                col(CrmWriteback.deal_id).in_(held),
+                CrmWriteback.kind == WritebackKind.fields,
+                col(CrmWriteback.lease_until) > now,
+            )
+        )
+    ).all()
+    at_rest = set(held) - set(busy)
+    if not at_rest:
+        return []
+    found = await session.exec(
+        select(CrmWriteback.id)
+        .where(
+            col(CrmWriteback.deal_id).in_(at_rest),
+            CrmWriteback.kind == WritebackKind.fields,
+            CrmWriteback.status == WritebackStatus.pending,
+            _unleased(now),
+        )
+        .order_by(col(CrmWriteback.created_at))
+        .with_for_update(skip_locked=True)
+    )
+    return list(found.all())
