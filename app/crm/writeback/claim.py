@@ -11,12 +11,11 @@ carries each change they stand for, and a later change adds a write-back of its 
 one is in flight and takes no more changes). SQLite has one writer at a time: the claim
 transaction alone serialises it, and the row locks are left out.
 
-The `lease_until` a claim writes is its token: a dispatcher records an answer only on the rows
-that still hold it, so one whose lease ran out (and was taken over) cannot overwrite what its
-successor recorded.
+The `lease_until` a claim writes is its token (`Lease.held`, app/core/leases.py): a dispatcher
+records an answer only on the rows that still hold it, so one whose lease ran out (and was taken
+over) cannot overwrite what its successor recorded.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -25,17 +24,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.leases import Lease
 from app.db import Database
 from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
 from app.models.base import utcnow
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Write-backs leased to one dispatcher, and the `lease_until` written on them."""
-
-    ids: list[UUID]
-    lease_until: datetime
 
 
 def _unleased(now: datetime) -> ColumnElement[bool]:
@@ -53,7 +45,7 @@ def _in_flight(now: datetime) -> Exists:
     )
 
 
-async def claim_due(database: Database, limit: int, now: datetime | None = None) -> Claim:
+async def claim_due(database: Database, limit: int, now: datetime | None = None) -> Lease:
     """Lease up to `limit` due write-backs (each deal's waiting fields write-backs come along
     with its due one); committed before anything is sent."""
     now = now or utcnow()
@@ -94,7 +86,7 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
                 .where(col(CrmWriteback.id).in_(ids))
                 .values(lease_until=lease_until)
             )
-    return Claim(ids, lease_until)
+    return Lease(ids, lease_until)
 
 
 async def _fields_of_deals_at_rest(

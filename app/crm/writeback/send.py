@@ -28,11 +28,12 @@ import structlog
 from sqlalchemy import and_, update
 from sqlmodel import col, select
 
+from app.core.leases import Lease
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
 from app.crm.writeback import produce
-from app.crm.writeback.claim import Claim, claim_due
+from app.crm.writeback.claim import claim_due
 from app.crm.writeback.fields import field_map
 from app.crm.writeback.state import delivery_states
 from app.crm.writeback.writers import Sent, writer_for
@@ -68,16 +69,14 @@ def retry_delay(settings: Settings, attempts: int, retry_after: float | None) ->
     return delay
 
 
-async def deliver(database: Database, client: httpx.AsyncClient, claim: Claim) -> None:
+async def deliver(database: Database, client: httpx.AsyncClient, claim: Lease) -> None:
     """Send claimed write-backs: one read before, one write after, none between."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
             await session.exec(
                 select(CrmWriteback).where(
-                    col(CrmWriteback.id).in_(claim.ids),
-                    CrmWriteback.status == WritebackStatus.pending,
-                    CrmWriteback.lease_until == claim.lease_until,  # still this claim's
+                    claim.held(CrmWriteback), CrmWriteback.status == WritebackStatus.pending
                 )
             )
         ).all()
@@ -180,7 +179,7 @@ async def _send(
 async def _record(
     session: Any,
     settings: Settings,
-    claim: Claim,
+    claim: Lease,
     rows: Any,
     outcomes: dict[UUID, Sent],
     leads: dict[UUID, UUID],
@@ -188,10 +187,7 @@ async def _record(
     """The answers, written only on the rows that still hold the claim's lease: a dispatcher
     whose lease ran out and was taken over leaves its successor's record alone."""
     now = utcnow()
-    held = and_(
-        col(CrmWriteback.status) == WritebackStatus.pending,
-        col(CrmWriteback.lease_until) == claim.lease_until,
-    )
+    held = and_(col(CrmWriteback.status) == WritebackStatus.pending, claim.held(CrmWriteback))
     for row in rows:
         sent = outcomes.get(row.id)
         if sent is None:  # a second leased row of a deal: the first one's update carries it
@@ -232,7 +228,7 @@ async def _record(
                 sent_at=now,
             )
         )
-    if now > claim.lease_until:
+    if now > claim.until:
         await _send_again(session, rows, outcomes)
 
 

@@ -169,7 +169,7 @@ async def test_an_update_that_outlives_its_lease_is_followed_by_the_latest_state
 
     async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
         sending_a = await _slow_update_on_its_way(crm, send.deliver(a, client_a, claimed_a))
-        await asyncio.sleep(max(0.0, (claimed_a.lease_until - utcnow()).total_seconds()))
+        await asyncio.sleep(max(0.0, (claimed_a.until - utcnow()).total_seconds()))
         await handed.move("executing")
         assert await send.dispatch_once(b, client_b) == 1  # B takes the write-back over
         await sending_a  # A's older state lands after B's newer one
