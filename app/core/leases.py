@@ -4,7 +4,7 @@ A row due for work (`next_attempt_at` passed) is leased by one worker: selected 
 `FOR UPDATE SKIP LOCKED` on PostgreSQL (so concurrent workers take different rows; SQLite runs
 one worker) and given a `lease_until`, committed before any work starts, so no transaction is
 ever held across network I/O. A worker that dies leaves a lease that expires, and the row is
-leased again. The webhook dispatcher and the CRM worker lease their rows this way.
+leased again. The webhook dispatcher, the CRM worker and the write-backs lease their rows this way.
 
 A live worker whose work outlasts the lease (a slow receiver, a large batch, a stalled event
 loop) would see its rows leased again and the work done twice, so it renews the lease while it
@@ -16,7 +16,7 @@ worker records its outcome only where the value is still its own, never over ano
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import Database
 from app.models.base import utcnow
@@ -37,11 +38,22 @@ class Lease:
 
     ids: list[UUID]
     until: datetime
+    # Taken by a renewal and by `holding`: an outcome recorded while the lease is renewed must
+    # not test the token a renewal is replacing (it would find its rows gone to nobody).
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     def held(self, model: Any) -> ColumnElement[bool]:
         """True of this lease's rows that are still this worker's: nobody leased them since
         (a takeover writes a later `lease_until`) and this worker has not released them."""
         return col(model.id).in_(self.ids) & (col(model.lease_until) == self.until)
+
+
+@asynccontextmanager
+async def holding(database: Database, lease: Lease) -> AsyncIterator[AsyncSession]:
+    """A transaction for recording an outcome under `lease.held`, while the lease may still be
+    renewed for the rows not done yet: the renewal waits for it, and it for the renewal."""
+    async with lease.turn, database.transaction() as session:
+        yield session
 
 
 async def lease_rows(
@@ -70,25 +82,19 @@ async def lease_rows(
     return lease
 
 
-async def lease_due(
-    database: Database, model: Any, due: ColumnElement[bool], limit: int, now: datetime
-) -> list[UUID]:
-    """The ids `lease_rows` leased, for a worker that does not fence what it records."""
-    return (await lease_rows(database, model, due, limit, now)).ids
-
-
 async def renew(database: Database, model: Any, lease: Lease) -> int:
     """Extend the lease on the rows still held; how many those are. The new `lease_until` is
     the token from now on (unchanged when no row was held any more)."""
-    until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    async with database.transaction() as session:
-        result = await session.exec(
-            update(model).where(lease.held(model)).values(lease_until=until)
-        )
-    held: int = result.rowcount
-    if held:
-        lease.until = until
-    return held
+    async with lease.turn:
+        until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+        async with database.transaction() as session:
+            result = await session.exec(
+                update(model).where(lease.held(model)).values(lease_until=until)
+            )
+        held: int = result.rowcount
+        if held:
+            lease.until = until
+        return held
 
 
 @asynccontextmanager

@@ -3,7 +3,9 @@
 The intake answers at once and keeps the request `received` (app/crm/intake.py); this worker,
 run by `handover worker` and inside `serve`, takes it from there, like the webhook dispatcher:
 1. `claim_received` leases a batch of kept requests (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-   several workers share them) and commits.
+   several workers share them) and commits. The lease is renewed while the batch is planned,
+   and a request's outcome is recorded only while this worker still holds it
+   (app/core/leases.py): one that stalled past its lease leaves the next worker's record alone.
 2. Outside any transaction, the request's deals are read again from its kept body and completed
    from the CRM's API (batch reads, app/crm/clients), a connection's requests one after another
    so that it never takes more than its share of the CRM's rate limit.
@@ -23,7 +25,6 @@ expires, and deals already taken are found again, never planned twice.
 
 import asyncio
 import json
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,7 +38,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.core.auth import Caller
-from app.core.leases import lease_due
+from app.core.leases import Lease, holding, lease_rows, renewing
 from app.core.rounds import run_rounds
 from app.crm import sync
 from app.crm.clients import client_for
@@ -72,10 +73,10 @@ logger = structlog.get_logger("handover.crm")
 MAX_BACKOFF_SECONDS = 300.0
 
 
-async def claim_received(database: Database, limit: int, now: datetime | None = None) -> list[UUID]:
+async def claim_received(database: Database, limit: int, now: datetime | None = None) -> Lease:
     """Lease up to `limit` kept requests due for planning; committed before any work."""
     received = col(CrmInboundRequest.outcome) == InboundOutcome.received
-    return await lease_due(database, CrmInboundRequest, received, limit, now or utcnow())
+    return await lease_rows(database, CrmInboundRequest, received, limit, now or utcnow())
 
 
 @dataclass
@@ -198,21 +199,28 @@ def _raw(signal: DealSignal, crm: CrmDeal | None) -> dict[str, Any]:
 
 
 async def plan_kept(
-    database: Database, client: CrmClient | None, kept: CrmInboundRequest, connection: CrmConnection
+    database: Database,
+    client: CrmClient | None,
+    kept: CrmInboundRequest,
+    connection: CrmConnection,
+    lease: Lease,
 ) -> None:
-    """Complete and plan one claimed request (see the module's docstring)."""
+    """Complete and plan one claimed request (see the module's docstring). Its outcome is
+    recorded only while `lease` still holds it: a worker that stalled past its lease, and
+    whose request another worker took over, leaves that worker's record alone."""
     settings = database.settings
     now = utcnow()
     try:
         signals = signals_of(kept, connection, settings)
     except (Malformed, ValueError, KeyError) as exc:
-        await _finish(database, kept, InboundOutcome.failed, Taken(notes=[f"unreadable: {exc}"]))
+        taken = Taken(notes=[f"unreadable: {exc}"])
+        await _finish(database, lease, kept, InboundOutcome.failed, taken)
         return
     completed, problem, retry_after = await _complete(client, signals)
     deadline = kept.received_at + timedelta(seconds=settings.crm_enrich_deadline_seconds)
     if problem is not None and utcnow() < deadline:
         delay = max(_backoff(kept.attempts), retry_after or 0)
-        await _again(database, kept, min(now + timedelta(seconds=delay), deadline), problem)
+        await _again(database, lease, kept, min(now + timedelta(seconds=delay), deadline), problem)
         return
     flagged = problem is not None or (client is None and _needs_completion(connection))
     taken = Taken(notes=[problem] if problem else [])
@@ -222,12 +230,8 @@ async def plan_kept(
         missing = sorted({s.external_id for s in signals} - completed.keys())
         flagged = bool(missing)
         taken.notes += [f"the CRM's API did not return deal {deal}" for deal in missing]
-    renewed = time.monotonic()
     try:
         for signal in signals:
-            if time.monotonic() - renewed > settings.dispatcher_lease_seconds / 3:
-                await _renew_lease(database, kept)  # a long request keeps its claim
-                renewed = time.monotonic()
             crm = completed.get(signal.external_id)
             deal_id, project_id, note = await _take_one(
                 database,
@@ -247,12 +251,13 @@ async def plan_kept(
         logger.exception("planning a kept CRM request failed", request=str(kept.id))
         reason = f"planning failed: {type(exc).__name__}: {exc}"
         if kept.attempts + 1 >= settings.crm_plan_max_attempts:
-            await _finish(database, kept, InboundOutcome.failed, Taken(notes=[reason]))
+            await _finish(database, lease, kept, InboundOutcome.failed, Taken(notes=[reason]))
         else:
-            await _again(database, kept, now + timedelta(seconds=_backoff(kept.attempts)), reason)
+            later = now + timedelta(seconds=_backoff(kept.attempts))
+            await _again(database, lease, kept, later, reason)
         return
     outcome = InboundOutcome.planned if taken.deal_ids else InboundOutcome.ignored
-    await _finish(database, kept, outcome, taken)
+    await _finish(database, lease, kept, outcome, taken)
 
 
 def _backoff(attempts_made: int) -> float:
@@ -260,21 +265,17 @@ def _backoff(attempts_made: int) -> float:
     return min(2.0 ** (attempts_made + 1) * 2.5, MAX_BACKOFF_SECONDS)
 
 
-async def _renew_lease(database: Database, kept: CrmInboundRequest) -> None:
-    lease_until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    async with database.transaction() as session:
-        await session.exec(
-            update(CrmInboundRequest)
-            .where(col(CrmInboundRequest.id) == kept.id)
-            .values(lease_until=lease_until)
-        )
+def _still_mine(lease: Lease, kept: CrmInboundRequest) -> Any:
+    return (col(CrmInboundRequest.id) == kept.id) & lease.held(CrmInboundRequest)
 
 
-async def _again(database: Database, kept: CrmInboundRequest, at: datetime, why: str) -> None:
-    async with database.transaction() as session:
+async def _again(
+    database: Database, lease: Lease, kept: CrmInboundRequest, at: datetime, why: str
+) -> None:
+    async with holding(database, lease) as session:
         await session.exec(
             update(CrmInboundRequest)
-            .where(col(CrmInboundRequest.id) == kept.id)
+            .where(_still_mine(lease, kept))
             .values(
                 attempts=kept.attempts + 1, next_attempt_at=at, lease_until=None, detail=why[:2000]
             )
@@ -282,12 +283,16 @@ async def _again(database: Database, kept: CrmInboundRequest, at: datetime, why:
 
 
 async def _finish(
-    database: Database, kept: CrmInboundRequest, outcome: InboundOutcome, taken: Taken
+    database: Database,
+    lease: Lease,
+    kept: CrmInboundRequest,
+    outcome: InboundOutcome,
+    taken: Taken,
 ) -> None:
-    async with database.transaction() as session:
+    async with holding(database, lease) as session:
         await session.exec(
             update(CrmInboundRequest)
-            .where(col(CrmInboundRequest.id) == kept.id)
+            .where(_still_mine(lease, kept))
             .values(
                 outcome=outcome,
                 attempts=kept.attempts + 1,
@@ -306,6 +311,7 @@ async def _plan_connection(
     http: httpx.AsyncClient,
     connection: CrmConnection,
     requests: list[CrmInboundRequest],
+    lease: Lease,
 ) -> None:
     """A connection's claimed requests, one after another, on one rate-limited API client."""
     try:
@@ -320,22 +326,22 @@ async def _plan_connection(
         client = client_for(access, CrmHttp(access, database.settings, http))
     for kept in requests:
         try:
-            await plan_kept(database, client, kept, connection)
+            await plan_kept(database, client, kept, connection, lease)
         except Exception:
             logger.exception("a kept CRM request could not be handled; its lease will expire")
 
 
 async def plan_once(database: Database, http: httpx.AsyncClient) -> int:
     """Claim one batch of kept requests and plan them; the number claimed."""
-    ids = await claim_received(database, database.settings.crm_worker_batch_size)
-    if not ids:
+    lease = await claim_received(database, database.settings.crm_worker_batch_size)
+    if not lease.ids:
         return 0
     async with database.transaction(write=False) as session:
         rows = (
             await session.exec(
                 select(CrmInboundRequest, CrmConnection)
                 .join(CrmConnection, col(CrmConnection.id) == CrmInboundRequest.connection_id)
-                .where(col(CrmInboundRequest.id).in_(ids))
+                .where(col(CrmInboundRequest.id).in_(lease.ids))
                 .order_by(col(CrmInboundRequest.id))
             )
         ).all()
@@ -344,13 +350,14 @@ async def plan_once(database: Database, http: httpx.AsyncClient) -> int:
     for kept, connection in rows:
         by_connection[connection.id].append(kept)
         connections[connection.id] = connection
-    await asyncio.gather(
-        *(
-            _plan_connection(database, http, connections[key], requests)
-            for key, requests in by_connection.items()
+    async with renewing(database, CrmInboundRequest, lease):  # however long the CRMs take
+        await asyncio.gather(
+            *(
+                _plan_connection(database, http, connections[key], requests, lease)
+                for key, requests in by_connection.items()
+            )
         )
-    )
-    return len(ids)
+    return len(lease.ids)
 
 
 async def work_once(database: Database, http: httpx.AsyncClient) -> int:

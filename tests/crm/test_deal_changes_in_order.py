@@ -6,6 +6,7 @@ request says so."""
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -13,12 +14,14 @@ from uuid import UUID
 import pytest
 from sqlmodel import col, select
 
+from app.core.leases import Lease
 from app.crm import sync, worker
 from app.crm.clients import client_for
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
 from app.db import Database
 from app.models import CrmConnection, CrmInboundRequest, Event, InboundOutcome
+from app.models.base import utcnow
 from tests.crm.conftest import TOKEN
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.pipedrive import PipedriveFake
@@ -56,7 +59,8 @@ async def _waiting(database: Database, connection_id: str) -> list[CrmInboundReq
 
 
 async def _plan(database: Database, request: CrmInboundRequest) -> None:
-    """One worker plans one kept request it claimed, as the worker's loop does."""
+    """One worker plans one kept request it claimed (`_claim_next`: the request as its claim
+    left it), as the worker's loop does."""
     async with database.transaction(write=False) as session:
         crm = await session.get(CrmConnection, request.connection_id)
     assert crm is not None
@@ -64,12 +68,17 @@ async def _plan(database: Database, request: CrmInboundRequest) -> None:
     async with crm_http_client(settings) as http:
         access = api_access(crm, settings)
         client = None if access is None else client_for(access, CrmHttp(access, settings, http))
-        await worker.plan_kept(database, client, request, crm)
+        assert request.lease_until is not None
+        lease = Lease([request.id], request.lease_until)
+        await worker.plan_kept(database, client, request, crm, lease)
 
 
-async def _claim_next(database: Database, connection_id: str) -> CrmInboundRequest:
-    """The worker of `database` claims the next kept request (the oldest), as its loop does."""
-    [claimed] = await worker.claim_received(database, 1)
+async def _claim_next(
+    database: Database, connection_id: str, now: datetime | None = None
+) -> CrmInboundRequest:
+    """The worker of `database` claims the next kept request due (the oldest), as its loop
+    does."""
+    [claimed] = (await worker.claim_received(database, 1, now)).ids
     [request] = [row for row in await _waiting(database, connection_id) if row.id == claimed]
     return request
 
@@ -209,10 +218,11 @@ async def test_a_retried_pipedrive_change_that_fell_behind_a_later_one_changes_n
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(worker, "_take_one", failing_once)
-    older, newer = await _waiting(database, pd["id"])
+    older = await _claim_next(database, pd["id"])
+    newer = await _claim_next(database, pd["id"])
     await _plan(database, older)  # fails: to be retried from the kept record
     await _plan(database, newer)
-    [retried] = await _waiting(database, pd["id"])
+    retried = await _claim_next(database, pd["id"], now=utcnow() + timedelta(minutes=10))
     assert retried.id == older.id
     assert retried.attempts == 1
     await _plan(database, retried)
@@ -333,3 +343,60 @@ async def test_a_later_version_with_nothing_new_moves_nothing_yet_outdates_earli
     await _push_pipedrive(tenant, pd, auth, _changed(1000, "2026-11-24T10:07:00Z"))
     await work(tenant.database)
     assert await _deal_amount(tenant) == Decimal(2000)
+
+
+async def test_a_worker_that_stalled_past_its_lease_leaves_the_next_workers_outcome_alone(
+    local_tenant: Tenant, worker_database: Callable[..., Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker that took a request over once the first one's lease ran out records what
+    became of it; the first, planning late and failing, does not send it back to be planned."""
+    tenant = local_tenant
+    pd = await connection(tenant, "pipedrive")
+    auth = basic_auth("handover", pd["secret"])
+    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4712, value=500))
+    stalled, taking_over = worker_database(), worker_database()
+    first = await _claim_next(stalled, pd["id"])
+    assert first.lease_until is not None
+    later = first.lease_until + timedelta(seconds=1)  # the first worker's lease has run out
+    second = await _claim_next(taking_over, pd["id"], now=later)
+    assert second.id == first.id
+
+    await _plan(taking_over, second)
+    [planned] = await kept(tenant, pd["id"])
+    assert planned["outcome"] == "planned"
+
+    async def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(worker, "_take_one", failing)
+    await _plan(stalled, first)  # fails, and would have the request planned again
+    assert await kept(tenant, pd["id"]) == [planned]
+
+
+async def test_a_request_planned_for_longer_than_the_lease_stays_its_workers(
+    local_tenant: Tenant, worker_database: Callable[..., Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow CRM or a large batch: the worker renews its lease while it plans, so no other
+    worker takes the request over and plans it a second time."""
+    tenant = local_tenant
+    pd = await connection(tenant, "pipedrive")
+    auth = basic_auth("handover", pd["secret"])
+    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4713, value=500))
+    slow, other = worker_database(dispatcher_lease_seconds=5), worker_database()
+    original = worker._take_one
+    planning = asyncio.Event()
+
+    async def slowly(*args: Any, **kwargs: Any) -> Any:
+        planning.set()
+        await asyncio.sleep(6)  # longer than the lease
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "_take_one", slowly)
+    async with crm_http_client(slow.settings) as http:
+        planned = asyncio.create_task(worker.plan_once(slow, http))
+        await planning.wait()
+        await asyncio.sleep(5.5)  # the lease as first written has run out
+        assert (await worker.claim_received(other, 10)).ids == []
+        assert await planned == 1
+    [request] = await kept(tenant, pd["id"])
+    assert (request["outcome"], request["attempts"]) == ("planned", 1)
