@@ -11,7 +11,8 @@ Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction ac
 3. It records each answer on the write-backs it still holds: sent, retried later with backoff
    (the webhook schedule, at least the CRM's `Retry-After`), or failed for good (refused, or
    `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`); the deal's other write-backs of the claim are
-   `superseded` by it. An update whose lease ran out before its answer came may have landed
+   `superseded` by it. The lease is renewed while the CRMs answer; an update whose lease ran out
+   all the same (a stalled process) before its answer came may have landed
    after another dispatcher's newer one: its deal gets one more update, with the latest state.
 """
 
@@ -28,7 +29,7 @@ import structlog
 from sqlalchemy import and_, update
 from sqlmodel import col, select
 
-from app.core.leases import Lease
+from app.core.leases import Lease, renewing
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
@@ -99,12 +100,13 @@ async def deliver(database: Database, client: httpx.AsyncClient, claim: Lease) -
     by_connection: dict[UUID, list[CrmWriteback]] = defaultdict(list)
     for row in rows:
         by_connection[row.connection_id].append(row)
-    results = await asyncio.gather(
-        *(
-            _alone(batch, _send(settings, client, connections[key], batch, states))
-            for key, batch in by_connection.items()
+    async with renewing(database, CrmWriteback, claim):  # however long the CRMs take
+        results = await asyncio.gather(
+            *(
+                _alone(batch, _send(settings, client, connections[key], batch, states))
+                for key, batch in by_connection.items()
+            )
         )
-    )
     outcomes = {row_id: sent for result in results for row_id, sent in result.items()}
     async with database.transaction() as session:
         await _record(session, settings, claim, rows, outcomes, _leads(rows))

@@ -222,3 +222,31 @@ async def test_a_change_made_while_its_deal_is_claimed_gets_an_update_of_its_own
         await send.deliver(a, client, claimed)
     await drain(a, handed.connection["id"])
     assert handed.crm.value("phase") == "executing"
+
+
+async def test_a_crm_slower_than_the_lease_keeps_the_deal_with_the_dispatcher_waiting_on_it(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """The dispatcher renews its lease while the CRM takes its time: nobody else sends the
+    deal's update meanwhile, and the deal gets one update, not one per lease."""
+    a, b = worker_database(**QUICK), worker_database(**QUICK)
+    lease = float(QUICK["dispatcher_lease_seconds"])
+    handed = await _handed(local_tenant, hubspot, a)
+    crm = handed.crm
+    await handed.move("planning")
+    await _waiting_row(a, handed, age=WINDOW_SECONDS + 1)
+    claimed = await claim_due(a, 100)
+    first_written = claimed.until
+    async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
+        crm.fake.delay_seconds = lease + 1.5
+        sending = asyncio.create_task(send.deliver(a, client_a, claimed))
+        for _ in range(500):  # until the CRM holds the update
+            if crm.fake.calls_to(crm.update_path()):
+                break
+            await asyncio.sleep(0.01)
+        crm.fake.delay_seconds = 0.0
+        await asyncio.sleep(max(0.0, (first_written - utcnow()).total_seconds()) + 0.5)
+        assert await send.dispatch_once(b, client_b) == 0  # the lease as first written ran out
+        await sending
+    await drain(b, handed.connection["id"])
+    assert [u[crm.field_map["phase"]] for u in crm.updates()] == ["planning"]
