@@ -21,7 +21,7 @@ from uuid import UUID
 import httpx
 import structlog
 from cryptography.fernet import InvalidToken
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +30,7 @@ from app.core.leases import Lease, lease_rows, renewing
 from app.core.outbox import record_event
 from app.core.rounds import run_rounds
 from app.core.secrets import decrypt_secret
-from app.db import Database
+from app.db import Database, insert_or_ignore
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.base import UTCDateTime, new_id, utcnow
 from app.settings import Settings
@@ -80,15 +80,19 @@ async def deliver_batch(
     renewed until the sends are done, however long the batch takes."""
     async with renewing(database, WebhookDelivery, lease):
         deliveries, outcomes, endpoint_ids = await _send_batch(database, client, lease, gate)
+    attempt_ids = [new_id() for _ in deliveries]  # the same on a second try: kept once
     try:
-        await _record_batch(database, lease, deliveries, outcomes, endpoint_ids)
+        await _record_batch(database, lease, deliveries, outcomes, attempt_ids, endpoint_ids)
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
         # The database dropped the connection while the receivers answered (a restart, a
         # failover): recorded on a new one rather than left to the lease's end and sent again.
-        # The lease fences a second recording like any other.
-        await _record_batch(database, lease, deliveries, outcomes, endpoint_ids)
+        # The lease fences the states; the attempts, the first try may have committed after
+        # all, are the same rows.
+        await _record_batch(
+            database, lease, deliveries, outcomes, attempt_ids, endpoint_ids, again=True
+        )
 
 
 async def _record_batch(
@@ -96,12 +100,15 @@ async def _record_batch(
     lease: Lease,
     deliveries: list[WebhookDelivery],
     outcomes: list[Outcome | None],
+    attempt_ids: list[UUID],
     endpoint_ids: set[UUID],
+    *,
+    again: bool = False,
 ) -> None:
     """The batch's attempts and states, and each endpoint's health: one transaction."""
     settings = database.settings
     async with database.transaction() as session:
-        await _record(session, settings, lease, deliveries, outcomes)
+        await _record(session, settings, lease, deliveries, outcomes, attempt_ids, again=again)
         for endpoint_id in endpoint_ids:
             results = [
                 outcome
@@ -224,8 +231,12 @@ async def _record(
     lease: Lease,
     deliveries: list[WebhookDelivery],
     outcomes: list[Outcome | None],
+    attempt_ids: list[UUID],
+    *,
+    again: bool = False,
 ) -> None:
     """Every attempt, and the next state of every delivery still under this worker's lease.
+    `again`: a second try of the same record (counted in the metrics by the first).
 
     An attempt is history (what was sent and what came back) and is kept whoever holds the
     delivery now. The delivery's state is its holder's to set: a worker that lost the lease
@@ -240,12 +251,12 @@ async def _record(
         ).all()
     )
     lost = [str(delivery.id) for delivery in deliveries if delivery.id not in held]
-    if lost:
+    if lost and not again:
         metrics.LEASES_LOST.inc(len(lost))
         logger.warning("lease lost before the outcome was recorded", deliveries=lost)
     attempts = [
         {
-            "id": new_id(),
+            "id": attempt_id,
             "organization_id": delivery.organization_id,
             "delivery_id": delivery.id,
             "attempted_at": now,
@@ -254,17 +265,18 @@ async def _record(
             "error": outcome.error,
             "response_excerpt": outcome.excerpt,
         }
-        for delivery, outcome in zip(deliveries, outcomes, strict=True)
+        for delivery, outcome, attempt_id in zip(deliveries, outcomes, attempt_ids, strict=True)
         if outcome is not None
     ]
     for outcome in outcomes:
-        if outcome is not None:
+        if outcome is not None and not again:
             kind = "succeeded" if outcome.succeeded else "gone" if outcome.gone else "failed"
             metrics.ATTEMPTS.labels(kind).inc()
     table = WebhookDelivery.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
     if attempts:
-        await connection.execute(insert(WebhookAttempt.__table__), attempts)  # type: ignore[attr-defined]
+        kept = insert_or_ignore(session, WebhookAttempt.__table__)  # type: ignore[attr-defined]
+        await connection.execute(kept, attempts)
     states = [
         _next_state(settings, delivery, outcome, now)
         for delivery, outcome in zip(deliveries, outcomes, strict=True)

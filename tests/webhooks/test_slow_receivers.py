@@ -12,8 +12,10 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from app.core.leases import Lease
@@ -195,5 +197,47 @@ async def test_a_database_connection_lost_while_receivers_answer_sends_nothing_t
         [delivery] = await _deliveries(worker, endpoint.id)
         assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
         assert len(receiver.received) == 1
+    finally:
+        await worker.dispose()
+
+
+async def test_a_record_whose_commit_answer_was_lost_is_kept_once_when_tried_again(
+    tenant: Tenant, database_url: str, receiver: Receiver
+) -> None:
+    """The connection drops after the database committed but before it said so: the second
+    try finds the record made, and adds no second attempt."""
+    worker = _worker(database_url)
+    lost_once = [False]
+
+    def answer_lost(session: Session) -> None:
+        """After the commit of the first transaction that kept an attempt."""
+        if not lost_once[0] and attempts_kept:
+            lost_once[0] = True
+            gone = ConnectionResetError("the answer to COMMIT never came")
+            raise DBAPIError("COMMIT", None, gone, connection_invalidated=True)
+
+    attempts_kept: list[str] = []
+
+    def seen(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO WEBHOOK_ATTEMPTS"):
+            attempts_kept.append(statement)
+
+    try:
+        endpoint, _ = await _endpoint(tenant, worker, receiver.url, "project.created")
+        await tenant.project()
+        [delivery] = await _deliveries(worker, endpoint.id)
+        lease = await dispatcher.claim_due(worker, 1000)
+        event.listen(worker.engine.sync_engine, "before_cursor_execute", seen)
+        event.listen(Session, "after_commit", answer_lost)
+        try:
+            async with dispatcher.http_client(worker.settings) as http:
+                await dispatcher.deliver_batch(worker, http, Lease([delivery.id], lease.until))
+        finally:
+            event.remove(Session, "after_commit", answer_lost)
+            event.remove(worker.engine.sync_engine, "before_cursor_execute", seen)
+        assert lost_once[0]
+        [delivery] = await _deliveries(worker, endpoint.id)
+        assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+        assert [attempt.status_code for attempt in await _attempts(worker, delivery.id)] == [200]
     finally:
         await worker.dispose()
