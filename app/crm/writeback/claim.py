@@ -40,6 +40,7 @@ def _in_flight(now: datetime) -> Exists:
     return exists().where(
         col(other.deal_id) == col(CrmWriteback.deal_id),
         col(other.kind) == WritebackKind.fields,
+        col(other.status) == WritebackStatus.pending,  # what is in flight is pending
         col(other.id) != col(CrmWriteback.id),
         col(other.lease_until) > now,
     )
@@ -106,6 +107,7 @@ async def _fields_of_deals_at_rest(
             select(CrmWriteback.deal_id).where(
                 col(CrmWriteback.deal_id).in_(held),
                 CrmWriteback.kind == WritebackKind.fields,
+                CrmWriteback.status == WritebackStatus.pending,
                 col(CrmWriteback.lease_until) > now,
             )
         )
