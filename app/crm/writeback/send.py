@@ -11,9 +11,9 @@ Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction ac
 3. It records each answer on the write-backs it still holds: sent, retried later with backoff
    (the webhook schedule, at least the CRM's `Retry-After`), or failed for good (refused, or
    `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`); the deal's other write-backs of the claim are
-   `superseded` by it. The lease is renewed while the CRMs answer; an update whose lease ran out
-   all the same (a stalled process) before its answer came may have landed
-   after another dispatcher's newer one: its deal gets one more update, with the latest state.
+   `superseded` by it. The lease is renewed while the CRMs answer; an update taken over all the
+   same (a stalled process) before its answer was recorded may have landed after another
+   dispatcher's newer one: its deal gets one more update, with the latest state.
 """
 
 import asyncio
@@ -190,6 +190,7 @@ async def _record(
     whose lease ran out and was taken over leaves its successor's record alone."""
     now = utcnow()
     held = and_(col(CrmWriteback.status) == WritebackStatus.pending, claim.held(CrmWriteback))
+    overtaken = []  # sent, but taken over meanwhile: another dispatcher may have sent since
     for row in rows:
         sent = outcomes.get(row.id)
         if sent is None:  # a second leased row of a deal: the first one's update carries it
@@ -213,9 +214,11 @@ async def _record(
                 values["status"] = WritebackStatus.failed
             else:
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
-        await session.exec(
+        recorded = await session.exec(
             update(CrmWriteback).where(col(CrmWriteback.id) == row.id, held).values(**values)
         )
+        if recorded.rowcount == 0:
+            overtaken.append(row)
     by_lead: dict[UUID, list[UUID]] = defaultdict(list)
     for covered_id, lead_id in leads.items():
         by_lead[lead_id].append(covered_id)
@@ -230,14 +233,14 @@ async def _record(
                 sent_at=now,
             )
         )
-    if now > claim.until:
-        await _send_again(session, rows, outcomes)
+    await _send_again(session, overtaken, outcomes)
 
 
 async def _send_again(session: Any, rows: Any, outcomes: dict[UUID, Sent]) -> None:
-    """Updates whose lease ran out before their answer came: another dispatcher may have sent
-    a newer state meanwhile, which this older one overwrote on arrival. Each such deal is due
-    for one more update, computed when it is sent (a CRM that refused is not asked again)."""
+    """Updates taken over by another dispatcher before their answer was recorded (the fence
+    said so, whatever this host's clock says): that one may have sent a newer state meanwhile,
+    which this older one overwrote on arrival. Each such deal is due for one more update,
+    computed when it is sent (a CRM that refused is not asked again)."""
     for row in rows:
         sent = outcomes.get(row.id)
         if row.kind is not WritebackKind.fields or sent is None or (sent.final and not sent.ok):
