@@ -250,3 +250,24 @@ async def test_a_crm_slower_than_the_lease_keeps_the_deal_with_the_dispatcher_wa
         await sending
     await drain(b, handed.connection["id"])
     assert [u[crm.field_map["phase"]] for u in crm.updates()] == ["planning"]
+
+
+async def test_an_update_whose_lease_ran_out_untaken_is_not_sent_twice(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    """Nobody took the deal over: what was sent is the latest, and one update is enough."""
+    a = worker_database(**QUICK)
+    lease = float(QUICK["dispatcher_lease_seconds"])
+    handed = await _handed(local_tenant, hubspot, a)
+    crm = handed.crm
+    await handed.move("planning")
+    row = await _waiting_row(a, handed, age=lease + WINDOW_SECONDS + 1)
+    # A's lease runs out half a second from now, before its first renewal is due.
+    claimed = await claim_due(a, 100, now=utcnow() - timedelta(seconds=lease - 0.5))
+    assert claimed.ids == [row.id]
+    async with crm_http_client(a.settings) as client:
+        crm.fake.delay_seconds = 1.0
+        await send.deliver(a, client, claimed)
+        crm.fake.delay_seconds = 0.0
+    await drain(a, handed.connection["id"])
+    assert [u[crm.field_map["phase"]] for u in crm.updates()] == ["planning"]
