@@ -48,6 +48,11 @@ class Lease:
         return col(model.id).in_(self.ids) & (col(model.lease_until) == self.until)
 
 
+def unleased(model: Any, now: datetime) -> ColumnElement[bool]:
+    """True of `model`'s rows no worker holds at `now`: never leased, released, or expired."""
+    return or_(col(model.lease_until).is_(None), col(model.lease_until) < now)
+
+
 @asynccontextmanager
 async def holding(database: Database, lease: Lease) -> AsyncIterator[AsyncSession]:
     """A transaction for recording an outcome under `lease.held`, while the lease may still be
@@ -68,7 +73,7 @@ async def lease_rows(
             .where(
                 due,
                 col(model.next_attempt_at) <= now,
-                or_(col(model.lease_until).is_(None), col(model.lease_until) < now),
+                unleased(model, now),
             )
             .order_by(col(model.next_attempt_at))
             .limit(limit)

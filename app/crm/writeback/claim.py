@@ -17,32 +17,28 @@ over) cannot overwrite what its successor recorded.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, or_, update
+from sqlalchemy import Exists, and_, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.leases import Lease
+from app.core.leases import Lease, unleased
 from app.db import Database
 from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
 from app.models.base import utcnow
 
 
-def _unleased(now: datetime) -> ColumnElement[bool]:
-    return or_(col(CrmWriteback.lease_until).is_(None), col(CrmWriteback.lease_until) < now)
-
-
-def _in_flight(now: datetime) -> Exists:
-    """A fields write-back of the same deal as `CrmWriteback`'s row is being sent."""
-    other = aliased(CrmWriteback)
+def _update_in_flight(deal_id: Any, now: datetime) -> Exists:
+    """A fields write-back of the deal `deal_id` names is being sent (leased, so pending)."""
+    sending = aliased(CrmWriteback)
     return exists().where(
-        col(other.deal_id) == col(CrmWriteback.deal_id),
-        col(other.kind) == WritebackKind.fields,
-        col(other.status) == WritebackStatus.pending,  # what is in flight is pending
-        col(other.id) != col(CrmWriteback.id),
-        col(other.lease_until) > now,
+        col(sending.deal_id) == deal_id,
+        col(sending.kind) == WritebackKind.fields,
+        col(sending.status) == WritebackStatus.pending,
+        col(sending.lease_until) > now,
     )
 
 
@@ -55,11 +51,13 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
     due = and_(
         col(CrmWriteback.status) == WritebackStatus.pending,
         col(CrmWriteback.next_attempt_at) <= now,
-        _unleased(now),
+        unleased(CrmWriteback, now),
         or_(
             col(CrmWriteback.kind) == WritebackKind.note,
             and_(
-                ~_in_flight(now),  # a first look; asked again under the deal's lock
+                # a first look, so that the limit goes to deals that can be sent; asked again
+                # under the deal's lock
+                ~_update_in_flight(col(CrmWriteback.deal_id), now),
                 or_(
                     col(CrmWriteback.attempt_count) > 0,
                     col(CrmWriteback.created_at) <= now - window,
@@ -102,17 +100,13 @@ async def _fields_of_deals_at_rest(
             .with_for_update(skip_locked=True, key_share=True)
         )
     ).all()
-    busy = (
+    if not held:
+        return []
+    at_rest = (
         await session.exec(
-            select(CrmWriteback.deal_id).where(
-                col(CrmWriteback.deal_id).in_(held),
-                CrmWriteback.kind == WritebackKind.fields,
-                CrmWriteback.status == WritebackStatus.pending,
-                col(CrmWriteback.lease_until) > now,
-            )
+            select(Deal.id).where(col(Deal.id).in_(held), ~_update_in_flight(col(Deal.id), now))
         )
     ).all()
-    at_rest = set(held) - set(busy)
     if not at_rest:
         return []
     found = await session.exec(
@@ -121,7 +115,7 @@ async def _fields_of_deals_at_rest(
             col(CrmWriteback.deal_id).in_(at_rest),
             CrmWriteback.kind == WritebackKind.fields,
             CrmWriteback.status == WritebackStatus.pending,
-            _unleased(now),
+            unleased(CrmWriteback, now),
         )
         .order_by(col(CrmWriteback.created_at))
         .with_for_update(skip_locked=True)

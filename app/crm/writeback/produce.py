@@ -17,11 +17,12 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.leases import unleased
 from app.core.outbox import on_event_recorded
 from app.models import (
     ChangeRequest,
@@ -170,9 +171,7 @@ async def fields_due(session: AsyncSession, values: dict[str, Any]) -> None:
     dispatcher leased since it was read may already have read the state it sends, without this
     change, which then waits in a write-back of its own."""
     now = utcnow()
-    not_in_flight = or_(
-        col(CrmWriteback.lease_until).is_(None), col(CrmWriteback.lease_until) < now
-    )
+    not_in_flight = unleased(CrmWriteback, now)
     waiting = (
         await session.exec(
             select(CrmWriteback.id)
