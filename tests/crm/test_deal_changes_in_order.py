@@ -134,13 +134,31 @@ def _first_write_waits(monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, 
     return reached, release
 
 
+async def _pipedrive_pushed(
+    tenant: Tenant, deal_id: int, **options: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A Pipedrive connection (without API access, unless `options` give it) and its push of
+    deal `deal_id` won, kept for the worker: the connection and the push's credentials."""
+    pd = await connection(tenant, "pipedrive", **options)
+    auth = basic_auth("handover", pd["secret"])
+    await _push_pipedrive(tenant, pd, auth, pipedrive_message(deal_id, value=500))
+    return pd, auth
+
+
 async def _pipedrive_won(tenant: Tenant) -> tuple[dict[str, Any], dict[str, str]]:
     """A Pipedrive connection without API access, and deal 4711 won and planned through it."""
-    pd = await connection(tenant, "pipedrive")
-    auth = basic_auth("handover", pd["secret"])
-    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4711, value=500))
+    pd, auth = await _pipedrive_pushed(tenant, 4711)
     await work(tenant.database)
     return pd, auth
+
+
+async def _two_changes_pushed(tenant: Tenant) -> dict[str, Any]:
+    """Deal 4711 won and planned, then changed to 1000 and, later in Pipedrive, to 2000: both
+    changes pushed, in that order, and kept for the workers. The connection."""
+    pd, auth = await _pipedrive_won(tenant)
+    await _push_pipedrive(tenant, pd, auth, _changed(1000, OLDER))
+    await _push_pipedrive(tenant, pd, auth, _changed(2000, NEWER))
+    return pd
 
 
 async def _push_pipedrive(
@@ -161,9 +179,7 @@ async def test_a_later_pipedrive_change_stays_when_the_earlier_one_is_planned_af
     local_tenant: Tenant, worker_database: Callable[..., Database]
 ) -> None:
     tenant = local_tenant
-    pd, auth = await _pipedrive_won(tenant)
-    await _push_pipedrive(tenant, pd, auth, _changed(1000, OLDER))
-    await _push_pipedrive(tenant, pd, auth, _changed(2000, NEWER))
+    pd = await _two_changes_pushed(tenant)
     (slow, older), (fast, newer) = await _claimed_by_two_workers(worker_database, pd["id"])
 
     await _plan(fast, newer)  # the worker holding the later change finishes first
@@ -189,9 +205,7 @@ async def test_two_workers_planning_two_pipedrive_changes_at_once_keep_the_later
     local_tenant: Tenant, worker_database: Callable[..., Database]
 ) -> None:
     tenant = local_tenant
-    pd, auth = await _pipedrive_won(tenant)
-    await _push_pipedrive(tenant, pd, auth, _changed(1000, OLDER))
-    await _push_pipedrive(tenant, pd, auth, _changed(2000, NEWER))
+    pd = await _two_changes_pushed(tenant)
     (one, older), (two, newer) = await _claimed_by_two_workers(worker_database, pd["id"])
 
     await asyncio.gather(_plan(one, older), _plan(two, newer))
@@ -203,9 +217,7 @@ async def test_a_retried_pipedrive_change_that_fell_behind_a_later_one_changes_n
     local_tenant: Tenant, worker_database: Callable[..., Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant = local_tenant
-    pd, auth = await _pipedrive_won(tenant)
-    await _push_pipedrive(tenant, pd, auth, _changed(1000, OLDER))
-    await _push_pipedrive(tenant, pd, auth, _changed(2000, NEWER))
+    pd = await _two_changes_pushed(tenant)
     database = worker_database()
     original = worker._take_one
     failing = True
@@ -298,9 +310,9 @@ async def test_a_sync_that_read_the_deal_before_a_push_does_not_undo_the_push(
 ) -> None:
     tenant = local_tenant
     pipedrive.add_deal(4711, "Initech data platform", 500, "USD", org_id=9)
-    pd = await connection(tenant, "pipedrive", api_token=TOKEN, api_base_url=pipedrive.base_url)
-    auth = basic_auth("handover", pd["secret"])
-    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4711, value=500))
+    pd, auth = await _pipedrive_pushed(
+        tenant, 4711, api_token=TOKEN, api_base_url=pipedrive.base_url
+    )
     await work(tenant.database)  # planned, and the connection's first sync
     pipedrive.update_deal(4711, value=1000)
     syncing = worker_database()
@@ -351,9 +363,7 @@ async def test_a_worker_that_stalled_past_its_lease_leaves_the_next_workers_outc
     """The worker that took a request over once the first one's lease ran out records what
     became of it; the first, planning late and failing, does not send it back to be planned."""
     tenant = local_tenant
-    pd = await connection(tenant, "pipedrive")
-    auth = basic_auth("handover", pd["secret"])
-    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4712, value=500))
+    pd, _ = await _pipedrive_pushed(tenant, 4712)
     stalled, taking_over = worker_database(), worker_database()
     first = await _claim_next(stalled, pd["id"])
     assert first.lease_until is not None
@@ -379,9 +389,7 @@ async def test_a_request_planned_for_longer_than_the_lease_stays_its_workers(
     """A slow CRM or a large batch: the worker renews its lease while it plans, so no other
     worker takes the request over and plans it a second time."""
     tenant = local_tenant
-    pd = await connection(tenant, "pipedrive")
-    auth = basic_auth("handover", pd["secret"])
-    await _push_pipedrive(tenant, pd, auth, pipedrive_message(4713, value=500))
+    pd, _ = await _pipedrive_pushed(tenant, 4713)
     slow, other = worker_database(dispatcher_lease_seconds=5), worker_database()
     original = worker._take_one
     planning = asyncio.Event()

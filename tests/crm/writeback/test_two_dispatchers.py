@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import db as app_db
+from app.core.leases import Lease
 from app.crm.clients.http import crm_http_client
 from app.crm.writeback import send
 from app.crm.writeback.claim import claim_due
@@ -106,6 +107,20 @@ async def _add_racing_row(database: Database, like: CrmWriteback) -> UUID:
     return row.id
 
 
+async def _claimed_as_its_lease_runs_out(
+    local_tenant: Tenant, hubspot: HubSpotFake, dispatcher: Database
+) -> tuple[Handed, CrmWriteback, Lease]:
+    """The deal moved to planning, and its write-back claimed by `dispatcher` as if a moment
+    short of its lease ago: the lease runs out half a second from now."""
+    lease = float(QUICK["dispatcher_lease_seconds"])
+    handed = await _handed(local_tenant, hubspot, dispatcher)
+    await handed.move("planning")
+    row = await _waiting_row(dispatcher, handed, age=lease + WINDOW_SECONDS + 1)
+    claimed = await claim_due(dispatcher, 100, now=utcnow() - timedelta(seconds=lease - 0.5))
+    assert claimed.ids == [row.id]
+    return handed, row, claimed
+
+
 async def _slow_update_on_its_way(crm: Crm, sending: Awaitable[None]) -> asyncio.Task[None]:
     """`sending` started, its update held by the CRM for a while; the CRM answers others at
     once from the moment it has that update in hand."""
@@ -158,14 +173,9 @@ async def test_an_update_that_outlives_its_lease_is_followed_by_the_latest_state
     local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
 ) -> None:
     a, b = worker_database(**QUICK), worker_database(**QUICK)
-    lease = float(QUICK["dispatcher_lease_seconds"])
-    handed = await _handed(local_tenant, hubspot, a)
+    handed, row, claimed_a = await _claimed_as_its_lease_runs_out(local_tenant, hubspot, a)
     crm = handed.crm
-    await handed.move("planning")
-    row = await _waiting_row(a, handed, age=lease + WINDOW_SECONDS + 1)
     # A's lease runs out half a second from now, while its update is still on its way.
-    claimed_a = await claim_due(a, 100, now=utcnow() - timedelta(seconds=lease - 0.5))
-    assert claimed_a.ids == [row.id]
 
     async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
         sending_a = await _slow_update_on_its_way(crm, send.deliver(a, client_a, claimed_a))
@@ -257,14 +267,9 @@ async def test_an_update_whose_lease_ran_out_untaken_is_not_sent_twice(
 ) -> None:
     """Nobody took the deal over: what was sent is the latest, and one update is enough."""
     a = worker_database(**QUICK)
-    lease = float(QUICK["dispatcher_lease_seconds"])
-    handed = await _handed(local_tenant, hubspot, a)
+    handed, _, claimed = await _claimed_as_its_lease_runs_out(local_tenant, hubspot, a)
     crm = handed.crm
-    await handed.move("planning")
-    row = await _waiting_row(a, handed, age=lease + WINDOW_SECONDS + 1)
     # A's lease runs out half a second from now, before its first renewal is due.
-    claimed = await claim_due(a, 100, now=utcnow() - timedelta(seconds=lease - 0.5))
-    assert claimed.ids == [row.id]
     async with crm_http_client(a.settings) as client:
         crm.fake.delay_seconds = 1.0
         await send.deliver(a, client, claimed)
