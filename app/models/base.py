@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import uuid6
-from sqlalchemy import BigInteger, DateTime, Enum, Numeric, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Enum, Numeric, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeEngine
@@ -59,15 +59,23 @@ def new_id() -> UUID:
 
 
 @row_default
-def no_items() -> list[Any]:
-    """A JSON list column's default: empty."""
+def _no_items() -> list[Any]:
     return []
 
 
 @row_default
-def no_entries() -> dict[str, Any]:
-    """A JSON object column's default: empty."""
+def _no_entries() -> dict[str, Any]:
     return {}
+
+
+def json_list() -> Any:
+    """A JSON list column, empty by default."""
+    return Field(default_factory=_no_items, sa_type=JSON)
+
+
+def json_object() -> Any:
+    """A JSON object column, empty by default."""
+    return Field(default_factory=_no_entries, sa_type=JSON)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

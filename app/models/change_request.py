@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, Index, Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import (
@@ -14,7 +14,7 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_items,
+    json_list,
     timestamp_field,
     utcnow,
 )
@@ -51,7 +51,7 @@ class ChangeRequest(Identified, Timestamped, Versioned, table=True):
     cost_impact_amount: Decimal | None = Field(default=None, sa_type=Money)
     cost_impact_currency: str | None = Field(default=None, max_length=3)
     effort_hours: int | None = None
-    new_risks: list[str] = Field(default_factory=no_items, sa_type=JSON)
+    new_risks: list[str] = json_list()
     applied_at: datetime | None = timestamp_field(default=None)
 
 

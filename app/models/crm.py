@@ -16,8 +16,8 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_entries,
-    no_items,
+    json_list,
+    json_object,
     timestamp_field,
     utcnow,
 )
@@ -36,10 +36,10 @@ class ProjectTemplate(Identified, Timestamped, Versioned, Synced, table=True):
     name: str = Field(max_length=200)
     description: str | None = Field(default=None, sa_type=Text)
     kickoff_within_business_days: int = Field(default=5)
-    milestones: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
-    activities: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
+    milestones: list[dict[str, Any]] = json_list()
+    activities: list[dict[str, Any]] = json_list()
     # The handoff brief's checklist: whether projects wait for its acceptance, required items.
-    handoff: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    handoff: dict[str, Any] = json_object()
 
 
 class CrmConnection(Identified, Timestamped, Versioned, Synced, table=True):
@@ -51,7 +51,7 @@ class CrmConnection(Identified, Timestamped, Versioned, Synced, table=True):
     provider: CrmSource = enum_field(CrmSource)
     name: str = Field(max_length=200)
     enabled: bool = True
-    won_stages: list[str] = Field(default_factory=no_items, sa_type=JSON)
+    won_stages: list[str] = json_list()
     project_template_id: UUID | None = Field(
         default=None, foreign_key="project_templates.id", ondelete="RESTRICT", index=True
     )
@@ -102,8 +102,8 @@ class Deal(Identified, Timestamped, Versioned, Synced, table=True):
         default=None, foreign_key="members.id", ondelete="RESTRICT", index=True
     )
     requirements: str | None = Field(default=None, sa_type=Text)
-    line_items: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
-    raw_payload: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    line_items: list[dict[str, Any]] = json_list()
+    raw_payload: dict[str, Any] = json_object()
     project_id: UUID | None = Field(
         default=None, foreign_key="projects.id", ondelete="SET NULL", index=True
     )
@@ -114,7 +114,7 @@ class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     crm_modified_at: datetime | None = timestamp_field(default=None)
     # The project's name, customer and sales owner as the CRM last gave them: a field the
     # delivery team has not changed since (the project still holds it) follows the CRM.
-    handed_over: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    handed_over: dict[str, Any] = json_object()
 
 
 class InboundOutcome(StrEnum):
@@ -150,14 +150,14 @@ class CrmInboundRequest(Identified, table=True):
     connection_id: UUID = Field(foreign_key="crm_connections.id", ondelete="CASCADE")
     received_at: datetime = timestamp_field(default_factory=utcnow, index=True)
     delivery_key: str | None = Field(default=None, max_length=200)
-    headers: dict[str, str] = Field(default_factory=no_entries, sa_type=JSON)
+    headers: dict[str, str] = json_object()
     body: bytes = Field(sa_type=LargeBinary)
     body_bytes: int  # the body's size as received (`body` is a prefix when it is larger)
     body_sha256: str | None = Field(default=None, max_length=64)
     outcome: InboundOutcome = enum_field(InboundOutcome)
     detail: str | None = Field(default=None, max_length=2000)
-    deal_ids: list[str] = Field(default_factory=no_items, sa_type=JSON)
-    project_ids: list[str] = Field(default_factory=no_items, sa_type=JSON)
+    deal_ids: list[str] = json_list()
+    project_ids: list[str] = json_list()
     kind: InboundKind = enum_field(InboundKind, default=InboundKind.push)
     # The worker's bookkeeping while the request is `received`.
     attempts: int = 0

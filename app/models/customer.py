@@ -4,10 +4,10 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field, no_items
+from app.models.base import Identified, Synced, Timestamped, Versioned, enum_field, json_list
 
 
 class CrmSource(StrEnum):
@@ -28,4 +28,4 @@ class Customer(Identified, Timestamped, Versioned, Synced, table=True):
     crm_source: CrmSource | None = enum_field(CrmSource, default=None, nullable=True)
     crm_external_id: str | None = Field(default=None, max_length=200)
     # The people of the customer the CRM knows (name, email, title, their CRM id).
-    contacts: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
+    contacts: list[dict[str, Any]] = json_list()

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field
 
 from app.models.base import (
@@ -13,8 +13,8 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_entries,
-    no_items,
+    json_list,
+    json_object,
     timestamp_field,
     utcnow,
 )
@@ -46,17 +46,17 @@ class HandoffBrief(Identified, Timestamped, Versioned, table=True):
         default=None, foreign_key="project_templates.id", ondelete="SET NULL", index=True
     )
     status: HandoffStatus = enum_field(HandoffStatus, default=HandoffStatus.draft)
-    required_items: list[str] = Field(default_factory=no_items, sa_type=JSON)
+    required_items: list[str] = json_list()
     sold: str | None = Field(default=None, sa_type=Text)
     goals: str | None = Field(default=None, sa_type=Text)
     success_criteria: str | None = Field(default=None, sa_type=Text)
     promises: str | None = Field(default=None, sa_type=Text)
-    risks: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
-    stakeholders: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
-    constraints: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    risks: list[dict[str, Any]] = json_list()
+    stakeholders: dict[str, Any] = json_object()
+    constraints: dict[str, Any] = json_object()
     notes: str | None = Field(default=None, sa_type=Text)
     # Per checklist item: who filled it last (`api_key_id`, null for the CRM) and when.
-    filled: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    filled: dict[str, Any] = json_object()
     won_at: datetime | None = timestamp_field(default=None)
     accepted_at: datetime | None = timestamp_field(default=None)
     accepted_by_api_key_id: UUID | None = Field(
@@ -78,7 +78,7 @@ class HandoffBriefVersion(Identified, table=True):
     project_id: UUID = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
     version: int
     action: str = Field(max_length=32)
-    changed_items: list[str] = Field(default_factory=no_items, sa_type=JSON)
-    brief: dict[str, Any] = Field(default_factory=no_entries, sa_type=JSON)
+    changed_items: list[str] = json_list()
+    brief: dict[str, Any] = json_object()
     changed_at: datetime = timestamp_field(default_factory=utcnow)
     changed_by_api_key_id: UUID | None = None

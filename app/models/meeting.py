@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from app.models.base import (
@@ -12,7 +12,7 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_items,
+    json_list,
     timestamp_field,
 )
 
@@ -61,7 +61,7 @@ class Meeting(Identified, Timestamped, Versioned, table=True):
     starts_at: datetime = timestamp_field()
     time_zone: str = Field(max_length=64)
     duration_minutes: int
-    agenda: list[str] = Field(default_factory=no_items, sa_type=JSON)
+    agenda: list[str] = json_list()
     notes: str | None = Field(default=None, sa_type=Text)
     held_at: datetime | None = timestamp_field(default=None)
     cadence_id: UUID | None = Field(

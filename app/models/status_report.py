@@ -13,7 +13,7 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_items,
+    json_list,
     timestamp_field,
 )
 
@@ -44,7 +44,7 @@ class StatusReport(Identified, Timestamped, Versioned, table=True):
         default=None, sa_type=Text, description="Written for the customer; shown on share pages."
     )
     accomplishments: str | None = Field(default=None, sa_type=Text)
-    issues: list[dict[str, Any]] = Field(default_factory=no_items, sa_type=JSON)
+    issues: list[dict[str, Any]] = json_list()
     next_steps: str | None = Field(default=None, sa_type=Text)
     lessons_learned: str | None = Field(default=None, sa_type=Text)
     state: ReportState = enum_field(ReportState, default=ReportState.draft)

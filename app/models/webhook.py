@@ -13,7 +13,7 @@ from app.models.base import (
     Timestamped,
     Versioned,
     enum_field,
-    no_items,
+    json_list,
     timestamp_field,
     utcnow,
 )
@@ -25,7 +25,7 @@ class WebhookEndpoint(Identified, Timestamped, Versioned, Synced, table=True):
     organization_id: UUID = Field(foreign_key="organizations.id", ondelete="CASCADE", index=True)
     url: str = Field(max_length=2048)
     description: str | None = Field(default=None, max_length=500)
-    event_types: list[str] = Field(default_factory=no_items, sa_type=JSON)  # empty: every type
+    event_types: list[str] = json_list()  # empty: every type
     enabled: bool = True
     disabled_reason: str | None = Field(default=None, max_length=500)
     disabled_at: datetime | None = timestamp_field(default=None)
