@@ -135,12 +135,11 @@ async def dependent_problems(
     ]
 
 
-async def add_dependencies(
-    session: AsyncSession, milestone_id: UUID, depends_on: Iterable[UUID]
-) -> None:
+async def add_dependencies(session: AsyncSession, edges: Iterable[tuple[UUID, UUID]]) -> None:
+    """Each (milestone, milestone it depends on) edge, written together."""
     session.add_all(
         MilestoneDependency(milestone_id=milestone_id, depends_on_id=needed)
-        for needed in depends_on
+        for milestone_id, needed in edges
     )
     await session.flush()
 
@@ -151,4 +150,4 @@ async def replace_dependencies(
     await session.exec(
         delete(MilestoneDependency).where(col(MilestoneDependency.milestone_id) == milestone_id)
     )
-    await add_dependencies(session, milestone_id, depends_on)
+    await add_dependencies(session, ((milestone_id, needed) for needed in depends_on))

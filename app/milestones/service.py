@@ -183,9 +183,12 @@ def _raise_if(problems: list[FieldProblem], detail: str | None = None) -> None:
         raise InvalidInput(detail, errors=problems)
 
 
-async def _record_status(session: AsyncSession, milestone: Milestone, today: date) -> None:
+async def _record_status(
+    session: AsyncSession, milestone: Milestone, today: date, *, created: bool = False
+) -> None:
     """`milestone.completed` / `milestone.missed` when the status becomes done / missed (and a
-    `risk.alert` on the miss). A miss of a due date is raised once, by this or by the clock."""
+    `risk.alert` on the miss). A miss of a due date is raised once, by this or by the clock.
+    A milestone just `created` has no alert to clear yet: only a miss is settled."""
     dates = {"due_date": milestone.due_date, "baseline_due_date": milestone.baseline_due_date}
     if milestone.status == DONE:
         data = {
@@ -202,7 +205,8 @@ async def _record_status(session: AsyncSession, milestone: Milestone, today: dat
         moment=milestone.due_date,
     ):  # the clock's sweep claims the same key when the due date passes
         await record_change(session, "milestone.missed", milestone, dates)
-    await alerts.milestone_changed(session, milestone)
+    if not created or milestone.status == MilestoneStatus.missed:
+        await alerts.milestone_changed(session, milestone)
 
 
 async def create_milestone(
@@ -212,33 +216,74 @@ async def create_milestone(
     project that are due no later than it. A project has at most MAX_MILESTONES_PER_PROJECT
     milestones (409): its timeline, Gantt chart and share page show the whole plan at once,
     and a plan with more rows than a person can follow would only make them slow."""
+    [(milestone, depends_on)] = await create_milestones(session, caller, project, [data])
+    return present(milestone, depends_on, date.today())
+
+
+async def create_milestones(
+    session: AsyncSession,
+    caller: Caller,
+    project: Project,
+    planned: Sequence[MilestoneCreate],
+    *,
+    in_sequence: bool = False,
+) -> list[tuple[Milestone, list[UUID]]]:
+    """New milestones under the rules of `create_milestone`, checked once for all of them and
+    written together: a won deal's project gets its template's milestones at once, and
+    checking and writing each apart cost planning a round trip per row and rule.
+    `in_sequence`: each also depends on the one before it (a template's plan is a chain). Each
+    milestone with the milestones it depends on, in the order given."""
     ensure_active(project)
     await ensure_room(
-        session, project, Milestone, MAX_MILESTONES_PER_PROJECT, TooManyMilestones, "milestones"
+        session,
+        project,
+        Milestone,
+        MAX_MILESTONES_PER_PROJECT,
+        TooManyMilestones,
+        "milestones",
+        adding=len(planned),
     )
     today = date.today()
-    values = data.model_dump(exclude={"depends_on"})
-    given = data.completed_date is not None
-    _settle_state(values, today, given=given, cleared=False, moved="start_date")
-    await require_members(session, caller, {"owner_id": data.owner_id})
-    depends_on = sorted(set(data.depends_on))
-    dues = await dependency_rules.check_references(session, caller, project.id, depends_on)
-    _raise_if(dependency_rules.due_problems(data.due_date, dues))
-    milestone = Milestone(
-        organization_id=caller.organization_id,
-        project_id=project.id,
-        baseline_due_date=data.due_date,
-        **values,
-    )
-    session.add(milestone)
+    settled = []
+    for data in planned:
+        values = data.model_dump(exclude={"depends_on"})
+        given = data.completed_date is not None
+        _settle_state(values, today, given=given, cleared=False, moved="start_date")
+        settled.append(values)
+    single = len(planned) == 1
+    owners = {
+        "owner_id" if single else f"{index}.owner_id": data.owner_id
+        for index, data in enumerate(planned)
+    }
+    await require_members(session, caller, owners)
+    named = sorted({needed for data in planned for needed in data.depends_on})
+    dues = await dependency_rules.check_references(session, caller, project.id, named)
+    created: list[tuple[Milestone, list[UUID]]] = []
+    for data, values in zip(planned, settled, strict=True):
+        needs = set(data.depends_on)
+        if in_sequence and created:
+            before = created[-1][0]
+            needs.add(before.id)
+            dues[before.id] = before.due_date
+        _raise_if(dependency_rules.due_problems(data.due_date, {d: dues[d] for d in needs}))
+        milestone = Milestone(
+            organization_id=caller.organization_id,
+            project_id=project.id,
+            baseline_due_date=data.due_date,
+            **values,
+        )
+        created.append((milestone, sorted(needs)))
+    session.add_all(milestone for milestone, _ in created)
     await session.flush()
-    await dependency_rules.add_dependencies(session, milestone.id, depends_on)
-    created = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
-    await record_change(
-        session, "milestone.created", milestone, {**created, "depends_on": depends_on}
-    )
-    await _record_status(session, milestone, today)
-    return present(milestone, depends_on, today)
+    edges = [(milestone.id, needed) for milestone, depends_on in created for needed in depends_on]
+    await dependency_rules.add_dependencies(session, edges)
+    for milestone, depends_on in created:
+        fields = {field: getattr(milestone, field) for field in _EVENT_FIELDS}
+        await record_change(
+            session, "milestone.created", milestone, {**fields, "depends_on": depends_on}
+        )
+        await _record_status(session, milestone, today, created=True)
+    return created
 
 
 async def _check_dependencies(

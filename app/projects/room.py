@@ -18,13 +18,15 @@ async def ensure_room(
     limit: int,
     refusal: type[Conflict],
     what: str,
+    *,
+    adding: int = 1,
 ) -> None:
-    """Refuse (409) one more row of `model` when the project holds `limit` already. The
-    project is held first (app/projects/holds.py), so that two concurrent additions count one
-    after the other; the lock leaves the project's version as it is."""
+    """Refuse (409) `adding` more rows of `model` when the project would then hold more than
+    `limit`. The project is held first (app/projects/holds.py), so that two concurrent
+    additions count one after the other; the lock leaves the project's version as it is."""
     await hold_project(session, project.id)
     count = await session.exec(
         select(func.count()).select_from(model).where(col(model.project_id) == project.id)
     )
-    if count.one() >= limit:
+    if count.one() + adding > limit:
         raise refusal(f"A project has at most {limit} {what}; delete one first.")

@@ -26,7 +26,7 @@ from app.models.base import utcnow
 from app.projects.changes import claim_project, settle_changed_projects
 from app.projects.lifecycle import ensure_active
 from app.projects.service import active_project_of
-from app.raci.rules import check_rows
+from app.raci.rules import Loc, check_rows
 from app.raci.schemas import (
     MAX_ACTIVITIES_PER_PROJECT,
     ActivityCreate,
@@ -168,42 +168,58 @@ async def create_activity(
     """An activity is born complete: its letters keep the rules, or nothing is written (422).
     A project has at most MAX_ACTIVITIES_PER_PROJECT activities (409), so that its whole matrix
     fits in one PUT."""
+    [(activity, letters)] = await create_activities(session, caller, project, [data])
+    return public(activity, letters)
+
+
+async def create_activities(
+    session: AsyncSession, caller: Caller, project: Project, planned: Sequence[ActivityCreate]
+) -> list[tuple[Activity, Letters]]:
+    """New activities under the rules of `create_activity`, checked once for all of them and
+    written together, as a template plans a project's matrix. One without a position goes
+    last in its phase, after those before it here. Each activity with its letters."""
     writable(project)
-    await check_rows(session, caller, [(["body", "assignments"], data.assignments)])
+    single = len(planned) == 1  # its problems name the fields of one activity's body
+    rows: list[tuple[Loc, Sequence[AssignmentInput]]] = [
+        (["body", "assignments"] if single else ["body", index, "assignments"], data.assignments)
+        for index, data in enumerate(planned)
+    ]
+    await check_rows(session, caller, rows)
     await claim_project(session, project)  # the count and the next position: one at a time
     count = await session.exec(
         select(func.count()).select_from(Activity).where(Activity.project_id == project.id)
     )
-    if count.one() >= MAX_ACTIVITIES_PER_PROJECT:
+    if count.one() + len(planned) > MAX_ACTIVITIES_PER_PROJECT:
         raise TooManyActivities(
             f"A project has at most {MAX_ACTIVITIES_PER_PROJECT} activities; delete one first."
         )
-    position = data.position
-    if position is None:
-        position = await _next_position(session, project, data.phase)
-    activity = Activity(
-        organization_id=caller.organization_id,
-        project_id=project.id,
-        name=data.name,
-        phase=data.phase,
-        position=position,
-    )
-    session.add(activity)
+    unplaced = {data.phase for data in planned if data.position is None}
+    following = {phase: await _next_position(session, project, phase) for phase in unplaced}
+    created: list[tuple[Activity, Letters]] = []
+    for data in planned:
+        position = following[data.phase] if data.position is None else data.position
+        if data.phase in following:
+            following[data.phase] = max(following[data.phase], position + 1)
+        activity = Activity(
+            organization_id=caller.organization_id,
+            project_id=project.id,
+            name=data.name,
+            phase=data.phase,
+            position=position,
+        )
+        created.append((activity, as_letters(data.assignments)))
+    session.add_all(activity for activity, _ in created)
     await session.flush()
-    letters = as_letters(data.assignments)
-    await replace_letters(session, {activity.id: letters})
-    await record_change(
-        session,
-        "activity.created",
-        activity,
-        {
+    await replace_letters(session, {activity.id: letters for activity, letters in created})
+    for activity, letters in created:
+        fields = {
             "name": activity.name,
             "phase": activity.phase,
             "position": activity.position,
             "assignments": _assignments_data(letters),
-        },
-    )
-    return public(activity, letters)
+        }
+        await record_change(session, "activity.created", activity, fields)
+    return created
 
 
 async def update_activity(

@@ -202,7 +202,7 @@ async def test_a_planned_deal_touches_its_project_once_in_a_bounded_number_of_st
     assert project["version"] == 2  # created, then its planned parts
     assert sum("UPDATE projects" in s for s in statements) == 1
     assert sum("FROM webhook_endpoints" in s for s in statements) == 1
-    assert len(statements) <= 72, len(statements)
+    assert len(statements) <= 50, len(statements)
 
 
 async def test_a_client_that_hangs_up_mid_body_is_not_an_error(

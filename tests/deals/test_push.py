@@ -9,6 +9,7 @@ from app.models import Event
 from tests.crm.samples import canonical_deal
 from tests.factories import Tenant
 from tests.problems import assert_problem
+from tests.statements import count_statements
 
 
 async def _events(tenant: Tenant, *types: str) -> list[dict[str, Any]]:
@@ -238,3 +239,37 @@ async def test_deals_are_listed_and_read_with_an_etag(tenant: Tenant) -> None:
         f"/v1/deals/{pushed['deal']['id']}", headers={"If-None-Match": one.headers["etag"]}
     )
     assert cached.status_code == 304
+
+
+async def test_a_won_deals_plan_is_written_one_insert_per_kind(tenant: Tenant) -> None:
+    """Planning checks a template's milestones and RACI rows once for all of them and writes
+    each kind in one statement, instead of checking, writing and announcing each row apart;
+    what it writes is what one-by-one creation would write (the test above)."""
+    manager = await tenant.member(role="project_manager")
+    deal = canonical_deal(project_manager_id=manager["id"])
+    await tenant.member(role="sales", name="Sam Seller", email=deal["owner_email"])
+
+    with count_statements(tenant.database) as statements:
+        response = await tenant.post("/v1/deals", json=deal)
+
+    assert response.status_code == 201, response.text
+    for table in ("milestones", "milestone_dependencies", "activities", "raci_assignments"):
+        assert sum(f"INSERT INTO {table} " in s for s in statements) == 1, table
+    for table in ("milestones", "activities"):  # the room left in the project, counted once
+        assert (
+            sum(s.startswith(f"SELECT count(*) AS count_1 \nFROM {table} ") for s in statements)
+            == 1
+        )
+    assert not [s for s in statements if "alert_crossings" in s]  # nothing new to clear
+    project_id = response.json()["project_id"]
+    raci = (await tenant.get(f"/v1/projects/{project_id}/activities")).json()["items"]
+    assert [(a["phase"], a["position"]) for a in raci] == [
+        ("initiating", 0),
+        ("planning", 0),
+        ("closing", 0),
+    ]
+    created = await _events(tenant, "milestone.created")
+    assert [event["depends_on"] for event in created] == [
+        [],
+        *([event["milestone_id"]] for event in created[:-1]),
+    ]
