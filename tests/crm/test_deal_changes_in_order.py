@@ -38,6 +38,7 @@ from tests.crm.samples import (
 from tests.crm.test_hubspot_api import SECRET as HUBSPOT_SECRET
 from tests.crm.test_hubspot_api import _a_deal, _hub
 from tests.factories import Tenant
+from tests.pausing import first_call_waits
 
 OLDER = "2026-11-24T10:00:00Z"
 NEWER = "2026-11-24T10:05:00Z"
@@ -113,25 +114,6 @@ async def _deal_updates(tenant: Tenant) -> list[dict[str, Any]]:
 
 async def _details(tenant: Tenant, connection_id: str) -> list[str]:
     return [item["detail"] or "" for item in await kept(tenant, connection_id)]
-
-
-def _first_write_waits(monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, asyncio.Event]:
-    """The first deal a worker writes waits, once it has read what it will write, until
-    released: (reached, release). The moment another worker overtakes it."""
-    reached, release = asyncio.Event(), asyncio.Event()
-    original = worker._take_one
-    calls = 0
-
-    async def waiting(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            reached.set()
-            await release.wait()
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(worker, "_take_one", waiting)
-    return reached, release
 
 
 async def _pipedrive_pushed(
@@ -276,7 +258,7 @@ async def test_a_hubspot_deal_read_before_a_change_does_not_undo_it_when_written
     await _push_hubspot(tenant, hub, 9000000042, "amount", "1000")
     slow = worker_database()
     first = await _claim_next(slow, hub["id"])
-    reached, release = _first_write_waits(monkeypatch)
+    reached, release = first_call_waits(monkeypatch, worker, "_take_one")
 
     reading = asyncio.create_task(_plan(slow, first))  # reads the deal at 1000, then waits
     await reached.wait()
@@ -320,7 +302,7 @@ async def test_a_sync_that_read_the_deal_before_a_push_does_not_undo_the_push(
         await sync.sync_connection(syncing, http, UUID(pd["id"]))
     found = await _claim_next(syncing, pd["id"])
     assert found.kind == "sync"
-    reached, release = _first_write_waits(monkeypatch)
+    reached, release = first_call_waits(monkeypatch, worker, "_take_one")
 
     reading = asyncio.create_task(_plan(syncing, found))  # the sync reads 1000, then waits
     await reached.wait()
