@@ -12,13 +12,12 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from sqlalchemy import Connection, event, text, update
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from app.core import leases
 from app.core.leases import Lease
 from app.db import Database
 from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
@@ -26,6 +25,7 @@ from app.models.base import utcnow
 from app.webhooks import dispatcher
 from tests.conftest import settings_for
 from tests.factories import Tenant
+from tests.leases import take_over, woken_after_its_lease
 from tests.webhooks.receiver import Receiver, running_receiver
 from tests.webhooks.test_dispatch import _deliveries, _endpoint
 
@@ -80,26 +80,6 @@ async def _at_the_receiver(receiver: Receiver) -> str:
             return receiver.arrived[0]
         await asyncio.sleep(0.01)
     raise AssertionError("no request reached the receiver")
-
-
-async def _taken_over(database: Database, delivery_ids: list[UUID]) -> Lease:
-    """Those deliveries leased by the worker of `database`, as its claim leases them once their
-    lease looks run out to it (its clock ahead of their holder's, say): a later `lease_until`."""
-    until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    async with database.transaction() as session:
-        await session.exec(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id).in_(delivery_ids))
-            .values(lease_until=until)
-        )
-    return Lease(delivery_ids, until)
-
-
-def _woken_after_its_lease(monkeypatch: pytest.MonkeyPatch, database: Database) -> None:
-    """A worker stalled past its lease (a paused process: renewal cannot help it), woken now:
-    by its clock, the lease's term has passed."""
-    stalled = timedelta(seconds=database.settings.dispatcher_lease_seconds + 1)
-    monkeypatch.setattr(leases, "utcnow", lambda: utcnow() + stalled)
 
 
 async def _claimed_by_both(a: Database, b: Database, endpoint_id: UUID) -> tuple[Lease, Lease]:
@@ -197,7 +177,7 @@ async def test_deliveries_taken_over_while_they_wait_their_turn_are_not_sent_aga
         first = await _at_the_receiver(receiver)
         receiver.delay_seconds = 0
         rest = [delivery_id for event_id, delivery_id in deliveries.items() if event_id != first]
-        await dispatcher.deliver_batch(b, hb, await _taken_over(b, rest))
+        await dispatcher.deliver_batch(b, hb, await take_over(b, WebhookDelivery, rest))
         await sending
     assert sorted(receiver.arrived) == sorted(deliveries)
     for delivery in await _deliveries(a, endpoint.id):
@@ -217,7 +197,7 @@ async def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took
     endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
     await tenant.project()
     stalled, holder = await _claimed_by_both(a, b, endpoint.id)
-    _woken_after_its_lease(monkeypatch, a)
+    woken_after_its_lease(monkeypatch, a)
     async with dispatcher.http_client(a.settings) as ha:
         await dispatcher.deliver_batch(a, ha, stalled)
     assert receiver.arrived == []
@@ -239,7 +219,7 @@ async def test_a_worker_stalled_past_its_lease_that_nobody_took_over_still_sends
     await tenant.project()
     [delivery] = await _deliveries(a, endpoint.id)
     claimed = await dispatcher.claim_due(a, 1000)
-    _woken_after_its_lease(monkeypatch, a)
+    woken_after_its_lease(monkeypatch, a)
     async with dispatcher.http_client(a.settings) as ha:
         await dispatcher.deliver_batch(a, ha, Lease([delivery.id], claimed.until))
     assert receiver.arrived == [str(delivery.event_id)]
