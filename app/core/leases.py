@@ -11,6 +11,12 @@ loop) would see its rows leased again and the work done twice, so it renews the 
 works (`renewing`). And since a renewal can still come too late, the `lease_until` a worker
 wrote is its fencing token (`Lease.held`): a later holder of the row wrote a later value, so a
 worker records its outcome only where the value is still its own, never over another's.
+
+A worker also sends only what it still holds (`still_holds`, asked right before each send): a
+renewal learns which rows are still its own, and a row it lost (taken over while it waited its
+turn to be sent, or while the worker stalled) is left to its new holder, unsent. Work stays
+at-least-once all the same: a worker can lose its lease while its request is on the wire, and
+the new holder sends again.
 """
 
 import asyncio
@@ -41,6 +47,8 @@ class Lease:
     # Taken by a renewal and by `holding`: an outcome recorded while the lease is renewed must
     # not test the token a renewal is replacing (it would find its rows gone to nobody).
     turn: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
+    # Rows a renewal found no longer this worker's: taken over, or already recorded and released.
+    gone: set[UUID] = field(default_factory=set, repr=False, compare=False)
 
     def held(self, model: Any) -> ColumnElement[bool]:
         """True of this lease's rows that are still this worker's: nobody leased them since
@@ -91,15 +99,43 @@ async def renew(database: Database, model: Any, lease: Lease) -> int:
     """Extend the lease on the rows still held; how many those are. The new `lease_until` is
     the token from now on (unchanged when no row was held any more)."""
     async with lease.turn:
-        until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-        async with database.transaction() as session:
-            result = await session.exec(
-                update(model).where(lease.held(model)).values(lease_until=until)
-            )
-        held: int = result.rowcount
-        if held:
-            lease.until = until
-        return held
+        return await _extend(database, model, lease)
+
+
+async def still_holds(database: Database, model: Any, lease: Lease, row_id: UUID) -> bool:
+    """Whether this worker may send `row_id` now, asked right before the send: it still holds it
+    as far as the last renewal knows. A lease whose term has passed by this host's clock (the
+    process stalled, the renewer did not run) is renewed first, so that a row another worker
+    took over meanwhile is not sent a second time. When that renewal fails the row is not sent
+    either: its lease has run out, and it is leased again, by this worker or another."""
+    if row_id in lease.gone:
+        return False
+    if utcnow() >= lease.until:
+        async with lease.turn:
+            if utcnow() >= lease.until:  # not renewed while this one waited its turn
+                try:
+                    await _extend(database, model, lease)
+                except Exception:
+                    logger.exception("renewing a lease before sending failed", row=str(row_id))
+                    return False
+    return row_id not in lease.gone
+
+
+async def _extend(database: Database, model: Any, lease: Lease) -> int:
+    """`renew`, its turn taken: the rows still held carry the new token; the others are gone."""
+    until = utcnow() + timedelta(seconds=database.settings.dispatcher_lease_seconds)
+    async with database.transaction() as session:
+        result = await session.exec(
+            update(model)
+            .where(lease.held(model))
+            .values(lease_until=until)
+            .returning(col(model.id))
+        )
+        held = set(result.scalars().all())
+    lease.gone = set(lease.ids) - held
+    if held:
+        lease.until = until
+    return len(held)
 
 
 @asynccontextmanager

@@ -4,8 +4,9 @@ The intake answers at once and keeps the request `received` (app/crm/intake.py);
 run by `handover worker` and inside `serve`, takes it from there, like the webhook dispatcher:
 1. `claim_received` leases a batch of kept requests (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
    several workers share them) and commits. The lease is renewed while the batch is planned,
-   and a request's outcome is recorded only while this worker still holds it
-   (app/core/leases.py): one that stalled past its lease leaves the next worker's record alone.
+   a request is started only while this worker still holds it, and its outcome is recorded
+   only while it still does (app/core/leases.py): one that stalled past its lease leaves the
+   requests taken over to the next worker, and that worker's record alone.
 2. Outside any transaction, the request's deals are read again from its kept body and completed
    from the CRM's API (batch reads, app/crm/clients), a connection's requests one after another
    so that it never takes more than its share of the CRM's rate limit.
@@ -38,7 +39,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.core.auth import Caller
-from app.core.leases import Lease, holding, lease_rows, renewing
+from app.core.leases import Lease, holding, lease_rows, renewing, still_holds
 from app.core.rounds import run_rounds
 from app.crm import sync
 from app.crm.clients import client_for
@@ -313,7 +314,8 @@ async def _plan_connection(
     requests: list[CrmInboundRequest],
     lease: Lease,
 ) -> None:
-    """A connection's claimed requests, one after another, on one rate-limited API client."""
+    """A connection's claimed requests, one after another, on one rate-limited API client; a
+    request taken over while it waited its turn is left to the worker holding it now."""
     try:
         access = api_access(connection, database.settings)
     except InvalidToken:  # stored under another key: its deals still become projects, flagged
@@ -325,6 +327,11 @@ async def _plan_connection(
     if access is not None:
         client = client_for(access, CrmHttp(access, database.settings, http))
     for kept in requests:
+        if not await still_holds(database, CrmInboundRequest, lease, kept.id):
+            logger.warning(
+                "kept CRM request taken over before it was planned", request=str(kept.id)
+            )
+            continue
         try:
             await plan_kept(database, client, kept, connection, lease)
         except Exception:

@@ -8,8 +8,9 @@ Never a transaction across network I/O:
    deliveries' new states in a second transaction.
 A worker killed at any point loses nothing: its lease expires and the delivery is claimed again,
 with the same event id as `webhook-id` (at-least-once). A worker that lost its lease anyway
-(stalled past it) keeps its attempts in the history but leaves the delivery to the new holder,
-so a late failure never undoes a recorded success.
+(stalled past it) sends nothing more of the batch it lost (`still_holds`, asked before each
+send); an attempt already on its way when the lease went stays in the history, but the delivery
+is left to the new holder, so a late failure never undoes a recorded success.
 """
 
 import asyncio
@@ -26,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.leases import Lease, lease_rows, renewing
+from app.core.leases import Lease, lease_rows, renewing, still_holds
 from app.core.outbox import record_event
 from app.core.rounds import run_rounds
 from app.core.secrets import decrypt_secret
@@ -125,7 +126,9 @@ async def _send_batch(
     lease: Lease,
     gate: asyncio.Semaphore | None,
 ) -> tuple[list[WebhookDelivery], list[Outcome | None], set[UUID]]:
-    """The leased deliveries still pending, the outcome of sending each, and their endpoints."""
+    """The leased deliveries still pending, the outcome of sending each, and their endpoints.
+    A delivery this worker no longer holds when its turn comes is left out, unsent: it is the
+    new holder's to send and to record."""
     settings = database.settings
     async with database.transaction(write=False) as session:
         rows = (
@@ -143,12 +146,19 @@ async def _send_batch(
     endpoints = {endpoint.id: endpoint for _, _, endpoint in rows}
     routes = {key: await _route(endpoint, settings) for key, endpoint in endpoints.items()}
 
-    async def attempt(event: Event, endpoint: WebhookEndpoint) -> Outcome | None:
+    left: set[UUID] = set()
+
+    async def attempt(
+        delivery: WebhookDelivery, event: Event, endpoint: WebhookEndpoint
+    ) -> Outcome | None:
         route = routes[endpoint.id]
         if route is None or isinstance(route, Outcome):
             return route
         target, secrets = route
         async with sending:
+            if not await still_holds(database, WebhookDelivery, lease, delivery.id):
+                left.add(delivery.id)
+                return None
             try:
                 return await send(
                     client,
@@ -161,8 +171,16 @@ async def _send_batch(
             except Exception as exc:
                 return _unexpected(endpoint, exc)
 
-    outcomes = await asyncio.gather(*(attempt(event, endpoint) for _, event, endpoint in rows))
-    return [delivery for delivery, _, _ in rows], list(outcomes), set(endpoints)
+    outcomes = await asyncio.gather(*(attempt(*row) for row in rows))
+    if left:
+        metrics.LOST_BEFORE_SENDING.inc(len(left))
+        logger.warning("lease lost before sending", deliveries=sorted(map(str, left)))
+    tried = [
+        (delivery, outcome)
+        for (delivery, _, _), outcome in zip(rows, outcomes, strict=True)
+        if delivery.id not in left
+    ]
+    return [delivery for delivery, _ in tried], [outcome for _, outcome in tried], set(endpoints)
 
 
 async def _route(

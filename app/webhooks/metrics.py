@@ -17,6 +17,10 @@ LEASES_LOST = Counter(
     "handover_webhook_leases_lost_total",
     "Deliveries sent by a worker that had lost their lease: attempt kept, state left alone.",
 )
+LOST_BEFORE_SENDING = Counter(
+    "handover_webhook_leases_lost_before_sending_total",
+    "Deliveries a worker did not send, having lost their lease: left to their new holder.",
+)
 PENDING = Gauge("handover_webhook_deliveries_pending", "Deliveries waiting to be sent.")
 OLDEST_PENDING = Gauge(
     "handover_webhook_oldest_pending_seconds", "Age of the oldest pending delivery."

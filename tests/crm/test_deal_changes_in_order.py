@@ -38,6 +38,8 @@ from tests.crm.samples import (
 from tests.crm.test_hubspot_api import SECRET as HUBSPOT_SECRET
 from tests.crm.test_hubspot_api import _a_deal, _hub
 from tests.factories import Tenant
+from tests.leases import take_over, woken_after_its_lease
+from tests.pausing import first_call_waits
 
 OLDER = "2026-11-24T10:00:00Z"
 NEWER = "2026-11-24T10:05:00Z"
@@ -113,25 +115,6 @@ async def _deal_updates(tenant: Tenant) -> list[dict[str, Any]]:
 
 async def _details(tenant: Tenant, connection_id: str) -> list[str]:
     return [item["detail"] or "" for item in await kept(tenant, connection_id)]
-
-
-def _first_write_waits(monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, asyncio.Event]:
-    """The first deal a worker writes waits, once it has read what it will write, until
-    released: (reached, release). The moment another worker overtakes it."""
-    reached, release = asyncio.Event(), asyncio.Event()
-    original = worker._take_one
-    calls = 0
-
-    async def waiting(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            reached.set()
-            await release.wait()
-        return await original(*args, **kwargs)
-
-    monkeypatch.setattr(worker, "_take_one", waiting)
-    return reached, release
 
 
 async def _pipedrive_pushed(
@@ -276,7 +259,7 @@ async def test_a_hubspot_deal_read_before_a_change_does_not_undo_it_when_written
     await _push_hubspot(tenant, hub, 9000000042, "amount", "1000")
     slow = worker_database()
     first = await _claim_next(slow, hub["id"])
-    reached, release = _first_write_waits(monkeypatch)
+    reached, release = first_call_waits(monkeypatch, worker, "_take_one")
 
     reading = asyncio.create_task(_plan(slow, first))  # reads the deal at 1000, then waits
     await reached.wait()
@@ -320,7 +303,7 @@ async def test_a_sync_that_read_the_deal_before_a_push_does_not_undo_the_push(
         await sync.sync_connection(syncing, http, UUID(pd["id"]))
     found = await _claim_next(syncing, pd["id"])
     assert found.kind == "sync"
-    reached, release = _first_write_waits(monkeypatch)
+    reached, release = first_call_waits(monkeypatch, worker, "_take_one")
 
     reading = asyncio.create_task(_plan(syncing, found))  # the sync reads 1000, then waits
     await reached.wait()
@@ -381,6 +364,32 @@ async def test_a_worker_that_stalled_past_its_lease_leaves_the_next_workers_outc
     monkeypatch.setattr(worker, "_take_one", failing)
     await _plan(stalled, first)  # fails, and would have the request planned again
     assert await kept(tenant, pd["id"]) == [planned]
+
+
+async def test_a_worker_stalled_past_its_lease_does_not_plan_a_request_taken_over_meanwhile(
+    local_tenant: Tenant, worker_database: Callable[..., Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's batch holds the deal's two changes, planned one after the other. While A plans the
+    first, B takes the second over; A, woken after its lease's end, renews before it starts the
+    second, finds it B's, and leaves it to B."""
+    tenant = local_tenant
+    pd = await _two_changes_pushed(tenant)
+    a, b = worker_database(crm_worker_batch_size=2), worker_database()
+    older, newer = await _waiting(a, pd["id"])
+    reached, release = first_call_waits(monkeypatch, worker, "_take_one")
+    async with crm_http_client(a.settings) as http:
+        planning = asyncio.create_task(worker.plan_once(a, http))
+        await reached.wait()  # A plans the first change
+        newer.lease_until = (await take_over(b, CrmInboundRequest, [newer.id])).until
+        woken_after_its_lease(monkeypatch, a)
+        release.set()
+        assert await planning == 2
+    assert await _deal_amount(tenant) == Decimal(1000)  # A planned the first change only
+    await _plan(b, newer)
+    assert await _deal_amount(tenant) == Decimal(2000)
+    requests = {item["id"]: item for item in await kept(tenant, pd["id"])}
+    planned = [requests[str(request.id)] for request in (older, newer)]
+    assert [(item["outcome"], item["attempts"]) for item in planned] == [("planned", 1)] * 2
 
 
 async def test_a_request_planned_for_longer_than_the_lease_stays_its_workers(

@@ -28,6 +28,7 @@ class _Server(ThreadingHTTPServer):
 class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.arrived: list[str] = []  # each request's `webhook-id` as it comes, before its answer
         self.delay_seconds = 0.0  # a slower receiver, so that work is still under way
         self.trickle_seconds = 0.0  # a pause before each byte of a longer answer's body
         self.script: deque[tuple[int, dict[str, str]]] = deque()
@@ -41,6 +42,7 @@ class Receiver:
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
                 with receiver.lock:
+                    receiver.arrived.append(self.headers.get("webhook-id", ""))
                     receiver.in_flight += 1
                     receiver.most_at_once = max(receiver.most_at_once, receiver.in_flight)
                 if receiver.delay_seconds:

@@ -1,8 +1,8 @@
 """A slow receiver gets each event once, and what it answered is the delivery's state.
 
 Several workers share the deliveries through leases (app/core/leases.py): a worker still
-sending keeps its lease, a worker that lost it anyway cannot overwrite the next holder's
-record, and no receiver can hold an attempt past the webhook timeout.
+sending keeps its lease, a worker that lost it anyway sends no more of what it lost and cannot
+overwrite the next holder's record, and no receiver can hold an attempt past the webhook timeout.
 """
 
 import asyncio
@@ -20,11 +20,12 @@ from sqlmodel import col, select
 
 from app.core.leases import Lease
 from app.db import Database
-from app.models import DeliveryStatus, WebhookAttempt
+from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
 from app.webhooks import dispatcher
 from tests.conftest import settings_for
 from tests.factories import Tenant
+from tests.leases import take_over, woken_after_its_lease
 from tests.webhooks.receiver import Receiver, running_receiver
 from tests.webhooks.test_dispatch import _deliveries, _endpoint
 
@@ -72,6 +73,15 @@ async def _attempts(database: Database, delivery_id: UUID) -> list[WebhookAttemp
         return list(rows.all())
 
 
+async def _at_the_receiver(receiver: Receiver) -> str:
+    """Once the first request is at the receiver (its answer still to come): its `webhook-id`."""
+    for _ in range(500):
+        if receiver.arrived:
+            return receiver.arrived[0]
+        await asyncio.sleep(0.01)
+    raise AssertionError("no request reached the receiver")
+
+
 async def _claimed_by_both(a: Database, b: Database, endpoint_id: UUID) -> tuple[Lease, Lease]:
     """The endpoint's one delivery leased by A, then by B once A's lease expired; each lease
     narrowed to it (other tests' leftovers stay leased until B's lease ends)."""
@@ -116,10 +126,7 @@ async def test_a_late_failure_from_a_worker_that_lost_its_lease_does_not_undo_a_
     receiver.delay_seconds = 1.0
     async with dispatcher.http_client(a.settings) as ha, dispatcher.http_client(b.settings) as hb:
         late = asyncio.create_task(dispatcher.deliver_batch(a, ha, stalled))
-        for _ in range(500):  # until A's request is at the receiver
-            if receiver.in_flight:
-                break
-            await asyncio.sleep(0.01)
+        await _at_the_receiver(receiver)
         receiver.delay_seconds = 0  # the holder's send is answered first
         await dispatcher.deliver_batch(b, hb, holder)
         [delivery] = await _deliveries(a, endpoint.id)
@@ -144,6 +151,80 @@ async def test_a_late_failure_from_a_worker_without_the_lease_leaves_the_deliver
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.pending, 0)
     assert delivery.lease_until == holder.until  # still B's: B sends it and records that
     assert [attempt.status_code for attempt in await _attempts(a, delivery.id)] == [503]
+
+
+async def test_deliveries_taken_over_while_they_wait_their_turn_are_not_sent_again(
+    tenant: Tenant, workers: tuple[Database, Database], receiver: Receiver
+) -> None:
+    """A's batch goes out one send at a time, a slow receiver holding the first; meanwhile B
+    takes the rest over and sends them. A learns so when it renews, and sends only what it
+    still holds: each event reaches the receiver once, one attempt each, B's record stands."""
+    a, b = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    for _ in range(3):
+        await tenant.project()
+    deliveries = {
+        str(delivery.event_id): delivery.id for delivery in await _deliveries(a, endpoint.id)
+    }
+    claimed = await dispatcher.claim_due(a, 1000)
+    assert set(deliveries.values()) <= set(claimed.ids)
+    lease = Lease(list(deliveries.values()), claimed.until)  # this test's deliveries only
+    receiver.delay_seconds = 2.5  # past A's first renewal, a third of the lease from now
+    receiver.answer(200, 200, 200, 503, 503)  # a send of A's after B's would fail
+    async with dispatcher.http_client(a.settings) as ha, dispatcher.http_client(b.settings) as hb:
+        one_at_a_time = asyncio.Semaphore(1)
+        sending = asyncio.create_task(dispatcher.deliver_batch(a, ha, lease, one_at_a_time))
+        first = await _at_the_receiver(receiver)
+        receiver.delay_seconds = 0
+        rest = [delivery_id for event_id, delivery_id in deliveries.items() if event_id != first]
+        await dispatcher.deliver_batch(b, hb, await take_over(b, WebhookDelivery, rest))
+        await sending
+    assert sorted(receiver.arrived) == sorted(deliveries)
+    for delivery in await _deliveries(a, endpoint.id):
+        assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+        assert [attempt.status_code for attempt in await _attempts(a, delivery.id)] == [200]
+
+
+async def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took_over(
+    tenant: Tenant,
+    workers: tuple[Database, Database],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Woken after its lease's end, A renews before it sends, finds the delivery B's, and
+    leaves it to B: no request, no attempt, B's lease untouched."""
+    a, b = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    await tenant.project()
+    stalled, holder = await _claimed_by_both(a, b, endpoint.id)
+    woken_after_its_lease(monkeypatch, a)
+    async with dispatcher.http_client(a.settings) as ha:
+        await dispatcher.deliver_batch(a, ha, stalled)
+    assert receiver.arrived == []
+    [delivery] = await _deliveries(a, endpoint.id)
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.pending, 0)
+    assert delivery.lease_until == holder.until
+    assert await _attempts(a, delivery.id) == []
+
+
+async def test_a_worker_stalled_past_its_lease_that_nobody_took_over_still_sends(
+    tenant: Tenant,
+    workers: tuple[Database, Database],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its lease's term has passed, but the delivery is still its own: renewed, then sent."""
+    a, _ = workers
+    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
+    await tenant.project()
+    [delivery] = await _deliveries(a, endpoint.id)
+    claimed = await dispatcher.claim_due(a, 1000)
+    woken_after_its_lease(monkeypatch, a)
+    async with dispatcher.http_client(a.settings) as ha:
+        await dispatcher.deliver_batch(a, ha, Lease([delivery.id], claimed.until))
+    assert receiver.arrived == [str(delivery.event_id)]
+    [delivery] = await _deliveries(a, endpoint.id)
+    assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
 
 
 async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout_and_retried(
@@ -187,10 +268,7 @@ async def test_a_database_connection_lost_while_receivers_answer_sends_nothing_t
             sent = asyncio.create_task(
                 dispatcher.deliver_batch(worker, http, Lease([delivery.id], lease.until))
             )
-            for _ in range(500):  # until the request is at the receiver
-                if receiver.in_flight:
-                    break
-                await asyncio.sleep(0.01)
+            await _at_the_receiver(receiver)
             async with tenant.database.transaction() as session:
                 await session.exec(text("SELECT pg_terminate_backend(:pid)").bindparams(pid=pid))  # type: ignore[call-overload]
             await sent

@@ -11,16 +11,18 @@ Like the webhook dispatcher (app/webhooks/dispatcher.py), never a transaction ac
 3. It records each answer on the write-backs it still holds: sent, retried later with backoff
    (the webhook schedule, at least the CRM's `Retry-After`), or failed for good (refused, or
    `HANDOVER_CRM_WRITEBACK_MAX_ATTEMPTS`); the deal's other write-backs of the claim are
-   `superseded` by it. The lease is renewed while the CRMs answer; an update taken over all the
-   same (a stalled process) before its answer was recorded may have landed after another
+   `superseded` by it. The lease is renewed while the CRMs answer, and a write-back taken over
+   all the same (a stalled process) before it was sent is not sent (`still_holds`): it is the
+   new holder's. One taken over while its update was on its way may have landed after another
    dispatcher's newer one: its deal gets one more update, with the latest state.
 """
 
 import asyncio
 import random
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -29,7 +31,7 @@ import structlog
 from sqlalchemy import and_, update
 from sqlmodel import col, select
 
-from app.core.leases import Lease, renewing
+from app.core.leases import Lease, renewing, still_holds
 from app.core.rounds import run_rounds
 from app.crm.clients.http import CrmHttp, crm_http_client
 from app.crm.service import api_access
@@ -37,13 +39,16 @@ from app.crm.writeback import produce
 from app.crm.writeback.claim import claim_due
 from app.crm.writeback.fields import field_map
 from app.crm.writeback.state import delivery_states
-from app.crm.writeback.writers import Sent, writer_for
+from app.crm.writeback.writers import Sent, Writer, writer_for
 from app.db import Database
 from app.models import CrmConnection, CrmWriteback, WritebackKind, WritebackStatus
 from app.models.base import utcnow
 from app.settings import Settings
 
 logger = structlog.get_logger("handover.crm")
+
+# Whether this dispatcher still holds a write-back, asked right before it is sent.
+Holds = Callable[[UUID], Awaitable[bool]]
 
 JITTER = 0.2
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
@@ -100,10 +105,11 @@ async def deliver(database: Database, client: httpx.AsyncClient, claim: Lease) -
     by_connection: dict[UUID, list[CrmWriteback]] = defaultdict(list)
     for row in rows:
         by_connection[row.connection_id].append(row)
+    holds = partial(still_holds, database, CrmWriteback, claim)
     async with renewing(database, CrmWriteback, claim):  # however long the CRMs take
         results = await asyncio.gather(
             *(
-                _alone(batch, _send(settings, client, connections[key], batch, states))
+                _alone(batch, _send(settings, client, connections[key], batch, states, holds))
                 for key, batch in by_connection.items()
             )
         )
@@ -147,8 +153,10 @@ async def _send(
     connection: CrmConnection,
     rows: list[CrmWriteback],
     states: dict[UUID, dict[str, Any]],
+    holds: Holds,
 ) -> dict[UUID, Sent]:
-    """One connection's write-backs: its fields in as few calls as its CRM allows, its notes."""
+    """One connection's write-backs: its fields in as few calls as its CRM allows, its notes.
+    Only those this dispatcher still `holds` when their turn comes are sent (and answered)."""
     access = api_access(connection, settings) if connection.writeback_enabled else None
     if access is None:
         refused = Sent(
@@ -166,16 +174,25 @@ async def _send(
         skipped = Sent(True, None, "No field is mapped: nothing to write.")
         outcomes.update({row.id: skipped for row in fields.values()})
     elif fields:
-        answered = await writer.write_fields(
-            {deal_id: states.get(row.project_id, {}) for deal_id, row in fields.items()}
-        )
-        outcomes.update({row.id: answered[deal_id] for deal_id, row in fields.items()})
+        held = {deal_id: row for deal_id, row in fields.items() if await holds(row.id)}
+        if held:
+            answered = await writer.write_fields(
+                {deal_id: states.get(row.project_id, {}) for deal_id, row in held.items()}
+            )
+            outcomes.update({row.id: answered[deal_id] for deal_id, row in held.items()})
     notes = [row for row in rows if row.kind is WritebackKind.note]
-    sent_notes = await asyncio.gather(
-        *(writer.write_note(row.crm_record_id, row.note or "") for row in notes)
+    sent_notes = await asyncio.gather(*(_note(writer, row, holds) for row in notes))
+    outcomes.update(
+        {row.id: sent for row, sent in zip(notes, sent_notes, strict=True) if sent is not None}
     )
-    outcomes.update({row.id: sent for row, sent in zip(notes, sent_notes, strict=True)})
     return outcomes
+
+
+async def _note(writer: Writer, row: CrmWriteback, holds: Holds) -> Sent | None:
+    """The note on the deal's timeline, unless it was taken over while the fields were sent."""
+    if not await holds(row.id):
+        return None
+    return await writer.write_note(row.crm_record_id, row.note or "")
 
 
 async def _record(
@@ -193,7 +210,9 @@ async def _record(
     overtaken = []  # sent, but taken over meanwhile: another dispatcher may have sent since
     for row in rows:
         sent = outcomes.get(row.id)
-        if sent is None:  # a second leased row of a deal: the first one's update carries it
+        if sent is None:  # a second row of a deal (the first one's update carries it), or unsent
+            if row.id not in leads:
+                logger.warning("write-back taken over before it was sent", writeback=str(row.id))
             continue
         attempts = row.attempt_count + 1
         values: dict[str, Any] = {
@@ -223,6 +242,8 @@ async def _record(
     for covered_id, lead_id in leads.items():
         by_lead[lead_id].append(covered_id)
     for lead_id, covered_ids in by_lead.items():
+        if lead_id not in outcomes:  # not sent, taken over: the deal is its new holder's
+            continue
         await session.exec(
             update(CrmWriteback)
             .where(col(CrmWriteback.id).in_(covered_ids), held)

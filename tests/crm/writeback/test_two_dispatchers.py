@@ -1,6 +1,7 @@
 """Sales sees the latest delivery state on the deal however many dispatchers send write-backs:
-one update of a deal is in flight at a time, and an update that outlives its lease is followed
-by one with the latest state, so an older state never stays on the deal."""
+one update of a deal is in flight at a time, a dispatcher that lost its lease before sending
+sends nothing, and an update that outlives its lease is followed by one with the latest state,
+so an older state never stays on the deal."""
 
 import asyncio
 import contextvars
@@ -11,6 +12,7 @@ from datetime import timedelta
 from typing import TypeVar
 from uuid import UUID
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +29,7 @@ from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.writeback.conftest import QUICK, WINDOW_SECONDS
 from tests.crm.writeback.support import DEAL_IDS, Crm, Handed, drain, hand_over, writebacks
 from tests.factories import Tenant
+from tests.pausing import first_call_waits
 
 T = TypeVar("T")
 SLOW_CRM_SECONDS = 2.0
@@ -192,6 +195,35 @@ async def test_an_update_that_outlives_its_lease_is_followed_by_the_latest_state
     ]
     assert taken_over["status"] == "sent"  # what B sent, not overwritten by A
     assert "executing" in str(taken_over["sent_body"])
+
+
+async def test_an_update_taken_over_before_it_was_sent_is_not_sent_by_its_first_dispatcher(
+    local_tenant: Tenant,
+    hubspot: HubSpotFake,
+    worker_database: Callable[..., Database],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stalls once it has read what to send, past its lease; B takes the deal over and sends
+    the latest state. A, woken, finds the write-back B's and sends nothing: one update."""
+    a, b = worker_database(**QUICK), worker_database(**QUICK)
+    handed, row, claimed_a = await _claimed_as_its_lease_runs_out(local_tenant, hubspot, a)
+    crm = handed.crm
+    reached, release = first_call_waits(monkeypatch, send, "_send")
+
+    async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
+        sending_a = asyncio.create_task(send.deliver(a, client_a, claimed_a))
+        await reached.wait()  # A read the deal in planning
+        await asyncio.sleep(max(0.0, (claimed_a.until - utcnow()).total_seconds()))
+        await handed.move("executing")
+        assert await send.dispatch_once(b, client_b) == 1  # B takes the write-back over
+        release.set()
+        await sending_a
+    await drain(b, handed.connection["id"])
+    assert [u[crm.field_map["phase"]] for u in crm.updates()] == ["executing"]
+    (taken_over,) = [
+        w for w in await writebacks(local_tenant, handed.connection["id"]) if w["id"] == str(row.id)
+    ]
+    assert (taken_over["status"], taken_over["attempt_count"]) == ("sent", 1)
 
 
 async def test_a_change_made_while_its_deal_is_claimed_gets_an_update_of_its_own(
