@@ -124,6 +124,11 @@ async def replace_letters(session: AsyncSession, letters: Mapping[UUID, Letters]
     await session.exec(
         delete(RaciAssignment).where(col(RaciAssignment.activity_id).in_(list(letters)))
     )
+    await _add_letters(session, letters)
+
+
+async def _add_letters(session: AsyncSession, letters: Mapping[UUID, Letters]) -> None:
+    """The letters of activities that have none yet, in one statement."""
     rows = [
         {"activity_id": activity_id, "member_id": member_id, "role": role}
         for activity_id, by_member in letters.items()
@@ -152,14 +157,20 @@ def _assignments_data(letters: Letters) -> list[dict[str, Any]]:
     return [item.model_dump() for item in public_assignments(letters)]
 
 
-async def _next_position(session: AsyncSession, project: Project, phase: Phase) -> int:
+async def _next_positions(
+    session: AsyncSession, project: Project, phases: Iterable[Phase]
+) -> dict[Phase, int]:
+    """Where a new activity goes in each of these phases: after the last one there."""
+    wanted = set(phases)
+    if not wanted:
+        return {}
     found = await session.exec(
-        select(func.max(Activity.position)).where(
-            Activity.project_id == project.id, Activity.phase == phase
-        )
+        select(Activity.phase, func.max(Activity.position))
+        .where(Activity.project_id == project.id, col(Activity.phase).in_(wanted))
+        .group_by(col(Activity.phase))
     )
-    last = found.one()
-    return 0 if last is None else last + 1
+    last = dict(found.all())
+    return {phase: 0 if last.get(phase) is None else last[phase] + 1 for phase in wanted}
 
 
 async def create_activity(
@@ -193,8 +204,9 @@ async def create_activities(
         raise TooManyActivities(
             f"A project has at most {MAX_ACTIVITIES_PER_PROJECT} activities; delete one first."
         )
-    unplaced = {data.phase for data in planned if data.position is None}
-    following = {phase: await _next_position(session, project, phase) for phase in unplaced}
+    following = await _next_positions(
+        session, project, (data.phase for data in planned if data.position is None)
+    )
     created: list[tuple[Activity, Letters]] = []
     for data in planned:
         position = following[data.phase] if data.position is None else data.position
@@ -210,7 +222,7 @@ async def create_activities(
         created.append((activity, as_letters(data.assignments)))
     session.add_all(activity for activity, _ in created)
     await session.flush()
-    await replace_letters(session, {activity.id: letters for activity, letters in created})
+    await _add_letters(session, {activity.id: letters for activity, letters in created})
     for activity, letters in created:
         fields = {
             "name": activity.name,

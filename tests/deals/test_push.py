@@ -261,6 +261,8 @@ async def test_a_won_deals_plan_is_written_one_insert_per_kind(tenant: Tenant) -
             == 1
         )
     assert not [s for s in statements if "alert_crossings" in s]  # nothing new to clear
+    assert not [s for s in statements if s.startswith("DELETE FROM raci_assignments")]
+    assert sum("max(activities.position)" in s for s in statements) == 1  # every phase at once
     project_id = response.json()["project_id"]
     raci = (await tenant.get(f"/v1/projects/{project_id}/activities")).json()["items"]
     assert [(a["phase"], a["position"]) for a in raci] == [
@@ -273,3 +275,37 @@ async def test_a_won_deals_plan_is_written_one_insert_per_kind(tenant: Tenant) -
         [],
         *([event["milestone_id"]] for event in created[:-1]),
     ]
+
+
+async def test_a_templates_activities_keep_its_order_within_each_phase(tenant: Tenant) -> None:
+    manager = await tenant.member(role="project_manager")
+    both = {"project_manager": "A", "sales_owner": "R"}
+    template = await tenant.post(
+        "/v1/project-templates",
+        json={
+            "name": "Phased",
+            "activities": [
+                {"name": name, "phase": phase, "letters": both}
+                for name, phase in [
+                    ("Scope", "planning"),
+                    ("Build", "executing"),
+                    ("Plan review", "planning"),
+                ]
+            ],
+        },
+    )
+    assert template.status_code == 201, template.text
+    deal = canonical_deal(
+        project_template_id=template.json()["id"], project_manager_id=manager["id"]
+    )
+    await tenant.member(role="sales", name="Sam Seller", email=deal["owner_email"])
+
+    intake = (await tenant.post("/v1/deals", json=deal)).json()
+
+    project_id = intake["project_id"]
+    activities = (await tenant.get(f"/v1/projects/{project_id}/activities")).json()["items"]
+    assert {a["name"]: (a["phase"], a["position"]) for a in activities} == {
+        "Scope": ("planning", 0),
+        "Plan review": ("planning", 1),
+        "Build": ("executing", 0),
+    }
