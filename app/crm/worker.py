@@ -328,9 +328,7 @@ async def _plan_connection(
         client = client_for(access, CrmHttp(access, database.settings, http))
     for kept in requests:
         if not await still_holds(database, CrmInboundRequest, lease, kept.id):
-            logger.warning(
-                "kept CRM request taken over before it was planned", request=str(kept.id)
-            )
+            logger.warning("kept CRM request not held when its turn came", request=str(kept.id))
             continue
         try:
             await plan_kept(database, client, kept, connection, lease)

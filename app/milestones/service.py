@@ -265,7 +265,7 @@ async def create_milestones(
             before = created[-1][0]
             needs.add(before.id)
             dues[before.id] = before.due_date
-        _raise_if(dependency_rules.due_problems(data.due_date, {d: dues[d] for d in needs}))
+        _raise_if(dependency_rules.due_problems(data.due_date, {d: dues[d] for d in sorted(needs)}))
         milestone = Milestone(
             organization_id=caller.organization_id,
             project_id=project.id,

@@ -174,7 +174,7 @@ async def _send_batch(
     outcomes = await asyncio.gather(*(attempt(*row) for row in rows))
     if left:
         metrics.LOST_BEFORE_SENDING.inc(len(left))
-        logger.warning("lease lost before sending", deliveries=sorted(map(str, left)))
+        logger.warning("deliveries not held at their turn", deliveries=sorted(map(str, left)))
     tried = [
         (delivery, outcome)
         for (delivery, _, _), outcome in zip(rows, outcomes, strict=True)

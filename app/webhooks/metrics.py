@@ -19,7 +19,8 @@ LEASES_LOST = Counter(
 )
 LOST_BEFORE_SENDING = Counter(
     "handover_webhook_leases_lost_before_sending_total",
-    "Deliveries a worker did not send, having lost their lease: left to their new holder.",
+    "Deliveries a worker did not send, no longer sure it held them (taken over, or the lease "
+    "could not be renewed once past its term): left to be leased again.",
 )
 PENDING = Gauge("handover_webhook_deliveries_pending", "Deliveries waiting to be sent.")
 OLDEST_PENDING = Gauge(

@@ -135,6 +135,21 @@ async def test_a_dependency_cycle_is_422_naming_the_cycle(tenant: Tenant) -> Non
     assert locations(assert_problem(two, 422)) == {("body", "depends_on", b["id"])}
 
 
+async def test_the_dependencies_a_milestone_is_due_before_are_named_in_a_stable_order(
+    tenant: Tenant,
+) -> None:
+    """A client diffing two answers, or a person reading `detail`, sees the same order each
+    time: the order of the milestones' ids."""
+    project = await tenant.project()
+    later = [await make_milestone(tenant, project["id"], due_date=day(20)) for _ in range(5)]
+    ids = [milestone["id"] for milestone in later]
+
+    response = await _create(tenant, project["id"], due_date=day(10), depends_on=ids[::-1])
+
+    problem = assert_problem(response, 422, "invalid-input")
+    assert [error["loc"][-1] for error in problem["errors"]] == sorted(ids)
+
+
 async def test_a_milestone_due_before_a_dependency_is_422_naming_it(tenant: Tenant) -> None:
     project = await tenant.project()
     early = await make_milestone(tenant, project["id"], due_date=day(5))

@@ -212,7 +212,7 @@ async def _record(
         sent = outcomes.get(row.id)
         if sent is None:  # a second row of a deal (the first one's update carries it), or unsent
             if row.id not in leads:
-                logger.warning("write-back taken over before it was sent", writeback=str(row.id))
+                logger.warning("write-back not held when its turn came", writeback=str(row.id))
             continue
         attempts = row.attempt_count + 1
         values: dict[str, Any] = {
