@@ -276,7 +276,11 @@ class Settings(BaseSettings):
         "worker that died is taken over after it.",
     )
     dispatcher_poll_seconds: float = Field(
-        1.0, gt=0, le=60, description="How often an idle dispatcher looks for due deliveries."
+        1.0,
+        gt=0,
+        le=60,
+        description="How often an idle worker looks for due work (webhook deliveries, kept CRM "
+        "requests, write-backs); a look that finds none only reads.",
     )
     lean_project_polls: bool = Field(
         True,

@@ -28,7 +28,7 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,20 +69,28 @@ async def holding(database: Database, lease: Lease) -> AsyncIterator[AsyncSessio
         yield session
 
 
+async def anything_due(database: Database, model: Any, due: ColumnElement[bool]) -> bool:
+    """Whether a row of `model` is `due`, asked in a read before a claim: a worker with
+    nothing to do polls often, and a claim is a write transaction (SQLite's one write lock,
+    which the API's writes wait for; a PostgreSQL transaction id and row locks) for nothing."""
+    async with database.transaction(write=False) as session:
+        found = await session.exec(select(col(model.id)).where(due).limit(1))
+        return found.first() is not None
+
+
 async def lease_rows(
     database: Database, model: Any, due: ColumnElement[bool], limit: int, now: datetime
 ) -> Lease:
     """Lease up to `limit` rows of `model` (with `id`, `next_attempt_at` and `lease_until`)
     that are `due` and whose time has come, oldest first."""
     lease = Lease([], now + timedelta(seconds=database.settings.dispatcher_lease_seconds))
+    takeable = and_(due, col(model.next_attempt_at) <= now, unleased(model, now))
+    if not await anything_due(database, model, takeable):
+        return lease
     async with database.transaction() as session:
         found = await session.exec(
             select(model.id)
-            .where(
-                due,
-                col(model.next_attempt_at) <= now,
-                unleased(model, now),
-            )
+            .where(takeable)
             .order_by(col(model.next_attempt_at))
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.leases import Lease, unleased
+from app.core.leases import Lease, anything_due, unleased
 from app.db import Database
 from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
 from app.models.base import utcnow
@@ -65,6 +65,8 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
             ),
         ),
     )
+    if not await anything_due(database, CrmWriteback, due):
+        return Lease([], lease_until)
     async with database.transaction() as session:
         found = (
             await session.exec(

@@ -44,9 +44,9 @@ class Gate:
     opened: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _wait_at_the_gate(_session: AsyncSession) -> None:
+async def _wait_at_the_gate(session: AsyncSession) -> None:
     gate = _GATE.get()
-    if gate is not None:
+    if gate is not None and session.info.get(app_db.WRITES):
         _GATE.set(None)
         gate.reached.set()
         await gate.opened.wait()
@@ -54,8 +54,8 @@ async def _wait_at_the_gate(_session: AsyncSession) -> None:
 
 @asynccontextmanager
 async def _slow_commits() -> AsyncIterator[Callable[[Awaitable[T], Gate], Awaitable[T]]]:
-    """`slow(work, gate)`: the first transaction `work` commits waits at `gate`; other work
-    commits as usual."""
+    """`slow(work, gate)`: the first write transaction `work` commits waits at `gate`; other
+    work commits as usual."""
 
     async def slow(work: Awaitable[T], gate: Gate) -> T:
         _GATE.set(gate)  # in this task's own context only
