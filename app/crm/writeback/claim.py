@@ -30,15 +30,17 @@ from app.db import Database
 from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
 from app.models.base import utcnow
 
+# Made once: an alias is costly to build, and an idle dispatcher asks about its deals often.
+_SENDING = aliased(CrmWriteback)
+
 
 def _update_in_flight(deal_id: Any, now: datetime) -> Exists:
     """A fields write-back of the deal `deal_id` names is being sent (leased, so pending)."""
-    sending = aliased(CrmWriteback)
     return exists().where(
-        col(sending.deal_id) == deal_id,
-        col(sending.kind) == WritebackKind.fields,
-        col(sending.status) == WritebackStatus.pending,
-        col(sending.lease_until) > now,
+        col(_SENDING.deal_id) == deal_id,
+        col(_SENDING.kind) == WritebackKind.fields,
+        col(_SENDING.status) == WritebackStatus.pending,
+        col(_SENDING.lease_until) > now,
     )
 
 
@@ -48,10 +50,15 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
     now = now or utcnow()
     window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
     lease_until = now + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    due = and_(
+    waiting = and_(
         col(CrmWriteback.status) == WritebackStatus.pending,
         col(CrmWriteback.next_attempt_at) <= now,
         unleased(CrmWriteback, now),
+    )
+    if not await anything_due(database, CrmWriteback, waiting):  # a cheap first look
+        return Lease([], lease_until)
+    due = and_(
+        waiting,
         or_(
             col(CrmWriteback.kind) == WritebackKind.note,
             and_(
@@ -65,8 +72,6 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
             ),
         ),
     )
-    if not await anything_due(database, CrmWriteback, due):
-        return Lease([], lease_until)
     async with database.transaction() as session:
         found = (
             await session.exec(
