@@ -8,16 +8,19 @@ overwrite the next holder's record, and no receiver can hold an attempt past the
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import db as app_db
 from app.core.leases import Lease
 from app.db import Database
 from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
@@ -207,6 +210,18 @@ async def test_a_worker_stalled_past_its_lease_sends_nothing_another_worker_took
     assert await _attempts(a, delivery.id) == []
 
 
+async def _claimed_then_stalled(
+    tenant: Tenant, worker: Database, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> tuple[UUID, WebhookDelivery, Lease]:
+    """One delivery to `receiver`, claimed by `worker`, which then stalls past its lease."""
+    endpoint, _ = await _endpoint(tenant, worker, receiver.url, "project.created")
+    await tenant.project()
+    [delivery] = await _deliveries(worker, endpoint.id)
+    claimed = await dispatcher.claim_due(worker, 1000)
+    woken_after_its_lease(monkeypatch, worker)
+    return endpoint.id, delivery, Lease([delivery.id], claimed.until)
+
+
 async def test_a_worker_stalled_past_its_lease_that_nobody_took_over_still_sends(
     tenant: Tenant,
     workers: tuple[Database, Database],
@@ -215,16 +230,56 @@ async def test_a_worker_stalled_past_its_lease_that_nobody_took_over_still_sends
 ) -> None:
     """Its lease's term has passed, but the delivery is still its own: renewed, then sent."""
     a, _ = workers
-    endpoint, _ = await _endpoint(tenant, a, receiver.url, "project.created")
-    await tenant.project()
-    [delivery] = await _deliveries(a, endpoint.id)
-    claimed = await dispatcher.claim_due(a, 1000)
-    woken_after_its_lease(monkeypatch, a)
+    endpoint_id, delivery, claimed = await _claimed_then_stalled(tenant, a, receiver, monkeypatch)
     async with dispatcher.http_client(a.settings) as ha:
-        await dispatcher.deliver_batch(a, ha, Lease([delivery.id], claimed.until))
+        await dispatcher.deliver_batch(a, ha, claimed)
     assert receiver.arrived == [str(delivery.event_id)]
-    [delivery] = await _deliveries(a, endpoint.id)
+    [delivery] = await _deliveries(a, endpoint_id)
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.succeeded, 1)
+
+
+@contextmanager
+def _next_write_refused() -> Iterator[None]:
+    """The next write transaction fails at its commit (a database that went away)."""
+    refused: list[bool] = []
+
+    async def refuse(session: AsyncSession) -> None:
+        if session.info.get(app_db.WRITES) and not refused:
+            refused.append(True)
+            raise OperationalError("COMMIT", None, ConnectionError("the server went away"))
+
+    app_db.before_commit(refuse)
+    try:
+        yield
+    finally:
+        app_db._BEFORE_COMMIT.remove(refuse)
+
+
+async def test_a_worker_that_cannot_renew_its_lease_past_its_term_leaves_the_delivery_due(
+    tenant: Tenant,
+    workers: tuple[Database, Database],
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not sure it still holds the delivery, the worker does not send it: nothing is lost, the
+    delivery is leased again once its lease runs out (by this worker or, here, another)."""
+    a, b = workers
+    endpoint_id, delivery, claimed = await _claimed_then_stalled(tenant, a, receiver, monkeypatch)
+    async with dispatcher.http_client(a.settings) as ha:
+        with _next_write_refused():
+            await dispatcher.deliver_batch(a, ha, claimed)
+    assert receiver.arrived == []
+    [kept] = await _deliveries(a, endpoint_id)
+    assert (kept.status, kept.attempt_count) == (DeliveryStatus.pending, 0)
+
+    later = claimed.until + timedelta(seconds=1)
+    again = await dispatcher.claim_due(b, 1000, later)
+    assert again.ids == [delivery.id]
+    async with dispatcher.http_client(b.settings) as hb:
+        await dispatcher.deliver_batch(b, hb, again)
+    assert receiver.arrived == [str(delivery.event_id)]
+    [sent] = await _deliveries(b, endpoint_id)
+    assert (sent.status, sent.attempt_count) == (DeliveryStatus.succeeded, 1)
 
 
 async def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout_and_retried(
