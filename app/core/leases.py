@@ -61,6 +61,11 @@ def unleased(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(col(model.lease_until).is_(None), col(model.lease_until) < now)
 
 
+def takeable(model: Any, due: ColumnElement[bool], now: datetime) -> ColumnElement[bool]:
+    """True of `model`'s rows that are `due`, whose time has come and that no worker holds."""
+    return and_(due, col(model.next_attempt_at) <= now, unleased(model, now))
+
+
 @asynccontextmanager
 async def holding(database: Database, lease: Lease) -> AsyncIterator[AsyncSession]:
     """A transaction for recording an outcome under `lease.held`, while the lease may still be
@@ -84,13 +89,13 @@ async def lease_rows(
     """Lease up to `limit` rows of `model` (with `id`, `next_attempt_at` and `lease_until`)
     that are `due` and whose time has come, oldest first."""
     lease = Lease([], now + timedelta(seconds=database.settings.dispatcher_lease_seconds))
-    takeable = and_(due, col(model.next_attempt_at) <= now, unleased(model, now))
-    if not await anything_due(database, model, takeable):
+    ready = takeable(model, due, now)
+    if not await anything_due(database, model, ready):
         return lease
     async with database.transaction() as session:
         found = await session.exec(
             select(model.id)
-            .where(takeable)
+            .where(ready)
             .order_by(col(model.next_attempt_at))
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -114,31 +114,29 @@ async def plan_project(
         TemplateRole.project_manager: project_manager_id,
         TemplateRole.sales_owner: deal.sales_owner_id,
     }
-    if ordered:
-        await milestones.create_milestones(
-            session,
-            caller,
-            project,
-            [
-                MilestoneCreate(
-                    name=item.name,
-                    due_date=due,
-                    owner_id=people[item.owner] if item.owner else None,
-                    customer_visible=item.customer_visible,
-                    requires_sign_off=item.requires_sign_off,
-                    acceptance=item.acceptance,
-                )
-                for item, due in zip(ordered, dues, strict=True)
-            ],
-            in_sequence=True,
-        )
+    await milestones.create_milestones(
+        session,
+        caller,
+        project,
+        [
+            MilestoneCreate(
+                name=item.name,
+                due_date=due,
+                owner_id=people[item.owner] if item.owner else None,
+                customer_visible=item.customer_visible,
+                requires_sign_off=item.requires_sign_off,
+                acceptance=item.acceptance,
+            )
+            for item, due in zip(ordered, dues, strict=True)
+        ],
+        in_sequence=True,
+    )
     activities = [
         ActivityCreate(name=activity.name, phase=activity.phase, assignments=assignments)
         for activity in plan.activities
         if (assignments := _assignments(activity, people)) is not None
     ]
-    if activities:
-        await raci.create_activities(session, caller, project, activities)
+    await raci.create_activities(session, caller, project, activities)
     organization = await session.get(Organization, project.organization_id)
     assert organization is not None  # the deal's organization exists (foreign key)
     await propose_kickoff_meeting(

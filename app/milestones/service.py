@@ -232,7 +232,9 @@ async def create_milestones(
     written together: a won deal's project gets its template's milestones at once, and
     checking and writing each apart cost planning a round trip per row and rule.
     `in_sequence`: each also depends on the one before it (a template's plan is a chain). Each
-    milestone with the milestones it depends on, in the order given."""
+    milestone with the milestones it depends on, in the order given (none for none)."""
+    if not planned:
+        return []
     ensure_active(project)
     await ensure_room(
         session,

@@ -188,7 +188,10 @@ async def create_activities(
 ) -> list[tuple[Activity, Letters]]:
     """New activities under the rules of `create_activity`, checked once for all of them and
     written together, as a template plans a project's matrix. One without a position goes
-    last in its phase, after those before it here. Each activity with its letters."""
+    last in its phase, after those before it here. Each activity with its letters (none for
+    none)."""
+    if not planned:
+        return []
     writable(project)
     single = len(planned) == 1  # its problems name the fields of one activity's body
     rows: list[tuple[Loc, Sequence[AssignmentInput]]] = [

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.leases import Lease, anything_due, unleased
+from app.core.leases import Lease, anything_due, takeable, unleased
 from app.db import Database
 from app.models import CrmWriteback, Deal, WritebackKind, WritebackStatus
 from app.models.base import utcnow
@@ -50,11 +50,7 @@ async def claim_due(database: Database, limit: int, now: datetime | None = None)
     now = now or utcnow()
     window = timedelta(seconds=database.settings.crm_writeback_window_seconds)
     lease_until = now + timedelta(seconds=database.settings.dispatcher_lease_seconds)
-    waiting = and_(
-        col(CrmWriteback.status) == WritebackStatus.pending,
-        col(CrmWriteback.next_attempt_at) <= now,
-        unleased(CrmWriteback, now),
-    )
+    waiting = takeable(CrmWriteback, col(CrmWriteback.status) == WritebackStatus.pending, now)
     if not await anything_due(database, CrmWriteback, waiting):  # a cheap first look
         return Lease([], lease_until)
     due = and_(
