@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app import db as app_db
-from app.core.leases import Lease
+from app.core.leases import Lease, takeable
 from app.db import Database
 from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from app.models.base import utcnow
@@ -272,9 +272,12 @@ async def test_a_worker_that_cannot_renew_its_lease_past_its_term_leaves_the_del
     [kept] = await _deliveries(a, endpoint_id)
     assert (kept.status, kept.attempt_count) == (DeliveryStatus.pending, 0)
 
-    later = claimed.until + timedelta(seconds=1)
-    again = await dispatcher.claim_due(b, 1000, later)
-    assert again.ids == [delivery.id]
+    later = claimed.until + timedelta(seconds=1)  # once its lease has run out
+    pending = col(WebhookDelivery.status) == DeliveryStatus.pending
+    async with b.transaction(write=False) as session:
+        ready = takeable(WebhookDelivery, pending & (col(WebhookDelivery.id) == delivery.id), later)
+        assert (await session.exec(select(WebhookDelivery.id).where(ready))).all() == [delivery.id]
+    again = await take_over(b, WebhookDelivery, [delivery.id])  # others' rows left alone
     async with dispatcher.http_client(b.settings) as hb:
         await dispatcher.deliver_batch(b, hb, again)
     assert receiver.arrived == [str(delivery.event_id)]
