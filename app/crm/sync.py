@@ -24,7 +24,7 @@ from sqlmodel import col, select
 
 from app.crm.clients import client_for
 from app.crm.clients.base import CrmRefused, CrmUnavailable
-from app.crm.clients.http import CrmHttp
+from app.crm.clients.http import shared_http
 from app.crm.service import api_access
 from app.db import Database
 from app.models import CrmConnection, CrmInboundRequest, Deal, InboundKind, InboundOutcome, Project
@@ -104,7 +104,7 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
     access = api_access(connection, settings)
     if access is None:
         return
-    client = client_for(access, CrmHttp(access, settings, http))
+    client = client_for(access, shared_http(access, database, http))
     # the first sync starts at the second the connection was made (CRMs stamp to the second)
     since = connection.sync_cursor or connection.created_at.replace(microsecond=0)
     found: list[str] = []

@@ -44,7 +44,7 @@ from app.core.rounds import run_rounds
 from app.crm import sync
 from app.crm.clients import client_for
 from app.crm.clients.base import Contact, CrmClient, CrmDeal, CrmRefused, CrmUnavailable
-from app.crm.clients.http import CrmHttp, crm_http_client
+from app.crm.clients.http import crm_http_client, shared_http
 from app.crm.providers import PROVIDERS
 from app.crm.providers.base import DealSignal, Malformed, Received
 from app.crm.service import api_access, credentials
@@ -325,7 +325,7 @@ async def _plan_connection(
         access = None
     client = None
     if access is not None:
-        client = client_for(access, CrmHttp(access, database.settings, http))
+        client = client_for(access, shared_http(access, database, http))
     for kept in requests:
         if not await still_holds(database, CrmInboundRequest, lease, kept.id):
             logger.warning("kept CRM request not held when its turn came", request=str(kept.id))

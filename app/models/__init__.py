@@ -11,6 +11,7 @@ from app.models.change_request import (
 )
 from app.models.clock import CadenceNextCheck, ClockCrossing
 from app.models.crm import (
+    CrmApiPause,
     CrmConnection,
     CrmDeliveryClaim,
     CrmInboundRequest,
@@ -92,6 +93,7 @@ __all__ = [
     "ChangeRequestTransition",
     "ClockCrossing",
     "CostEntry",
+    "CrmApiPause",
     "CrmConnection",
     "CrmDeliveryClaim",
     "CrmInboundRequest",

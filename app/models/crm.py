@@ -79,6 +79,22 @@ class CrmConnection(Identified, Timestamped, Versioned, Synced, table=True):
     writeback_project_url: str | None = Field(default=None, max_length=2048)
 
 
+class CrmApiPause(SQLModel, table=True):
+    """Until when nobody may call a connection's CRM API: the CRM said its budget is spent (a
+    429, a rate-limit header at 0, Salesforce's daily allowance used up) to one process, and
+    every worker and replica reads it here before calling (app/crm/pauses.py).
+
+    The workers' own bookkeeping, like a lease: keeping it moves neither the connection's
+    version nor anything a PM tool polls."""
+
+    __tablename__ = "crm_api_pauses"
+
+    connection_id: UUID = Field(
+        foreign_key="crm_connections.id", ondelete="CASCADE", primary_key=True
+    )
+    resume_at: datetime = timestamp_field()
+
+
 class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     """A won deal as the CRM pushed it: one per (organization, source, external id), so one
     project per deal whatever the retries and races."""

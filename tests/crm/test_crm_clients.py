@@ -60,7 +60,7 @@ def access_to(
 
 
 def client(access: ApiAccess, settings: Settings, http: httpx.AsyncClient) -> CrmClient:
-    return client_for(access, CrmHttp(access, settings, http))
+    return client_for(access, CrmHttp(access, settings, http, shared=None))
 
 
 def calls_counted(access: ApiAccess, outcome: str) -> float:
@@ -780,8 +780,11 @@ async def test_a_connection_shares_one_budget_whatever_its_clients(
     settings: Settings, http: httpx.AsyncClient
 ) -> None:
     access = access_to(CrmSource.pipedrive, "https://acme.pipedrive.com")
-    first, second = CrmHttp(access, settings, http), CrmHttp(access, settings, http)
-    other = CrmHttp(access_to(CrmSource.pipedrive, access.base_url), settings, http)
+    first, second = (
+        CrmHttp(access, settings, http, shared=None),
+        CrmHttp(access, settings, http, shared=None),
+    )
+    other = CrmHttp(access_to(CrmSource.pipedrive, access.base_url), settings, http, shared=None)
 
     assert first._budget is second._budget
     assert first._budget is not other._budget

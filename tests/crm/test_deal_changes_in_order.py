@@ -69,7 +69,11 @@ async def _plan(database: Database, request: CrmInboundRequest) -> None:
     settings = database.settings
     async with crm_http_client(settings) as http:
         access = api_access(crm, settings)
-        client = None if access is None else client_for(access, CrmHttp(access, settings, http))
+        client = (
+            None
+            if access is None
+            else client_for(access, CrmHttp(access, settings, http, shared=None))
+        )
         assert request.lease_until is not None
         lease = Lease([request.id], request.lease_until)
         await worker.plan_kept(database, client, request, crm, lease)

@@ -3,7 +3,7 @@ answering in its documented v3 shapes) tells the rest, and the project is planne
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,9 +13,10 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from app.db import Database
-from app.models import CrmConnection, CrmInboundRequest
+from app.models import CrmApiPause, CrmConnection, CrmInboundRequest
 from app.models.base import utcnow
 from tests.crm.conftest import TOKEN
+from tests.crm.elsewhere import run_elsewhere
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.inbound import kept, projects, work
 from tests.crm.samples import connection, dumps, hubspot_events, signed_hubspot
@@ -160,6 +161,51 @@ async def test_a_429_is_waited_out_as_hubspot_asks(
     assert project["name"] == "Globex CRM rollout"
     assert [call.status for call in hubspot.calls][:3] == [429, 429, 200]
     assert time.monotonic() - started >= 1.9  # Retry-After: 1, twice, was honoured
+
+
+async def test_a_rate_limit_one_worker_met_holds_every_worker_until_hubspot_said(
+    local_tenant: Tenant, hubspot: HubSpotFake, worker_database: Callable[..., Database]
+) -> None:
+    tenant = local_tenant
+    hub = await _hub(tenant, hubspot)
+    await work(worker_database())  # the first sync, out of the way
+    _a_deal(hubspot, 41)
+    _a_deal(hubspot, 42)
+    hubspot.reset_calls()
+    hubspot.fail_next(1, status=429, retry_after=20)  # longer than a worker waits in line
+    await _push(tenant, hub, 41)
+    asked_to_wait = utcnow()
+    await work(worker_database())
+    assert [call.status for call in hubspot.calls] == [429]
+
+    # Deal 42 is won meanwhile, and someone asks for a sync; another worker, in a process of its
+    # own, is the one to take both.
+    await _push(tenant, hub, 42)
+    assert (await tenant.post(f"/v1/crm-connections/{hub['id']}/sync")).status_code == 202
+    await run_elsewhere("tests.crm.inbound:work", worker_database())
+    assert [call.status for call in hubspot.calls] == [429]  # nobody called during the pause
+    synced = (await tenant.get(f"/v1/crm-connections/{hub['id']}")).json()
+    assert "rate limit" in synced["last_sync_error"]
+    assert await projects(tenant) == []
+    waiting = [r for r in await kept(tenant, hub["id"]) if r["kind"] == "push"]
+    assert [r["outcome"] for r in waiting] == ["received", "received"]
+    assert all("rate limit" in r["detail"] for r in waiting), waiting
+    soonest = min(datetime.fromisoformat(r["next_attempt_at"]) for r in waiting)
+    assert soonest >= asked_to_wait + timedelta(seconds=19)  # when HubSpot said, not sooner
+
+    # the twenty seconds pass: every worker may call again, and both deals are planned
+    async with tenant.database.transaction() as session:
+        pause = await session.get_one(CrmApiPause, UUID(hub["id"]))
+        assert pause.resume_at >= asked_to_wait + timedelta(seconds=19)
+        pause.resume_at = utcnow() - timedelta(seconds=1)
+        await session.exec(
+            update(CrmInboundRequest)
+            .where(col(CrmInboundRequest.connection_id) == UUID(hub["id"]))
+            .values(next_attempt_at=utcnow())
+        )
+    await run_elsewhere("tests.crm.inbound:work", worker_database())
+    assert sorted(p["name"] for p in await projects(tenant)) == ["Globex CRM rollout"] * 2
+    assert hubspot.calls[1].status == 200
 
 
 async def test_an_outage_past_the_deadline_flags_the_project_and_a_sync_completes_it(

@@ -104,7 +104,7 @@ async def test_a_crm_api_call_to_them_is_refused_before_any_connection(
     access = ApiAccess(CrmSource.hubspot, uuid.uuid4(), url, TOKEN, ("closedwon",))
     async with crm_http_client(settings) as http:
         with pytest.raises(CrmRefused, match="unsafe API base URL"):
-            await client_for(access, CrmHttp(access, settings, http)).complete(["1"])
+            await client_for(access, CrmHttp(access, settings, http, shared=None)).complete(["1"])
 
 
 async def test_an_allowed_network_still_opens_what_it_names() -> None:

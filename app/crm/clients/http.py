@@ -5,7 +5,9 @@ The base URL passes the webhook address checks once per `CrmHttp` (app/webhooks/
 every request connects to the address that was checked, with the URL's host for `Host` and TLS.
 A connection never has more than `IN_FLIGHT` calls under way in this process (its fair share of
 the CRM's limit, which is per account or per token, not per caller), and when the CRM says its
-budget is spent (a 429, or a rate-limit header at 0) every call of the connection waits.
+budget is spent (a 429, a rate-limit header at 0, Salesforce's allowance used up) every call of
+the connection waits, in this process and, through the database (app/crm/pauses.py), in every
+other worker and replica.
 """
 
 import asyncio
@@ -13,6 +15,7 @@ import math
 import re
 import time
 import weakref
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +26,10 @@ from app.core.bounded_json import read_json
 from app.core.retry_after import MAX_SECONDS, retry_after_seconds
 from app.crm.clients.base import ApiAccess, CrmRefused, CrmUnavailable
 from app.crm.metrics import API_CALLS
+from app.crm.pauses import REREAD_SECONDS, SharedPause
+from app.db import Database
 from app.models import CrmSource
+from app.models.base import utcnow
 from app.settings import Settings
 from app.webhooks.safety import Target, UnsafeWebhookUrl, pinned_request, resolve_target
 
@@ -143,13 +149,40 @@ def _lifts_soon(status: int, body: Any) -> bool:
 class CrmHttp:
     """A connection's API calls: `await http.call("POST", "/crm/v3/...", json=...)`."""
 
-    def __init__(self, access: ApiAccess, settings: Settings, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        access: ApiAccess,
+        settings: Settings,
+        client: httpx.AsyncClient,
+        *,
+        shared: SharedPause | None,
+    ) -> None:
+        """`shared`: the connection's pause as every process keeps it (None: this process's
+        only, for a client that stands alone)."""
         self.access = access
         self.settings = settings
         self.client = client
         self._budget = _budget(access)
+        self._shared = shared
+        self._shared_read_at = -math.inf  # time.monotonic()
         self._target: Target | None = None
         self._refusal: CrmRefused | None = None
+
+    async def _heed_others(self) -> None:
+        """Hold off while another process's pause for this connection lasts (read again at
+        most once a `REREAD_SECONDS`)."""
+        if self._shared is None or time.monotonic() - self._shared_read_at < REREAD_SECONDS:
+            return
+        self._shared_read_at = time.monotonic()
+        resume_at = await self._shared.read()
+        if resume_at is not None:
+            self._budget.pause((resume_at - utcnow()).total_seconds())
+
+    async def _pause(self, seconds: float) -> None:
+        """Hold this connection's calls, here and in every process that shares its pause."""
+        self._budget.pause(seconds)
+        if self._shared is not None:
+            await self._shared.extend(utcnow() + timedelta(seconds=min(seconds, MAX_SECONDS)))
 
     def _count(self, outcome: str) -> None:
         API_CALLS.labels(self.access.provider.value, str(self.access.connection_id), outcome).inc()
@@ -239,22 +272,25 @@ class CrmHttp:
         """`call`, with the status the CRM answered (write-backs show it)."""
         target = await self._checked()
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            await self._heed_others()
             async with self._budget.slots:
                 await self._budget.wait()
                 response, body = await self._send(self._built(target, method, path, params, json))
             pause = _budget_pause(self.access.provider, response.headers)
-            if pause is not None:
-                self._budget.pause(pause)
             status = response.status_code
             parsed = _parse(body)
+            if _salesforce_limit(status, parsed) is not None and not _lifts_soon(status, parsed):
+                pause = DAILY_BUDGET_PAUSE_SECONDS  # the 24 h allowance: the 403 says it too
+            if pause is not None:
+                await self._pause(pause)
             if _lifts_soon(status, parsed):
                 self._count("rate_limited")
                 wait = retry_after_seconds(response.headers.get("retry-after"))
                 wait = wait if wait is not None else pause or DEFAULT_BACKOFF_SECONDS
+                await self._pause(wait)
                 if wait > MAX_WAIT_SECONDS or attempt == MAX_ATTEMPTS:
                     reason = f"the CRM's rate limit is spent ({status})"
                     raise CrmUnavailable(reason, retry_after=wait)
-                self._budget.pause(wait)
                 continue
             if 200 <= status < 300:
                 if isinstance(parsed, _NotJson):
@@ -271,7 +307,9 @@ class CrmHttp:
             raise CrmUnavailable(f"HTTP {status}", retry_after_seconds(headers.get("retry-after")))
         if _salesforce_limit(status, body) is not None:
             self._count("rate_limited")
-            raise CrmUnavailable("the CRM's daily API allowance is spent", None)
+            raise CrmUnavailable(
+                "the CRM's daily API allowance is spent", DAILY_BUDGET_PAUSE_SECONDS
+            )
         if status in (401, 403):
             self._count("refused")
             raise CrmRefused(f"HTTP {status}: {str(body)[:300]}")
@@ -280,6 +318,12 @@ class CrmHttp:
             raise CrmRefused(f"HTTP {status}: redirected to {headers.get('location')}")
         self._count("error")
         raise CrmCallFailed(status, body)
+
+
+def shared_http(access: ApiAccess, database: Database, client: httpx.AsyncClient) -> CrmHttp:
+    """A connection's calls as workers make them: its pause kept for every process."""
+    shared = SharedPause(database, access.connection_id)
+    return CrmHttp(access, database.settings, client, shared=shared)
 
 
 class _NotJson:

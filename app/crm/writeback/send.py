@@ -33,7 +33,7 @@ from sqlmodel import col, select
 
 from app.core.leases import Lease, renewing, still_holds
 from app.core.rounds import run_rounds
-from app.crm.clients.http import CrmHttp, crm_http_client
+from app.crm.clients.http import crm_http_client, shared_http
 from app.crm.service import api_access
 from app.crm.writeback import produce
 from app.crm.writeback.claim import claim_due
@@ -109,7 +109,7 @@ async def deliver(database: Database, client: httpx.AsyncClient, claim: Lease) -
     async with renewing(database, CrmWriteback, claim):  # however long the CRMs take
         results = await asyncio.gather(
             *(
-                _alone(batch, _send(settings, client, connections[key], batch, states, holds))
+                _alone(batch, _send(database, client, connections[key], batch, states, holds))
                 for key, batch in by_connection.items()
             )
         )
@@ -148,7 +148,7 @@ async def _alone(
 
 
 async def _send(
-    settings: Settings,
+    database: Database,
     client: httpx.AsyncClient,
     connection: CrmConnection,
     rows: list[CrmWriteback],
@@ -157,14 +157,14 @@ async def _send(
 ) -> dict[UUID, Sent]:
     """One connection's write-backs: its fields in as few calls as its CRM allows, its notes.
     Only those this dispatcher still `holds` when their turn comes are sent (and answered)."""
-    access = api_access(connection, settings) if connection.writeback_enabled else None
+    access = api_access(connection, database.settings) if connection.writeback_enabled else None
     if access is None:
         refused = Sent(
             False, None, "Write-back is off, or the connection has no api_token.", final=True
         )
         return {row.id: refused for row in rows}
     mapping = field_map(connection)
-    writer = writer_for(CrmHttp(access, settings, client), mapping)
+    writer = writer_for(shared_http(access, database, client), mapping)
     outcomes: dict[UUID, Sent] = {}
     fields: dict[str, CrmWriteback] = {}
     for row in rows:

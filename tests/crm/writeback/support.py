@@ -34,6 +34,7 @@ PROJECT_URL = "https://pm.example.com/projects/{project_id}"
 # Pipedrive's custom field keys are 40-character hashes of each account.
 PIPEDRIVE_KEYS = {name: hashlib.sha1(name.encode()).hexdigest() for name in DELIVERY_FIELDS}  # noqa: S324
 DEAL_IDS = {"hubspot": "4242", "pipedrive": "4242", "salesforce": "006000000000042AAA"}
+OTHER_DEAL_IDS = {"hubspot": "4343", "pipedrive": "4343", "salesforce": "006000000000043AAA"}
 
 
 @dataclass
@@ -147,10 +148,11 @@ class Handed:
         await self.post(f"/v1/projects/{self.project_id}/transitions", json={"to_phase": to_phase})
 
 
-async def hand_over(tenant: Tenant, crm: Crm) -> Handed:
-    """The deal in the CRM, its connection writing back, and its project planned."""
+async def hand_over(tenant: Tenant, crm: Crm, through: dict[str, Any] | None = None) -> Handed:
+    """The deal in the CRM, its connection writing back (`through` one made before, else a new
+    one), and its project planned."""
     crm.add_deal()
-    created = await connection(tenant, crm.provider, **crm.connection_overrides())
+    created = through or await connection(tenant, crm.provider, **crm.connection_overrides())
     crm.field_map = created["writeback_field_map"]
     deal = CanonicalDeal.model_validate(
         {"external_id": crm.deal_id, "name": "Globex rollout", "customer": {"name": "Globex"}}
@@ -197,6 +199,12 @@ async def dispatch_for(database: Database, client: httpx.AsyncClient, seconds: f
     while time.monotonic() < deadline:
         if await send.dispatch_once(database, client) == 0:
             await asyncio.sleep(0.05)
+
+
+async def dispatch_a_while(database: Database) -> None:
+    """`dispatch_for` a second and a half, as another process runs it (tests/crm/elsewhere.py)."""
+    async with crm_http_client(database.settings) as client:
+        await dispatch_for(database, client, 1.5)
 
 
 async def writebacks(tenant: Tenant, connection_id: str, **params: Any) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ values, in the CRM's documented shapes; bursts are coalesced; 429s and outages a
 
 import asyncio
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import update
@@ -11,12 +11,15 @@ from sqlmodel import col
 
 from app.crm.clients.http import crm_http_client
 from app.db import Database
-from app.models import CrmConnection
+from app.models import CrmApiPause, CrmConnection, CrmWriteback
+from app.models.base import utcnow
+from tests.crm.elsewhere import run_elsewhere
 from tests.crm.fakes.hubspot import HubSpotFake
 from tests.crm.fakes.pipedrive import PipedriveFake
-from tests.crm.writeback.conftest import WINDOW_SECONDS
+from tests.crm.writeback.conftest import QUICK, WINDOW_SECONDS
 from tests.crm.writeback.support import (
     DEAL_IDS,
+    OTHER_DEAL_IDS,
     PROJECT_URL,
     Crm,
     Handed,
@@ -164,6 +167,52 @@ async def test_a_429_is_waited_out_for_its_retry_after(
     assert took >= 1.0
     assert len(crm.updates()) == 1
     assert crm.value("phase") == "planning"
+
+
+async def test_a_limit_one_dispatcher_met_holds_every_dispatcher_until_it_lifts(
+    local_tenant: Tenant, crm: Crm, dispatcher: Database
+) -> None:
+    handed = await _handed(local_tenant, crm, dispatcher)
+    await handed.move("planning")
+    await asyncio.sleep(WINDOW_SECONDS)
+    if crm.provider == "salesforce":  # no 429: a 403 says the day's allowance is spent
+        crm.fake.fail_next(1, status=403)
+        stop_seconds = 3600
+    else:
+        crm.fake.fail_next(1, status=429, retry_after=30)
+        stop_seconds = 30
+    told = utcnow()
+    async with crm_http_client(dispatcher.settings) as client:
+        await dispatch_for(dispatcher, client, 0.5)
+    assert [call.status for call in crm.fake.calls] == [403 if stop_seconds == 3600 else 429]
+
+    # another deal of the connection is won; another dispatcher, in a process of its own,
+    # finds its first state due
+    other = Crm(crm.provider, crm.fake, OTHER_DEAL_IDS[crm.provider])
+    await hand_over(local_tenant, other, through=handed.connection)
+    await asyncio.sleep(WINDOW_SECONDS)
+    await run_elsewhere("tests.crm.writeback.support:dispatch_a_while", dispatcher, **QUICK)
+    assert len(crm.fake.calls) == 1  # nobody called the CRM before it said
+    waiting = await writebacks(local_tenant, handed.connection["id"], status="pending")
+    assert {row["crm_record_id"] for row in waiting} == {crm.deal_id, other.deal_id}
+    for row in waiting:
+        next_attempt = datetime.fromisoformat(row["next_attempt_at"])
+        assert next_attempt >= told + timedelta(seconds=stop_seconds - 1), row
+
+    # the wait is over: both deals get their state, once each
+    connection_id = UUID(handed.connection["id"])
+    async with local_tenant.database.transaction() as session:
+        pause = await session.get_one(CrmApiPause, connection_id)
+        pause.resume_at = utcnow() - timedelta(seconds=1)
+        await session.exec(
+            update(CrmWriteback)
+            .where(col(CrmWriteback.connection_id) == connection_id)
+            .values(next_attempt_at=utcnow())
+        )
+    await drain(dispatcher, handed.connection["id"])
+    assert crm.value("phase") == "planning"
+    assert len(crm.updates()) == 1
+    assert len(other.updates()) == 1
 
 
 async def test_a_crm_down_for_a_while_gets_the_latest_state_back(

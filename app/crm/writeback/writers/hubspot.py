@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from app.crm.clients.base import CrmRefused
+from app.crm.clients.base import CrmRefused, CrmUnavailable
 from app.crm.clients.http import CrmCallFailed, CrmHttp
 from app.crm.writeback.fields import LABELS, Kind
 from app.crm.writeback.writers.base import Sent, attempt, excerpt, kind_of, mapped, note_html
@@ -97,7 +97,11 @@ class HubSpotWriter:
         }
 
     async def write_fields(self, states: dict[str, dict[str, Any]]) -> dict[str, Sent]:
-        await self._ensure_properties()
+        try:
+            await self._ensure_properties()
+        except CrmUnavailable as exc:  # down, or its limit spent: each update waits its turn
+            unsent = Sent(False, None, exc.reason, retry_after=exc.retry_after)
+            return dict.fromkeys(states, unsent)
         ids = list(states)
         outcomes: dict[str, Sent] = {}
         for start in range(0, len(ids), BATCH):
