@@ -8,7 +8,7 @@ import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -224,6 +224,50 @@ async def test_an_update_taken_over_before_it_was_sent_is_not_sent_by_its_first_
         w for w in await writebacks(local_tenant, handed.connection["id"]) if w["id"] == str(row.id)
     ]
     assert (taken_over["status"], taken_over["attempt_count"]) == ("sent", 1)
+
+
+async def test_a_note_taken_over_before_it_was_written_reaches_the_deal_once(
+    local_tenant: Tenant,
+    hubspot: HubSpotFake,
+    worker_database: Callable[..., Database],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sends the deal's fields, then stalls before the note, past its lease; B takes the
+    note over and writes it. A, woken, finds the note B's and writes nothing: one note."""
+    a, b = worker_database(**QUICK), worker_database(**QUICK)
+    lease = float(QUICK["dispatcher_lease_seconds"])
+    handed = await _handed(local_tenant, hubspot, a)
+    crm = handed.crm
+    kickoff = min(await handed.milestones(), key=lambda milestone: milestone["due_date"])
+    await handed.patch(
+        f"/v1/milestones/{kickoff['id']}",
+        json={"status": "done", "completed_date": date.today().isoformat()},
+    )
+    then = utcnow() - timedelta(seconds=lease + WINDOW_SECONDS + 1)
+    async with a.transaction() as session:  # the fields and the note, due at once
+        await session.exec(
+            update(CrmWriteback)
+            .where(col(CrmWriteback.connection_id) == UUID(handed.connection["id"]))
+            .values(created_at=then, next_attempt_at=then)
+        )
+    claimed_a = await claim_due(a, 100, now=utcnow() - timedelta(seconds=lease - 0.5))
+    assert len(claimed_a.ids) == 2
+    reached, release = first_call_waits(monkeypatch, send, "_note")
+
+    async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
+        sending_a = asyncio.create_task(send.deliver(a, client_a, claimed_a))
+        await reached.wait()  # A sent the fields; the note is next
+        await asyncio.sleep(max(0.0, (claimed_a.until - utcnow()).total_seconds()))
+        assert await send.dispatch_once(b, client_b) == 2  # B takes both over
+        release.set()
+        await sending_a
+    await drain(b, handed.connection["id"])
+    (note,) = crm.notes()
+    assert "Milestone done: Kickoff" in note
+    (row,) = [
+        w for w in await writebacks(local_tenant, handed.connection["id"]) if w["kind"] == "note"
+    ]
+    assert (row["status"], row["attempt_count"]) == ("sent", 1)
 
 
 async def test_a_change_made_while_its_deal_is_claimed_gets_an_update_of_its_own(
