@@ -151,18 +151,19 @@ async def _take_one(
         )
         if crm is not None and crm.won:
             intake = await take_deal(session, caller, crm.deal, origin)
-            note = _older(intake.deal, origin.modified_at) if intake.older else None
+            note = _older(intake.deal, origin.modified_at, intake.newer_kept)
             return intake.deal.id, intake.deal.project_id, note
         # a placeholder (HubSpot's event without its API) plans a new deal, never renames one
         placeholder = _needs_completion(connection)
         if crm is None and signal.won and signal.deal and (known is None or not placeholder):
             intake = await take_deal(session, caller, signal.deal, origin)
-            note = _older(intake.deal, origin.modified_at) if intake.older else None
+            note = _older(intake.deal, origin.modified_at, intake.newer_kept)
             return intake.deal.id, intake.deal.project_id, note
         if known is None:
             return None, None, f"{signal.external_id}: not won"
-        if not await claim_crm_version(session, known, origin.modified_at):
-            return known.id, known.project_id, _older(known, origin.modified_at)
+        newer_kept = await claim_crm_version(session, known, origin.modified_at)
+        if newer_kept is not None:
+            return known.id, known.project_id, _older(known, origin.modified_at, newer_kept)
         changes = signal.changes if crm is None else changes_of(crm.deal)
         await update_deal(session, known, changes, raw)
         if crm.lost if crm is not None else signal.lost:
@@ -170,12 +171,14 @@ async def _take_one(
         return known.id, known.project_id, None
 
 
-def _older(deal: Deal, modified_at: datetime | None) -> str:
-    """What the kept request says of a version older than the deal kept: it changed nothing."""
+def _older(deal: Deal, modified_at: datetime | None, newer_kept: datetime | None) -> str | None:
+    """What the kept request says of a version older than the deal kept: it changed nothing
+    (None: it was not older)."""
+    if newer_kept is None:
+        return None
     return (
         f"{deal.external_id}: older than the deal kept (modified in the CRM at "
-        f"{_instant(modified_at)}, the deal holds {_instant(deal.crm_modified_at)}): "
-        "nothing changed"
+        f"{_instant(modified_at)}, the deal holds {_instant(newer_kept)}): nothing changed"
     )
 
 

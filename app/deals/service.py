@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,12 +23,12 @@ from app.core.outbox import record_change
 from app.core.pagination import PageParams
 from app.core.tenancy import get_owned, owned_select
 from app.core.writes import assign, locked, new_values
-from app.db import insert_or_ignore
+from app.db import insert_or_ignore, upsert
 from app.deals.planning import plan_project, project_description
 from app.deals.schemas import CanonicalDeal, DealCustomer, DealPush, ProjectOutcome
 from app.handoffs import service as handoffs
 from app.members.service import require_members
-from app.models import CrmSource, Customer, Deal, Member, Project
+from app.models import CrmSource, Customer, Deal, DealCrmVersion, Member, Project
 from app.models.base import new_id, utcnow
 from app.project_templates.service import plan_of, require_template
 from app.projects.holds import hold_project
@@ -76,8 +75,9 @@ class Intake:
     deal: Deal
     project: ProjectOutcome
     deal_updated: bool
-    # The deal already holds a version the CRM modified later: this one changed nothing.
-    older: bool = False
+    # The deal already holds a version the CRM modified at this later time: this one changed
+    # nothing.
+    newer_kept: datetime | None = None
 
 
 async def get_deal(session: AsyncSession, caller: Caller, deal_id: UUID) -> Deal:
@@ -113,33 +113,44 @@ async def find_deal(
 
 async def claim_crm_version(
     session: AsyncSession, deal: Deal, modified_at: datetime | None
-) -> bool:
+) -> datetime | None:
     """Whether this version of the deal, which the CRM modified at `modified_at`, may be
-    applied: not when the deal already holds one the CRM modified later. CRMs deliver changes
-    out of order (and retry them), two workers may take two changes of a deal at once, a sync
-    may read a deal before a push's change and write it after; the later version must stay.
+    applied: None if so, else when the CRM modified the later version the deal holds. CRMs
+    deliver changes out of order (and retry them), two workers may take two changes of a deal
+    at once, a sync may read a deal before a push's change and write it after; the later
+    version must stay.
 
     The deal is locked (after its project: app/projects/holds.py) and read again before the
     comparison, so of two workers the second waits for the first and compares with what it
-    kept. A version applied leaves its time on the deal (bookkeeping, not a change: no new
-    version, and `updated_at` stays, or every sync re-reading a deal the CRM stamped again, as
-    a write-back does, would show PM tools a change). Without a time (a generic push, HubSpot's
-    events without its API) nothing is compared: the version is applied as it comes."""
+    kept. A version applied leaves its time beside the deal (`DealCrmVersion`: a CRM stamps a
+    deal again with nothing new for us, as after a write-back, and PM tools must not be shown
+    a change). Without a time (a generic push, HubSpot's events without its API) nothing is
+    compared: the version is applied as it comes."""
     if modified_at is None:
-        return True
+        return None
     if deal.project_id is not None:
         await hold_project(session, deal.project_id)
     await session.exec(locked(select(Deal).where(col(Deal.id) == deal.id)))  # `deal`, read again
-    if deal.crm_modified_at is not None and modified_at < deal.crm_modified_at:
-        return False
-    if deal.crm_modified_at != modified_at:
+    kept = (
         await session.exec(
-            update(Deal)
-            .where(col(Deal.id) == deal.id)
-            .values(crm_modified_at=modified_at, updated_at=Deal.updated_at)
+            select(DealCrmVersion.modified_at).where(col(DealCrmVersion.deal_id) == deal.id)
         )
-        set_committed_value(deal, "crm_modified_at", modified_at)
-    return True
+    ).first()
+    if kept is not None and modified_at < kept:
+        return kept
+    if kept != modified_at:
+        await _keep_crm_version(session, deal.id, modified_at)
+    return None
+
+
+async def _keep_crm_version(session: AsyncSession, deal_id: UUID, modified_at: datetime) -> None:
+    table = DealCrmVersion.__table__  # type: ignore[attr-defined]
+    statement = upsert(session, table, {"deal_id": deal_id, "modified_at": modified_at})
+    await session.exec(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.deal_id], set_={"modified_at": statement.excluded.modified_at}
+        )
+    )
 
 
 def _row(**values: Any) -> dict[str, Any]:
@@ -272,8 +283,10 @@ async def take_deal(
     the project follows where the delivery team has not taken over."""
     organization_id = caller.organization_id
     known = await find_deal(session, organization_id, origin.source, deal.external_id)
-    if known is not None and not await claim_crm_version(session, known, origin.modified_at):
-        return Intake(known, ProjectOutcome.existing, False, older=True)
+    if known is not None:
+        newer_kept = await claim_crm_version(session, known, origin.modified_at)
+        if newer_kept is not None:
+            return Intake(known, ProjectOutcome.existing, False, newer_kept)
     customer_id = await _customer_for(session, organization_id, origin.source, deal.customer)
     await _keep_contacts(session, customer_id, origin.contacts)
     owner_id = await _sales_owner_for(session, organization_id, deal.owner_email)
@@ -294,16 +307,18 @@ async def take_deal(
             line_items=[item.model_dump(mode="json") for item in deal.line_items],
             raw_payload=origin.raw_payload,
             won_at=utcnow(),
-            crm_modified_at=origin.modified_at,
         )
         claimed = await session.exec(insert_or_ignore(session, Deal.__table__).values(**values))  # type: ignore[attr-defined]
         if claimed.rowcount == 1:
+            if origin.modified_at is not None:
+                await _keep_crm_version(session, values["id"], origin.modified_at)
             planned = await _plan(session, caller, values["id"], origin, deal.owner_email)
             return Intake(planned, ProjectOutcome.created, False)
         known = await find_deal(session, organization_id, origin.source, deal.external_id)
         assert known is not None  # the insert that won has committed: we waited for it
-        if not await claim_crm_version(session, known, origin.modified_at):
-            return Intake(known, ProjectOutcome.existing, False, older=True)
+        newer_kept = await claim_crm_version(session, known, origin.modified_at)
+        if newer_kept is not None:
+            return Intake(known, ProjectOutcome.existing, False, newer_kept)
     if known.connection_id is None and origin.connection_id is not None:
         known.connection_id = origin.connection_id  # its write-backs go through this connection
         await session.flush()

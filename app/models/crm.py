@@ -125,12 +125,24 @@ class Deal(Identified, Timestamped, Versioned, Synced, table=True):
     )
     won_at: datetime = timestamp_field(default_factory=utcnow)
     lost_at: datetime | None = timestamp_field(default=None)
-    # When the CRM last modified the version of the deal applied (its own clock): an older
-    # version arriving later changes nothing. None: the CRM did not say (a generic push).
-    crm_modified_at: datetime | None = timestamp_field(default=None)
     # The project's name, customer and sales owner as the CRM last gave them: a field the
     # delivery team has not changed since (the project still holds it) follows the CRM.
     handed_over: dict[str, Any] = json_object()
+
+
+class DealCrmVersion(SQLModel, table=True):
+    """When the CRM last modified the version of a deal that was applied (the CRM's clock): an
+    older version arriving later changes nothing. No row: the CRM never said (a generic push,
+    HubSpot's events without its API), and the next version is applied whatever its time.
+
+    The intake's bookkeeping, beside the deal rather than in it: a CRM stamps a deal again
+    without changing anything we keep (another field, a write-back of ours), and keeping the
+    new time moves neither the deal's version nor its place in what PM tools sync."""
+
+    __tablename__ = "deal_crm_versions"
+
+    deal_id: UUID = Field(foreign_key="deals.id", ondelete="CASCADE", primary_key=True)
+    modified_at: datetime = timestamp_field()
 
 
 class InboundOutcome(StrEnum):

@@ -330,13 +330,17 @@ async def test_a_later_version_with_nothing_new_moves_nothing_yet_outdates_earli
     pd, auth = await _pipedrive_won(tenant)
     await _push_pipedrive(tenant, pd, auth, _changed(2000, NEWER))
     await work(tenant.database)
-    [before] = (await tenant.get("/v1/deals")).json()["items"]
+    listing = (await tenant.get("/v1/deals")).json()
+    [before] = listing["items"]
 
     # Pipedrive stamps the deal again (another field, a write-back of ours): nothing new here
     await _push_pipedrive(tenant, pd, auth, _changed(2000, "2026-11-24T10:10:00Z"))
     await work(tenant.database)
     [after] = (await tenant.get("/v1/deals")).json()["items"]
     assert after == before  # no new version, no new updated_at for PM tools to fetch again
+    # and a PM tool that syncs the list is not sent the deal again
+    synced = await tenant.get("/v1/deals", params={"sync_token": listing["next_sync_token"]})
+    assert (synced.json()["items"], synced.json()["deleted"]) == ([], [])
 
     # a value it held in between, delivered late, is older than the version kept
     await _push_pipedrive(tenant, pd, auth, _changed(1000, "2026-11-24T10:07:00Z"))
