@@ -195,6 +195,11 @@ def test_the_crm_time_of_each_deal_moves_beside_it_and_back(empty_database_url: 
     command.upgrade(config, "25d4b5b7ff63")
     versions = asyncio.run(_with_tables(empty_database_url, _deal_crm_versions))
     assert versions == {stamped.hex: modified_at}
+    # dropped in place: the triggers that keep the deals' sync positions are still there
+    triggers = asyncio.run(_with_tables(empty_database_url, _deals_triggers))
+    assert {"deals_change_position", "deals_tombstone"} <= {
+        name.removesuffix("_insert").removesuffix("_update") for name in triggers
+    }
 
     command.downgrade(config, "b58a91512846")
     kept = asyncio.run(_with_tables(empty_database_url, _crm_modified_at))
@@ -297,3 +302,13 @@ def _crm_modified_at(connection: Connection, metadata: MetaData) -> dict[str, An
     deals = Table("deals", metadata, autoload_with=connection)
     rows = connection.execute(deals.select())
     return {_hex(row.id): _moment(row.crm_modified_at) for row in rows}
+
+
+def _deals_triggers(connection: Connection, _metadata: MetaData) -> set[str]:
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'deals'"
+    else:
+        query = (
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'deals'::regclass AND NOT tgisinternal"
+        )
+    return {row[0] for row in connection.execute(text(query))}

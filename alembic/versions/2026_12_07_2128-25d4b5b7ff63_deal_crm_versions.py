@@ -37,6 +37,7 @@ def downgrade() -> None:
     op.add_column('deals', sa.Column('crm_modified_at', sa.DateTime(timezone=True), nullable=True))
     op.execute(
         "UPDATE deals SET crm_modified_at = (SELECT modified_at FROM deal_crm_versions "
-        "WHERE deal_crm_versions.deal_id = deals.id)"
+        "WHERE deal_crm_versions.deal_id = deals.id) "
+        "WHERE id IN (SELECT deal_id FROM deal_crm_versions)"  # the others stay where PM tools saw them
     )
     op.drop_table('deal_crm_versions')

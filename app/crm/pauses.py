@@ -5,17 +5,26 @@ HubSpot answers one worker a 429, or Salesforce says the day's allowance is spen
 and replica calling that connection's API must hold off until then. Memory cannot tell them, so
 the pause is kept in `crm_api_pauses` (one row a connection, only ever moved later) and each
 connection's calls (`CrmHttp`) read it before calling, at most once a `REREAD_SECONDS`.
+
+Best effort: the pause is a courtesy to the CRM, so a database that cannot be read or written
+at that moment is logged and the call goes on with what this process knows (a failed write must
+not turn an answer the CRM gave, or its own "come back later", into an error). The moments are
+each host's clock, like the leases'.
 """
 
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import structlog
 from sqlalchemy import case
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from app.db import Database, upsert
 from app.models import CrmApiPause
 from app.models.base import utcnow
+
+logger = structlog.get_logger("handover.crm")
 
 REREAD_SECONDS = 1.0  # how stale a process's idea of another's pause may be
 # A pause that moves the kept one by less is not written again (a HubSpot answer at 0 left
@@ -32,15 +41,22 @@ class SharedPause:
         self.known: datetime | None = None  # the latest resume we read or wrote
 
     async def read(self) -> datetime | None:
-        """When calls may resume, if the kept pause has not passed."""
-        async with self.database.transaction(write=False) as session:
-            resume_at = (
-                await session.exec(
-                    select(CrmApiPause.resume_at).where(
-                        col(CrmApiPause.connection_id) == self.connection_id
+        """When calls may resume, if the kept pause has not passed (None as well when the
+        database cannot tell)."""
+        try:
+            async with self.database.transaction(write=False) as session:
+                resume_at = (
+                    await session.exec(
+                        select(CrmApiPause.resume_at).where(
+                            col(CrmApiPause.connection_id) == self.connection_id
+                        )
                     )
-                )
-            ).first()
+                ).first()
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning(
+                "CRM API pause not read", connection=str(self.connection_id), error=str(exc)[:300]
+            )
+            return None
         self.known = resume_at
         return resume_at if resume_at is not None and resume_at > utcnow() else None
 
@@ -48,7 +64,21 @@ class SharedPause:
         """Keep `resume_at` for everyone, unless the kept pause already lasts about as long."""
         if self.known is not None and resume_at < self.known + MIN_MOVE:
             return
+        try:
+            await self._write(resume_at)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning(
+                "CRM API pause not kept", connection=str(self.connection_id), error=str(exc)[:300]
+            )
+            return
         self.known = resume_at
+        logger.info(
+            "CRM API paused for every worker",
+            connection=str(self.connection_id),
+            until=resume_at.isoformat(),
+        )
+
+    async def _write(self, resume_at: datetime) -> None:
         async with self.database.transaction() as session:
             table = CrmApiPause.__table__  # type: ignore[attr-defined]
             statement = upsert(

@@ -37,6 +37,7 @@ from app.crm.schemas import (
 from app.crm.writeback.fields import field_map
 from app.members.service import require_members
 from app.models import (
+    CrmApiPause,
     CrmConnection,
     CrmDeliveryClaim,
     CrmInboundRequest,
@@ -264,6 +265,11 @@ async def update_connection(
     await _check_references(session, caller, changes)
     if not changes and not token_sent:
         return connection
+    if token_sent or {"api_base_url", "company_domain"} & changes.keys():
+        # another account, or another address: the CRM's "wait" was said to the one before
+        await session.exec(
+            delete(CrmApiPause).where(col(CrmApiPause.connection_id) == connection.id)
+        )
     assign(connection, changes)
     await session.flush()
     return connection

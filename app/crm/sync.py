@@ -15,6 +15,7 @@ of several workers exactly one syncs it.
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -110,6 +111,7 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
     found: list[str] = []
     cursor = connection.sync_cursor
     error = None
+    again: float | None = None  # the CRM said when to ask again
     try:
         page: str | None = None
         for _ in range(MAX_PAGES):
@@ -122,6 +124,7 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
                 break
     except (CrmUnavailable, CrmRefused) as exc:
         error = f"{type(exc).__name__}: {exc.reason}"
+        again = exc.retry_after if isinstance(exc, CrmUnavailable) else None
         logger.warning("CRM sync stopped", connection=str(connection_id), why=error)
     except Exception as exc:  # an answer the client could not read: shown, tried again later
         error = f"unexpected error: {type(exc).__name__} (see the worker's log)"
@@ -150,8 +153,13 @@ async def sync_connection(database: Database, http: httpx.AsyncClient, connectio
                     received_at=now,
                 )
             )
+        values: dict[str, Any] = {
+            "sync_cursor": cursor,
+            "last_synced_at": now,
+            "last_sync_error": error,
+        }
+        if again is not None and again < settings.crm_sync_interval_seconds:
+            values["next_sync_at"] = now + timedelta(seconds=again)  # when the CRM said
         await session.exec(
-            update(CrmConnection)
-            .where(col(CrmConnection.id) == connection.id)
-            .values(sync_cursor=cursor, last_synced_at=now, last_sync_error=error)
+            update(CrmConnection).where(col(CrmConnection.id) == connection.id).values(**values)
         )

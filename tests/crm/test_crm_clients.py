@@ -725,6 +725,7 @@ async def test_salesforce_concurrent_limit_is_waited_out_its_daily_allowance_is_
     with pytest.raises(CrmUnavailable) as raised:
         await client(access, settings, http).complete(ids)
     assert "daily API allowance" in raised.value.reason
+    assert raised.value.retry_after == 3600  # asked again in an hour, not on the backoff
     assert len(salesforce.calls) == 1
 
 

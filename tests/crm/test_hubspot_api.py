@@ -186,6 +186,8 @@ async def test_a_rate_limit_one_worker_met_holds_every_worker_until_hubspot_said
     assert [call.status for call in hubspot.calls] == [429]  # nobody called during the pause
     synced = (await tenant.get(f"/v1/crm-connections/{hub['id']}")).json()
     assert "rate limit" in synced["last_sync_error"]
+    next_sync = datetime.fromisoformat(synced["next_sync_at"])  # when HubSpot said, not later
+    assert asked_to_wait + timedelta(seconds=19) <= next_sync <= utcnow() + timedelta(seconds=20)
     assert await projects(tenant) == []
     waiting = [r for r in await kept(tenant, hub["id"]) if r["kind"] == "push"]
     assert [r["outcome"] for r in waiting] == ["received", "received"]

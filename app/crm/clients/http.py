@@ -165,18 +165,22 @@ class CrmHttp:
         self._budget = _budget(access)
         self._shared = shared
         self._shared_read_at = -math.inf  # time.monotonic()
+        self._reading = asyncio.Lock()  # one read at a time; calls behind it use its answer
         self._target: Target | None = None
         self._refusal: CrmRefused | None = None
 
     async def _heed_others(self) -> None:
-        """Hold off while another process's pause for this connection lasts (read again at
-        most once a `REREAD_SECONDS`)."""
-        if self._shared is None or time.monotonic() - self._shared_read_at < REREAD_SECONDS:
+        """Hold off while another process's pause for this connection lasts: read again at
+        most once a `REREAD_SECONDS`, by one call while the others wait for its answer."""
+        if self._shared is None:
             return
-        self._shared_read_at = time.monotonic()
-        resume_at = await self._shared.read()
-        if resume_at is not None:
-            self._budget.pause((resume_at - utcnow()).total_seconds())
+        async with self._reading:
+            if time.monotonic() - self._shared_read_at < REREAD_SECONDS:
+                return
+            resume_at = await self._shared.read()
+            self._shared_read_at = time.monotonic()
+            if resume_at is not None:
+                self._budget.pause((resume_at - utcnow()).total_seconds())
 
     async def _pause(self, seconds: float) -> None:
         """Hold this connection's calls, here and in every process that shares its pause."""
@@ -272,8 +276,8 @@ class CrmHttp:
         """`call`, with the status the CRM answered (write-backs show it)."""
         target = await self._checked()
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            await self._heed_others()
             async with self._budget.slots:
+                await self._heed_others()  # here, so a call that waited for its slot looks too
                 await self._budget.wait()
                 response, body = await self._send(self._built(target, method, path, params, json))
             pause = _budget_pause(self.access.provider, response.headers)

@@ -209,7 +209,8 @@ async def test_a_limit_one_dispatcher_met_holds_every_dispatcher_until_it_lifts(
             .where(col(CrmWriteback.connection_id) == connection_id)
             .values(next_attempt_at=utcnow())
         )
-    await drain(dispatcher, handed.connection["id"])
+    await run_elsewhere("tests.crm.writeback.support:dispatch_a_while", dispatcher, **QUICK)
+    assert await writebacks(local_tenant, handed.connection["id"], status="pending") == []
     assert crm.value("phase") == "planning"
     assert len(crm.updates()) == 1
     assert len(other.updates()) == 1

@@ -256,7 +256,7 @@ async def test_a_note_taken_over_before_it_was_written_reaches_the_deal_once(
 
     async with crm_http_client(a.settings) as client_a, crm_http_client(b.settings) as client_b:
         sending_a = asyncio.create_task(send.deliver(a, client_a, claimed_a))
-        await reached.wait()  # A sent the fields; the note is next
+        await asyncio.wait_for(reached.wait(), timeout=10)  # A sent the fields; the note next
         await asyncio.sleep(max(0.0, (claimed_a.until - utcnow()).total_seconds()))
         assert await send.dispatch_once(b, client_b) == 2  # B takes both over
         release.set()
