@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from alembic import command
@@ -58,29 +58,33 @@ def test_migration_files_are_dated_and_import_no_app_code() -> None:
         assert "import app" not in path.read_text()
 
 
-async def _tables_and_revision(url: str) -> tuple[set[str], list[str]]:
-    def read(connection: Connection) -> tuple[set[str], list[str]]:
-        tables = set(inspect(connection).get_table_names())
-        if "alembic_version" not in tables:
-            return tables, []
-        rows = connection.execute(text("SELECT version_num FROM alembic_version"))
-        return tables, [row[0] for row in rows]
-
-    engine = create_async_engine(async_database_url(url))
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(read)
-    finally:
-        await engine.dispose()
+T = TypeVar("T")
 
 
-async def _execute(url: str, statement: str) -> None:
+async def _on(url: str, use: Callable[[Connection], T]) -> T:
+    """`use(connection)` in one transaction on the database at `url`, committed."""
     engine = create_async_engine(async_database_url(url))
     try:
         async with engine.begin() as connection:
-            await connection.execute(text(statement))
+            return await connection.run_sync(use)
     finally:
         await engine.dispose()
+
+
+def _read_tables_and_revision(connection: Connection) -> tuple[set[str], list[str]]:
+    tables = set(inspect(connection).get_table_names())
+    if "alembic_version" not in tables:
+        return tables, []
+    rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+    return tables, [row[0] for row in rows]
+
+
+async def _tables_and_revision(url: str) -> tuple[set[str], list[str]]:
+    return await _on(url, _read_tables_and_revision)
+
+
+async def _execute(url: str, statement: str) -> None:
+    await _on(url, lambda connection: connection.execute(text(statement)))
 
 
 def test_an_upgrade_that_fails_halfway_leaves_the_database_as_it_found_it(
@@ -188,31 +192,25 @@ def test_the_crm_time_of_each_deal_moves_beside_it_and_back(empty_database_url: 
     command.upgrade(config, "b58a91512846")
     stamped, unstamped = uuid.uuid4(), uuid.uuid4()
     modified_at = datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
-    asyncio.run(
-        _with_tables(empty_database_url, partial(_two_deals, stamped, unstamped, modified_at))
-    )
+    asyncio.run(_on(empty_database_url, partial(_two_deals, stamped, unstamped, modified_at)))
 
     command.upgrade(config, "25d4b5b7ff63")
-    versions = asyncio.run(_with_tables(empty_database_url, _deal_crm_versions))
+    versions = asyncio.run(_on(empty_database_url, _deal_crm_versions))
     assert versions == {stamped.hex: modified_at}
     # dropped in place: the triggers that keep the deals' sync positions are still there
-    triggers = asyncio.run(_with_tables(empty_database_url, _deals_triggers))
+    triggers = asyncio.run(_on(empty_database_url, _deals_triggers))
     assert {"deals_change_position", "deals_tombstone"} <= {
         name.removesuffix("_insert").removesuffix("_update") for name in triggers
     }
 
     command.downgrade(config, "b58a91512846")
-    kept = asyncio.run(_with_tables(empty_database_url, _crm_modified_at))
+    kept = asyncio.run(_on(empty_database_url, _crm_modified_at))
     assert kept == {stamped.hex: modified_at, unstamped.hex: None}
 
 
-async def _with_tables(url: str, use: Callable[[Connection, MetaData], Any]) -> Any:
-    engine = create_async_engine(async_database_url(url))
-    try:
-        async with engine.begin() as connection:
-            return await connection.run_sync(lambda sync: use(sync, MetaData()))
-    finally:
-        await engine.dispose()
+def _table(connection: Connection, name: str) -> Table:
+    """The table as the database has it at this revision (not as the models say)."""
+    return Table(name, MetaData(), autoload_with=connection)
 
 
 def _id(connection: Connection, value: uuid.UUID) -> Any:
@@ -224,15 +222,11 @@ def _two_deals(
     unstamped: uuid.UUID,
     modified_at: datetime,
     connection: Connection,
-    metadata: MetaData,
 ) -> None:
     now = datetime.now(UTC)
     org, customer = uuid.uuid4(), uuid.uuid4()
     stamps = {"created_at": now, "updated_at": now}
-
-    def table(name: str) -> Table:
-        return Table(name, metadata, autoload_with=connection)
-
+    table = partial(_table, connection)
     connection.execute(
         table("organizations").insert().values(id=_id(connection, org), name="Initech", **stamps)
     )
@@ -292,19 +286,19 @@ def _hex(value: Any) -> str:
     return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
 
 
-def _deal_crm_versions(connection: Connection, metadata: MetaData) -> dict[str, Any]:
-    versions = Table("deal_crm_versions", metadata, autoload_with=connection)
+def _deal_crm_versions(connection: Connection) -> dict[str, Any]:
+    versions = _table(connection, "deal_crm_versions")
     rows = connection.execute(versions.select())
     return {_hex(row.deal_id): _moment(row.modified_at) for row in rows}
 
 
-def _crm_modified_at(connection: Connection, metadata: MetaData) -> dict[str, Any]:
-    deals = Table("deals", metadata, autoload_with=connection)
+def _crm_modified_at(connection: Connection) -> dict[str, Any]:
+    deals = _table(connection, "deals")
     rows = connection.execute(deals.select())
     return {_hex(row.id): _moment(row.crm_modified_at) for row in rows}
 
 
-def _deals_triggers(connection: Connection, _metadata: MetaData) -> set[str]:
+def _deals_triggers(connection: Connection) -> set[str]:
     if connection.dialect.name == "sqlite":
         query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'deals'"
     else:

@@ -36,7 +36,7 @@ async def claim(session: AsyncSession, row: Timestamped) -> None:
     await session.flush()
 
 
-Statement = TypeVar("Statement", bound=Select[Any])
+Statement = TypeVar("Statement", bound=Select[*tuple[Any, ...]])  # of any columns
 
 
 def locked(statement: Statement) -> Statement:

@@ -265,8 +265,7 @@ async def update_connection(
     await _check_references(session, caller, changes)
     if not changes and not token_sent:
         return connection
-    if token_sent or {"api_base_url", "company_domain"} & changes.keys():
-        # another account, or another address: the CRM's "wait" was said to the one before
+    if token_sent:  # another account (a new address comes with it): the wait was the old one's
         await session.exec(
             delete(CrmApiPause).where(col(CrmApiPause.connection_id) == connection.id)
         )

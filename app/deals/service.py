@@ -130,12 +130,14 @@ async def claim_crm_version(
         return None
     if deal.project_id is not None:
         await hold_project(session, deal.project_id)
-    await session.exec(locked(select(Deal).where(col(Deal.id) == deal.id)))  # `deal`, read again
-    kept = (
-        await session.exec(
-            select(DealCrmVersion.modified_at).where(col(DealCrmVersion.deal_id) == deal.id)
-        )
-    ).first()
+    kept_version = (
+        select(DealCrmVersion.modified_at)
+        .where(col(DealCrmVersion.deal_id) == col(Deal.id))
+        .scalar_subquery()
+    )
+    again = await session.exec(locked(select(Deal, kept_version).where(col(Deal.id) == deal.id)))
+    kept: datetime | None
+    _, kept = again.one()  # `deal` read again, locked, with the version it holds
     if kept is not None and modified_at < kept:
         return kept
     if kept != modified_at:

@@ -107,9 +107,11 @@ def _number(headers: httpx.Headers, name: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _budget_pause(provider: CrmSource, headers: httpx.Headers) -> float | None:
-    """How long to hold the next call when the provider's rate-limit headers say the budget is
-    spent (None: it is not)."""
+def _budget_pause(
+    provider: CrmSource, headers: httpx.Headers, status: int, body: Any
+) -> float | None:
+    """How long to hold the next call when the answer says the budget is spent (None: it is
+    not): the provider's rate-limit headers, or Salesforce's 403 for its 24-hour allowance."""
     if provider is CrmSource.hubspot:
         if _number(headers, "x-hubspot-ratelimit-remaining") == 0:
             interval = _number(headers, "x-hubspot-ratelimit-interval-milliseconds")
@@ -122,6 +124,8 @@ def _budget_pause(provider: CrmSource, headers: httpx.Headers) -> float | None:
     elif provider is CrmSource.salesforce:
         usage = _SFORCE_USAGE.search(headers.get("sforce-limit-info", ""))
         if usage and int(usage.group(1)) >= int(usage.group(2)):
+            return DAILY_BUDGET_PAUSE_SECONDS
+        if _salesforce_limit(status, body) is not None and not _lifts_soon(status, body):
             return DAILY_BUDGET_PAUSE_SECONDS
     return None
 
@@ -280,22 +284,20 @@ class CrmHttp:
                 await self._heed_others()  # here, so a call that waited for its slot looks too
                 await self._budget.wait()
                 response, body = await self._send(self._built(target, method, path, params, json))
-            pause = _budget_pause(self.access.provider, response.headers)
             status = response.status_code
             parsed = _parse(body)
-            if _salesforce_limit(status, parsed) is not None and not _lifts_soon(status, parsed):
-                pause = DAILY_BUDGET_PAUSE_SECONDS  # the 24 h allowance: the 403 says it too
-            if pause is not None:
-                await self._pause(pause)
+            pause = _budget_pause(self.access.provider, response.headers, status, parsed)
             if _lifts_soon(status, parsed):
                 self._count("rate_limited")
                 wait = retry_after_seconds(response.headers.get("retry-after"))
                 wait = wait if wait is not None else pause or DEFAULT_BACKOFF_SECONDS
-                await self._pause(wait)
+                await self._pause(max(wait, pause or 0.0))
                 if wait > MAX_WAIT_SECONDS or attempt == MAX_ATTEMPTS:
                     reason = f"the CRM's rate limit is spent ({status})"
                     raise CrmUnavailable(reason, retry_after=wait)
                 continue
+            if pause is not None:
+                await self._pause(pause)
             if 200 <= status < 300:
                 if isinstance(parsed, _NotJson):
                     self._count("error")

@@ -58,6 +58,11 @@ def note_html(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.splitlines())
 
 
+def unavailable(exc: CrmUnavailable, body: dict[str, Any] | None = None) -> Sent:
+    """Not sent, the CRM down or its limit spent: tried again, at the earliest when it said."""
+    return Sent(False, None, exc.reason, body, retry_after=exc.retry_after)
+
+
 async def attempt(
     body: dict[str, Any] | None, call: Callable[[], Awaitable[tuple[int, Any]]]
 ) -> Sent:
@@ -65,7 +70,7 @@ async def attempt(
     try:
         status, answer = await call()
     except CrmUnavailable as exc:
-        return Sent(False, None, exc.reason, body, retry_after=exc.retry_after)
+        return unavailable(exc, body)
     except CrmCallFailed as exc:
         return Sent(False, exc.status_code, excerpt(exc.body), body, final=True)
     except CrmRefused as exc:

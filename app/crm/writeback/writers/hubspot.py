@@ -19,7 +19,15 @@ from uuid import UUID
 from app.crm.clients.base import CrmRefused, CrmUnavailable
 from app.crm.clients.http import CrmCallFailed, CrmHttp
 from app.crm.writeback.fields import LABELS, Kind
-from app.crm.writeback.writers.base import Sent, attempt, excerpt, kind_of, mapped, note_html
+from app.crm.writeback.writers.base import (
+    Sent,
+    attempt,
+    excerpt,
+    kind_of,
+    mapped,
+    note_html,
+    unavailable,
+)
 
 GROUP = "handover"
 GROUP_LABEL = "Handover delivery"
@@ -100,8 +108,7 @@ class HubSpotWriter:
         try:
             await self._ensure_properties()
         except CrmUnavailable as exc:  # down, or its limit spent: each update waits its turn
-            unsent = Sent(False, None, exc.reason, retry_after=exc.retry_after)
-            return dict.fromkeys(states, unsent)
+            return dict.fromkeys(states, unavailable(exc))
         ids = list(states)
         outcomes: dict[str, Sent] = {}
         for start in range(0, len(ids), BATCH):
