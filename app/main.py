@@ -28,6 +28,7 @@ from app.core.openapi import build_openapi, operation_id
 from app.core.ratelimit import RateLimiter
 from app.costs.routes import router as costs_router
 from app.crm.intake_routes import router as crm_intake_router
+from app.crm.intake_store import DatabaseIntake, IntakeStore
 from app.crm.routes import router as crm_router
 from app.customer_tasks.routes import router as customer_tasks_router
 from app.customers.routes import router as customers_router
@@ -35,8 +36,9 @@ from app.db import Database
 from app.deals.routes import router as deals_router
 from app.events.openapi import webhook_operations
 from app.events.routes import router as events_router
+from app.fastpath.intake import LeanIntake
 from app.fastpath.middleware import ProjectPolls
-from app.fastpath.pools import PollPools
+from app.fastpath.pools import LeanPools
 from app.feedback.routes import router as feedback_router
 from app.handoffs.routes import router as handoffs_router
 from app.kpis.routes import router as kpis_router
@@ -88,7 +90,7 @@ class HandoverAPI(FastAPI):
             super().build_middleware_stack(),
             routes=self.router.routes,
             database=self.state.database,
-            pools=self.state.poll_pools,
+            pools=self.state.lean_pools,
             limiter=self.state.rate_limiter,
         )
         return ObservabilityMiddleware(inner)
@@ -98,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, json=settings.log_json)
     database = Database(settings)
-    poll_pools = PollPools(settings)
+    lean_pools = LeanPools(settings)
     rate_limiter = RateLimiter(settings)
 
     @asynccontextmanager
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         await background
         await database.dispose()
-        await poll_pools.close()
+        await lean_pools.close()
         rate_limiter.close()
 
     app = HandoverAPI(
@@ -129,7 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.poll_pools = poll_pools
+    app.state.lean_pools = lean_pools
+    # The intake's reads and writes: on PostgreSQL one statement each on the lean pools.
+    crm_intake: IntakeStore = (
+        DatabaseIntake(database) if settings.is_sqlite else LeanIntake(lean_pools)
+    )
+    app.state.crm_intake = crm_intake
     app.state.rate_limiter = rate_limiter
     app.state.webhook_backlog = webhook_metrics.Backlog(settings.metrics_backlog_seconds)
     install_error_handlers(app)

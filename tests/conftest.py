@@ -85,7 +85,7 @@ async def close_app(app: FastAPI) -> None:
     """Close what an app's lifespan closes, for an app the tests call without running it: the
     engine's pool and the lean polls' (app/fastpath/pools.py)."""
     await app.state.database.dispose()
-    await app.state.poll_pools.close()
+    await app.state.lean_pools.close()
 
 
 @pytest.fixture(scope="session")

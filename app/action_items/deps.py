@@ -13,7 +13,7 @@ from app.models import ActionItem, ActionItemStatus, Member
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
 
-def _filter(
+async def _filter(
     status: Annotated[
         ActionItemStatus | None, Query(description="`open` for what is still owed.")
     ] = None,

@@ -24,7 +24,7 @@ AllocationToChange = Annotated[
 AllocatedMember = Annotated[Member, Depends(path_row(get_member, "member_id", ProjectsReader))]
 
 
-def _window(
+async def _window(
     start: Annotated[
         CalendarDate | None,
         Query(alias="from", description="Only allocations ending on or after this day."),

@@ -18,7 +18,7 @@ router = api_router("analytics")
 AnalyticsReader = Annotated[Caller, requires(Scope.analytics_read)]
 
 
-def _window(
+async def _window(
     from_date: Annotated[
         CalendarDate | None,
         Query(alias="from", description="First day; 89 days before `to` if absent."),

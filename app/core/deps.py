@@ -12,7 +12,8 @@ from app.db import READ_METHODS, Database
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    """A coroutine, as every dependency here: a plain function would run in the thread pool."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -61,7 +62,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def _database(request: Request) -> Database:
-    return get_database(request)  # a coroutine: a plain function would run in the thread pool
+    return get_database(request)
 
 
 DatabaseDep = Annotated[Database, Depends(_database)]

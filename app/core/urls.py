@@ -27,4 +27,8 @@ def public_url(request: Request, route_name: str, **path_params: Any) -> str:
     return base_url_of(request) + path
 
 
-PublicBaseUrl = Annotated[str, Depends(base_url_of)]
+async def _public_base_url(request: Request) -> str:
+    return base_url_of(request)  # a coroutine: a plain function would run in the thread pool
+
+
+PublicBaseUrl = Annotated[str, Depends(_public_base_url)]

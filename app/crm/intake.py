@@ -8,6 +8,7 @@ metadata, a bounded prefix and a digest of its body, and is answered 401 with no
 verified request spends the connection's quota (`HANDOVER_CRM_RATE_LIMIT`) and is read (a body
 its CRM would not send is a 422); then one short transaction claims its delivery (a retry finds
 the claim: a duplicate, acknowledged, nothing done) and keeps the raw request as `received`.
+The reads and writes are the store's (app/crm/intake_store.py), the rules all here.
 Nothing is planned here: CRMs time out fast (HubSpot counts an answer slower than 5 s as
 failed), so the worker (app/crm/worker.py) completes each kept request's deals from the CRM's
 API and plans them, retrying from the kept record.
@@ -19,18 +20,17 @@ from typing import ClassVar
 from uuid import UUID
 
 import structlog
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import DomainError, InvalidInput
 from app.core.ratelimit import PER_CONNECTION, UNVERIFIED, RateLimiter
 from app.crm import metrics
+from app.crm.intake_store import IntakeStore, Kept, Sender
 from app.crm.providers import PROVIDERS
-from app.crm.providers.base import Malformed, Received, Rejected
+from app.crm.providers.base import Credentials, Malformed, Received, Rejected
 from app.crm.schemas import IntakeAnswer
 from app.crm.service import credentials
-from app.db import Database, insert_or_ignore
-from app.models import CrmConnection, CrmDeliveryClaim, CrmInboundRequest, CrmSource, InboundOutcome
-from app.models.base import utcnow
+from app.models import CrmSource, InboundOutcome
+from app.models.base import new_id, utcnow
 from app.settings import Settings
 
 logger = structlog.get_logger("handover.crm")
@@ -65,20 +65,22 @@ def _kept_headers(request: Received, *, refused: bool) -> dict[str, str]:
     }
 
 
-async def _keep(
-    session: AsyncSession,
-    connection: CrmConnection,
+def _kept(
+    sender: Sender,
     request: Received,
     outcome: InboundOutcome,
+    now: datetime,
     *,
     detail: str | None = None,
     delivery_key: str | None = None,
-) -> CrmInboundRequest:
+) -> Kept:
     refused = outcome is InboundOutcome.rejected
-    body = PROVIDERS[connection.provider].kept_body(request.body)
-    kept = CrmInboundRequest(
-        organization_id=connection.organization_id,
-        connection_id=connection.id,
+    body = PROVIDERS[sender.provider].kept_body(request.body)
+    return Kept(
+        id=new_id(),
+        organization_id=sender.organization_id,
+        connection_id=sender.id,
+        received_at=now,
         delivery_key=delivery_key,
         headers=_kept_headers(request, refused=refused),
         body=body[:REFUSED_BODY_PREFIX] if refused else body,
@@ -86,19 +88,15 @@ async def _keep(
         body_sha256=hashlib.sha256(request.body).hexdigest(),
         outcome=outcome,
         detail=None if detail is None else detail[:2000],
-        next_attempt_at=utcnow() if outcome is InboundOutcome.received else None,
     )
-    session.add(kept)
-    await session.flush()
-    return kept
 
 
 async def _refuse(
-    database: Database,
+    store: IntakeStore,
     limiter: RateLimiter,
     provider: CrmSource,
     connection_id: UUID,
-    connection: CrmConnection | None,
+    sender: Sender | None,
     request: Received,
     reason: str,
     detail: str | None = None,
@@ -114,36 +112,33 @@ async def _refuse(
         body_bytes=len(request.body),
     )
     await limiter.hit(str(connection_id), UNVERIFIED, headers=False)
-    if connection is not None:
-        async with database.transaction() as session:
-            await _keep(
-                session, connection, request, InboundOutcome.rejected, detail=detail or reason
-            )
+    if sender is not None:
+        rejected = InboundOutcome.rejected
+        kept = _kept(sender, request, rejected, utcnow(), detail=detail or reason)
+        await store.keep(kept, claim=False)
     return IntakeRefused()
 
 
-def _refusal(
+def _verified(
     provider: CrmSource,
-    connection: CrmConnection | None,
+    sender: Sender | None,
     request: Received,
     settings: Settings,
     now: datetime,
-) -> tuple[str, str | None] | None:
-    """Why the request does not prove it comes from the connection's CRM (the reason, and
-    what was checked when it helps), or None."""
-    if connection is None or connection.provider is not provider:
-        return "unknown_connection", None
-    if not connection.enabled:
-        return "connection_disabled", None
-    try:
-        PROVIDERS[provider].verify(request, credentials(connection, settings, now), settings, now)
-    except Rejected as exc:
-        return exc.reason, exc.detail
-    return None
+) -> Credentials:
+    """What the request proved itself with; `Rejected` (the reason, and what was checked when
+    it helps) when it does not prove it comes from the connection's CRM."""
+    if sender is None or sender.provider is not provider:
+        raise Rejected("unknown_connection")
+    if not sender.enabled:
+        raise Rejected("connection_disabled")
+    proof = credentials(sender, settings, now)
+    PROVIDERS[provider].verify(request, proof, settings, now)
+    return proof
 
 
 async def receive(
-    database: Database,
+    store: IntakeStore,
     settings: Settings,
     limiter: RateLimiter,
     provider: CrmSource,
@@ -155,47 +150,30 @@ async def receive(
     if len(request.body) > settings.crm_max_body_bytes:
         metrics.REJECTED.labels(provider.value, "too_large").inc()
         raise IntakeTooLarge(f"CRM requests are at most {settings.crm_max_body_bytes} bytes.")
-    async with database.transaction(write=False) as session:
-        connection = await session.get(CrmConnection, connection_id)
+    sender = await store.sender(connection_id)
     now = utcnow()
-    refusal = _refusal(provider, connection, request, settings, now)
-    if refusal is not None:
-        reason, detail = refusal
-        known = connection if reason != "unknown_connection" else None
-        raise await _refuse(
-            database, limiter, provider, connection_id, known, request, reason, detail
-        )
-    assert connection is not None  # verified
-    limits = await limiter.hit(str(connection_id), PER_CONNECTION)
-    handler = PROVIDERS[provider]
     try:
-        reading = handler.read(request, credentials(connection, settings, now))
+        proof = _verified(provider, sender, request, settings, now)
+    except Rejected as exc:
+        known = sender if exc.reason != "unknown_connection" else None
+        raise await _refuse(
+            store, limiter, provider, connection_id, known, request, exc.reason, exc.detail
+        ) from None
+    assert sender is not None  # verified
+    limits = await limiter.hit(str(connection_id), PER_CONNECTION)
+    try:
+        reading = PROVIDERS[provider].read(request, proof)
     except Malformed as exc:
         metrics.INTAKE.labels(provider.value, InboundOutcome.malformed.value).inc()
-        async with database.transaction() as session:
-            await _keep(session, connection, request, InboundOutcome.malformed, detail=exc.message)
+        malformed = _kept(sender, request, InboundOutcome.malformed, now, detail=exc.message)
+        await store.keep(malformed, claim=False)
         raise InvalidInput(exc.message, errors=exc.errors) from exc
 
-    async with database.transaction() as session:
-        claimed = await session.exec(
-            insert_or_ignore(session, CrmDeliveryClaim.__table__).values(  # type: ignore[attr-defined]
-                connection_id=connection.id, delivery_key=reading.delivery_key, claimed_at=now
-            )
-        )
-        if claimed.rowcount == 0:
-            outcome = InboundOutcome.duplicate
-        elif reading.signals:
-            outcome = InboundOutcome.received
-        else:
-            outcome = InboundOutcome.ignored  # nothing about deals in it: nothing to plan
-        kept = await _keep(
-            session,
-            connection,
-            request,
-            outcome,
-            delivery_key=reading.delivery_key,
-            detail=f"{len(reading.signals)} deal(s) to plan" if reading.signals else None,
-        )
+    # Nothing about deals in it: nothing to plan. A delivery claimed before: a duplicate.
+    outcome = InboundOutcome.received if reading.signals else InboundOutcome.ignored
+    detail = f"{len(reading.signals)} deal(s) to plan" if reading.signals else None
+    kept = _kept(sender, request, outcome, now, detail=detail, delivery_key=reading.delivery_key)
+    outcome = await store.keep(kept, claim=True)
     metrics.INTAKE.labels(provider.value, outcome.value).inc()
     answer = IntakeAnswer(
         outcome=outcome,

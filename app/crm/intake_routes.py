@@ -9,12 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.core.deps import DatabaseDep, SettingsDep
+from app.core.deps import SettingsDep
 from app.core.errors import problem_responses
 from app.core.ratelimit import PER_CONNECTION, limiter_of, rate_limited_response
 from app.core.routing import DeclaredQueryRoute
 from app.core.urls import PublicBaseUrl
 from app.crm import intake
+from app.crm.intake_store import IntakeStore
 from app.crm.providers.base import Received
 from app.crm.providers.salesforce import ACKNOWLEDGEMENT
 from app.crm.schemas import IntakeAnswer
@@ -93,7 +94,6 @@ async def receive_crm_webhook(
     connection_id: UUID,
     request: Request,
     response: Response,
-    database: DatabaseDep,
     settings: SettingsDep,
     base_url: PublicBaseUrl,
     token: Annotated[str | None, Query(description=QUERY_DESCRIPTION)] = None,
@@ -109,8 +109,9 @@ async def receive_crm_webhook(
         body=await request.body(),
     )
     limiter = limiter_of(request.app.state)
+    store: IntakeStore = request.app.state.crm_intake
     answer, limits = await intake.receive(
-        database, settings, limiter, provider, connection_id, received
+        store, settings, limiter, provider, connection_id, received
     )
     response.headers.update(limits)
     if provider is CrmSource.salesforce:

@@ -24,6 +24,7 @@ from app.core.secrets import decrypt_secret, encrypt_secret, generate_secret
 from app.core.tenancy import get_owned, owned_select
 from app.core.writes import assign
 from app.crm.clients.base import ApiAccess
+from app.crm.intake_store import Sender
 from app.crm.providers.base import Credentials
 from app.crm.providers.salesforce import CREDENTIAL_PARAMETER
 from app.crm.schemas import (
@@ -332,7 +333,9 @@ async def rotate_secret(
     return secret
 
 
-def credentials(connection: CrmConnection, settings: Settings, now: datetime) -> Credentials:
+def credentials(
+    connection: CrmConnection | Sender, settings: Settings, now: datetime
+) -> Credentials:
     """What a request is checked against: the current secret, and the previous one during its
     grace period."""
     live = [connection.secret_encrypted]

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.core.ratelimit import RateLimiter
 from app.db import Database
 from app.fastpath import changes, status
-from app.fastpath.pools import PollPools
+from app.fastpath.pools import LeanPools
 from app.fastpath.steps import PollSteps, route_at
 
 log = structlog.get_logger(__name__)
@@ -28,7 +28,7 @@ class ProjectPolls:
         *,
         routes: Sequence[Any],
         database: Database,
-        pools: PollPools,
+        pools: LeanPools,
         limiter: RateLimiter,
     ) -> None:
         self.app = app

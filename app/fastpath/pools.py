@@ -24,7 +24,7 @@ async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
     round trip per poll. asyncpg still rolls back an open transaction first, were one left."""
 
 
-class PollPools:
+class LeanPools:
     """Two pools, opened on first use: one whose statements may settle on a generic plan, and
     one planned for each call's arguments.
 

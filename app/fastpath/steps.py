@@ -21,7 +21,7 @@ from app.core.auth import Scope as KeyScope
 from app.core.errors import DomainError, domain_error_response
 from app.core.ratelimit import RateLimiter
 from app.db import Database
-from app.fastpath.pools import PollPools
+from app.fastpath.pools import LeanPools
 from app.models.base import utcnow
 
 # `scopes` as text: it comes with every row of a page, and is decoded once.
@@ -65,7 +65,7 @@ def reader(row: Any) -> tuple[KeyRecord, Caller] | None:
 class PollSteps:
     """The statement, the refusal of a failing address, and the admission against the limits."""
 
-    def __init__(self, database: Database, pools: PollPools, limiter: RateLimiter) -> None:
+    def __init__(self, database: Database, pools: LeanPools, limiter: RateLimiter) -> None:
         self.database = database
         self.pools = pools
         self.limiter = limiter

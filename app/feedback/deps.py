@@ -12,7 +12,7 @@ from app.models import Feedback, FeedbackCategory, FeedbackSource, FeedbackStatu
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
 
-def _feedback_filter(
+async def _feedback_filter(
     status: FeedbackStatus | None = None,
     sentiment: Sentiment | None = None,
     category: FeedbackCategory | None = None,

@@ -11,7 +11,7 @@ from app.models.kpi import Kpi, KpiMetric, KpiStatus
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
 
-def _kpi_filter(
+async def _kpi_filter(
     level: KpiLevel = KpiLevel.organization,
     status: KpiStatus | None = None,
     metric: KpiMetric | None = None,

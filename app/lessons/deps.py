@@ -14,7 +14,7 @@ from app.models import Lesson, LessonCategory, LessonOutcome
 from app.projects.deps import ProjectsReader, ProjectsWriter
 
 
-def _filter(
+async def _filter(
     category: LessonCategory | None = None,
     outcome: LessonOutcome | None = None,
     customer_id: UUID | None = None,

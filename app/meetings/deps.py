@@ -25,7 +25,7 @@ class CalendarWindow:
     limit: int
 
 
-def _window(
+async def _window(
     start: Annotated[
         Moment, Query(alias="from", description="Meetings starting at or after this.")
     ],

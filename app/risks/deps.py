@@ -14,7 +14,7 @@ from app.risks import service
 from app.risks.schemas import RiskFilter
 
 
-def _risk_filter(
+async def _risk_filter(
     status: Annotated[
         list[RiskStatus] | None,
         Query(description="Only risks in one of these statuses (repeat the parameter)."),

@@ -12,7 +12,7 @@ from app.surveys import service
 from app.surveys.schemas import CollectedBetween
 
 
-def _window(
+async def _window(
     from_date: Annotated[
         CalendarDate | None, Query(alias="from", description="Collected on or after this date.")
     ] = None,

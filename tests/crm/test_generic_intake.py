@@ -1,5 +1,6 @@
 """The generic intake: the canonical deal, signed the Standard Webhooks way."""
 
+import asyncio
 import logging
 import time
 
@@ -94,6 +95,27 @@ async def test_a_duplicate_delivery_is_acknowledged_and_changes_nothing(tenant: 
     deal = (await tenant.get("/v1/deals")).json()["items"][0]
     assert (deal["amount"], deal["version"]) == ("120000.00", 1)
     assert [r["outcome"] for r in await kept(tenant, generic["id"])] == ["planned", "duplicate"]
+
+
+async def test_one_delivery_sent_many_times_at_once_is_received_once(tenant: Tenant) -> None:
+    """The claim and the kept request are one step: racing copies of a delivery each find
+    the claim of the one that won, whichever transaction commits first."""
+    generic = await connection(tenant, "generic")
+    body = dumps(canonical_deal())
+    headers = signed_generic(generic["secret"], body, message_id="msg_race")
+
+    answers = await asyncio.gather(
+        *(tenant.client.post(generic["path"], content=body, headers=headers) for _ in range(12))
+    )
+    await work(tenant.database)
+
+    assert sorted(answer.status_code for answer in answers) == [200] * 11 + [202]
+    assert sorted(answer.json()["outcome"] for answer in answers) == ["duplicate"] * 11 + [
+        "received"
+    ]
+    outcomes = sorted(request["outcome"] for request in await kept(tenant, generic["id"]))
+    assert outcomes == ["duplicate"] * 11 + ["planned"]
+    assert len(await projects(tenant)) == 1
 
 
 async def test_a_later_delivery_updates_the_deal_not_a_second_project(tenant: Tenant) -> None:

@@ -212,7 +212,7 @@ async def test_the_lean_change_list_is_planned_for_each_polls_arguments(
     for _ in range(8):
         answer = await tenant.get("/v1/projects?updated_since=2026-01-01T00:00:00Z")
         assert answer.status_code == 200, answer.text
-    pool = await app.state.poll_pools.get(planned_per_call=True)
+    pool = await app.state.lean_pools.get(planned_per_call=True)
     held = [await pool.acquire() for _ in range(pool.get_idle_size())]  # all of its connections
     try:
         planned = [

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from app.db import Database
-from app.fastpath.pools import PollPools
+from app.fastpath.pools import LeanPools
 from tests.conftest import settings_for
 
 
@@ -18,7 +18,7 @@ async def test_the_lean_reads_pool_keeps_a_fixed_set_of_connections(database: Da
     and closed per read), and `close` closes them."""
     if database.settings.is_sqlite:
         pytest.skip("PostgreSQL's pool")
-    pools = PollPools(settings_for(database.settings.database_url, db_poll_pool_size=2))
+    pools = LeanPools(settings_for(database.settings.database_url, db_poll_pool_size=2))
     try:
         pool = await pools.get()
         assert await pools.get() is pool
@@ -48,7 +48,7 @@ async def test_the_lean_reads_pool_keeps_a_fixed_set_of_connections(database: Da
 
 async def test_the_lean_reads_run_without_jit(app: FastAPI) -> None:
     """The same server settings as the engine's sessions (app/db.py `SERVER_SETTINGS`)."""
-    pools: PollPools = app.state.poll_pools
+    pools: LeanPools = app.state.lean_pools
     if pools.settings.is_sqlite:
         pytest.skip("PostgreSQL's setting")
     pool = await pools.get()
@@ -59,7 +59,7 @@ async def test_the_change_lists_pool_plans_every_call_for_its_arguments(app: Fas
     """PostgreSQL keeps one generic plan for a prepared statement after five executions when it
     looks no worse; the change list's pool must not, since its best index depends on
     `updated_since`. The status polls' pool may."""
-    pools: PollPools = app.state.poll_pools
+    pools: LeanPools = app.state.lean_pools
     if pools.settings.is_sqlite:
         pytest.skip("PostgreSQL's plans")
     statement = "SELECT count(*) FROM projects WHERE updated_at >= $1"
