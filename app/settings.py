@@ -127,9 +127,9 @@ class Settings(BaseSettings):
         10,
         ge=1,
         le=200,
-        description="PostgreSQL connections of each of the lean project polls' two pools "
-        "(status, change list; app/fastpath/pools.py), beside the engine's `db_pool_size` + "
-        "`db_max_overflow`.",
+        description="PostgreSQL connections of each of the fast path's two pools (status polls "
+        "and the CRM intake; change list; app/fastpath/pools.py), beside the engine's "
+        "`db_pool_size` + `db_max_overflow`.",
     )
     db_ping_after_idle_seconds: float = Field(
         10.0,

@@ -12,6 +12,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import QueryParams
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.core import idempotency
 from app.core.errors import FieldProblem, InvalidInput, UnsupportedMediaType, problem_responses
@@ -84,6 +86,19 @@ class DeclaredQueryRoute(APIRoute):
 
     ignores_undeclared_query: ClassVar[bool] = False
     declared_query: frozenset[str] = frozenset()
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.fixed_start = path.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Not this route when the path does not start with the route's fixed part: said
+        without FastAPI's lookups and the regular expression, which each request pays for every
+        route listed before the one that answers it. (Behind a `root_path` the path carries a
+        prefix of its own: the full match decides.)"""
+        if not scope.get("root_path") and not scope["path"].startswith(self.fixed_start):
+            return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Handler:
         handler = self.inner_handler()

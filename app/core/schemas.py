@@ -1,5 +1,6 @@
 """Bases for the contract's models: strict input, bounded text, readable output."""
 
+from functools import cache
 from types import NoneType, UnionType
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
@@ -52,8 +53,12 @@ Url = Annotated[
 ]
 
 
-def _scalar_kind(annotation: Any) -> type | None:
-    """`bool` or `int` for a field of exactly that type (or that type or null), else None."""
+@cache
+def _scalar_kind(model: type[BaseModel], name: str) -> type | None:
+    """`bool` or `int` for a field of exactly that type (or that type or null), else None;
+    worked out once per field rather than for each value of it."""
+    field = model.model_fields.get(name)
+    annotation = None if field is None else field.annotation
     union = get_origin(annotation) in (Union, UnionType)
     kinds = [
         arg for arg in (get_args(annotation) if union else (annotation,)) if arg is not NoneType
@@ -73,8 +78,7 @@ class InputModel(BaseModel):
     def _refuse_coercion(cls, value: Any, info: ValidationInfo) -> Any:
         """The contract's booleans and integers as JSON writes them: pydantic would read
         `false` as 0, `0` as false and `"5"` as 5, none of which the schema allows."""
-        field = cls.model_fields.get(info.field_name or "")
-        kind = _scalar_kind(field.annotation) if field and cls.typed_scalars else None
+        kind = _scalar_kind(cls, info.field_name or "") if cls.typed_scalars else None
         if kind is bool and value is not None and not isinstance(value, bool):
             raise PydanticCustomError("bool_type", "Input should be a valid boolean")
         if kind is int and isinstance(value, bool | str):

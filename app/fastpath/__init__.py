@@ -20,6 +20,10 @@ through the helpers of app/core the routes use too (`steps.py`), and tests/fastp
 the two side by side, byte for byte. It counts a request against the rate limits of the key and
 its organization only when it answers.
 
+Beside the polls, the CRM intake's route takes its two statements from here (`intake.py`): the
+route and the intake's rules stay the CRM's (app/crm/intake.py), only the reading of the
+connection and the keeping of a push run on these connections.
+
 PostgreSQL only: SQLite serves one machine, where the routes are fast enough, and its rows
 would need SQLAlchemy's type conversions.
 """

@@ -1,12 +1,12 @@
 """The fast path's own connections: plain asyncpg pools, beside the engine's.
 
-Checking a connection out of the engine costs a poll more than its one statement (a greenlet,
-the pool's events, the connection's wrapper), and a burst of polls above the engine's
-`pool_size` would open and close overflow connections on every request. These pools open
-connections as polls need them, up to `db_poll_pool_size` each, keep them while they are used
-(asyncpg closes one left idle for five minutes) and hand out the driver's connection as it is.
-Opening on demand keeps a process that polls little from holding connections that PostgreSQL's
-`max_connections` counts for every replica.
+Checking a connection out of the engine costs a poll (or a CRM's push) more than its one
+statement (a greenlet, the pool's events, the connection's wrapper), and a burst above the
+engine's `pool_size` would open and close overflow connections on every request. These pools
+open connections as polls and pushes need them, up to `db_poll_pool_size` each, keep them
+while they are used (asyncpg closes one left idle for five minutes) and hand out the driver's
+connection as it is. Opening on demand keeps a process that polls little from holding
+connections that PostgreSQL's `max_connections` counts for every replica.
 """
 
 import asyncio
@@ -19,9 +19,10 @@ from app.settings import Settings
 
 
 async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
-    """Connections go back as they are: they run single reads and nothing else (no session
-    settings, locks, listeners or cursors to undo), so asyncpg's default reset would only cost a
-    round trip per poll. asyncpg still rolls back an open transaction first, were one left."""
+    """Connections go back as they are: they run single statements and nothing else (no
+    session settings, locks, listeners or cursors to undo), so asyncpg's default reset would
+    only cost a round trip per poll or push. asyncpg still rolls back an open transaction
+    first, were one left."""
 
 
 class LeanPools:
@@ -30,8 +31,9 @@ class LeanPools:
 
     asyncpg prepares a statement once per connection, and after five executions PostgreSQL may
     keep one generic plan for it. That suits a statement whose best plan never depends on its
-    arguments (the status poll's primary keys), not the change list, whose best index depends on
-    `updated_since`: that one asks for `planned_per_call`.
+    arguments (the status poll's primary keys, the intake's connection and insert), not the
+    change list, whose best index depends on `updated_since`: that one asks for
+    `planned_per_call`.
     """
 
     def __init__(self, settings: Settings) -> None:
