@@ -26,6 +26,7 @@ from app.core.logging import configure_logging
 from app.core.observability import ObservabilityMiddleware
 from app.core.openapi import build_openapi, operation_id
 from app.core.ratelimit import RateLimiter
+from app.core.routing import DeclaredQueryRoute
 from app.costs.routes import router as costs_router
 from app.crm.intake_routes import router as crm_intake_router
 from app.crm.intake_store import DatabaseIntake, IntakeStore
@@ -72,6 +73,8 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
     for route in router.routes:
         if isinstance(route, APIRoute):
             route.unique_id = operation_id(route)  # what include_router would have named it
+        if isinstance(route, DeclaredQueryRoute):
+            route.listed_as_is()
         app.router.routes.append(route)
 
 
@@ -133,8 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.lean_pools = lean_pools
     # The intake's reads and writes: on PostgreSQL one statement each on the lean pools.
+    engine_intake = DatabaseIntake(database)
     crm_intake: IntakeStore = (
-        DatabaseIntake(database) if settings.is_sqlite else LeanIntake(lean_pools)
+        engine_intake if settings.is_sqlite else LeanIntake(lean_pools, fallback=engine_intake)
     )
     app.state.crm_intake = crm_intake
     app.state.rate_limiter = rate_limiter

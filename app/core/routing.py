@@ -87,16 +87,22 @@ class DeclaredQueryRoute(APIRoute):
     ignores_undeclared_query: ClassVar[bool] = False
     declared_query: frozenset[str] = frozenset()
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        self.fixed_start = path.split("{", 1)[0]
+    # What every path of this route starts with, once the app lists the route as it is
+    # (`listed_as_is`); empty, FastAPI's full match decides every path (a route included under
+    # a router's prefix is matched on a path this one does not know).
+    fixed_start: str = ""
+
+    def listed_as_is(self) -> None:
+        """The app lists this route in its own router, its path unchanged."""
+        self.fixed_start = self.path.split("{", 1)[0]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Not this route when the path does not start with the route's fixed part: said
         without FastAPI's lookups and the regular expression, which each request pays for every
         route listed before the one that answers it. (Behind a `root_path` the path carries a
         prefix of its own: the full match decides.)"""
-        if not scope.get("root_path") and not scope["path"].startswith(self.fixed_start):
+        fixed = self.fixed_start
+        if fixed and not scope.get("root_path") and not scope["path"].startswith(fixed):
             return Match.NONE, {}
         return super().matches(scope)
 

@@ -3,8 +3,9 @@ intake's rules (app/crm/intake.py) stay in one place whichever database answers 
 
 `DatabaseIntake` takes them through the engine on any database. On PostgreSQL the app hands the
 intake the fast path's `LeanIntake` (app/fastpath/intake.py) instead: the same two steps as one
-statement each on a plain asyncpg connection, the claim and the kept request in one. Each
-implementation is held to the same tests by the suite's run on its database.
+statement each on a plain asyncpg connection, the claim and the kept request in one, and this
+store where those connections fail. The suite runs the intake through each on its database, and
+tests/crm/test_intake_store.py holds the two side by side on PostgreSQL.
 """
 
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ class IntakeStore(Protocol):
 
 
 class DatabaseIntake:
-    """The two steps through the engine (SQLite, or PostgreSQL without the fast path)."""
+    """The two steps through the engine: on SQLite, and on PostgreSQL where the fast path's
+    connections fail."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

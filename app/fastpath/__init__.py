@@ -22,7 +22,8 @@ its organization only when it answers.
 
 Beside the polls, the CRM intake's route takes its two statements from here (`intake.py`): the
 route and the intake's rules stay the CRM's (app/crm/intake.py), only the reading of the
-connection and the keeping of a push run on these connections.
+connection and the keeping of a push run on these connections (through the engine when they
+fail).
 
 PostgreSQL only: SQLite serves one machine, where the routes are fast enough, and its rows
 would need SQLAlchemy's type conversions.

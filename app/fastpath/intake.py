@@ -5,14 +5,24 @@ the engine's would cost a push more than the rest of it: reading the connection 
 primary-key `SELECT`; claiming the delivery and keeping the request is one statement, whose
 claim and row commit together (a retry, or the same delivery sent twice at once, finds the claim
 and is kept as a `duplicate`).
+
+Like a lean poll, which hands its request to the route when its path fails, a step that fails
+here (the pool cannot connect, a statement is refused) is logged (`lean_intake_failed`) and
+taken through the engine instead (`fallback`), so that a CRM's push is kept while the engine
+can keep it. A keep whose connection broke after its commit is then kept again as a
+`duplicate`: its claim stands, and the deal is planned once.
 """
 
 import json
 from uuid import UUID
 
-from app.crm.intake_store import SENDER_COLUMNS, Kept, Sender
+import structlog
+
+from app.crm.intake_store import SENDER_COLUMNS, IntakeStore, Kept, Sender
 from app.fastpath.pools import LeanPools
 from app.models import CrmSource, InboundOutcome
+
+log = structlog.get_logger(__name__)
 
 READ_SENDER = f"SELECT {', '.join(SENDER_COLUMNS)} FROM crm_connections WHERE id = $1"  # noqa: S608
 
@@ -39,12 +49,17 @@ RETURNING outcome
 
 
 class LeanIntake:
-    def __init__(self, pools: LeanPools) -> None:
+    def __init__(self, pools: LeanPools, fallback: IntakeStore) -> None:
         self.pools = pools
+        self.fallback = fallback
 
     async def sender(self, connection_id: UUID) -> Sender | None:
-        pool = await self.pools.get()
-        row = await pool.fetchrow(READ_SENDER, connection_id)
+        try:
+            pool = await self.pools.get()
+            row = await pool.fetchrow(READ_SENDER, connection_id)
+        except Exception:  # the engine meets the same trouble, or keeps the push
+            log.warning("lean_intake_failed", step="sender", exc_info=True)
+            return await self.fallback.sender(connection_id)
         if row is None:
             return None
         values = dict(row.items())
@@ -53,20 +68,24 @@ class LeanIntake:
         return Sender(**values)
 
     async def keep(self, kept: Kept, *, claim: bool) -> InboundOutcome:
-        pool = await self.pools.get()
-        outcome = await pool.fetchval(
-            KEEP,
-            kept.id,
-            kept.organization_id,
-            kept.connection_id,
-            kept.received_at,
-            kept.delivery_key,
-            json.dumps(kept.headers),
-            kept.body,
-            kept.body_bytes,
-            kept.body_sha256,
-            kept.outcome.value,
-            kept.detail,
-            claim,
-        )
+        try:
+            pool = await self.pools.get()
+            outcome = await pool.fetchval(
+                KEEP,
+                kept.id,
+                kept.organization_id,
+                kept.connection_id,
+                kept.received_at,
+                kept.delivery_key,
+                json.dumps(kept.headers),
+                kept.body,
+                kept.body_bytes,
+                kept.body_sha256,
+                kept.outcome.value,
+                kept.detail,
+                claim,
+            )
+        except Exception:  # the engine meets the same trouble, or keeps the push
+            log.warning("lean_intake_failed", step="keep", exc_info=True)
+            return await self.fallback.keep(kept, claim=claim)
         return InboundOutcome(outcome)

@@ -9,18 +9,30 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from app.crm.intake_store import DatabaseIntake, IntakeStore, Kept
+from app.crm.intake_store import DatabaseIntake, IntakeStore, Kept, Sender
 from app.fastpath.intake import LeanIntake
+from app.fastpath.pools import LeanPools
 from app.models import CrmDeliveryClaim, CrmInboundRequest, CrmSource, InboundKind, InboundOutcome
 from app.models.base import new_id, utcnow
+from tests.conftest import settings_for
 from tests.crm.samples import connection
 from tests.factories import Tenant
+
+
+class _NoFallback:
+    """For holding the lean store to its own statements: falling back would hide them."""
+
+    async def sender(self, connection_id: uuid.UUID) -> Sender | None:
+        raise AssertionError("the lean store fell back to the engine")
+
+    async def keep(self, kept: Kept, *, claim: bool) -> InboundOutcome:
+        raise AssertionError("the lean store fell back to the engine")
 
 
 def _stores(app: FastAPI) -> dict[str, IntakeStore]:
     stores: dict[str, IntakeStore] = {"engine": DatabaseIntake(app.state.database)}
     if not app.state.settings.is_sqlite:
-        stores["lean"] = LeanIntake(app.state.lean_pools)
+        stores["lean"] = LeanIntake(app.state.lean_pools, fallback=_NoFallback())
     return stores
 
 
@@ -126,3 +138,23 @@ async def test_a_claimed_delivery_is_kept_once_then_as_a_duplicate(
             )
         )
         assert sorted(claims.all()) == ["msg_once", "msg_other"]
+
+
+async def test_a_lean_store_that_cannot_connect_keeps_the_push_through_the_engine(
+    app: FastAPI, tenant: Tenant
+) -> None:
+    """Nothing listens where its pools connect: each step is taken through the engine."""
+    created = await connection(tenant, "generic")
+    connection_id = uuid.UUID(created["id"])
+    unreachable = LeanPools(settings_for("postgresql://handover@127.0.0.1:9/nowhere"))
+    store = LeanIntake(unreachable, fallback=DatabaseIntake(app.state.database))
+    first = _kept(connection_id, tenant.organization_id, "msg_fallback")
+    again = _kept(connection_id, tenant.organization_id, "msg_fallback")
+
+    sender = await store.sender(connection_id)
+    outcomes = [await store.keep(first, claim=True), await store.keep(again, claim=True)]
+
+    assert sender is not None
+    assert sender.id == connection_id
+    assert outcomes == [InboundOutcome.received, InboundOutcome.duplicate]
+    assert (await _row(tenant, first.id)).outcome is InboundOutcome.received
