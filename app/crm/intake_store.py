@@ -8,7 +8,7 @@ store where those connections fail. The suite runs the intake through each on it
 tests/crm/test_intake_store.py holds the two side by side on PostgreSQL.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -44,18 +44,7 @@ class Sender:
     salesforce_organization_id: str | None
 
 
-SENDER_COLUMNS = (
-    "id",
-    "organization_id",
-    "provider",
-    "enabled",
-    "secret_encrypted",
-    "previous_secret_encrypted",
-    "previous_secret_expires_at",
-    "won_stages",
-    "basic_auth_username",
-    "salesforce_organization_id",
-)
+SENDER_COLUMNS = tuple(field.name for field in fields(Sender))  # what is read of a connection
 
 
 @dataclass(frozen=True)
