@@ -6,10 +6,10 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import AutoString, SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
+from app.db import create_engine
 from app.models.base import Money, UTCDateTime
 from app.settings import Settings, async_database_url
 
@@ -106,7 +106,7 @@ async def _run_online() -> None:
     url = _url()
     sqlite = make_url(url).get_backend_name() == "sqlite"
     connect_args = {"timeout": _sqlite_lock_wait_seconds()} if sqlite else {}
-    engine = create_async_engine(url, connect_args=connect_args)
+    engine = create_engine(url, connect_args)
     if sqlite:
         _sqlite_transactional_ddl(engine.sync_engine)
     try:

@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///./handover.db",
         description="SQLite file or `postgresql://user:pass@host/db`; the async driver "
-        "(aiosqlite, asyncpg) is added for you.",
+        "(aiosqlite, asyncpg) is added for you. A PostgreSQL URL may carry libpq's parameters "
+        "as a provider hands them out (`?sslmode=verify-full&sslrootcert=/path/ca.pem`, "
+        "`application_name=…`) or asyncpg's (`?ssl=require`).",
     )
     auto_migrate: bool | None = Field(
         None,

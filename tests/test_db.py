@@ -1,13 +1,17 @@
 """The database is set up to serve an API."""
 
+import asyncio
 import sqlite3
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.db import Database, working_memory
+from app.fastpath.pools import LeanPools
+from app.operations.service import alembic_config
 from tests.conftest import settings_for
 
 
@@ -112,3 +116,87 @@ async def test_working_memory_is_raised_for_the_block_only(database: Database) -
             await session.exec(text("SELECT 1 / 0"))  # type: ignore[call-overload]
     async with database.transaction(write=False) as session:
         assert (await session.exec(text("SHOW work_mem"))).one()[0] == before  # type: ignore[call-overload]
+
+
+def _with_query(url: str, **query: str) -> str:
+    return make_url(url).update_query_dict(query).render_as_string(hide_password=False)
+
+
+async def _server_offers_tls(database: Database) -> bool:
+    async with database.engine.connect() as connection:
+        return (await connection.execute(text("SHOW ssl"))).scalar_one() == "on"
+
+
+async def _connected_as(url: str) -> list[tuple[str, bool]]:
+    """The session's `application_name` and whether it runs over TLS, as seen by the engine, the
+    fast path's pools and a migration, each connecting from `url` on its own."""
+    settings = settings_for(url)
+    query = (
+        "SELECT current_setting('application_name'), ssl FROM pg_stat_ssl"
+        " WHERE pid = pg_backend_pid()"
+    )
+    seen: list[tuple[str, bool]] = []
+    database = Database(settings)
+    try:
+        async with database.engine.connect() as connection:
+            name, tls = (await connection.execute(text(query))).one()
+            seen.append((name, tls))
+    finally:
+        await database.dispose()
+    pools = LeanPools(settings)
+    try:
+        row = await (await pools.get()).fetchrow(query)
+        assert row is not None
+        seen.append((row[0], row[1]))
+    finally:
+        await pools.close()
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")  # it connects, or raises
+    return seen
+
+
+@pytest.mark.parametrize(
+    "tls",
+    [{"sslmode": "prefer"}, {"ssl": "prefer"}, {"sslmode": "disable"}, {"ssl": "disable"}],
+    ids=lambda query: "&".join(f"{key}={value}" for key, value in query.items()),
+)
+async def test_a_providers_url_reaches_the_database_from_every_part(
+    database: Database, tls: dict[str, str]
+) -> None:
+    """A URL as managed PostgreSQL hands it out (libpq's `sslmode=`, `application_name=`), or
+    with asyncpg's `ssl=`, is read alike by the engine, the fast path's pools and migrations.
+    Before, `sslmode=` stopped the engine from starting, and `ssl=` sent the fast path's every
+    poll and push back to the engine after a failed connect."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's connection parameters")
+    url = _with_query(database.settings.database_url, application_name="handover-door", **tls)
+    offered = await _server_offers_tls(database)
+    over_tls = offered and "disable" not in tls.values()
+    assert await _connected_as(url) == [("handover-door", over_tls)] * 2
+
+
+@pytest.mark.parametrize("tls", [{"sslmode": "require"}, {"ssl": "require"}], ids=str)
+async def test_a_url_that_requires_tls_gets_it_or_does_not_connect(
+    database: Database, tls: dict[str, str]
+) -> None:
+    """`require` is honoured by every part: over TLS where the server offers it, and otherwise
+    no part falls back to a plain connection."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's connection parameters")
+    url = _with_query(database.settings.database_url, application_name="handover-door", **tls)
+    if await _server_offers_tls(database):
+        assert await _connected_as(url) == [("handover-door", True)] * 2
+        return
+    settings = settings_for(url)
+    refused = Database(settings)
+    try:
+        with pytest.raises(ConnectionError, match="rejected SSL upgrade"):
+            async with refused.engine.connect():
+                pass
+    finally:
+        await refused.dispose()
+    pools = LeanPools(settings)
+    try:
+        with pytest.raises(ConnectionError, match="rejected SSL upgrade"):
+            await pools.get()
+    finally:
+        await pools.close()

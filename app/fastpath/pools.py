@@ -12,9 +12,8 @@ connections that PostgreSQL's `max_connections` counts for every replica.
 import asyncio
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from app.db import SERVER_SETTINGS
+from app.db import SERVER_SETTINGS, asyncpg_arguments
 from app.settings import Settings
 
 
@@ -52,12 +51,11 @@ class LeanPools:
         return pool
 
     async def _open(self, planned_per_call: bool) -> asyncpg.Pool:
-        url = make_url(self.settings.async_database_url).set(drivername="postgresql")
         settings = SERVER_SETTINGS
         if planned_per_call:
             settings = {**settings, "plan_cache_mode": "force_custom_plan"}
         return await asyncpg.create_pool(
-            url.render_as_string(hide_password=False),
+            **asyncpg_arguments(self.settings.database_url),
             server_settings=settings,
             min_size=1,
             max_size=self.settings.db_poll_pool_size,
