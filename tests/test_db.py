@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -124,7 +125,8 @@ def _with_query(url: str, **query: str) -> str:
 
 async def _server_offers_tls(database: Database) -> bool:
     async with database.engine.connect() as connection:
-        return (await connection.execute(text("SHOW ssl"))).scalar_one() == "on"
+        ssl: str = (await connection.execute(text("SHOW ssl"))).scalar_one()
+    return ssl == "on"
 
 
 async def _connected_as(url: str) -> list[tuple[str, bool]]:
@@ -152,6 +154,26 @@ async def _connected_as(url: str) -> list[tuple[str, bool]]:
         await pools.close()
     await asyncio.to_thread(command.upgrade, alembic_config(url), "head")  # it connects, or raises
     return seen
+
+
+async def _refused_by_every_part(
+    url: str, error: type[Exception], match: str | None = None
+) -> None:
+    """Neither the engine nor the fast path's pools connect from `url`: each raises `error`."""
+    settings = settings_for(url)
+    refused = Database(settings)
+    try:
+        with pytest.raises(error, match=match):
+            async with refused.engine.connect():
+                pass
+    finally:
+        await refused.dispose()
+    pools = LeanPools(settings)
+    try:
+        with pytest.raises(error, match=match):
+            await pools.get()
+    finally:
+        await pools.close()
 
 
 @pytest.mark.parametrize(
@@ -186,17 +208,18 @@ async def test_a_url_that_requires_tls_gets_it_or_does_not_connect(
     if await _server_offers_tls(database):
         assert await _connected_as(url) == [("handover-door", True)] * 2
         return
-    settings = settings_for(url)
-    refused = Database(settings)
-    try:
-        with pytest.raises(ConnectionError, match="rejected SSL upgrade"):
-            async with refused.engine.connect():
-                pass
-    finally:
-        await refused.dispose()
-    pools = LeanPools(settings)
-    try:
-        with pytest.raises(ConnectionError, match="rejected SSL upgrade"):
-            await pools.get()
-    finally:
-        await pools.close()
+    await _refused_by_every_part(url, ConnectionError, match="rejected SSL upgrade")
+
+
+async def test_a_url_naming_its_certificate_authority_is_read_by_every_part(
+    database: Database, tmp_path: Path
+) -> None:
+    """`sslrootcert=` (how a provider's URL pins its CA) reaches the TLS setup of the engine and
+    of the fast path's pools: a file that is not there stops both before any plain connection."""
+    if database.settings.is_sqlite:
+        pytest.skip("PostgreSQL's connection parameters")
+    missing = tmp_path / "not-there-ca.pem"
+    url = _with_query(
+        database.settings.database_url, sslmode="verify-full", sslrootcert=str(missing)
+    )
+    await _refused_by_every_part(url, FileNotFoundError)
