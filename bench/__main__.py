@@ -125,7 +125,7 @@ def main() -> None:
             servers.stop(app_process)
         if "fan-out" in parts:
             report["fan_out"] = webhooks.fan_out_scenario(
-                url,
+                server_url,
                 events=args.events,
                 endpoints=args.endpoints,
                 rounds=args.rounds,
