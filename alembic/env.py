@@ -9,9 +9,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import AutoString, SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
+from app.database_url import async_database_url
 from app.db import create_engine
 from app.models.base import Money, UTCDateTime
-from app.settings import Settings, async_database_url
+from app.settings import Settings
 
 config = context.config
 target_metadata = SQLModel.metadata

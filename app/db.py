@@ -6,22 +6,21 @@ lock at the start instead of failing with "database is locked" halfway through.
 """
 
 import contextlib
-import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.settings import Settings, async_database_url
+from app.database_url import engine_url
+from app.settings import Settings
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITES = "handover.writes"  # in `session.info`: a session that may write (its rules apply)
@@ -50,32 +49,6 @@ async def settle(session: AsyncSession) -> None:
 SERVER_SETTINGS = {"jit": "off"}
 _IMMEDIATE = "handover_sqlite_immediate"
 
-# What SQLAlchemy's asyncpg dialect hands asyncpg as keyword arguments: asyncpg's own and the
-# dialect's statement cache size. Any other key of a URL's query is libpq's.
-_ARGUMENTS = frozenset(inspect.signature(asyncpg.connect).parameters) | {
-    "prepared_statement_cache_size"
-}
-
-
-def engine_url(url: str) -> tuple[URL, dict[str, Any]]:
-    """The URL SQLAlchemy's engine connects to, and the `connect_args` it needs with it.
-
-    A PostgreSQL URL copied from a provider carries libpq's parameters (`?sslmode=require`,
-    `sslrootcert=…`, `application_name=…`), which SQLAlchemy would hand asyncpg as keyword
-    arguments it does not take: the service could not start. Those keys go to asyncpg as a DSN
-    instead, which asyncpg reads as libpq does (a key it does not know becomes a session
-    setting); asyncpg's own arguments (`ssl=require`, `command_timeout=…`) stay on the URL.
-    The engine, the migrations and the fast path's pools all connect through this.
-    """
-    parsed = make_url(async_database_url(url))
-    if parsed.get_backend_name() != "postgresql":
-        return parsed, {}
-    libpq = {key: value for key, value in parsed.query.items() if key not in _ARGUMENTS}
-    if not libpq:
-        return parsed, {}
-    dsn = URL.create("postgresql", query=libpq).render_as_string()
-    return parsed.difference_update_query(libpq), {"dsn": dsn}
-
 
 def asyncpg_arguments(url: str) -> dict[str, Any]:
     """What the engine's dialect passes to `asyncpg.connect` for `url`, for a pool of asyncpg's
@@ -87,7 +60,7 @@ def asyncpg_arguments(url: str) -> dict[str, Any]:
 
 
 def create_engine(url: str, connect_args: dict[str, Any], **options: Any) -> AsyncEngine:
-    """An async engine for a database URL as a user writes it (see `engine_url`)."""
+    """An async engine for a database URL as a user writes it (app/database_url.py)."""
     parsed, extra = engine_url(url)
     return create_async_engine(parsed, connect_args={**connect_args, **extra}, **options)
 

@@ -5,9 +5,12 @@ from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.database_url import async_database_url, engine_url
 
 DEVELOPMENT_SECRET = "handover-development-secret-change-me"  # noqa: S105 - refused in production
 
@@ -15,20 +18,6 @@ DEVELOPMENT_SECRET = "handover-development-secret-change-me"  # noqa: S105 - ref
 class Environment(StrEnum):
     development = "development"
     production = "production"
-
-
-def async_database_url(url: str) -> str:
-    """Add the async driver a plain URL leaves out (`postgresql://` → asyncpg, SQLite → aiosqlite).
-
-    Both databases go through SQLAlchemy's async engine, so every query has one code path.
-    """
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend in ("postgresql", "postgres") and parsed.drivername != "postgresql+asyncpg":
-        parsed = parsed.set(drivername="postgresql+asyncpg")
-    elif backend == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
-    return parsed.render_as_string(hide_password=False)
 
 
 class Settings(BaseSettings):
@@ -45,7 +34,8 @@ class Settings(BaseSettings):
         description="SQLite file or `postgresql://user:pass@host/db`; the async driver "
         "(aiosqlite, asyncpg) is added for you. A PostgreSQL URL may carry libpq's parameters "
         "as a provider hands them out (`?sslmode=verify-full&sslrootcert=/path/ca.pem`, "
-        "`application_name=…`) or asyncpg's (`?ssl=require`).",
+        "`connect_timeout=…`, `application_name=…`) or asyncpg's (`?ssl=require`); see "
+        "[Running Handover](operations.md#running-on-postgresql-and-several-replicas).",
     )
     auto_migrate: bool | None = Field(
         None,
@@ -316,6 +306,15 @@ class Settings(BaseSettings):
     meeting_upcoming_minutes: int = Field(
         60, ge=1, le=7 * 24 * 60, description="`meeting.upcoming` is raised this long before."
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _readable_url(cls, url: str) -> str:
+        try:
+            engine_url(url)  # refused at start, not at the first connection
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        return url
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

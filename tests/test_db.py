@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -159,7 +160,8 @@ async def _connected_as(url: str) -> list[tuple[str, bool]]:
 async def _refused_by_every_part(
     url: str, error: type[Exception], match: str | None = None
 ) -> None:
-    """Neither the engine nor the fast path's pools connect from `url`: each raises `error`."""
+    """Neither the engine, the fast path's pools nor a migration connect from `url`: each
+    raises `error`."""
     settings = settings_for(url)
     refused = Database(settings)
     try:
@@ -174,11 +176,20 @@ async def _refused_by_every_part(
             await pools.get()
     finally:
         await pools.close()
+    with pytest.raises(error, match=match):
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
 
 
 @pytest.mark.parametrize(
     "tls",
-    [{"sslmode": "prefer"}, {"ssl": "prefer"}, {"sslmode": "disable"}, {"ssl": "disable"}],
+    [
+        {"sslmode": "prefer"},
+        {"ssl": "prefer"},
+        {"sslmode": "disable"},
+        {"ssl": "disable"},
+        # libpq's timeout, and asyncpg's arguments as numbers (a pgbouncer's statement cache off)
+        {"sslmode": "prefer", "connect_timeout": "5", "statement_cache_size": "0"},
+    ],
     ids=lambda query: "&".join(f"{key}={value}" for key, value in query.items()),
 )
 async def test_a_providers_url_reaches_the_database_from_every_part(
@@ -223,3 +234,22 @@ async def test_a_url_naming_its_certificate_authority_is_read_by_every_part(
         database.settings.database_url, sslmode="verify-full", sslrootcert=str(missing)
     )
     await _refused_by_every_part(url, FileNotFoundError)
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ({"sslmode": "require", "channel_binding": "require"}, "channel_binding cannot be"),
+        ({"keepalives": "1"}, "keepalives cannot be"),
+        ({"connect_timeout": "soon"}, "connect_timeout=soon is not a number"),
+    ],
+)
+def test_a_url_asking_what_the_driver_cannot_honour_is_refused_when_read(
+    query: dict[str, str], said: str
+) -> None:
+    """Refused with the settings, naming the parameter: not sent to PostgreSQL as a setting it
+    refuses at the first connection, nor dropped (`channel_binding=require` would then protect
+    less than it says)."""
+    url = _with_query("postgresql://postgres@127.0.0.1:5432/handover", **query)
+    with pytest.raises(ValidationError, match=said):
+        settings_for(url)

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.cli import _migrate
+from app.database_url import async_database_url
 from app.operations.service import alembic_config
-from app.settings import async_database_url
 from tests.conftest import fresh_database_url, settings_for
 
 
