@@ -29,7 +29,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
@@ -108,19 +108,26 @@ def _needs_completion(connection: CrmConnection) -> bool:
     return connection.provider is CrmSource.hubspot
 
 
-async def _complete(
-    client: CrmClient | None, signals: list[DealSignal]
-) -> tuple[dict[str, CrmDeal], str | None, float | None]:
-    """The deals as the CRM's API tells them, or why it could not (and when to ask again)."""
+class _Completion(NamedTuple):
+    """The deals as the CRM's API told them, or why it could not and when to ask again."""
+
+    deals: dict[str, CrmDeal]
+    problem: str | None = None
+    retry_after: float | None = None
+    asked: bool = True  # False: no request went out (the connection is paused)
+
+
+async def _complete(client: CrmClient | None, signals: list[DealSignal]) -> _Completion:
     if client is None or not signals:
-        return {}, None, None
+        return _Completion({})
     try:
         ids = list(dict.fromkeys(signal.external_id for signal in signals))  # once each
-        return await client.complete(ids), None, None
+        return _Completion(await client.complete(ids))
     except CrmUnavailable as exc:
-        return {}, f"the CRM did not answer: {exc.reason}", exc.retry_after
+        problem = f"the CRM did not answer: {exc.reason}"
+        return _Completion({}, problem, exc.retry_after, exc.asked)
     except CrmRefused as exc:
-        return {}, f"the CRM refused: {exc.reason}", None
+        return _Completion({}, f"the CRM refused: {exc.reason}")
 
 
 async def _take_one(
@@ -220,11 +227,13 @@ async def plan_kept(
         taken = Taken(notes=[f"unreadable: {exc}"])
         await _finish(database, lease, kept, InboundOutcome.failed, taken)
         return
-    completed, problem, retry_after = await _complete(client, signals)
+    completed, problem, retry_after, asked = await _complete(client, signals)
     deadline = kept.received_at + timedelta(seconds=settings.crm_enrich_deadline_seconds)
     if problem is not None and utcnow() < deadline:
         delay = max(_backoff(kept.attempts), retry_after or 0)
-        await _again(database, lease, kept, min(now + timedelta(seconds=delay), deadline), problem)
+        later = min(now + timedelta(seconds=delay), deadline)
+        # held by a pause, nothing was tried: the attempts, and so the backoff, stay as they were
+        await _again(database, lease, kept, later, problem, counted=asked)
         return
     flagged = problem is not None or (client is None and _needs_completion(connection))
     taken = Taken(notes=[problem] if problem else [])
@@ -274,15 +283,20 @@ def _still_mine(lease: Lease, kept: CrmInboundRequest) -> Any:
 
 
 async def _again(
-    database: Database, lease: Lease, kept: CrmInboundRequest, at: datetime, why: str
+    database: Database,
+    lease: Lease,
+    kept: CrmInboundRequest,
+    at: datetime,
+    why: str,
+    *,
+    counted: bool = True,
 ) -> None:
+    attempts = kept.attempts + 1 if counted else kept.attempts
     async with holding(database, lease) as session:
         await session.exec(
             update(CrmInboundRequest)
             .where(_still_mine(lease, kept))
-            .values(
-                attempts=kept.attempts + 1, next_attempt_at=at, lease_until=None, detail=why[:2000]
-            )
+            .values(attempts=attempts, next_attempt_at=at, lease_until=None, detail=why[:2000])
         )
 
 

@@ -192,6 +192,8 @@ async def test_a_rate_limit_one_worker_met_holds_every_worker_until_hubspot_said
     waiting = [r for r in await kept(tenant, hub["id"]) if r["kind"] == "push"]
     assert [r["outcome"] for r in waiting] == ["received", "received"]
     assert all("rate limit" in r["detail"] for r in waiting), waiting
+    # deal 41's push was tried (the 429); 42's was held by the pause, and counts no attempt
+    assert sorted(r["attempts"] for r in waiting) == [0, 1]
     soonest = min(datetime.fromisoformat(r["next_attempt_at"]) for r in waiting)
     assert soonest >= asked_to_wait + timedelta(seconds=19)  # when HubSpot said, not sooner
 

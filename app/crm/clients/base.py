@@ -58,12 +58,16 @@ class ChangedPage:
 
 
 class CrmUnavailable(Exception):
-    """An outage, a timeout, a 5xx, a 429 too long to wait out: try again later."""
+    """An outage, a timeout, a 5xx, a 429 too long to wait out: try again later. `asked` is
+    False when no request went out at all (the connection is paused until `retry_after`)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, asked: bool = True
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.asked = asked
 
 
 class CrmRefused(Exception):

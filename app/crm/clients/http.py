@@ -81,7 +81,7 @@ class _Budget:
     async def wait(self) -> None:
         delay = self.resume_at - time.monotonic()
         if delay > MAX_WAIT_SECONDS:
-            raise CrmUnavailable("the CRM's rate limit is spent", retry_after=delay)
+            raise CrmUnavailable("the CRM's rate limit is spent", retry_after=delay, asked=False)
         if delay > 0:
             await asyncio.sleep(delay)
 
