@@ -214,7 +214,8 @@ async def _record(
             if row.id not in leads:
                 logger.warning("write-back not held when its turn came", writeback=str(row.id))
             continue
-        attempts = row.attempt_count + 1
+        # held by a pause, nothing was tried: the attempts, and so the giving up, stay as they were
+        attempts = row.attempt_count + 1 if sent.asked else row.attempt_count
         values: dict[str, Any] = {
             "attempt_count": attempts,
             "lease_until": None,
@@ -228,7 +229,12 @@ async def _record(
                 status=WritebackStatus.skipped if skipped else WritebackStatus.sent, sent_at=now
             )
         else:
-            delay = None if sent.final else retry_delay(settings, attempts, sent.retry_after)
+            if sent.final:
+                delay = None
+            elif not sent.asked:  # its turn comes when the pause ends
+                delay = min(sent.retry_after or 0.0, MAX_RETRY_AFTER_SECONDS)
+            else:
+                delay = retry_delay(settings, attempts, sent.retry_after)
             if delay is None:
                 values["status"] = WritebackStatus.failed
             else:

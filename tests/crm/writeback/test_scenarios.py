@@ -198,6 +198,9 @@ async def test_a_limit_one_dispatcher_met_holds_every_dispatcher_until_it_lifts(
     for row in waiting:
         next_attempt = datetime.fromisoformat(row["next_attempt_at"])
         assert next_attempt >= told + timedelta(seconds=stop_seconds - 1), row
+    # the first deal's state was tried (the 429 or 403); the other's was held, and counts none
+    attempts = {row["crm_record_id"]: row["attempt_count"] for row in waiting}
+    assert attempts == {crm.deal_id: 1, other.deal_id: 0}
 
     # the wait is over: both deals get their state, once each
     connection_id = UUID(handed.connection["id"])

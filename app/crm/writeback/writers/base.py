@@ -25,6 +25,7 @@ class Sent:
     retry_after: float | None = None  # the CRM said when to ask again
     final: bool = False  # refused as it is: retrying will not help until a person acts
     raw: Any = None  # the parsed answer, for a writer that reads it
+    asked: bool = True  # False: nothing went out, the connection is paused until retry_after
 
 
 class Writer(Protocol):
@@ -60,7 +61,7 @@ def note_html(text: str) -> str:
 
 def unavailable(exc: CrmUnavailable, body: dict[str, Any] | None = None) -> Sent:
     """Not sent, the CRM down or its limit spent: tried again, at the earliest when it said."""
-    return Sent(False, None, exc.reason, body, retry_after=exc.retry_after)
+    return Sent(False, None, exc.reason, body, retry_after=exc.retry_after, asked=exc.asked)
 
 
 async def attempt(
