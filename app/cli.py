@@ -26,6 +26,7 @@ from app.api_keys.service import issue_key
 from app.core.auth import Scope
 from app.core.logging import configure_logging
 from app.crm import service as crm
+from app.database_url import missing_files
 from app.db import open_database
 from app.deals import importer
 from app.models import CrmSource
@@ -54,20 +55,24 @@ def _migrate(settings: Settings) -> None:
 
 
 @contextmanager
-def _reaching_the_database() -> Iterator[None]:
-    """A database out of reach (nothing listening, an unknown role or database) is said in one
-    line, as every expected condition of a command is, not as a driver's traceback."""
+def _reaching_the_database(settings: Settings) -> Iterator[None]:
+    """A database out of reach (nothing listening, an unknown role or database, a certificate
+    file the URL names that is not there) is said in one line, as every expected condition of a
+    command is, not as a driver's traceback."""
     try:
         yield
     except (OSError, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        missing = missing_files(settings.database_url)
+        if isinstance(exc, FileNotFoundError) and exc.filename is None and missing:
+            reason = f"the URL names a file that is not there: {', '.join(missing)}"
         raise CannotRun(f"cannot reach the database ({reason})") from exc
 
 
 def _prepare(settings: Settings) -> None:
     """The database as a command needs it: on the embedded default (auto-migrate) migrated, as
     `serve` does; otherwise checked, so that an unmigrated one says what to do."""
-    with _reaching_the_database():
+    with _reaching_the_database(settings):
         if settings.should_auto_migrate:
             _migrate(settings)
             return
@@ -192,7 +197,7 @@ def worker(
 def migrate() -> None:
     """Apply pending migrations (`alembic upgrade head`) to the configured database."""
     settings = Settings()
-    with _reaching_the_database():
+    with _reaching_the_database(settings):
         _migrate(settings)
 
 

@@ -13,6 +13,7 @@ connect through `engine_url`.
 """
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -91,3 +92,18 @@ def engine_url(url: str) -> tuple[URL, dict[str, Any]]:
         connect_args["dsn"] = URL.create("postgresql", query=libpq).render_as_string()
     moved = [key for key in parsed.query if key in libpq or _LIBPQ_NAMES.get(key, key) in _VALUES]
     return parsed.difference_update_query(moved), connect_args
+
+
+# The files a PostgreSQL URL may name (libpq's parameters, read by asyncpg).
+_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "passfile")
+
+
+def missing_files(url: str) -> list[str]:
+    """The URL's file parameters whose file is not there, as `key=path`: asyncpg's error for
+    one names no file."""
+    named = {key: value for key, value in make_url(url).query.items() if isinstance(value, str)}
+    return [
+        f"{key}={named[key]}"
+        for key in _FILES
+        if key in named and not Path(named[key]).expanduser().exists()
+    ]

@@ -100,6 +100,15 @@ def test_a_database_out_of_reach_and_an_unsafe_setting_are_said_in_one_line(
     for command_line in (["orgs", "create", "acme"], ["migrate"]):
         line = _said_in_one_line(_handover(command_line, tmp_path, HANDOVER_DATABASE_URL=nowhere))
         assert line.startswith("error: cannot reach the database"), line
+    # a certificate authority the URL names that is not there is named (asyncpg's error is not)
+    missing = tmp_path / "not-there-ca.pem"
+    pinned = f"{nowhere}?sslmode=verify-full&sslrootcert={missing}"
+    for command_line in (["orgs", "create", "acme"], ["migrate"]):
+        line = _said_in_one_line(_handover(command_line, tmp_path, HANDOVER_DATABASE_URL=pinned))
+        assert line == (
+            "error: cannot reach the database (the URL names a file that is not there: "
+            f"sslrootcert={missing})"
+        ), line
     line = _said_in_one_line(
         _handover(["orgs", "create", "acme"], tmp_path, HANDOVER_ENVIRONMENT="production")
     )
