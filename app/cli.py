@@ -63,8 +63,10 @@ def _reaching_the_database(settings: Settings) -> Iterator[None]:
         yield
     except (OSError, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        missing = missing_files(settings.database_url)
-        if isinstance(exc, FileNotFoundError) and exc.filename is None and missing:
+        missing = []
+        if isinstance(exc, FileNotFoundError) and exc.filename is None:  # asyncpg names none
+            missing = missing_files(settings.database_url)
+        if missing:
             reason = f"the URL names a file that is not there: {', '.join(missing)}"
         raise CannotRun(f"cannot reach the database ({reason})") from exc
 

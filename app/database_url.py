@@ -90,8 +90,17 @@ def engine_url(url: str) -> tuple[URL, dict[str, Any]]:
             libpq[key] = value
     if libpq:
         connect_args["dsn"] = URL.create("postgresql", query=libpq).render_as_string()
-    moved = [key for key in parsed.query if key in libpq or _LIBPQ_NAMES.get(key, key) in _VALUES]
+    moved = [*libpq, *(key for key in parsed.query if _LIBPQ_NAMES.get(key, key) in connect_args)]
     return parsed.difference_update_query(moved), connect_args
+
+
+def asyncpg_arguments(url: str) -> dict[str, Any]:
+    """What the engine's dialect passes to `asyncpg.connect` for `url`, for a pool of asyncpg's
+    own (app/fastpath/pools.py) that must reach the database as the engine does."""
+    parsed, connect_args = engine_url(url)
+    _, arguments = parsed.get_dialect()().create_connect_args(parsed)
+    arguments.pop("prepared_statement_cache_size", None)
+    return {**arguments, **connect_args}
 
 
 # The files a PostgreSQL URL may name (libpq's parameters, read by asyncpg).

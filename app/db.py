@@ -50,15 +50,6 @@ SERVER_SETTINGS = {"jit": "off"}
 _IMMEDIATE = "handover_sqlite_immediate"
 
 
-def asyncpg_arguments(url: str) -> dict[str, Any]:
-    """What the engine's dialect passes to `asyncpg.connect` for `url`, for a pool of asyncpg's
-    own (app/fastpath/pools.py) that must reach the database as the engine does."""
-    parsed, connect_args = engine_url(url)
-    _, arguments = parsed.get_dialect()().create_connect_args(parsed)
-    arguments.pop("prepared_statement_cache_size", None)
-    return {**arguments, **connect_args}
-
-
 def create_engine(url: str, connect_args: dict[str, Any], **options: Any) -> AsyncEngine:
     """An async engine for a database URL as a user writes it (app/database_url.py)."""
     parsed, extra = engine_url(url)

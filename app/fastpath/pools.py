@@ -13,7 +13,8 @@ import asyncio
 
 import asyncpg
 
-from app.db import SERVER_SETTINGS, asyncpg_arguments
+from app.database_url import asyncpg_arguments
+from app.db import SERVER_SETTINGS
 from app.settings import Settings
 
 
